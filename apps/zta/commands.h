@@ -1,0 +1,30 @@
+// The `zta` CLI is one binary; each command group registers its subcommands here.
+// Exit codes (DESIGN.md): 0 success, 1 the check failed, 2 usage or configuration error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace zta::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitCheckFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+// A subcommand's body; returns the process exit code. Set with SetAction.
+using Action = std::function<int()>;
+
+// Binds `action` to `cmd`; main runs the action of the subcommand that was parsed.
+void SetAction(CLI::App* cmd, Action action);
+
+// Prints "zta: <message>" on stderr and returns kExitUsage.
+int UsageError(const std::string& message);
+
+// Reads a whole file, or standard input for "-". On error prints and returns false.
+bool ReadFileOrStdin(const std::string& path, std::string& out, std::string* error);
+
+void RegisterJoseCommands(CLI::App& app);   // zta jwk | jws | jwt   (jose_commands.cc)
+void RegisterDemoCommand(CLI::App& app);    // zta demo              (demo_command.cc)
+
+}  // namespace zta::cli

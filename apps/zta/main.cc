@@ -1,0 +1,77 @@
+// zta: the one command-line binary. Thin: parses flags and calls the libraries.
+#include <iostream>
+#include <map>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "commands.h"
+
+namespace zta::cli {
+namespace {
+std::map<const CLI::App*, Action>& Actions() {
+  static std::map<const CLI::App*, Action> actions;
+  return actions;
+}
+
+// The deepest parsed subcommand.
+const CLI::App* Leaf(const CLI::App* app) {
+  for (const CLI::App* sub : app->get_subcommands()) {
+    if (sub->parsed()) return Leaf(sub);
+  }
+  return app;
+}
+}  // namespace
+
+void SetAction(CLI::App* cmd, Action action) { Actions()[cmd] = std::move(action); }
+
+int UsageError(const std::string& message) {
+  std::cerr << "zta: " << message << "\n";
+  return kExitUsage;
+}
+
+bool ReadFileOrStdin(const std::string& path, std::string& out, std::string* error) {
+  if (path == "-") {
+    out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (error) *error = "cannot read " + path;
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+}  // namespace zta::cli
+
+int main(int argc, char** argv) {
+  using namespace zta::cli;
+  CLI::App app{"zta — zero-trust identities and authorization for AI agents"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "zta 0.1.0");
+  RegisterJoseCommands(app);
+  RegisterDemoCommand(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "zta: " << e.what() << " (see --help)\n";
+    return kExitUsage;
+  }
+  const CLI::App* leaf = Leaf(&app);
+  auto it = Actions().find(leaf);
+  if (it == Actions().end()) {
+    std::cerr << leaf->help();
+    return kExitUsage;
+  }
+  return it->second();
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package zta needs to build, test, benchmark and fuzz, only when missing.
+# Idempotent and quiet: prints one line when it installs something, nothing otherwise.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libssl-dev            # OpenSSL 3: every signature, digest and random byte
+  nlohmann-json3-dev    # JSON
+  libcli11-dev          # command-line parsing
+  libsqlite3-dev        # data folders (idp, audit)
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # libFuzzer and sanitizers
+  nodejs                # interop tests against npm `jose`
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
+
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

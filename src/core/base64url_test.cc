@@ -1,0 +1,57 @@
+// Tests for the strict base64url codec (RFC 4648 §5 without padding).
+#include "zta/core/base64url.h"
+
+#include <gtest/gtest.h>
+
+namespace zta {
+namespace {
+
+// RFC 4648 §10 vectors round-trip through the unpadded URL alphabet.
+TEST(Base64Url, Rfc4648VectorsRoundTrip) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"", ""},         {"f", "Zg"},         {"fo", "Zm8"},         {"foo", "Zm9v"},
+      {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : cases) {
+    EXPECT_EQ(Base64UrlEncode(plain), encoded);
+    auto decoded = Base64UrlDecode(encoded);
+    ASSERT_TRUE(decoded.ok()) << encoded;
+    EXPECT_EQ(*decoded, plain);
+  }
+}
+
+// The URL alphabet uses '-' and '_' where standard base64 uses '+' and '/'.
+TEST(Base64Url, UsesUrlAlphabet) {
+  EXPECT_EQ(Base64UrlEncode(std::string("\xfb\xff", 2)), "-_8");
+  EXPECT_FALSE(Base64UrlDecode("+_8").ok());
+  EXPECT_FALSE(Base64UrlDecode("-/8").ok());
+}
+
+// Padding, stray characters and impossible lengths are refused.
+TEST(Base64Url, RejectsPaddingAndJunk) {
+  for (const char* bad : {"Zg==", "Zm8=", "Zm9v\n", "Zm 9v", "Z", "Zm9vY", "Zm9v.", "\xff\xfe"}) {
+    auto r = Base64UrlDecode(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().reason(), "malformed");
+  }
+}
+
+// Each byte string has exactly one accepted encoding: unused trailing bits must be zero.
+TEST(Base64Url, RejectsNonCanonicalTrailingBits) {
+  EXPECT_TRUE(Base64UrlDecode("Zg").ok());
+  EXPECT_FALSE(Base64UrlDecode("Zh").ok());  // 'h' sets a low bit that carries no data
+  EXPECT_TRUE(Base64UrlDecode("Zm8").ok());
+  EXPECT_FALSE(Base64UrlDecode("Zm9").ok());
+}
+
+// Standard padded base64 (HTTP Basic) round-trips and rejects bad padding.
+TEST(Base64, PaddedRoundTrip) {
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  auto r = Base64Decode("Zm8=");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, "fo");
+  EXPECT_FALSE(Base64Decode("Zm8").ok());
+  EXPECT_FALSE(Base64Decode("Z===").ok());
+}
+
+}  // namespace
+}  // namespace zta

@@ -1,0 +1,64 @@
+// Internal: the OpenSSL side of a JWK — the EVP_PKEY, the JWK members, and pooled verification
+// contexts so the hot path never re-initialises OpenSSL state per token.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "zta/core/json.h"
+#include "zta/core/secret.h"
+#include "zta/core/status.h"
+#include "zta/jose/algorithm.h"
+
+namespace zta::jose {
+
+struct EvpPkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
+
+// Thread-safe: immutable after construction except for the internal context pools, which are
+// guarded by a mutex.
+class KeyMaterial {
+ public:
+  KeyMaterial() = default;
+  ~KeyMaterial();
+  KeyMaterial(const KeyMaterial&) = delete;
+  KeyMaterial& operator=(const KeyMaterial&) = delete;
+
+  KeyType kty = KeyType::kEC;
+  Curve crv = Curve::kNone;
+  std::string kid;
+  std::optional<Algorithm> alg;
+  bool has_private = false;
+  int rsa_bits = 0;
+  EvpPkeyPtr pkey;          // null for oct keys
+  Secret secret;            // oct keys only
+  Json public_members = Json::object();   // base64url members: crv/x/y, n/e, x (kty not included)
+  Json private_members = Json::object();  // d, p, q, dp, dq, qi, or k (empty object when public)
+
+  // Verifies a JOSE-form signature (r‖s for ECDSA) over `data`. The algorithm has already been
+  // checked against this key by the caller (Jwk::CanUse).
+  Status Verify(Algorithm alg, std::string_view data, std::string_view signature) const;
+  // Produces a JOSE-form signature.
+  Result<std::string> Sign(Algorithm alg, std::string_view data) const;
+
+ private:
+  // A verification context for `alg`, from the pool or freshly initialised.
+  EVP_PKEY_CTX* AcquireVerifyContext(Algorithm alg) const;
+  void ReleaseVerifyContext(Algorithm alg, EVP_PKEY_CTX* ctx) const;
+
+  mutable std::mutex pool_mu_;
+  mutable std::array<std::vector<EVP_PKEY_CTX*>, kAlgorithmCount> pools_;  // GUARDED_BY(pool_mu_)
+};
+
+// Computes the digest JOSE uses for `hash` over `data` into `out` (≤ 64 bytes); returns length.
+size_t ComputeDigest(HashAlg hash, std::string_view data, unsigned char* out);
+
+}  // namespace zta::jose
