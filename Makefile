@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench fuzz sanitize format clean
+.PHONY: all deps configure build test demo bench bench-idp fuzz sanitize format clean
 
 all: build
 
@@ -28,6 +28,10 @@ demo: deps
 
 bench: deps
 	@bash scripts/bench.sh
+
+# Token endpoint throughput, p99 and peak RSS of `zta idp serve` beside node-oidc-provider (wrk).
+bench-idp: deps
+	@bash scripts/bench-idp.sh
 
 fuzz: deps
 	@bash scripts/fuzz.sh

@@ -7,11 +7,14 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libssl-dev            # OpenSSL 3: every signature, digest and random byte
   nlohmann-json3-dev    # JSON
+  libboost-dev libcurl4-openssl-dev  # HTTP server (Beast/Asio, header-only) and client
   libcli11-dev          # command-line parsing
+  libtomlplusplus-dev   # TOML config files (auth, gateway)
   libsqlite3-dev        # data folders (idp, audit)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev  # libFuzzer and sanitizers
   nodejs                # interop tests against npm `jose`
+  wrk                   # make bench-idp: HTTP load on the token endpoint
 )
 
 missing=()

@@ -4,7 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
+
+#include "zta/core/audit_sink.h"
+#include "zta/core/status.h"
 
 namespace zta::cli {
 
@@ -24,7 +28,15 @@ int UsageError(const std::string& message);
 // Reads a whole file, or standard input for "-". On error prints and returns false.
 bool ReadFileOrStdin(const std::string& path, std::string& out, std::string* error);
 
+// The durable audit log of a data folder (audit_sink_factory.cc); nullptr and `status` on error.
+std::unique_ptr<AuditSink> OpenDataFolderAuditSink(const std::string& data_dir, Status* status);
+
 void RegisterJoseCommands(CLI::App& app);   // zta jwk | jws | jwt   (jose_commands.cc)
 void RegisterDemoCommand(CLI::App& app);    // zta demo              (demo_command.cc)
+void RegisterAuditCommands(CLI::App& app);
+void RegisterIdpCommands(CLI::App& app);    // zta idp ...           (idp_commands.cc)
+void RegisterTokenCommands(CLI::App& app);  // zta token get         (auth_commands.cc)
+void RegisterGatewayCommand(CLI::App& app); // zta gateway           (gateway_commands.cc)
+void RegisterAgentCommands(CLI::App& app);  // zta agent run         (agent_commands.cc)
 
 }  // namespace zta::cli

@@ -55,6 +55,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "zta 0.1.0");
   RegisterJoseCommands(app);
   RegisterDemoCommand(app);
+  RegisterAuditCommands(app);
+  RegisterIdpCommands(app);
+  RegisterTokenCommands(app);
+  RegisterGatewayCommand(app);
+  RegisterAgentCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -64,7 +69,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "zta: " << e.what() << " (see --help)\n";
+    // CLI11 reports an unknown command as "A subcommand is required"; name the word instead.
+    if (app.remaining_size() > 0 || (argc > 1 && app.get_subcommands().empty())) {
+      std::cerr << "zta: unknown command '" << (argc > 1 ? argv[1] : "") << "' (see --help)\n";
+    } else {
+      std::cerr << "zta: " << e.what() << " (see --help)\n";
+    }
     return kExitUsage;
   }
   const CLI::App* leaf = Leaf(&app);

@@ -1,0 +1,182 @@
+// `zta agent run`: runs a declarative agent (TOML, docs/agent.md) for one message or a terminal
+// session, printing the conversation, tool calls and denials. Thin: zta::agent does the work.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "zta/agent/assistant_agent.h"
+#include "zta/agent/declarative.h"
+#include "zta/auth/auth_provider.h"
+#include "zta/core/clock.h"
+
+namespace zta::cli {
+namespace {
+
+struct AgentRunFlags {
+  std::string config;
+  std::string message;
+  bool interactive = false;
+  std::string llm_url;
+  std::string model;
+  std::string user;
+  std::string data;
+};
+
+std::string Shorten(const std::string& s, size_t n = 600) {
+  return s.size() <= n ? s : s.substr(0, n) + "...";
+}
+
+void Print(const agent::Message& m, const agent::ToolOutcome* outcome) {
+  using agent::Role;
+  using agent::ToolStatus;
+  if (m.role == Role::kAssistant) {
+    for (const auto& call : m.tool_calls) {
+      std::cout << "  -> tool call " << call.name << " " << Shorten(call.arguments, 300) << "\n";
+    }
+    if (!m.content.empty()) std::cout << m.name << "> " << m.content << "\n";
+  } else if (m.role == Role::kTool && outcome != nullptr) {
+    switch (outcome->status) {
+      case ToolStatus::kOk:
+        std::cout << "  <- " << m.tool_name << ": " << Shorten(m.content) << "\n";
+        break;
+      case ToolStatus::kDenied:
+        std::cout << "  xx DENIED " << m.tool_name << " (" << outcome->reason << ")\n";
+        break;
+      case ToolStatus::kError:
+        std::cout << "  !! error " << m.tool_name << " (" << outcome->reason
+                  << "): " << Shorten(m.content, 300) << "\n";
+        break;
+    }
+  }
+  std::cout.flush();
+}
+
+// Asks on the terminal; without one (scripts, pipes) the answer is no.
+bool AskApproval(const agent::ApprovalRequest& r) {
+  if (!isatty(STDIN_FILENO)) {
+    std::cerr << "zta: " << r.tool << " needs approval and there is no terminal: denied\n";
+    return false;
+  }
+  std::cerr << "Allow " << r.agent << " to call " << r.tool << " " << DumpJson(r.arguments)
+            << "? [y/N] ";
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+int AgentRun(const AgentRunFlags& f) {
+  if (f.message.empty() == !f.interactive) {
+    return UsageError("give exactly one of --message TEXT and --interactive");
+  }
+  auto loaded = agent::LoadAgentConfig(f.config);
+  if (!loaded.ok()) return UsageError(loaded.status().ToString());
+  agent::AgentConfig config = std::move(loaded).value();
+  if (!f.llm_url.empty()) {
+    config.model.base_url = f.llm_url;
+    if (config.model.provider == "offline") config.model.provider = "openai";
+  }
+  if (!f.model.empty()) config.model.model = f.model;
+  if (!f.user.empty()) config.user = f.user;
+
+  std::string api_key;
+  auto model = agent::MakeChatModel(config.model, &api_key);
+  if (!model.ok()) return UsageError("[model]: " + model.status().ToString());
+
+  std::unique_ptr<auth::AuthProvider> provider;
+  std::string client_secret;
+  bool needs_tokens = false;
+  for (const auto& t : config.tools) needs_tokens = needs_tokens || t.has_auth;
+  if (needs_tokens) {
+    auto options = auth::ParseAuthConfig(config.identity_toml);
+    if (!options.ok()) return UsageError("[identity]: " + options.status().ToString());
+    client_secret = options->client_secret.Reveal();
+    auto created = auth::AuthProvider::Create(std::move(options).value(), SystemClock::Instance());
+    if (!created.ok()) return UsageError("[identity]: " + created.status().ToString());
+    provider = std::move(created).value();
+  }
+
+  std::unique_ptr<AuditSink> audit;
+  if (!f.data.empty()) {
+    Status status;
+    audit = OpenDataFolderAuditSink(f.data, &status);
+    if (!audit) return UsageError(status.ToString());
+  } else {
+    audit = std::make_unique<InMemoryAuditSink>();
+  }
+
+  if (config.agent.id.empty()) {
+    // The agent's identity is its OAuth client, when it has one.
+    auto options = auth::ParseAuthConfig(config.identity_toml);
+    if (options.ok() && !options->client_id.empty()) config.agent.id = options->client_id;
+  }
+  auto created = agent::AssistantAgent::Create(config.agent, **model, *audit);
+  if (!created.ok()) return UsageError(created.status().ToString());
+  agent::AssistantAgent& assistant = **created;
+  for (const auto& t : config.tools) {
+    auto tool = agent::MakeHttpTool(t, provider.get());
+    if (!tool.ok()) return UsageError(tool.status().ToString());
+    Status added = assistant.AddTool(*tool);
+    if (!added.ok()) return UsageError(added.ToString());
+  }
+  if (!api_key.empty()) assistant.AddSecret(api_key);
+  if (!client_secret.empty()) assistant.AddSecret(client_secret);
+  assistant.SetObserver(Print);
+  assistant.SetApprovalHook(AskApproval);
+
+  std::cerr << "agent " << assistant.name() << " with " << (*model)->Describe() << ", "
+            << config.tools.size() << " tool(s)\n";
+  agent::Conversation conversation(config.user);
+  auto turn = [&](const std::string& text) -> int {
+    conversation.Append(agent::Message::User(text, config.user));
+    auto result = assistant.Run(conversation);
+    if (!result.ok()) {
+      std::cerr << "zta: agent turn failed: " << result.status().ToString() << "\n";
+      return kExitCheckFailed;
+    }
+    if (result->stop_reason != "final") {
+      std::cerr << "(turn ended: " << result->stop_reason << ")\n";
+    }
+    return kExitOk;
+  };
+  if (!f.interactive) {
+    std::cout << (config.user.empty() ? "user" : config.user) << "> " << f.message << "\n";
+    return turn(f.message);
+  }
+  std::string line;
+  while (true) {
+    std::cout << "you> " << std::flush;
+    if (!std::getline(std::cin, line)) break;
+    if (line == "exit" || line == "quit") break;
+    if (line.empty()) continue;
+    int rc = turn(line);
+    if (rc != kExitOk) return rc;
+  }
+  std::cout << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterAgentCommands(CLI::App& app) {
+  CLI::App* group = app.add_subcommand("agent", "Run agents defined in TOML files");
+  group->require_subcommand(1);
+  auto flags = std::make_shared<AgentRunFlags>();
+  CLI::App* run = group->add_subcommand(
+      "run", "Run a declarative agent (docs/agent.md) for one message or interactively");
+  run->add_option("--config", flags->config, "agent TOML file")->required();
+  auto* message = run->add_option("--message", flags->message, "one user message, then exit");
+  auto* interactive =
+      run->add_flag("--interactive", flags->interactive, "chat on the terminal until EOF/exit");
+  message->excludes(interactive);
+  run->add_option("--llm-url", flags->llm_url,
+                  "OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 (overrides "
+                  "[model] base_url; selects provider openai when the file says offline)");
+  run->add_option("--model", flags->model, "model or deployment name (overrides [model] model)");
+  run->add_option("--user", flags->user, "the user the conversation is with ([agent] user)");
+  run->add_option("--data", flags->data, "data folder: audit events go to its durable log");
+  SetAction(run, [flags] { return AgentRun(*flags); });
+}
+
+}  // namespace zta::cli

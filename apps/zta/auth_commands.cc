@@ -1,0 +1,131 @@
+// `zta token get`: obtain an access token as a configured agent, for scripts. Thin: options from
+// a TOML file and/or flags, then auth::AuthProvider.
+#include <iostream>
+#include <memory>
+
+#include "commands.h"
+#include "zta/auth/auth_provider.h"
+#include "zta/core/clock.h"
+
+namespace zta::cli {
+namespace {
+
+struct TokenGetFlags {
+  std::string config;
+  std::string issuer;
+  std::string token_endpoint;
+  std::string client_id;
+  std::string auth_method;
+  std::string client_secret_env;
+  std::string client_secret_file;
+  std::string private_key;
+  std::string assertion_audience;
+  std::string resource;
+  std::vector<std::string> scopes;
+  bool json = false;
+};
+
+int TokenGet(const TokenGetFlags& f) {
+  auth::AuthProviderOptions o;
+  if (!f.config.empty()) {
+    auto loaded = auth::LoadAuthConfig(f.config);
+    if (!loaded.ok()) return UsageError(loaded.status().ToString());
+    o = std::move(loaded).value();
+  }
+  if (!f.issuer.empty()) o.issuer = f.issuer;
+  if (!f.token_endpoint.empty()) o.token_endpoint = f.token_endpoint;
+  if (!f.client_id.empty()) o.client_id = f.client_id;
+  if (!f.assertion_audience.empty()) o.assertion_audience = f.assertion_audience;
+  int credential_flags =
+      !f.client_secret_env.empty() + !f.client_secret_file.empty() + !f.private_key.empty();
+  if (credential_flags > 1) {
+    return UsageError("give one of --client-secret-env, --client-secret-file, --private-key");
+  }
+  if (!f.client_secret_env.empty()) {
+    const char* value = std::getenv(f.client_secret_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      return UsageError("environment variable " + f.client_secret_env + " is not set");
+    }
+    o.client_secret = Secret(value);
+    o.private_key.reset();
+    if (o.auth_method == auth::ClientAuthMethod::kPrivateKeyJwt) {
+      o.auth_method = auth::ClientAuthMethod::kClientSecretBasic;
+    }
+  }
+  if (!f.client_secret_file.empty()) {
+    auto secret = auth::ReadSecretFile(f.client_secret_file);
+    if (!secret.ok()) return UsageError(secret.status().ToString());
+    o.client_secret = std::move(secret).value();
+    o.private_key.reset();
+    if (o.auth_method == auth::ClientAuthMethod::kPrivateKeyJwt) {
+      o.auth_method = auth::ClientAuthMethod::kClientSecretBasic;
+    }
+  }
+  if (!f.private_key.empty()) {
+    auto key = auth::ReadPrivateKeyFile(f.private_key);
+    if (!key.ok()) return UsageError(key.status().ToString());
+    o.private_key = std::move(key).value();
+    o.auth_method = auth::ClientAuthMethod::kPrivateKeyJwt;
+  }
+  if (!f.auth_method.empty()) {
+    auto method = auth::ParseClientAuthMethod(f.auth_method);
+    if (!method.ok()) return UsageError(method.status().message());
+    o.auth_method = *method;
+  }
+  auth::TokenRequest request;
+  request.resource = f.resource.empty() ? o.default_resource : f.resource;
+  request.scopes = f.scopes.empty() ? o.default_scopes : f.scopes;
+  if (request.resource.empty()) return UsageError("--resource is required (RFC 8707 resource)");
+
+  auto provider = auth::AuthProvider::Create(std::move(o), SystemClock::Instance());
+  if (!provider.ok()) return UsageError(provider.status().message());
+  auto token = (*provider)->GetToken(request);
+  if (!token.ok()) {
+    std::cerr << "zta: " << token.status().ToString() << "\n";
+    return kExitCheckFailed;
+  }
+  const int64_t ttl = token->expires_at - SystemClock::Instance().NowSeconds();
+  if (f.json) {
+    std::string scope;
+    for (const auto& s : token->scopes) scope += (scope.empty() ? "" : " ") + s;
+    std::cout << DumpJson(Json{{"access_token", token->value.Reveal()},
+                               {"token_type", token->token_type},
+                               {"expires_at", token->expires_at},
+                               {"scope", scope},
+                               {"jti", token->jti}})
+              << "\n";
+  } else {
+    std::cout << token->value.Reveal() << "\n";
+  }
+  std::cerr << "zta: warning: the token on stdout is a bearer secret (jti " << token->jti
+            << ", expires in " << ttl << " s); do not log or share it\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterTokenCommands(CLI::App& app) {
+  CLI::App* token = app.add_subcommand("token", "obtain access tokens as an agent (for scripts)");
+  token->require_subcommand(1);
+  auto f = std::make_shared<TokenGetFlags>();
+  CLI::App* get = token->add_subcommand(
+      "get", "print an access token (client credentials, RFC 6749 §4.4, RFC 8707 resource)");
+  get->add_option("--config", f->config, "TOML file with an [auth] table (docs/auth.md)");
+  get->add_option("--issuer", f->issuer, "issuer URL; the token endpoint comes from discovery");
+  get->add_option("--token-endpoint", f->token_endpoint, "token endpoint (default: discovery)");
+  get->add_option("--client-id", f->client_id, "this agent's client_id");
+  get->add_option("--auth-method", f->auth_method,
+                  "client_secret_basic (default), client_secret_post or private_key_jwt");
+  get->add_option("--client-secret-env", f->client_secret_env,
+                  "name of the environment variable holding the client secret");
+  get->add_option("--client-secret-file", f->client_secret_file, "file holding the client secret");
+  get->add_option("--private-key", f->private_key, "private JWK file (private_key_jwt)");
+  get->add_option("--assertion-audience", f->assertion_audience,
+                  "aud of the client assertion (default: the issuer)");
+  get->add_option("--resource", f->resource, "the API the token is for (its audience)");
+  get->add_option("--scope", f->scopes, "a scope to request (repeatable)");
+  get->add_flag("--json", f->json, "print the token response as JSON (with jti and expiry)");
+  SetAction(get, [f]() { return TokenGet(*f); });
+}
+
+}  // namespace zta::cli

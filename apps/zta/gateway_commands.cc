@@ -1,0 +1,176 @@
+// `zta gateway`: protect any HTTP API. Thin: options from a TOML file and/or flags, then
+// guard::Gateway behind http::HttpServer.
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "commands.h"
+#include "zta/core/clock.h"
+#include "zta/guard/gateway.h"
+#include "zta/http/server.h"
+
+namespace zta::cli {
+namespace {
+
+// One JSON line per decision on stderr, for running without a data folder. Events never hold a
+// token (AuditEvent's contract), so this is safe to ship to any log collector.
+class StderrAuditSink final : public AuditSink {
+ public:
+  Status Append(AuditEvent event) override {
+    if (event.time_micros == 0) event.time_micros = SystemClock::Instance().NowMicros();
+    std::string line = DumpJson(event.ToJson());
+    std::lock_guard lock(mu_);
+    std::cerr << line << "\n";
+    return Status::Ok();
+  }
+
+ private:
+  std::mutex mu_;
+};
+
+struct GatewayFlags {
+  std::string config;
+  std::vector<std::string> issuers;
+  std::vector<std::string> jwks_uris;
+  std::string audience;
+  std::string upstream;
+  std::vector<std::string> routes;
+  std::vector<std::string> introspect_routes;
+  std::string introspect_client_id;
+  std::string introspect_secret_env;
+  std::string listen;
+  std::string realm;
+  std::string alg;
+  std::vector<std::string> scope_claims;
+  std::string typ = "at+jwt";
+  std::string audit_dir;
+  int threads = 0;
+  bool forward_authorization = false;
+};
+
+int Fail(const Status& s) {
+  std::cerr << "zta: " << s.ToString() << "\n";
+  return kExitCheckFailed;
+}
+
+int RunGateway(const GatewayFlags& f) {
+  guard::GatewayOptions o;
+  if (!f.config.empty()) {
+    auto loaded = guard::LoadGatewayConfig(f.config);
+    if (!loaded.ok()) return UsageError(loaded.status().ToString());
+    o = std::move(loaded).value();
+  }
+  if (!f.jwks_uris.empty() && f.jwks_uris.size() != f.issuers.size()) {
+    return UsageError("give one --jwks-uri per --issuer, or none (discovery)");
+  }
+  for (size_t i = 0; i < f.issuers.size(); ++i) {
+    guard::TrustedIssuer t;
+    t.issuer = f.issuers[i];
+    if (!f.jwks_uris.empty()) t.jwks_uri = f.jwks_uris[i];
+    if (!f.alg.empty()) {
+      auto set = jose::AlgorithmSet::Parse(f.alg);
+      if (!set.ok()) return UsageError("--alg: " + set.status().message());
+      t.allowed_algorithms = *set;
+    }
+    if (!f.scope_claims.empty()) t.scope_claims = f.scope_claims;
+    t.required_typ = f.typ;
+    if (!f.introspect_client_id.empty()) {
+      guard::IntrospectionOptions io;
+      io.client_id = f.introspect_client_id;
+      const char* secret =
+          f.introspect_secret_env.empty() ? nullptr : std::getenv(f.introspect_secret_env.c_str());
+      if (secret == nullptr || *secret == '\0') {
+        return UsageError("--introspect-secret-env must name a set environment variable");
+      }
+      io.client_secret = Secret(secret);
+      t.introspection = std::move(io);
+    }
+    o.validator.issuers.push_back(std::move(t));
+  }
+  if (!f.audience.empty()) o.validator.audience = f.audience;
+  if (!f.realm.empty()) o.validator.realm = f.realm;
+  if (!f.upstream.empty()) o.upstream = f.upstream;
+  if (f.threads > 0) o.threads = f.threads;
+  if (f.forward_authorization) o.forward_authorization = true;
+  if (!f.listen.empty()) {
+    if (Status s = guard::ParseHostPort(f.listen, &o.listen_host, &o.listen_port); !s.ok()) {
+      return UsageError(s.message());
+    }
+  }
+  for (const auto& spec : f.routes) {
+    auto route = guard::ParseRoute(spec);
+    if (!route.ok()) return UsageError(route.status().message());
+    o.routes.push_back(*route);
+  }
+  for (const auto& spec : f.introspect_routes) {
+    auto route = guard::ParseRoute(spec);
+    if (!route.ok()) return UsageError(route.status().message());
+    route->introspect = true;
+    o.routes.push_back(*route);
+  }
+  if (Status s = o.Validate(); !s.ok()) return UsageError(s.message());
+
+  std::unique_ptr<AuditSink> audit;
+  if (!f.audit_dir.empty()) {
+    Status audit_status;
+    audit = OpenDataFolderAuditSink(f.audit_dir, &audit_status);
+    if (!audit) return Fail(audit_status);
+  } else {
+    audit = std::make_unique<StderrAuditSink>();
+  }
+  auto gateway = guard::Gateway::Create(o, SystemClock::Instance(), *audit);
+  if (!gateway.ok()) return UsageError(gateway.status().message());
+  http::ServerOptions server_options;
+  server_options.host = o.listen_host;
+  server_options.port = o.listen_port;
+  server_options.threads = o.threads;
+  server_options.max_body_bytes = o.max_body_bytes;
+  // Room for a maximum-size token (16 KiB, jose::kMaxTokenBytes) beside the other fields.
+  server_options.max_header_bytes = 32 * 1024;
+  server_options.server_name = "zta-gateway";
+  guard::Gateway* g = gateway->get();
+  auto server =
+      http::HttpServer::Start(server_options, [g](const http::Request& r) { return g->Handle(r); });
+  if (!server.ok()) return Fail(server.status());
+  std::cout << "listening on " << (*server)->BaseUrl() << std::endl;
+  int sig = http::WaitForTerminationSignal();
+  std::cerr << "signal " << sig << ": shutting down" << std::endl;
+  (*server)->Stop();
+  return kExitOk;
+}
+
+}  // namespace
+
+void RegisterGatewayCommand(CLI::App& app) {
+  auto f = std::make_shared<GatewayFlags>();
+  CLI::App* gw = app.add_subcommand(
+      "gateway", "protect any HTTP API: validate bearer tokens, enforce scopes, forward");
+  gw->add_option("--config", f->config, "TOML file (docs/gateway.md); flags add to it");
+  gw->add_option("--issuer", f->issuers, "a trusted issuer URL (repeatable; keys by discovery)");
+  gw->add_option("--jwks-uri", f->jwks_uris, "JWKS URL per --issuer, in order (skips discovery)");
+  gw->add_option("--audience", f->audience, "this API's resource identifier (token aud)");
+  gw->add_option("--upstream", f->upstream,
+                 "where allowed requests go, e.g. http://127.0.0.1:9000");
+  gw->add_option("--route", f->routes,
+                 "\"METHOD PATH [SCOPE...]\", PATH exact or ending in '*' (repeatable)");
+  gw->add_option("--introspect-route", f->introspect_routes,
+                 "a route whose tokens are also introspected (RFC 7662)");
+  gw->add_option("--introspect-client-id", f->introspect_client_id,
+                 "this resource server's client id at the issuers (introspection)");
+  gw->add_option("--introspect-secret-env", f->introspect_secret_env,
+                 "environment variable holding the introspection client secret");
+  gw->add_option("--listen", f->listen, "HOST:PORT (default 127.0.0.1:8080; port 0 picks one)");
+  gw->add_option("--realm", f->realm, "WWW-Authenticate realm (default: the audience)");
+  gw->add_option("--alg", f->alg, "accepted algorithms, e.g. ES256,RS256 (default: asymmetric)");
+  gw->add_option("--scope-claim", f->scope_claims,
+                 "claim carrying scopes: scope, scp, roles (repeatable; default scope and scp)");
+  gw->add_option("--typ", f->typ, "required typ header (default at+jwt; \"\" to skip)");
+  gw->add_option("--audit-dir", f->audit_dir,
+                 "data folder for the durable audit log (default: JSON lines on stderr)");
+  gw->add_option("--threads", f->threads, "server threads (default 2)");
+  gw->add_flag("--forward-authorization", f->forward_authorization,
+               "also forward the client's Authorization header upstream");
+  SetAction(gw, [f]() { return RunGateway(*f); });
+}
+
+}  // namespace zta::cli

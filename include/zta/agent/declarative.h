@@ -1,0 +1,104 @@
+// Declarative agents: an agent, its model and its HTTP tools described in a TOML file
+// (docs/agent.md), so anyone can give an HTTP API to a zero-trust agent without writing C++.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zta/agent/assistant_agent.h"
+#include "zta/agent/chat_model.h"
+#include "zta/agent/tool.h"
+#include "zta/auth/token_source.h"
+#include "zta/core/json.h"
+#include "zta/core/status.h"
+
+namespace zta::agent {
+
+// [model]
+struct ModelConfig {
+  // "openai" (any OpenAI-compatible server: OpenAI, llama-server, Ollama), "azure", or "offline"
+  // (the rule-based planner, not an LLM). Default: "offline" (also when [model] is absent).
+  std::string provider = "offline";
+  // See OpenAiOptions::base_url. REQUIRED for openai and azure.
+  std::string base_url;
+  // Model name, or the Azure deployment. REQUIRED for openai and azure. ("deployment" is accepted
+  // as a synonym for azure.)
+  std::string model;
+  // Azure deployments path: e.g. "2024-10-21". Default: empty (the v1 path).
+  std::string api_version;
+  // Name of the environment variable holding the API key — never the key itself. Optional.
+  std::string api_key_env;
+  // Stream the reply (SSE). Default: false.
+  bool stream = false;
+  // Per-request timeout, seconds. Default: 120.
+  int64_t timeout_seconds = 120;
+  // Attempts on 429/5xx/unreachable. Default: 3.
+  int64_t max_attempts = 3;
+  std::optional<double> temperature;  // Default: the server's.
+};
+
+// One [[tools]] entry: an HTTP endpoint the agent may call.
+struct HttpToolConfig {
+  std::string name;         // REQUIRED: tool name the model sees
+  std::string description;  // for the model
+  // HTTP method. Default: "GET".
+  std::string method = "GET";
+  // URL template; "{param}" is replaced by the percent-encoded argument. Placeholders are
+  // allowed in the path and query only, never in scheme, host or port (a model must not choose
+  // where a token goes). REQUIRED.
+  std::string url;
+  // JSON Schema of the arguments (an object schema). Default: no arguments.
+  Json parameters = {{"type", "object"}, {"properties", Json::object()}};
+  // Static request headers. Must not include Authorization (the token is attached for you).
+  std::map<std::string, std::string> headers;
+  // Per-call timeout, seconds. Default: 10.
+  int64_t timeout_seconds = 10;
+  // A person must approve each call (the CLI asks on the terminal). Default: false.
+  bool requires_approval = false;
+  // auth = { resource, scopes, acting }: present → a SecureFunctionTool; absent → no token.
+  bool has_auth = false;
+  std::string resource;
+  std::vector<std::string> scopes;
+  Acting acting = Acting::kAsAgent;  // acting = "agent" (default) | "user"
+};
+
+// The whole file.
+struct AgentConfig {
+  AgentOptions agent;  // [agent]: name, id, description, system_prompt, limits
+  std::string user;    // [agent] user: the conversation's user. Default: empty.
+  ModelConfig model;   // [model]
+  // [identity] re-serialized as TOML, for auth::ParseAuthConfig (docs/auth.md keys: issuer,
+  // client_id, client_secret_env | client_secret_file | private_key_file, auth_method,
+  // token_endpoint, ...). Empty when the file has no [identity].
+  std::string identity_toml;
+  std::vector<HttpToolConfig> tools;  // [[tools]]
+
+  // Tools with auth need an [identity]; names unique; URL templates safe.
+  Status Validate() const;
+};
+
+Result<AgentConfig> ParseAgentConfig(std::string_view toml_text);
+Result<AgentConfig> LoadAgentConfig(const std::string& path);
+
+// The configured model: OfflinePlanner, or OpenAiChatModel with the key read from api_key_env.
+// `api_key` (optional) receives the key so the caller can register it for scrubbing.
+Result<std::unique_ptr<ChatModel>> MakeChatModel(const ModelConfig& config,
+                                                 std::string* api_key = nullptr);
+
+// Replaces each {name} in `url_template` with the percent-encoded argument (strings as is,
+// numbers and booleans as JSON text). Missing or null arguments are errors. `used` gets the
+// names consumed.
+Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Json& args,
+                                      std::vector<std::string>* used = nullptr);
+
+// A tool calling the configured endpoint: a SecureFunctionTool when the config has auth (then
+// `tokens` is REQUIRED and must outlive the tool), else a FunctionTool. Arguments not used by
+// the URL go in the query string (GET, DELETE, HEAD) or a JSON body (other methods). The
+// upstream's 401/403 becomes a denial; other non-2xx an error; a 2xx body is the result.
+Result<std::shared_ptr<Tool>> MakeHttpTool(const HttpToolConfig& config, auth::TokenSource* tokens);
+
+}  // namespace zta::agent

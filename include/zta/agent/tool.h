@@ -1,0 +1,182 @@
+// Tools an agent can call: FunctionTool (a schema-checked C++ handler) and SecureFunctionTool
+// (the same, plus a just-in-time access token obtained outside the model's sight), and the
+// scrubbing that keeps tokens and secrets out of what goes back to the model.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zta/agent/chat_model.h"
+#include "zta/agent/schema.h"
+#include "zta/auth/token_source.h"
+#include "zta/core/json.h"
+#include "zta/core/status.h"
+#include "zta/http/client.h"
+
+namespace zta::agent {
+
+// Sends one HTTP request; the default is http::Send. Injected so tests need no network.
+using HttpTransport = std::function<Result<http::Response>(const http::ClientRequest&)>;
+
+// Redacts credentials from text before it enters a conversation: compact JWS/JWE-shaped strings
+// ("eyJ…"), "Bearer <token>" / "Basic <token>", the values of JSON members named like
+// credentials (access_token, refresh_token, id_token, client_secret, password, api_key,
+// authorization), and every registered secret verbatim. Thread-compatible: register secrets
+// before sharing; Scrub is const and safe to call concurrently.
+class Scrubber {
+ public:
+  static constexpr std::string_view kRedacted = "[redacted]";
+  // Registers a value to redact wherever it appears. Values shorter than 6 bytes are ignored:
+  // redacting "abc" everywhere would mangle ordinary text, and such values are not secrets.
+  void AddSecret(std::string value);
+  std::string Scrub(std::string_view text) const;
+  // Scrubs with the registered secrets plus `extra` (e.g. the token of this one call).
+  std::string Scrub(std::string_view text, std::string_view extra) const;
+
+ private:
+  std::vector<std::string> secrets_;
+};
+
+// Everything a tool handler gets besides its arguments. The token lives here — never in the
+// arguments, never in the conversation. Not thread-safe: one context per call.
+struct ToolContext {
+  std::string agent_id;      // the acting agent's id (its OAuth client_id)
+  std::string user;          // the conversation's user; empty when anonymous
+  std::string tool_call_id;  // the model's id for this call
+  std::string trace_id;      // correlates audit events
+  // Set by SecureFunctionTool for the duration of the handler; null for plain tools.
+  const auth::AccessToken* token = nullptr;
+  // Transport for Send(). Default (empty): http::Send.
+  HttpTransport transport;
+
+  // Sends `request`, adding "Authorization: Bearer <token>" when this call holds a token. Handlers
+  // call this instead of touching the token themselves.
+  Result<http::Response> Send(http::ClientRequest request) const;
+};
+
+enum class ToolStatus {
+  kOk,      // the tool ran and returned a result
+  kError,   // bad arguments, unknown tool, or the tool failed
+  kDenied,  // authorization refused (no token, upstream 401/403, or a human said no)
+};
+std::string_view ToolStatusName(ToolStatus status);  // "ok" | "error" | "denied"
+
+// The result of one tool call: what the model sees plus the facts the audit event records.
+struct ToolOutcome {
+  ToolStatus status = ToolStatus::kOk;
+  std::string content;  // for the model: a JSON result, or a short error/denial without secrets
+  std::string reason;   // snake_case reason for kError/kDenied ("invalid_arguments", ...)
+  // Authorization facts (SecureFunctionTool only).
+  bool secured = false;
+  std::string resource;                       // RFC 8707 resource asked for
+  std::vector<std::string> scopes_requested;  // scopes asked for
+  std::vector<std::string> scopes_granted;    // as the token says; empty on denial
+  std::string subject;                        // the user acted for; empty when as the agent
+  std::string jti;                            // the token's id, never the token
+  std::string resource_id;                    // business object (audit zta.resource.id)
+
+  // An error or denial with nothing else to record.
+  static ToolOutcome Failure(ToolStatus status, std::string content, std::string reason) {
+    ToolOutcome o;
+    o.status = status;
+    o.content = std::move(content);
+    o.reason = std::move(reason);
+    return o;
+  }
+};
+
+// Something the agent can call. Implementations are thread-safe: parallel tool calls may run
+// Invoke concurrently.
+class Tool {
+ public:
+  virtual ~Tool() = default;
+  virtual const ToolSpec& spec() const = 0;
+  // Runs one call with already-parsed arguments. Never throws.
+  virtual ToolOutcome Invoke(const Json& args, ToolContext& context) const = 0;
+  // Whether a human must say yes before each call (AssistantAgent's approval hook).
+  virtual bool requires_approval() const { return false; }
+};
+
+// A handler's result becomes the tool's content: a string as is, anything else as JSON text.
+// Errors: kPermissionDenied / kUnauthenticated → a denial; anything else → a tool error. The
+// error message goes to the model, so it must not hold secrets (it is scrubbed anyway).
+using ToolHandler = std::function<Result<Json>(const Json& args, ToolContext& context)>;
+
+// A tool backed by a C++ function. The arguments are validated against the schema before the
+// handler runs, so a handler sees only well-formed input. Thread-safe if the handler is.
+class FunctionTool : public Tool {
+ public:
+  // REQUIRES: a valid tool name (ValidateToolName); use Create() to get an error instead.
+  FunctionTool(std::string name, std::string description, const Schema& parameters,
+               ToolHandler handler);
+  // For hand-written schemas (e.g. from TOML). Objects are closed (CloseObjects); strict mode is
+  // used when the schema allows it.
+  static Result<std::unique_ptr<FunctionTool>> Create(std::string name, std::string description,
+                                                      Json parameters, ToolHandler handler);
+
+  const ToolSpec& spec() const override { return spec_; }
+  ToolOutcome Invoke(const Json& args, ToolContext& context) const override;
+  bool requires_approval() const override { return requires_approval_; }
+  // Each call needs a human yes (see AssistantAgent::SetApprovalHook). Default: false.
+  void set_requires_approval(bool value) { requires_approval_ = value; }
+
+ protected:
+  FunctionTool(ToolSpec spec, ToolHandler handler);
+  // Validates, runs the handler and converts its result.
+  ToolOutcome RunHandler(const Json& args, ToolContext& context) const;
+  Status ValidateArguments(const Json& args) const;
+
+ private:
+  ToolSpec spec_;
+  ToolHandler handler_;
+  bool requires_approval_ = false;
+};
+
+// Whose authority a secure tool uses.
+enum class Acting {
+  kAsAgent,         // client credentials: the agent's own identity (sub = agent)
+  kOnBehalfOfUser,  // delegation: sub = the conversation's user, act = the agent (RFC 8693)
+};
+
+// What a secure tool needs before it may run.
+struct ToolRequirement {
+  // RFC 8707 resource (audience) of the API the tool calls. REQUIRED.
+  std::string resource;
+  // Scopes the call needs (RFC 6749 §3.3). Default: none (the client's default allowance).
+  std::vector<std::string> scopes;
+  // Default: kAsAgent.
+  Acting acting = Acting::kAsAgent;
+  // Builds RFC 9396 authorization_details from the validated arguments (e.g. one booking), so
+  // the token is good for exactly this action. Optional.
+  std::function<Result<Json>(const Json& args)> authorization_details;
+  // Names the business object from the arguments (audit zta.resource.id). Optional.
+  std::function<std::string(const Json& args)> resource_id;
+};
+
+// A FunctionTool that obtains an access token just in time through a TokenSource and hands it to
+// the handler in ToolContext::token. Without a token the handler does not run and the model gets
+// a short denial naming only the reason code. The handler's result is scrubbed of the token.
+// Thread-safe if the handler and the token source are.
+class SecureFunctionTool final : public FunctionTool {
+ public:
+  // `tokens` must outlive the tool. REQUIRES: valid name and non-empty requirement.resource.
+  SecureFunctionTool(std::string name, std::string description, const Schema& parameters,
+                     ToolRequirement requirement, auth::TokenSource& tokens, ToolHandler handler);
+  static Result<std::unique_ptr<SecureFunctionTool>> Create(
+      std::string name, std::string description, Json parameters, ToolRequirement requirement,
+      auth::TokenSource& tokens, ToolHandler handler);
+
+  ToolOutcome Invoke(const Json& args, ToolContext& context) const override;
+  const ToolRequirement& requirement() const { return requirement_; }
+
+ private:
+  SecureFunctionTool(ToolSpec spec, ToolRequirement requirement, auth::TokenSource& tokens,
+                     ToolHandler handler);
+  ToolRequirement requirement_;
+  auth::TokenSource& tokens_;
+};
+
+}  // namespace zta::agent

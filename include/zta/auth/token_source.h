@@ -1,0 +1,63 @@
+// The contract between code that needs access tokens (SecureFunctionTool, the gateway's
+// upstream calls, scripts) and whatever obtains them (AuthProvider). An access token is an
+// object that never prints its value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "zta/core/json.h"
+#include "zta/core/secret.h"
+#include "zta/core/status.h"
+
+namespace zta::auth {
+
+// What a caller needs a token for.
+struct TokenRequest {
+  // RFC 8707 resource indicator: the API the token is for (its audience). REQUIRED.
+  std::string resource;
+  // Scopes wanted (RFC 6749 §3.3). Empty: the client's default allowance for the resource.
+  std::vector<std::string> scopes;
+  // The user the agent acts for (delegation, RFC 8693); empty: the agent acts as itself.
+  std::string on_behalf_of;
+  // RFC 9396 authorization_details (e.g. one booking); null when none.
+  Json authorization_details;
+};
+
+// An issued access token. The value is a Secret: streaming an AccessToken prints its jti.
+struct AccessToken {
+  Secret value;  // the compact JWT; attach as "Authorization: Bearer <value>"
+  std::string token_type = "Bearer";
+  std::string jti;                  // for logs and audit (RFC 7519 §4.1.7); empty if opaque
+  std::vector<std::string> scopes;  // as granted
+  std::string resource;
+  int64_t issued_at = 0;   // Unix seconds, when obtained
+  int64_t expires_at = 0;  // Unix seconds
+
+  // "Bearer <token>" for the Authorization header.
+  std::string AuthorizationHeader() const { return token_type + " " + value.Reveal(); }
+};
+
+// "AccessToken{jti=..., expires_at=...}": never the token itself.
+inline std::ostream& operator<<(std::ostream& os, const AccessToken& token) {
+  return os << "AccessToken{jti=" << token.jti << ", expires_at=" << token.expires_at << "}";
+}
+
+// Typed failures of token acquisition, as Status reasons:
+//   "invalid_client", "invalid_scope", "unauthorized_client", "invalid_target",
+//   "access_denied" (the IdP refused; message carries error_description),
+//   "idp_unavailable" (unreachable, timeout or 5xx after retries),
+//   "bad_token_response" (no token, not Bearer, or already expired), "bad_metadata"
+//   (discovery found no matching issuer), "unsupported" (on_behalf_of before delegation lands);
+//   any other OAuth error code (RFC 6749 §5.2) the IdP sends, as is.
+// Never an expired or empty token: a TokenSource either returns a usable token or an error.
+class TokenSource {
+ public:
+  virtual ~TokenSource() = default;
+  virtual Result<AccessToken> GetToken(const TokenRequest& request) = 0;
+};
+
+}  // namespace zta::auth

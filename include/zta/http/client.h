@@ -1,0 +1,32 @@
+// A blocking HTTP client on libcurl, with connection reuse per thread and hard timeouts.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "zta/core/status.h"
+#include "zta/http/message.h"
+
+namespace zta::http {
+
+struct ClientRequest {
+  std::string method = "GET";
+  std::string url;
+  Headers headers;
+  std::string body;
+  // Whole-request deadline. Default: 10 s.
+  std::chrono::milliseconds timeout{10'000};
+  // Largest response body accepted; more → error. Default: 4 MiB.
+  size_t max_response_bytes = 4 << 20;
+};
+
+// Sends a request and returns the response, whatever its status. Transport failures (refused,
+// DNS, timeout, TLS, oversize) are errors: kUnavailable or kDeadlineExceeded.
+// Thread-safe; each thread keeps its own connection cache (keep-alive).
+Result<Response> Send(const ClientRequest& request);
+
+// Convenience: GET `url` and parse a JSON body; non-2xx is an error carrying the status.
+Result<Json> GetJson(const std::string& url,
+                     std::chrono::milliseconds timeout = std::chrono::milliseconds(10'000));
+
+}  // namespace zta::http

@@ -1,0 +1,69 @@
+// An HTTP/1.1 server on Boost.Beast: keep-alive, bounded header/body sizes, a connection limit
+// and timeouts for slow clients. Handlers are plain functions of Request → Response.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "zta/core/status.h"
+#include "zta/http/message.h"
+
+namespace zta::http {
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  // Address to listen on. Default: 127.0.0.1 (loopback only).
+  std::string host = "127.0.0.1";
+  // Port; 0 picks a free one (see HttpServer::port()). Default: 0.
+  int port = 0;
+  // I/O threads running handlers. Default: 2.
+  int threads = 2;
+  // Largest request header block, bytes (Beast header_limit). Default: 8 KiB.
+  size_t max_header_bytes = 8 * 1024;
+  // Largest request body, bytes; larger → 413. Default: 64 KiB.
+  size_t max_body_bytes = 64 * 1024;
+  // Open connections beyond this are closed at once. Default: 1024.
+  int max_connections = 1024;
+  // A request must arrive completely within this many seconds of the previous one (slowloris
+  // bound); idle keep-alive connections close after it too. Default: 15.
+  int read_timeout_seconds = 15;
+  // Value of the Server header. Default: "zta".
+  std::string server_name = "zta";
+};
+
+// Thread-safe. Start() returns once the socket listens; the destructor stops and joins.
+class HttpServer {
+ public:
+  static Result<std::unique_ptr<HttpServer>> Start(ServerOptions options, Handler handler);
+  ~HttpServer();
+
+  int port() const;
+  const std::string& host() const;
+  // "http://127.0.0.1:PORT"
+  std::string BaseUrl() const;
+  // Connections accepted since Start(), including ones closed at once by max_connections.
+  // For metrics and tests (e.g. proving that keep-alive reuses one connection).
+  int64_t accepted_connections() const;
+  // Stops accepting, closes connections, joins the threads. Idempotent. A handler still running
+  // is waited for. REQUIRES: not called from a handler (it joins the threads handlers run on).
+  void Stop();
+
+  class Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Blocks until SIGINT or SIGTERM (for `serve` commands). Returns the signal number.
+// Self-contained: installs its own handlers for the wait (whichever thread the signal lands on)
+// and unblocks both signals in the calling thread, so it works whether or not the caller blocked
+// them; the previous dispositions are restored on return, so a second Ctrl-C during shutdown
+// acts as it did before. Call from one thread at a time (normally main).
+int WaitForTerminationSignal();
+
+}  // namespace zta::http

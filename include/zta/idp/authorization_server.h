@@ -1,0 +1,96 @@
+// The OAuth 2.0 authorization server: metadata (RFC 8414, OIDC discovery), JWKS, the token
+// endpoint with client_credentials (RFC 6749 §4.4) and RFC 8707 resources, RFC 9068 access
+// tokens, introspection (RFC 7662) and revocation (RFC 7009). Transport-free: Handle() maps a
+// request to a response, so tests drive it directly and `zta idp serve` puts it behind HTTP.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "zta/core/audit_sink.h"
+#include "zta/core/clock.h"
+#include "zta/http/message.h"
+#include "zta/idp/key_manager.h"
+#include "zta/idp/registry.h"
+
+namespace zta::idp {
+
+struct AuthorizationServerOptions {
+  // Issuer identifier (RFC 8414 §2): "http://127.0.0.1:PORT" when serving on loopback. REQUIRED.
+  std::string issuer;
+  // Access token lifetime when neither resource nor agent caps it lower, seconds. Default: 300.
+  int64_t default_token_ttl_seconds = 300;
+  // Longest lifetime accepted for a private_key_jwt client assertion (exp − now), seconds.
+  // Default: 300 (RFC 7523 §3 asks for a short exp).
+  int64_t max_assertion_lifetime_seconds = 300;
+  // Cache-Control max-age on the JWKS, seconds. Default: 60.
+  int64_t jwks_max_age_seconds = 60;
+  // Failed client authentications allowed per client id and per source address within the
+  // window before answering 429. Default: 10 per 60 s.
+  int failed_auth_limit = 10;
+  int64_t failed_auth_window_seconds = 60;
+  // How often the registry is re-read for token requests, milliseconds (introspection always
+  // checks for changes). Default: 250.
+  int64_t registry_refresh_millis = 250;
+};
+
+// Thread-safe: Handle() may run on many threads at once.
+class AuthorizationServer {
+ public:
+  AuthorizationServer(AuthorizationServerOptions options, IdpStore& store, KeyManager& keys,
+                      AuditSink& audit, const Clock& clock);
+
+  http::Response Handle(const http::Request& request);
+
+  // Metadata document (RFC 8414 §2); `openid` adds the OIDC discovery members.
+  Json Metadata(bool openid);
+
+  const AuthorizationServerOptions& options() const { return options_; }
+
+ private:
+  struct Caller;  // an authenticated client or resource server
+  struct OAuthError;
+
+  http::Response Token(const http::Request& request);
+  http::Response Introspect(const http::Request& request);
+  http::Response Revoke(const http::Request& request);
+  http::Response Jwks() const;
+
+  // Authenticates the client (Basic, form secret or client assertion) against `registry`.
+  Result<Caller> AuthenticateClient(const http::Request& request,
+                                    const std::vector<std::pair<std::string, std::string>>& form,
+                                    const RegistrySnapshot& registry, bool allow_resources,
+                                    OAuthError* error);
+  std::shared_ptr<const RegistrySnapshot> Registry(bool force_check);
+  bool RateLimited(const std::string& client_id, const std::string& address, int64_t* retry_after);
+  void RecordAuthFailure(const std::string& client_id, const std::string& address);
+  http::Response ErrorResponse(const OAuthError& error) const;
+  Status Audit(AuditEvent event);
+
+  const AuthorizationServerOptions options_;
+  IdpStore& store_;
+  KeyManager& keys_;
+  AuditSink& audit_;
+  const Clock& clock_;
+
+  std::mutex registry_mu_;
+  std::shared_ptr<const RegistrySnapshot> registry_;  // GUARDED_BY(registry_mu_)
+  int64_t registry_checked_micros_ = 0;               // GUARDED_BY(registry_mu_)
+
+  std::mutex limiter_mu_;
+  struct FailureWindow {
+    int64_t window_start = 0;
+    int failures = 0;
+  };
+  std::map<std::string, FailureWindow> failures_;  // GUARDED_BY(limiter_mu_), "c:"/"a:" keys
+};
+
+// Client secrets are 256-bit random values, so a plain SHA-256 digest is safe to store (there is
+// nothing to brute-force) and fast to check — see docs/idp.md.
+std::string DigestSecret(std::string_view secret);
+bool SecretMatchesDigest(std::string_view secret, std::string_view digest);
+
+}  // namespace zta::idp

@@ -1,0 +1,366 @@
+// The tool loop: ask the model, check and run the tool calls it asks for (bounded concurrency),
+// audit each one, feed scrubbed results back, until a text answer, a handoff or the round limit.
+#include "zta/agent/assistant_agent.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+#include <utility>
+
+namespace zta::agent {
+namespace {
+
+constexpr std::string_view kHandoffPrefix = "transfer_to_";
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) return "";
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 15]);
+  }
+  return hex;
+}
+
+std::string JoinScopes(const std::vector<std::string>& scopes) {
+  std::string s;
+  for (const auto& scope : scopes) s += (s.empty() ? "" : " ") + scope;
+  return s;
+}
+
+AuditDecision DecisionOf(ToolStatus status) {
+  switch (status) {
+    case ToolStatus::kOk:
+      return AuditDecision::kAllow;
+    case ToolStatus::kDenied:
+      return AuditDecision::kDeny;
+    case ToolStatus::kError:
+      return AuditDecision::kError;
+  }
+  return AuditDecision::kError;
+}
+
+}  // namespace
+
+// One tool call of a model reply, from proposal to outcome.
+struct AssistantAgent::PendingCall {
+  ToolCall call;
+  const Tool* tool = nullptr;
+  const Handoff* handoff = nullptr;
+  Json args;
+  bool ready = false;  // passed every check and may run
+  ToolOutcome outcome;
+};
+
+Status AgentOptions::Validate() const {
+  if (name.empty()) return InvalidArgument("agent name is required");
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
+      return InvalidArgument("agent name '" + name + "' may hold only a-z, A-Z, 0-9, _ and -");
+    }
+  }
+  if (max_tool_iterations < 0) return InvalidArgument("max_tool_iterations must be >= 0");
+  if (max_parallel_tools < 1) return InvalidArgument("max_parallel_tools must be >= 1");
+  return Status::Ok();
+}
+
+AssistantAgent::AssistantAgent(AgentOptions options, ChatModel& model, AuditSink& audit)
+    : options_(std::move(options)), model_(model), audit_(audit) {
+  if (options_.id.empty()) options_.id = options_.name;
+}
+
+Result<std::unique_ptr<AssistantAgent>> AssistantAgent::Create(AgentOptions options,
+                                                               ChatModel& model, AuditSink& audit) {
+  ZTA_RETURN_IF_ERROR(options.Validate());
+  return std::unique_ptr<AssistantAgent>(new AssistantAgent(std::move(options), model, audit));
+}
+
+Status AssistantAgent::AddTool(std::shared_ptr<const Tool> tool) {
+  if (!tool) return InvalidArgument("null tool");
+  const std::string& name = tool->spec().name;
+  ZTA_RETURN_IF_ERROR(ValidateToolName(name));
+  if (name.starts_with(kHandoffPrefix)) {
+    return InvalidArgument("tool name '" + name + "' is reserved for handoffs");
+  }
+  for (const auto& t : tools_) {
+    if (t->spec().name == name) return InvalidArgument("duplicate tool '" + name + "'");
+  }
+  tools_.push_back(std::move(tool));
+  return Status::Ok();
+}
+
+Status AssistantAgent::AddHandoff(const std::string& target, const std::string& description) {
+  Handoff h;
+  h.target = target;
+  h.spec.name = std::string(kHandoffPrefix) + target;
+  ZTA_RETURN_IF_ERROR(ValidateToolName(h.spec.name));
+  for (const auto& existing : handoffs_) {
+    if (existing.target == target) return InvalidArgument("duplicate handoff to " + target);
+  }
+  h.spec.description =
+      description.empty() ? "Hand the conversation over to " + target + "." : description;
+  h.spec.parameters = Schema::Object().json();
+  h.spec.strict = true;
+  handoffs_.push_back(std::move(h));
+  return Status::Ok();
+}
+
+std::vector<ToolSpec> AssistantAgent::ToolSpecs() const {
+  std::vector<ToolSpec> specs;
+  for (const auto& t : tools_) specs.push_back(t->spec());
+  for (const auto& h : handoffs_) specs.push_back(h.spec);
+  return specs;
+}
+
+ChatRequest AssistantAgent::BuildRequest(const Conversation& conversation, bool allow_tools) const {
+  ChatRequest request;
+  if (!options_.system_prompt.empty()) {
+    request.messages.push_back(Message::System(options_.system_prompt));
+  }
+  // In a team the conversation also holds other agents' turns. This model sees their text as
+  // user messages ("name: text") and not their tool calls: those name tools it does not have.
+  std::set<std::string> foreign_calls;
+  for (const Message& m : conversation.messages()) {
+    if (m.role == Role::kAssistant && !m.name.empty() && m.name != options_.name) {
+      for (const ToolCall& c : m.tool_calls) foreign_calls.insert(c.id);
+      if (!m.content.empty()) {
+        request.messages.push_back(Message::User(m.name + ": " + m.content, m.name));
+      }
+      continue;
+    }
+    if (m.role == Role::kTool && foreign_calls.count(m.tool_call_id) > 0) continue;
+    if (m.role == Role::kSystem) continue;  // only this agent's own system prompt
+    request.messages.push_back(m);
+  }
+  request.tools = ToolSpecs();
+  request.tool_choice = allow_tools ? options_.tool_choice : "none";
+  request.parallel_tool_calls = options_.parallel_tool_calls;
+  request.temperature = options_.temperature;
+  request.max_tokens = options_.max_tokens;
+  return request;
+}
+
+void AssistantAgent::Append(Conversation& conversation, Message message,
+                            const ToolOutcome* outcome) {
+  conversation.Append(std::move(message));
+  if (observer_) observer_(conversation.back(), outcome);
+}
+
+Status AssistantAgent::Audit(const Conversation& conversation, const PendingCall& p) {
+  const ToolOutcome& o = p.outcome;
+  AuditEvent e;
+  e.trace_id = conversation.trace_id();
+  e.component = "agent";
+  e.action = "tool.call";
+  e.subject = o.subject;
+  e.actor_chain = {options_.id};
+  e.client_id = options_.id;
+  e.resource = o.resource;
+  e.scopes_requested = o.scopes_requested;
+  e.scopes_granted = o.scopes_granted;
+  e.decision = DecisionOf(o.status);
+  e.reason = o.status == ToolStatus::kOk ? "" : o.reason;
+  e.jti = o.jti;
+  Json& a = e.attributes;
+  a["gen_ai.operation.name"] = "execute_tool";
+  a["gen_ai.tool.name"] = p.call.name;
+  a["gen_ai.tool.call.id"] = p.call.id;
+  a["gen_ai.agent.id"] = options_.id;
+  a["gen_ai.agent.name"] = options_.name;
+  // A digest, never the arguments: they may hold personal data. Canonical JSON when they parse.
+  a["zta.args.sha256"] =
+      Sha256Hex(p.args.is_discarded() || p.args.is_null() ? p.call.arguments : DumpJson(p.args));
+  a["zta.decision"] = std::string(AuditDecisionName(e.decision));
+  a["zta.tool.status"] = std::string(ToolStatusName(o.status));
+  if (o.secured) {
+    a["zta.scope"] = JoinScopes(o.scopes_granted.empty() ? o.scopes_requested : o.scopes_granted);
+    a["zta.acting"] = o.subject.empty() ? "agent" : "on_behalf_of_user";
+  }
+  if (!o.jti.empty()) a["zta.jti"] = o.jti;
+  if (!o.resource_id.empty()) a["zta.resource.id"] = o.resource_id;
+  return audit_.Append(std::move(e));
+}
+
+Result<TurnResult> AssistantAgent::Run(Conversation& conversation) {
+  TurnResult result;
+  for (int round = 0;; ++round) {
+    const bool allow_tools = round < options_.max_tool_iterations;
+    ZTA_ASSIGN_OR_RETURN(ChatResponse response,
+                         model_.Complete(BuildRequest(conversation, allow_tools)));
+    Message reply = std::move(response.message);
+    reply.role = Role::kAssistant;
+    reply.name = options_.name;
+
+    if (response.finish_reason == "content_filter") {
+      reply.tool_calls.clear();
+      if (reply.content.empty()) {
+        reply.content = "[the model provider's content filter withheld this answer]";
+      }
+      result.stop_reason = "content_filter";
+      result.text = reply.content;
+      Append(conversation, std::move(reply), nullptr);
+      return result;
+    }
+    if (reply.tool_calls.empty() || !allow_tools) {
+      // A model that still asks for tools after the last round gets no more: its text stands.
+      bool wanted_tools = !reply.tool_calls.empty();
+      reply.tool_calls.clear();
+      result.text = reply.content;
+      result.stop_reason = wanted_tools ? "max_tool_iterations" : "final";
+      Append(conversation, std::move(reply), nullptr);
+      return result;
+    }
+
+    // Models reuse or omit ids; every call needs a distinct one to pair results with calls.
+    std::set<std::string> seen_ids;
+    for (size_t i = 0; i < reply.tool_calls.size(); ++i) {
+      ToolCall& c = reply.tool_calls[i];
+      if (c.id.empty() || !seen_ids.insert(c.id).second) {
+        c.id = "call_" + std::to_string(round) + "_" + std::to_string(i);
+        seen_ids.insert(c.id);
+      }
+    }
+    std::vector<PendingCall> calls(reply.tool_calls.size());
+    for (size_t i = 0; i < calls.size(); ++i) calls[i].call = reply.tool_calls[i];
+    Append(conversation, std::move(reply), nullptr);
+
+    // Checks run in order on this thread (the approval hook may prompt a person).
+    for (PendingCall& p : calls) {
+      ++result.tool_calls;
+      for (const auto& t : tools_) {
+        if (t->spec().name == p.call.name) p.tool = t.get();
+      }
+      for (const auto& h : handoffs_) {
+        if (h.spec.name == p.call.name) p.handoff = &h;
+      }
+      if (p.tool == nullptr && p.handoff == nullptr) {
+        p.outcome = ToolOutcome::Failure(ToolStatus::kError,
+                                         "error: there is no tool named '" + p.call.name + "'",
+                                         "unknown_tool");
+        continue;
+      }
+      JsonLimits limits;
+      limits.max_depth = 32;
+      limits.max_bytes = 256 * 1024;
+      auto args = ParseJsonStrict(p.call.arguments.empty() ? "{}" : p.call.arguments, limits);
+      if (!args.ok()) {
+        p.outcome = ToolOutcome::Failure(ToolStatus::kError,
+                                         "error: the arguments are not valid JSON; call " +
+                                             p.call.name + " again with a JSON object",
+                                         "invalid_json");
+        continue;
+      }
+      p.args = std::move(args).value();
+      if (p.tool != nullptr && p.tool->requires_approval()) {
+        bool yes = approval_ &&
+                   approval_({options_.name, p.call.name, p.call.id, p.args, conversation.user()});
+        if (!yes) {
+          p.outcome = ToolOutcome::Failure(
+              ToolStatus::kDenied, "denied: a person did not approve this call to " + p.call.name,
+              "not_approved");
+          continue;
+        }
+      }
+      p.ready = true;
+    }
+
+    // Run the approved calls, at most max_parallel_tools at a time.
+    std::vector<size_t> runnable;
+    const Handoff* handoff = nullptr;
+    for (size_t i = 0; i < calls.size(); ++i) {
+      if (!calls[i].ready) continue;
+      if (calls[i].handoff != nullptr) {
+        if (handoff == nullptr) {
+          handoff = calls[i].handoff;
+          calls[i].outcome.content = "transferred to " + handoff->target;
+        } else {
+          calls[i].outcome = ToolOutcome::Failure(
+              ToolStatus::kError, "error: only one handoff per reply", "duplicate_handoff");
+        }
+        continue;
+      }
+      runnable.push_back(i);
+    }
+    auto run_one = [&](size_t i) {
+      PendingCall& p = calls[i];
+      ToolContext context;
+      context.agent_id = options_.id;
+      context.user = conversation.user();
+      context.tool_call_id = p.call.id;
+      context.trace_id = conversation.trace_id();
+      context.transport = transport_;
+      p.outcome = p.tool->Invoke(p.args, context);
+    };
+    size_t workers = std::min<size_t>(runnable.size(), options_.max_parallel_tools);
+    if (workers <= 1) {
+      for (size_t i : runnable) run_one(i);
+    } else {
+      std::atomic<size_t> next{0};
+      std::vector<std::thread> threads;
+      for (size_t w = 0; w < workers; ++w) {
+        threads.emplace_back([&] {
+          for (size_t k = next++; k < runnable.size(); k = next++) run_one(runnable[k]);
+        });
+      }
+      for (auto& t : threads) t.join();
+    }
+
+    Status audit_status;
+    for (PendingCall& p : calls) {
+      p.outcome.content = scrubber_.Scrub(p.outcome.content);
+      if (p.outcome.status == ToolStatus::kDenied) ++result.denied_calls;
+      if (p.outcome.status == ToolStatus::kError) ++result.failed_calls;
+      Status s = Audit(conversation, p);
+      if (!s.ok() && audit_status.ok()) audit_status = s;
+      Append(conversation, Message::ToolResult(p.call.id, p.call.name, p.outcome.content),
+             &p.outcome);
+    }
+    if (!audit_status.ok()) {
+      return Status(StatusCode::kUnavailable,
+                    "audit sink refused a tool-call event: " + audit_status.message(),
+                    "audit_unavailable");
+    }
+    if (handoff != nullptr) {
+      result.stop_reason = "handoff";
+      result.handoff_target = handoff->target;
+      return result;
+    }
+  }
+}
+
+UserProxyAgent::UserProxyAgent(std::string name, InputCallback input, std::string description)
+    : name_(std::move(name)), description_(std::move(description)), input_(std::move(input)) {}
+
+Result<TurnResult> UserProxyAgent::Run(Conversation& conversation) {
+  std::string prompt;
+  for (auto it = conversation.messages().rbegin(); it != conversation.messages().rend(); ++it) {
+    if (it->role == Role::kAssistant && !it->content.empty()) {
+      prompt = it->content;
+      break;
+    }
+  }
+  TurnResult result;
+  Result<std::string> text = input_
+                                 ? input_(prompt)
+                                 : Result<std::string>(Status(StatusCode::kFailedPrecondition,
+                                                              "no input callback", "end_of_input"));
+  if (!text.ok()) {
+    if (text.status().reason() == "end_of_input") {
+      result.stop_reason = "end_of_input";
+      return result;
+    }
+    return text.status();
+  }
+  conversation.Append(Message::User(*text, name_));
+  result.stop_reason = "user_input";
+  result.text = std::move(text).value();
+  return result;
+}
+
+}  // namespace zta::agent

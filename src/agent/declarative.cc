@@ -1,0 +1,478 @@
+// Declarative agents from TOML (docs/agent.md): the config reader (toml++ throws; caught here),
+// the model factory, and HTTP tools with URL templates.
+#include "zta/agent/declarative.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "zta/agent/offline_planner.h"
+#include "zta/agent/openai_model.h"
+
+namespace zta::agent {
+namespace {
+
+Json ToJson(const toml::node& node) {
+  if (const toml::table* t = node.as_table()) {
+    Json o = Json::object();
+    for (const auto& [k, v] : *t) o[std::string(k.str())] = ToJson(v);
+    return o;
+  }
+  if (const toml::array* a = node.as_array()) {
+    Json arr = Json::array();
+    for (const auto& v : *a) arr.push_back(ToJson(v));
+    return arr;
+  }
+  if (auto s = node.value_exact<std::string>()) return *s;
+  if (auto i = node.value_exact<int64_t>()) return *i;
+  if (auto d = node.value_exact<double>()) return *d;
+  if (auto b = node.value_exact<bool>()) return *b;
+  std::ostringstream text;  // dates and times: as their TOML text
+  node.visit([&text](const auto& v) {
+    if constexpr (toml::is_date<decltype(v)> || toml::is_time<decltype(v)> ||
+                  toml::is_date_time<decltype(v)>) {
+      text << v;
+    }
+  });
+  return text.str();
+}
+
+Status CheckKeys(const toml::table& t, const std::string& where,
+                 std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : t) {
+    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+      return InvalidArgument(where + "." + std::string(key.str()) + " is not a known setting");
+    }
+  }
+  return Status::Ok();
+}
+
+// Typed readers: absent keys leave the default; a wrong type is an error naming the key.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string where) : t_(t), where_(std::move(where)) {}
+
+  Status Str(const char* key, std::string* out) const {
+    if (const toml::node* n = t_.get(key)) {
+      auto v = n->value_exact<std::string>();
+      if (!v) return InvalidArgument(Name(key) + " must be a string");
+      *out = *v;
+    }
+    return Status::Ok();
+  }
+  Status Int(const char* key, int64_t* out) const {
+    if (const toml::node* n = t_.get(key)) {
+      auto v = n->value_exact<int64_t>();
+      if (!v) return InvalidArgument(Name(key) + " must be an integer");
+      *out = *v;
+    }
+    return Status::Ok();
+  }
+  Status Bool(const char* key, bool* out) const {
+    if (const toml::node* n = t_.get(key)) {
+      auto v = n->value_exact<bool>();
+      if (!v) return InvalidArgument(Name(key) + " must be true or false");
+      *out = *v;
+    }
+    return Status::Ok();
+  }
+  Status Double(const char* key, std::optional<double>* out) const {
+    if (const toml::node* n = t_.get(key)) {
+      auto v = n->value<double>();
+      if (!v) return InvalidArgument(Name(key) + " must be a number");
+      *out = *v;
+    }
+    return Status::Ok();
+  }
+  Status Strings(const char* key, std::vector<std::string>* out) const {
+    if (const toml::node* n = t_.get(key)) {
+      const toml::array* a = n->as_array();
+      if (a == nullptr) return InvalidArgument(Name(key) + " must be an array of strings");
+      for (const auto& item : *a) {
+        auto v = item.value_exact<std::string>();
+        if (!v) return InvalidArgument(Name(key) + " must be an array of strings");
+        out->push_back(*v);
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::string Name(const char* key) const { return where_ + "." + key; }
+  const toml::table& t_;
+  std::string where_;
+};
+
+Status ReadAgent(const toml::table& t, AgentConfig* c) {
+  ZTA_RETURN_IF_ERROR(
+      CheckKeys(t, "agent",
+                {"name", "id", "description", "system_prompt", "max_tool_iterations",
+                 "max_parallel_tools", "user", "parallel_tool_calls", "tool_choice"}));
+  TableReader r(t, "agent");
+  int64_t iterations = c->agent.max_tool_iterations, parallel = c->agent.max_parallel_tools;
+  ZTA_RETURN_IF_ERROR(r.Str("name", &c->agent.name));
+  ZTA_RETURN_IF_ERROR(r.Str("id", &c->agent.id));
+  ZTA_RETURN_IF_ERROR(r.Str("description", &c->agent.description));
+  ZTA_RETURN_IF_ERROR(r.Str("system_prompt", &c->agent.system_prompt));
+  ZTA_RETURN_IF_ERROR(r.Int("max_tool_iterations", &iterations));
+  ZTA_RETURN_IF_ERROR(r.Int("max_parallel_tools", &parallel));
+  ZTA_RETURN_IF_ERROR(r.Str("user", &c->user));
+  ZTA_RETURN_IF_ERROR(r.Bool("parallel_tool_calls", &c->agent.parallel_tool_calls));
+  ZTA_RETURN_IF_ERROR(r.Str("tool_choice", &c->agent.tool_choice));
+  if (iterations < 0 || iterations > 100) {
+    return InvalidArgument("agent.max_tool_iterations must be 0..100");
+  }
+  if (parallel < 1 || parallel > 64)
+    return InvalidArgument("agent.max_parallel_tools must be 1..64");
+  c->agent.max_tool_iterations = static_cast<int>(iterations);
+  c->agent.max_parallel_tools = static_cast<int>(parallel);
+  return Status::Ok();
+}
+
+Status ReadModel(const toml::table& t, ModelConfig* m) {
+  ZTA_RETURN_IF_ERROR(
+      CheckKeys(t, "model",
+                {"provider", "base_url", "model", "deployment", "api_version", "api_key_env",
+                 "stream", "timeout_seconds", "max_attempts", "temperature"}));
+  TableReader r(t, "model");
+  std::string deployment;
+  ZTA_RETURN_IF_ERROR(r.Str("provider", &m->provider));
+  ZTA_RETURN_IF_ERROR(r.Str("base_url", &m->base_url));
+  ZTA_RETURN_IF_ERROR(r.Str("model", &m->model));
+  ZTA_RETURN_IF_ERROR(r.Str("deployment", &deployment));
+  ZTA_RETURN_IF_ERROR(r.Str("api_version", &m->api_version));
+  ZTA_RETURN_IF_ERROR(r.Str("api_key_env", &m->api_key_env));
+  ZTA_RETURN_IF_ERROR(r.Bool("stream", &m->stream));
+  ZTA_RETURN_IF_ERROR(r.Int("timeout_seconds", &m->timeout_seconds));
+  ZTA_RETURN_IF_ERROR(r.Int("max_attempts", &m->max_attempts));
+  ZTA_RETURN_IF_ERROR(r.Double("temperature", &m->temperature));
+  if (!deployment.empty()) {
+    if (!m->model.empty() && m->model != deployment) {
+      return InvalidArgument("model.model and model.deployment differ; give one");
+    }
+    m->model = deployment;
+  }
+  return Status::Ok();
+}
+
+Status ReadTool(const toml::table& t, size_t index, HttpToolConfig* tool) {
+  std::string where = "tools[" + std::to_string(index) + "]";
+  ZTA_RETURN_IF_ERROR(CheckKeys(t, where,
+                                {"name", "description", "method", "url", "parameters", "headers",
+                                 "timeout_seconds", "requires_approval", "auth"}));
+  TableReader r(t, where);
+  ZTA_RETURN_IF_ERROR(r.Str("name", &tool->name));
+  ZTA_RETURN_IF_ERROR(r.Str("description", &tool->description));
+  ZTA_RETURN_IF_ERROR(r.Str("method", &tool->method));
+  ZTA_RETURN_IF_ERROR(r.Str("url", &tool->url));
+  ZTA_RETURN_IF_ERROR(r.Int("timeout_seconds", &tool->timeout_seconds));
+  ZTA_RETURN_IF_ERROR(r.Bool("requires_approval", &tool->requires_approval));
+  std::transform(tool->method.begin(), tool->method.end(), tool->method.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (const toml::node* p = t.get("parameters")) {
+    if (!p->is_table()) return InvalidArgument(where + ".parameters must be a table");
+    tool->parameters = ToJson(*p);
+  }
+  if (const toml::node* h = t.get("headers")) {
+    const toml::table* ht = h->as_table();
+    if (ht == nullptr) return InvalidArgument(where + ".headers must be a table");
+    for (const auto& [k, v] : *ht) {
+      auto value = v.value_exact<std::string>();
+      if (!value) return InvalidArgument(where + ".headers values must be strings");
+      tool->headers[std::string(k.str())] = *value;
+    }
+  }
+  if (const toml::node* a = t.get("auth")) {
+    const toml::table* at = a->as_table();
+    if (at == nullptr) return InvalidArgument(where + ".auth must be a table");
+    ZTA_RETURN_IF_ERROR(CheckKeys(*at, where + ".auth", {"resource", "scopes", "acting"}));
+    TableReader ar(*at, where + ".auth");
+    std::string acting = "agent";
+    ZTA_RETURN_IF_ERROR(ar.Str("resource", &tool->resource));
+    ZTA_RETURN_IF_ERROR(ar.Strings("scopes", &tool->scopes));
+    ZTA_RETURN_IF_ERROR(ar.Str("acting", &acting));
+    if (acting == "agent") {
+      tool->acting = Acting::kAsAgent;
+    } else if (acting == "user") {
+      tool->acting = Acting::kOnBehalfOfUser;
+    } else {
+      return InvalidArgument(where + ".auth.acting must be \"agent\" or \"user\"");
+    }
+    tool->has_auth = true;
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The origin (scheme://host:port) must be fixed: a placeholder there would let the model pick
+// which server receives the token.
+Status CheckUrlTemplate(const std::string& where, const std::string& url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return InvalidArgument(where + ".url is not absolute");
+  size_t authority_end = url.find_first_of("/?#", scheme_end + 3);
+  size_t brace = url.find('{');
+  if (brace != std::string::npos && (authority_end == std::string::npos || brace < authority_end)) {
+    return InvalidArgument(where + ".url: placeholders are allowed only in the path and query");
+  }
+  std::string sample = url;
+  for (size_t open; (open = sample.find('{')) != std::string::npos;) {
+    size_t close = sample.find('}', open);
+    if (close == std::string::npos) return InvalidArgument(where + ".url has an unclosed {");
+    sample.replace(open, close - open + 1, "x");
+  }
+  if (!http::ParseUrl(sample).ok()) return InvalidArgument(where + ".url is not an http(s) URL");
+  return Status::Ok();
+}
+
+std::string ArgText(const Json& v) { return v.is_string() ? v.get<std::string>() : DumpJson(v); }
+
+// The error code in "WWW-Authenticate: Bearer error="insufficient_scope"" (RFC 6750 §3).
+std::string BearerError(const http::Response& r) {
+  std::string h = r.headers.Get("WWW-Authenticate").value_or("");
+  size_t at = h.find("error=\"");
+  if (at == std::string::npos) return "";
+  size_t start = at + 7, end = h.find('"', start);
+  if (end == std::string::npos) return "";
+  std::string code = h.substr(start, end - start);
+  bool ok = !code.empty() && code.size() < 40 &&
+            std::all_of(code.begin(), code.end(),
+                        [](unsigned char c) { return std::islower(c) || c == '_'; });
+  return ok ? code : "";
+}
+
+}  // namespace
+
+Status AgentConfig::Validate() const {
+  ZTA_RETURN_IF_ERROR(agent.Validate().WithContext("[agent]"));
+  if (model.provider != "offline" && model.provider != "openai" && model.provider != "azure") {
+    return InvalidArgument("model.provider must be openai, azure or offline");
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < tools.size(); ++i) {
+    const HttpToolConfig& t = tools[i];
+    std::string where = "tools[" + std::to_string(i) + "]";
+    ZTA_RETURN_IF_ERROR(ValidateToolName(t.name).WithContext(where));
+    if (!names.insert(t.name).second) return InvalidArgument("duplicate tool " + t.name);
+    static const std::set<std::string> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    if (kMethods.count(t.method) == 0) {
+      return InvalidArgument(where + ".method must be GET, POST, PUT, PATCH or DELETE");
+    }
+    ZTA_RETURN_IF_ERROR(CheckUrlTemplate(where, t.url));
+    if (t.parameters.value("type", "") != "object") {
+      return InvalidArgument(where + ".parameters must be an object schema (type = \"object\")");
+    }
+    for (const auto& [k, v] : t.headers) {
+      if (http::EqualsIgnoreCase(k, "Authorization")) {
+        return InvalidArgument(where + ".headers must not set Authorization");
+      }
+    }
+    if (t.timeout_seconds < 1 || t.timeout_seconds > 600) {
+      return InvalidArgument(where + ".timeout_seconds must be 1..600");
+    }
+    if (t.has_auth) {
+      if (t.resource.empty()) return InvalidArgument(where + ".auth.resource is required");
+      if (identity_toml.empty()) {
+        return InvalidArgument(where + " needs a token: add an [identity] section");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<AgentConfig> ParseAgentConfig(std::string_view toml_text) {
+  AgentConfig c;
+  try {
+    toml::table root = toml::parse(toml_text);
+    ZTA_RETURN_IF_ERROR(CheckKeys(root, "(top level)", {"agent", "model", "identity", "tools"}));
+    const toml::table* agent = root["agent"].as_table();
+    if (agent == nullptr) return InvalidArgument("[agent] is required");
+    ZTA_RETURN_IF_ERROR(ReadAgent(*agent, &c));
+    if (root.contains("model")) {
+      const toml::table* model = root["model"].as_table();
+      if (model == nullptr) return InvalidArgument("[model] must be a table");
+      ZTA_RETURN_IF_ERROR(ReadModel(*model, &c.model));
+    }
+    if (root.contains("identity")) {
+      const toml::table* identity = root["identity"].as_table();
+      if (identity == nullptr) return InvalidArgument("[identity] must be a table");
+      std::ostringstream text;
+      text << *identity;
+      c.identity_toml = text.str();
+      if (c.identity_toml.empty()) c.identity_toml = "# empty\n";
+    }
+    if (root.contains("tools")) {
+      const toml::array* tools = root["tools"].as_array();
+      if (tools == nullptr) return InvalidArgument("tools must be an array of tables [[tools]]");
+      for (size_t i = 0; i < tools->size(); ++i) {
+        const toml::table* t = (*tools)[i].as_table();
+        if (t == nullptr) return InvalidArgument("tools must be an array of tables [[tools]]");
+        HttpToolConfig tool;
+        ZTA_RETURN_IF_ERROR(ReadTool(*t, i, &tool));
+        c.tools.push_back(std::move(tool));
+      }
+    }
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << e.source().begin;
+    return InvalidArgument("TOML " + where.str() + ": " + std::string(e.description()));
+  } catch (const std::exception& e) {
+    return InvalidArgument(std::string("TOML: ") + e.what());
+  }
+  ZTA_RETURN_IF_ERROR(c.Validate());
+  return c;
+}
+
+Result<AgentConfig> LoadAgentConfig(const std::string& path) {
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  auto config = ParseAgentConfig(text);
+  if (!config.ok()) return config.status().WithContext(path);
+  return config;
+}
+
+Result<std::unique_ptr<ChatModel>> MakeChatModel(const ModelConfig& config, std::string* api_key) {
+  if (config.provider == "offline") return std::unique_ptr<ChatModel>(new OfflinePlanner());
+  OpenAiOptions o;
+  o.provider = config.provider == "azure" ? ModelProvider::kAzure : ModelProvider::kOpenAi;
+  if (config.provider != "openai" && config.provider != "azure") {
+    return InvalidArgument("model.provider must be openai, azure or offline");
+  }
+  o.base_url = config.base_url;
+  o.model = config.model;
+  o.api_version = config.api_version;
+  o.stream = config.stream;
+  o.timeout = std::chrono::seconds(config.timeout_seconds);
+  o.max_attempts = static_cast<int>(config.max_attempts);
+  if (!config.api_key_env.empty()) {
+    const char* key = std::getenv(config.api_key_env.c_str());
+    if (key == nullptr || *key == '\0') {
+      return InvalidArgument("environment variable " + config.api_key_env +
+                             " (model.api_key_env) is not set");
+    }
+    o.api_key = Secret(key);
+    if (api_key != nullptr) *api_key = key;
+  }
+  ZTA_ASSIGN_OR_RETURN(auto model, OpenAiChatModel::Create(std::move(o)));
+  return std::unique_ptr<ChatModel>(std::move(model));
+}
+
+Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Json& args,
+                                      std::vector<std::string>* used) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < url_template.size()) {
+    size_t open = url_template.find('{', pos);
+    if (open == std::string::npos) {
+      out.append(url_template, pos, std::string::npos);
+      break;
+    }
+    size_t close = url_template.find('}', open);
+    if (close == std::string::npos) return InvalidArgument("URL template has an unclosed {");
+    out.append(url_template, pos, open - pos);
+    std::string name = url_template.substr(open + 1, close - open - 1);
+    auto it = args.find(name);
+    if (it == args.end() || it->is_null()) {
+      return Status(StatusCode::kInvalidArgument, "$." + name + ": is required for the URL",
+                    "invalid_arguments");
+    }
+    if (it->is_object() || it->is_array()) {
+      return Status(StatusCode::kInvalidArgument, "$." + name + ": must be a single value",
+                    "invalid_arguments");
+    }
+    // Every reserved character is encoded, so "../" or "?x=" in a value stays inside its slot.
+    out += http::PercentEncode(ArgText(*it));
+    if (used != nullptr) used->push_back(name);
+    pos = close + 1;
+  }
+  return out;
+}
+
+Result<std::shared_ptr<Tool>> MakeHttpTool(const HttpToolConfig& config,
+                                           auth::TokenSource* tokens) {
+  ToolHandler handler = [config](const Json& args, ToolContext& ctx) -> Result<Json> {
+    std::vector<std::string> used;
+    ZTA_ASSIGN_OR_RETURN(std::string url, ExpandUrlTemplate(config.url, args, &used));
+    Json rest = Json::object();
+    for (auto it = args.begin(); it != args.end(); ++it) {
+      if (std::find(used.begin(), used.end(), it.key()) == used.end() && !it->is_null()) {
+        rest[it.key()] = it.value();
+      }
+    }
+    http::ClientRequest req;
+    req.method = config.method;
+    req.timeout = std::chrono::seconds(config.timeout_seconds);
+    for (const auto& [k, v] : config.headers) req.headers.Set(k, v);
+    req.headers.Set("Accept", "application/json");
+    if (config.method == "GET" || config.method == "DELETE") {
+      std::string query;
+      for (auto it = rest.begin(); it != rest.end(); ++it) {
+        query += (query.empty() ? "" : "&") + http::PercentEncode(it.key()) + "=" +
+                 http::PercentEncode(ArgText(it.value()));
+      }
+      if (!query.empty()) url += (url.find('?') == std::string::npos ? "?" : "&") + query;
+    } else {
+      req.headers.Set("Content-Type", "application/json");
+      req.body = DumpJson(rest);
+    }
+    req.url = url;
+    auto response = ctx.Send(req);
+    if (!response.ok()) {
+      return Status(
+          StatusCode::kUnavailable,
+          "could not reach the API (" + std::string(StatusCodeName(response.status().code())) + ")",
+          "upstream_unreachable");
+    }
+    if (response->status == 401 || response->status == 403) {
+      std::string code = BearerError(*response);
+      return Status(
+          response->status == 401 ? StatusCode::kUnauthenticated : StatusCode::kPermissionDenied,
+          "the API refused the call (HTTP " + std::to_string(response->status) +
+              (code.empty() ? "" : " " + code) + ")",
+          code.empty() ? "upstream_" + std::to_string(response->status) : code);
+    }
+    std::string body = response->body;
+    if (body.size() > 16 * 1024) body = body.substr(0, 16 * 1024) + "...";
+    if (response->status < 200 || response->status > 299) {
+      if (body.size() > 500) body = body.substr(0, 500) + "...";
+      return Status(StatusCode::kFailedPrecondition,
+                    "the API answered HTTP " + std::to_string(response->status) +
+                        (body.empty() ? "" : ": " + body),
+                    "upstream_" + std::to_string(response->status));
+    }
+    JsonLimits limits;
+    limits.max_depth = 64;
+    auto json = ParseJsonStrict(response->body, limits);
+    if (json.ok()) return std::move(json).value();
+    return Json(body);
+  };
+  if (!config.has_auth) {
+    ZTA_ASSIGN_OR_RETURN(auto tool, FunctionTool::Create(config.name, config.description,
+                                                         config.parameters, handler));
+    tool->set_requires_approval(config.requires_approval);
+    return std::shared_ptr<Tool>(std::move(tool));
+  }
+  if (tokens == nullptr) {
+    return FailedPrecondition("tool " + config.name + " needs a token source");
+  }
+  ToolRequirement requirement;
+  requirement.resource = config.resource;
+  requirement.scopes = config.scopes;
+  requirement.acting = config.acting;
+  ZTA_ASSIGN_OR_RETURN(
+      auto tool, SecureFunctionTool::Create(config.name, config.description, config.parameters,
+                                            std::move(requirement), *tokens, handler));
+  tool->set_requires_approval(config.requires_approval);
+  return std::shared_ptr<Tool>(std::move(tool));
+}
+
+}  // namespace zta::agent

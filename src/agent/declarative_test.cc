@@ -1,0 +1,229 @@
+// Tests for declarative agents: the TOML format of the issue, HTTP tools and an end-to-end run
+// with the offline planner against a local fake hotel API.
+#include "zta/agent/declarative.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "testing.h"
+#include "zta/http/server.h"
+
+namespace zta::agent {
+namespace {
+
+using testing::FakeTokenSource;
+
+// The example from the issue, verbatim apart from the ports.
+std::string ExampleToml(const std::string& api = "http://127.0.0.1:8001") {
+  return R"(
+[agent]
+name = "hotel-reader"
+system_prompt = "You help guests find hotels."
+max_tool_iterations = 5
+
+[model]
+provider = "offline"
+base_url = "http://127.0.0.1:8080/v1"
+model = "gpt-4o"
+
+[identity]
+issuer = "http://127.0.0.1:3000"
+client_id = "hotel-agent"
+client_secret_env = "AGENT_SECRET"
+
+[[tools]]
+name = "search_hotels"
+description = "Search hotels in a city"
+method = "GET"
+url = ")" +
+         api + R"(/api/hotels?city={city}"
+parameters = { type = "object", properties = { city = { type = "string" } }, required = ["city"] }
+auth = { resource = "https://hotel.example/api", scopes = ["read_hotels"] }
+
+[[tools]]
+name = "cancel_booking"
+description = "Cancel a booking"
+method = "POST"
+url = ")" +
+         api + R"(/api/bookings/{booking_id}/cancel"
+parameters = { type = "object", properties = { booking_id = { type = "string" } }, required = ["booking_id"] }
+auth = { resource = "https://hotel.example/api", scopes = ["cancel_bookings"] }
+)";
+}
+
+// The issue's file format loads with every key in place.
+TEST(DeclarativeTest, ParsesTheIssueExample) {
+  auto c = ParseAgentConfig(ExampleToml());
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->agent.name, "hotel-reader");
+  EXPECT_EQ(c->agent.max_tool_iterations, 5);
+  EXPECT_EQ(c->model.provider, "offline");
+  EXPECT_EQ(c->model.model, "gpt-4o");
+  EXPECT_NE(c->identity_toml.find("client_id = 'hotel-agent'"), std::string::npos)
+      << c->identity_toml;
+  ASSERT_EQ(c->tools.size(), 2u);
+  EXPECT_EQ(c->tools[1].method, "POST");
+  EXPECT_TRUE(c->tools[1].has_auth);
+  EXPECT_EQ(c->tools[1].scopes, std::vector<std::string>{"cancel_bookings"});
+  EXPECT_EQ(c->tools[0].parameters["required"], Json({"city"}));
+}
+
+// Mistakes are configuration errors naming the key.
+TEST(DeclarativeTest, RefusesBadConfigs) {
+  auto err = [](const std::string& toml) { return ParseAgentConfig(toml).status().message(); };
+  EXPECT_NE(err("[agent]\nname = \"a\"\nsystem_promt = \"x\"\n").find("system_promt"),
+            std::string::npos);
+  EXPECT_NE(err("[model]\nprovider = \"openai\"\n").find("[agent]"), std::string::npos);
+  EXPECT_NE(err("[agent]\nname = \"a\"\n[model]\nprovider = \"gemini\"\n").find("provider"),
+            std::string::npos);
+  const std::string tool_head = "[agent]\nname = \"a\"\n[[tools]]\nname = \"t\"\n";
+  EXPECT_NE(err(tool_head + "url = \"http://{host}/x\"\n").find("only in the path"),
+            std::string::npos);
+  EXPECT_NE(
+      err(tool_head + "url = \"http://h/x\"\nauth = { resource = \"r\" }\n").find("[identity]"),
+      std::string::npos);
+  EXPECT_NE(err(tool_head + "url = \"http://h/x\"\nheaders = { Authorization = \"x\" }\n")
+                .find("Authorization"),
+            std::string::npos);
+  EXPECT_NE(err(tool_head + "url = \"http://h/x\"\nmethod = \"TRACE\"\n").find("method"),
+            std::string::npos);
+  EXPECT_NE(err("[agent\n").find("TOML"), std::string::npos);
+}
+
+// Placeholders are percent-encoded so a value cannot escape its slot; missing ones are errors.
+TEST(DeclarativeTest, ExpandsUrlTemplatesSafely) {
+  std::vector<std::string> used;
+  auto url = ExpandUrlTemplate("http://h/api/bookings/{id}/x?n={n}",
+                               {{"id", "../admin?x=1"}, {"n", 3}}, &used);
+  ASSERT_TRUE(url.ok());
+  EXPECT_EQ(*url, "http://h/api/bookings/..%2Fadmin%3Fx%3D1/x?n=3");
+  EXPECT_EQ(used, (std::vector<std::string>{"id", "n"}));
+  EXPECT_EQ(ExpandUrlTemplate("http://h/{id}", Json::object()).status().reason(),
+            "invalid_arguments");
+}
+
+// A fake hotel API recording what it received.
+class FakeHotelApi {
+ public:
+  FakeHotelApi() {
+    auto s = http::HttpServer::Start({}, [this](const http::Request& r) {
+      std::lock_guard lock(mu_);
+      requests_.push_back(r);
+      if (r.path == "/api/hotels") {
+        return http::Response::Json(200, Json::array({{{"id", "h1"}, {"name", "Le Grand"}}}));
+      }
+      if (r.path.starts_with("/api/bookings/")) {
+        http::Response denied = http::Response::Json(403, {{"error", "insufficient_scope"}});
+        denied.headers.Set("WWW-Authenticate",
+                           "Bearer error=\"insufficient_scope\", scope=\"cancel_bookings\"");
+        return denied;
+      }
+      return http::Response::Text(404, "no");
+    });
+    if (s.ok()) server_ = std::move(s).value();
+  }
+  std::string BaseUrl() const { return server_->BaseUrl(); }
+  std::vector<http::Request> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<http::Request> requests_;
+  std::unique_ptr<http::HttpServer> server_;
+};
+
+// An HTTP tool attaches the token, sends unused arguments as query or JSON body, and turns the
+// upstream's 403 into a denial with the RFC 6750 error code.
+TEST(DeclarativeTest, HttpToolsCallTheApi) {
+  FakeHotelApi api;
+  FakeTokenSource tokens("https://hotel.example/api", {"read_hotels", "cancel_bookings"});
+  auto config = ParseAgentConfig(ExampleToml(api.BaseUrl()));
+  ASSERT_TRUE(config.ok()) << config.status();
+  HttpToolConfig search = config->tools[0];
+  search.parameters["properties"]["max"] = {{"type", "integer"}};
+  auto tool = MakeHttpTool(search, &tokens);
+  ASSERT_TRUE(tool.ok()) << tool.status();
+  ToolContext ctx;
+  ToolOutcome out = (*tool)->Invoke({{"city", "São Paulo"}, {"max", 3}}, ctx);
+  EXPECT_EQ(out.status, ToolStatus::kOk) << out.content;
+  EXPECT_EQ(out.content, R"([{"id":"h1","name":"Le Grand"}])");
+  auto reqs = api.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].query, "city=S%C3%A3o%20Paulo&max=3");
+  EXPECT_EQ(reqs[0].headers.Get("Authorization").value_or(""),
+            std::string("Bearer ") + FakeTokenSource::kTokenValue);
+
+  auto cancel = MakeHttpTool(config->tools[1], &tokens);
+  ASSERT_TRUE(cancel.ok());
+  ToolOutcome denied = (*cancel)->Invoke({{"booking_id", "b/1"}}, ctx);
+  EXPECT_EQ(denied.status, ToolStatus::kDenied);
+  EXPECT_EQ(denied.reason, "insufficient_scope");
+  reqs = api.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[1].path, "/api/bookings/b%2F1/cancel");
+  EXPECT_EQ(reqs[1].method, "POST");
+  EXPECT_EQ(reqs[1].body, "{}");
+
+  HttpToolConfig open = config->tools[0];
+  open.has_auth = false;
+  auto plain = MakeHttpTool(open, nullptr);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->Invoke({{"city", "Oslo"}}, ctx).status, ToolStatus::kOk);
+  EXPECT_FALSE(api.requests().back().headers.Has("Authorization"));
+  EXPECT_FALSE(MakeHttpTool(config->tools[0], nullptr).ok());
+}
+
+// End to end with the offline planner: a search runs with a token; a cancel beyond the agent's
+// scopes is denied and the hotel API never sees it.
+TEST(DeclarativeTest, OfflineAgentEndToEnd) {
+  FakeHotelApi api;
+  FakeTokenSource tokens("https://hotel.example/api", {"read_hotels"});
+  auto config = ParseAgentConfig(ExampleToml(api.BaseUrl()));
+  ASSERT_TRUE(config.ok());
+  auto model = MakeChatModel(config->model);
+  ASSERT_TRUE(model.ok());
+  InMemoryAuditSink audit;
+  auto agent = AssistantAgent::Create(config->agent, **model, audit);
+  ASSERT_TRUE(agent.ok());
+  for (const auto& t : config->tools) {
+    auto tool = MakeHttpTool(t, &tokens);
+    ASSERT_TRUE(tool.ok());
+    ASSERT_TRUE((*agent)->AddTool(*tool).ok());
+  }
+  Conversation c;
+  c.Append(Message::User("Find hotels in Paris"));
+  auto r = (*agent)->Run(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->text.find("Le Grand"), std::string::npos);
+  c.Append(Message::User("Now cancel booking b-9"));
+  r = (*agent)->Run(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->denied_calls, 1);
+  EXPECT_NE(r->text.find("not authorized"), std::string::npos);
+  EXPECT_EQ(api.requests().size(), 1u);  // only the search
+  auto events = audit.Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].decision, AuditDecision::kDeny);
+  EXPECT_EQ(events[1].attributes["gen_ai.agent.id"], "hotel-reader");
+}
+
+}  // namespace
+}  // namespace zta::agent
+
+namespace zta::agent {
+namespace {
+
+// Every sample agent in examples/agents parses and validates.
+TEST(DeclarativeTest, ExamplesParse) {
+  for (const char* name : {"hotel-reader.toml", "local-llama.toml", "azure-public-api.toml"}) {
+    auto c = LoadAgentConfig(std::string(ZTA_SOURCE_DIR) + "/examples/agents/" + name);
+    EXPECT_TRUE(c.ok()) << name << ": " << c.status();
+  }
+}
+
+}  // namespace
+}  // namespace zta::agent

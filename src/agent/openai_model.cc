@@ -1,0 +1,362 @@
+// The OpenAI Chat Completions client (and Azure OpenAI's variant of it): request body, retries
+// honouring Retry-After, error mapping, and parsing of whole and streamed (SSE) responses.
+#include "zta/agent/openai_model.h"
+
+#include <algorithm>
+#include <map>
+#include <thread>
+#include <utility>
+
+namespace zta::agent {
+namespace {
+
+Status BadResponse(const std::string& what) {
+  return Status(StatusCode::kDataLoss, "model response: " + what, "bad_model_response");
+}
+
+JsonLimits ResponseLimits(size_t max_bytes) {
+  JsonLimits limits;
+  limits.max_depth = 64;
+  limits.max_bytes = max_bytes;
+  return limits;
+}
+
+std::string TrimSlash(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+void ReadUsage(const Json& body, TokenUsage& usage) {
+  auto u = body.find("usage");
+  if (u == body.end() || !u->is_object()) return;
+  if (u->contains("prompt_tokens") && (*u)["prompt_tokens"].is_number_integer()) {
+    usage.prompt_tokens = (*u)["prompt_tokens"].get<int64_t>();
+  }
+  if (u->contains("completion_tokens") && (*u)["completion_tokens"].is_number_integer()) {
+    usage.completion_tokens = (*u)["completion_tokens"].get<int64_t>();
+  }
+}
+
+std::string StringOr(const Json& j, const char* key, std::string fallback = {}) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
+// How long the server asks us to wait: retry-after-ms (Azure, OpenAI) or Retry-After in
+// seconds (RFC 9110 §10.2.3; the HTTP-date form is ignored and the backoff applies).
+std::optional<std::chrono::milliseconds> RetryAfter(const http::Response& r) {
+  auto parse = [](const std::string& s) -> std::optional<int64_t> {
+    if (s.empty() || s.size() > 9) return std::nullopt;
+    int64_t n = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  };
+  if (auto ms = r.headers.Get("retry-after-ms")) {
+    if (auto n = parse(*ms)) return std::chrono::milliseconds(*n);
+  }
+  if (auto s = r.headers.Get("Retry-After")) {
+    if (auto n = parse(*s)) return std::chrono::milliseconds(*n * 1000);
+  }
+  return std::nullopt;
+}
+
+bool Retryable(int status) { return status == 429 || status == 408 || status >= 500; }
+
+// A short, safe description of an error response: the server's own message, truncated.
+Status HttpError(const http::Response& r, const Secret& api_key) {
+  std::string message, code;
+  auto body = ParseJsonStrict(r.body, ResponseLimits(1 << 20));
+  if (body.ok() && body->is_object()) {
+    const Json& e = body->contains("error") ? (*body)["error"] : *body;
+    if (e.is_object()) {
+      message = StringOr(e, "message");
+      code = StringOr(e, "code");
+      // Azure nests the filter verdict: error.innererror.code = "ResponsibleAIPolicyViolation".
+      if (code.empty() && e.contains("innererror") && e["innererror"].is_object()) {
+        code = StringOr(e["innererror"], "code");
+      }
+    } else if (e.is_string()) {
+      message = e.get<std::string>();
+    }
+  }
+  if (message.size() > 300) message = message.substr(0, 300) + "...";
+  Scrubber scrubber;
+  if (!api_key.empty()) scrubber.AddSecret(api_key.Reveal());
+  message = scrubber.Scrub(message);
+  std::string text = "model server answered HTTP " + std::to_string(r.status) +
+                     (message.empty() ? "" : ": " + message);
+  if (code == "content_filter" || code == "ResponsibleAIPolicyViolation") {
+    return Status(StatusCode::kInvalidArgument, text, "content_filter");
+  }
+  switch (r.status) {
+    case 401:
+      return Status(StatusCode::kUnauthenticated, text, "model_unauthenticated");
+    case 403:
+      return Status(StatusCode::kPermissionDenied, text, "model_forbidden");
+    case 404:
+      return Status(StatusCode::kNotFound, text, "model_not_found");
+    case 429:
+      return Status(StatusCode::kResourceExhausted, text, "model_rate_limited");
+    default:
+      break;
+  }
+  if (r.status >= 500) return Status(StatusCode::kUnavailable, text, "model_unavailable");
+  return Status(StatusCode::kInvalidArgument, text, "model_rejected_request");
+}
+
+}  // namespace
+
+Status OpenAiOptions::Validate() const {
+  if (base_url.empty()) return InvalidArgument("model base_url is required");
+  if (!http::ParseUrl(base_url).ok()) {
+    return InvalidArgument("model base_url is not an http(s) URL: " + base_url);
+  }
+  if (model.empty()) {
+    return InvalidArgument(provider == ModelProvider::kAzure ? "azure deployment is required"
+                                                             : "model name is required");
+  }
+  if (max_attempts < 1) return InvalidArgument("max_attempts must be >= 1");
+  if (timeout.count() <= 0) return InvalidArgument("timeout must be positive");
+  if (!api_key.empty() && token_source != nullptr) {
+    return InvalidArgument("give either an api key or a token source, not both");
+  }
+  return Status::Ok();
+}
+
+OpenAiChatModel::OpenAiChatModel(OpenAiOptions options) : options_(std::move(options)) {
+  std::string base = TrimSlash(options_.base_url);
+  if (options_.provider == ModelProvider::kOpenAi) {
+    endpoint_ = base + "/chat/completions";
+  } else if (!options_.api_version.empty()) {
+    endpoint_ = base + "/openai/deployments/" + http::PercentEncode(options_.model) +
+                "/chat/completions?api-version=" + http::PercentEncode(options_.api_version);
+  } else if (base.ends_with("/openai/v1")) {
+    endpoint_ = base + "/chat/completions";
+  } else {
+    endpoint_ = base + "/openai/v1/chat/completions";
+  }
+}
+
+Result<std::unique_ptr<OpenAiChatModel>> OpenAiChatModel::Create(OpenAiOptions options) {
+  ZTA_RETURN_IF_ERROR(options.Validate());
+  return std::unique_ptr<OpenAiChatModel>(new OpenAiChatModel(std::move(options)));
+}
+
+std::string OpenAiChatModel::Describe() const {
+  return std::string(options_.provider == ModelProvider::kAzure ? "azure " : "openai ") +
+         options_.model + " at " + endpoint_.substr(0, endpoint_.find('?'));
+}
+
+Json OpenAiChatModel::BuildBody(const ChatRequest& request) const {
+  Json body = Json::object();
+  // The deployments path names the model in the URL; everywhere else the body does.
+  if (options_.provider == ModelProvider::kOpenAi || options_.api_version.empty()) {
+    body["model"] = options_.model;
+  }
+  Json messages = Json::array();
+  for (const Message& m : request.messages) messages.push_back(MessageToJson(m, true));
+  body["messages"] = std::move(messages);
+  if (!request.tools.empty()) {
+    Json tools = Json::array();
+    for (const ToolSpec& t : request.tools) tools.push_back(t.ToJson());
+    body["tools"] = std::move(tools);
+    const std::string& choice = request.tool_choice;
+    if (choice.empty() || choice == "auto" || choice == "none" || choice == "required") {
+      body["tool_choice"] = choice.empty() ? "auto" : choice;
+    } else {
+      body["tool_choice"] = {{"type", "function"}, {"function", {{"name", choice}}}};
+    }
+    body["parallel_tool_calls"] = request.parallel_tool_calls;
+  }
+  if (request.temperature) body["temperature"] = *request.temperature;
+  if (request.max_tokens) body["max_tokens"] = *request.max_tokens;
+  if (options_.stream) {
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};
+  }
+  return body;
+}
+
+Result<http::ClientRequest> OpenAiChatModel::BuildHttpRequest(const std::string& body) const {
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = endpoint_;
+  req.body = body;
+  req.timeout = options_.timeout;
+  req.max_response_bytes = options_.max_response_bytes;
+  req.headers.Set("Content-Type", "application/json");
+  req.headers.Set("Accept", options_.stream ? "text/event-stream" : "application/json");
+  if (!options_.api_key.empty()) {
+    if (options_.provider == ModelProvider::kAzure) {
+      req.headers.Set("api-key", options_.api_key.Reveal());
+    } else {
+      req.headers.Set("Authorization", "Bearer " + options_.api_key.Reveal());
+    }
+  } else if (options_.token_source != nullptr) {
+    auth::TokenRequest token_request;
+    token_request.resource = options_.token_resource;
+    token_request.scopes = {TrimSlash(options_.token_resource) + "/.default"};
+    auto token = options_.token_source->GetToken(token_request);
+    if (!token.ok()) return token.status().WithContext("token for the model endpoint");
+    req.headers.Set("Authorization", token->AuthorizationHeader());
+  }
+  return req;
+}
+
+Result<ChatResponse> OpenAiChatModel::Complete(const ChatRequest& request) {
+  const std::string body = DumpJson(BuildBody(request));
+  auto sleep = options_.sleep ? options_.sleep
+                              : [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  std::chrono::milliseconds backoff = options_.initial_backoff;
+  Status last;
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
+    // Built per attempt: an Entra token may need refreshing between attempts.
+    ZTA_ASSIGN_OR_RETURN(http::ClientRequest req, BuildHttpRequest(body));
+    Result<http::Response> response =
+        options_.transport ? options_.transport(req) : http::Send(req);
+    std::chrono::milliseconds wait = backoff;
+    if (!response.ok()) {
+      last = response.status();
+      // Only unreachable/timeout is worth retrying; a malformed URL stays malformed.
+      if (last.code() != StatusCode::kUnavailable && last.code() != StatusCode::kDeadlineExceeded) {
+        return last;
+      }
+    } else if (response->status >= 200 && response->status <= 299) {
+      if (options_.stream) {
+        return ParseChatCompletionStream(response->body, options_.on_text_delta);
+      }
+      auto json = ParseJsonStrict(response->body, ResponseLimits(options_.max_response_bytes));
+      if (!json.ok()) return BadResponse("not JSON: " + json.status().message());
+      return ParseChatCompletion(*json);
+    } else {
+      last = HttpError(*response, options_.api_key);
+      if (!Retryable(response->status)) return last;
+      if (auto after = RetryAfter(*response)) wait = std::max(wait, *after);
+    }
+    if (attempt == options_.max_attempts) break;
+    sleep(std::min(wait, options_.max_retry_after));
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+  return last.WithContext("after " + std::to_string(options_.max_attempts) + " attempts");
+}
+
+Result<ChatResponse> ParseChatCompletion(const Json& body) {
+  if (!body.is_object()) return BadResponse("not a JSON object");
+  if (body.contains("error")) {
+    return Status(StatusCode::kUnavailable, "model server returned an error object",
+                  "model_unavailable");
+  }
+  auto choices = body.find("choices");
+  if (choices == body.end() || !choices->is_array() || choices->empty()) {
+    return BadResponse("no choices");
+  }
+  const Json& choice = (*choices)[0];
+  if (!choice.is_object() || !choice.contains("message")) {
+    return BadResponse("choice without a message");
+  }
+  ChatResponse response;
+  Json message = choice["message"];
+  if (message.is_object() && !message.contains("role")) message["role"] = "assistant";
+  auto parsed = MessageFromJson(message);
+  if (!parsed.ok()) return BadResponse(parsed.status().message());
+  response.message = std::move(parsed).value();
+  response.message.role = Role::kAssistant;
+  response.finish_reason = StringOr(choice, "finish_reason");
+  response.model = StringOr(body, "model");
+  ReadUsage(body, response.usage);
+  return response;
+}
+
+Result<ChatResponse> ParseChatCompletionStream(
+    std::string_view sse, const std::function<void(std::string_view)>& on_text_delta) {
+  ChatResponse response;
+  response.message.role = Role::kAssistant;
+  std::map<int64_t, ToolCall> calls;  // joined by the delta's index
+  bool done = false, any_chunk = false;
+
+  // SSE (HTML Living Standard §9.2): events separated by blank lines; "data:" lines joined.
+  auto handle_event = [&](const std::string& data) -> Status {
+    if (data.empty()) return Status::Ok();
+    if (data == "[DONE]") {
+      done = true;
+      return Status::Ok();
+    }
+    auto chunk = ParseJsonStrict(data, ResponseLimits(1 << 20));
+    if (!chunk.ok() || !chunk->is_object()) return BadResponse("stream chunk is not JSON");
+    if (chunk->contains("error")) {
+      return Status(StatusCode::kUnavailable, "model server sent an error in the stream",
+                    "model_unavailable");
+    }
+    any_chunk = true;
+    if (response.model.empty()) response.model = StringOr(*chunk, "model");
+    ReadUsage(*chunk, response.usage);
+    auto choices = chunk->find("choices");
+    // Azure's first chunk carries prompt_filter_results with "choices": []; usage chunks too.
+    if (choices == chunk->end() || !choices->is_array() || choices->empty()) {
+      return Status::Ok();
+    }
+    const Json& choice = (*choices)[0];
+    if (!choice.is_object()) return BadResponse("stream choice is not an object");
+    std::string finish = StringOr(choice, "finish_reason");
+    if (!finish.empty()) response.finish_reason = finish;
+    auto delta = choice.find("delta");
+    if (delta == choice.end() || !delta->is_object()) return Status::Ok();
+    std::string text = StringOr(*delta, "content");
+    if (!text.empty()) {
+      response.message.content += text;
+      if (on_text_delta) on_text_delta(text);
+    }
+    auto tool_calls = delta->find("tool_calls");
+    if (tool_calls != delta->end() && tool_calls->is_array()) {
+      for (const Json& d : *tool_calls) {
+        if (!d.is_object()) return BadResponse("tool call delta is not an object");
+        int64_t index = d.contains("index") && d["index"].is_number_integer()
+                            ? d["index"].get<int64_t>()
+                            : static_cast<int64_t>(calls.size());
+        ToolCall& call = calls[index];
+        std::string id = StringOr(d, "id");
+        if (!id.empty()) call.id = id;
+        if (d.contains("function") && d["function"].is_object()) {
+          const Json& f = d["function"];
+          std::string name = StringOr(f, "name");
+          if (!name.empty()) call.name = name;
+          call.arguments += StringOr(f, "arguments");
+        }
+      }
+    }
+    return Status::Ok();
+  };
+
+  std::string data;
+  size_t pos = 0;
+  while (pos <= sse.size() && !done) {
+    size_t end = sse.find('\n', pos);
+    std::string_view line =
+        sse.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) {
+      ZTA_RETURN_IF_ERROR(handle_event(data));
+      data.clear();
+    } else if (line.starts_with("data:")) {
+      std::string_view value = line.substr(5);
+      if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      if (!data.empty()) data += "\n";
+      data += value;
+    }  // comments (":"), "event:", "id:", "retry:" carry nothing we need
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  if (!done) ZTA_RETURN_IF_ERROR(handle_event(data));
+  if (!any_chunk) return BadResponse("empty stream");
+  for (auto& [index, call] : calls) {
+    if (call.name.empty()) return BadResponse("streamed tool call without a name");
+    if (call.arguments.empty()) call.arguments = "{}";
+    response.message.tool_calls.push_back(std::move(call));
+  }
+  return response;
+}
+
+}  // namespace zta::agent

@@ -1,0 +1,160 @@
+// Round-robin and handoff teams, and the termination conditions that end their runs.
+#include "zta/agent/team.h"
+
+#include <utility>
+
+namespace zta::agent {
+
+TerminationCondition MaxMessages(size_t n) {
+  return [n](const TeamState& s) -> std::optional<std::string> {
+    if (s.messages_added >= n) return "max_messages";
+    return std::nullopt;
+  };
+}
+
+TerminationCondition TextMention(std::string text) {
+  return [text = std::move(text)](const TeamState& s) -> std::optional<std::string> {
+    const auto& m = s.conversation.messages();
+    size_t from = m.size() - std::min(m.size(), s.messages_added);
+    // Only what the last turn said: earlier mentions were already checked.
+    for (size_t i = m.size(); i-- > from;) {
+      if (m[i].role == Role::kTool) continue;
+      if (m[i].content.find(text) != std::string::npos) return "text_mention";
+      if (m[i].name != s.speaker && m[i].role == Role::kAssistant) break;
+    }
+    return std::nullopt;
+  };
+}
+
+TerminationCondition HandoffTo(std::string target) {
+  return [target = std::move(target)](const TeamState& s) -> std::optional<std::string> {
+    if (s.turn.stop_reason == "handoff" && s.turn.handoff_target == target) {
+      return "handoff_to_" + target;
+    }
+    return std::nullopt;
+  };
+}
+
+TerminationCondition AnyOf(std::vector<TerminationCondition> conditions) {
+  return [conditions = std::move(conditions)](const TeamState& s) -> std::optional<std::string> {
+    for (const auto& c : conditions) {
+      if (!c) continue;
+      if (auto reason = c(s)) return reason;
+    }
+    return std::nullopt;
+  };
+}
+
+RoundRobinTeam::RoundRobinTeam(std::vector<ChatAgent*> agents, TerminationCondition condition,
+                               int max_turns)
+    : agents_(std::move(agents)), condition_(std::move(condition)), max_turns_(max_turns) {}
+
+Result<TeamResult> RoundRobinTeam::Run(Conversation& conversation) {
+  if (agents_.empty()) return FailedPrecondition("a team needs at least one agent");
+  TeamResult result;
+  const size_t start = conversation.size();
+  while (result.turns < max_turns_) {
+    ChatAgent* agent = agents_[next_];
+    next_ = (next_ + 1) % agents_.size();
+    ZTA_ASSIGN_OR_RETURN(TurnResult turn, agent->Run(conversation));
+    ++result.turns;
+    result.last_speaker = agent->name();
+    if (turn.stop_reason == "end_of_input") {
+      result.stop_reason = "end_of_input";
+      return result;
+    }
+    if (condition_) {
+      TeamState state{conversation, conversation.size() - start, agent->name(), turn};
+      if (auto reason = condition_(state)) {
+        result.stop_reason = *reason;
+        return result;
+      }
+    }
+  }
+  result.stop_reason = "max_turns";
+  return result;
+}
+
+HandoffTeam::HandoffTeam(std::vector<ChatAgent*> agents, TerminationCondition condition,
+                         int max_turns)
+    : agents_(std::move(agents)),
+      condition_(std::move(condition)),
+      max_turns_(max_turns),
+      speaker_(agents_.empty() ? nullptr : agents_.front()) {}
+
+Status HandoffTeam::ConnectAll(const std::vector<AssistantAgent*>& assistants,
+                               const std::vector<ChatAgent*>& members, bool to_user) {
+  for (AssistantAgent* a : assistants) {
+    for (ChatAgent* m : members) {
+      if (m == a) continue;
+      ZTA_RETURN_IF_ERROR(
+          a->AddHandoff(m->name(), "Hand over to " + m->name() + ": " + m->description()));
+    }
+    if (to_user) {
+      ZTA_RETURN_IF_ERROR(a->AddHandoff("user", "Hand the conversation back to the user."));
+    }
+  }
+  return Status::Ok();
+}
+
+const std::string& HandoffTeam::current_speaker() const {
+  static const std::string kNone;
+  return speaker_ ? speaker_->name() : kNone;
+}
+
+ChatAgent* HandoffTeam::Find(const std::string& name) const {
+  for (ChatAgent* a : agents_) {
+    if (a->name() == name) return a;
+  }
+  return nullptr;
+}
+
+Result<TeamResult> HandoffTeam::Run(Conversation& conversation) {
+  if (speaker_ == nullptr) return FailedPrecondition("a team needs at least one agent");
+  TeamResult result;
+  const size_t start = conversation.size();
+  while (result.turns < max_turns_) {
+    ChatAgent* agent = speaker_;
+    ZTA_ASSIGN_OR_RETURN(TurnResult turn, agent->Run(conversation));
+    ++result.turns;
+    result.last_speaker = agent->name();
+    if (turn.stop_reason == "end_of_input") {
+      result.stop_reason = "end_of_input";
+      return result;
+    }
+    if (condition_) {
+      TeamState state{conversation, conversation.size() - start, agent->name(), turn};
+      if (auto reason = condition_(state)) {
+        if (turn.stop_reason == "handoff") {
+          if (ChatAgent* next = Find(turn.handoff_target)) {
+            previous_ = agent;
+            speaker_ = next;
+          }
+        }
+        result.stop_reason = *reason;
+        return result;
+      }
+    }
+    if (turn.stop_reason == "handoff") {
+      ChatAgent* next = Find(turn.handoff_target);
+      if (next == nullptr) {
+        result.stop_reason = "handoff_to_" + turn.handoff_target;
+        return result;
+      }
+      previous_ = agent;
+      speaker_ = next;
+      continue;
+    }
+    if (turn.stop_reason == "user_input") {
+      // The person answered: back to whoever asked them.
+      if (previous_ != nullptr && previous_ != agent) std::swap(previous_, speaker_);
+      continue;
+    }
+    result.stop_reason = "agent_done";
+    return result;
+  }
+  result.stop_reason = "max_turns";
+  return result;
+}
+
+}  // namespace zta::agent

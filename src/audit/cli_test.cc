@@ -1,0 +1,118 @@
+// Drives `zta audit ...` (the built CLI) against a real log: the output line and the exit codes
+// 0 / 1 / 2 that scripts rely on. Skipped when the zta binary has not been built.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "test_util.h"
+#include "zta/audit/durable_sink.h"
+#include "zta/store/sqlite.h"
+
+namespace zta::audit {
+namespace {
+
+using testing::SampleEvent;
+using testing::TempDir;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;  // stdout and stderr together
+};
+
+CliRun Zta(const std::string& args) {
+  std::string command = std::string(ZTA_BINARY_DIR) + "/zta " + args + " 2>&1";
+  CliRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
+  int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+class AuditCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(std::string(ZTA_BINARY_DIR) + "/zta")) {
+      GTEST_SKIP() << "zta binary not built";
+    }
+    DurableAuditSinkOptions options;
+    options.data_dir = dir_.path();
+    auto sink = DurableAuditSink::Open(options, clock_);
+    ASSERT_TRUE(sink.ok());
+    for (int i = 1; i <= 6; ++i) {
+      AuditEvent e = SampleEvent(i);
+      if (i == 3) e.attributes["zta.resource.id"] = "B-7";
+      ASSERT_TRUE((*sink)->Append(e).ok());
+    }
+    ASSERT_TRUE((*sink)->Close().ok());  // signs the head
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+};
+
+// verify prints the documented ok line and exits 0; after an edit it names the event, exit 1.
+TEST_F(AuditCliTest, VerifyOkThenBroken) {
+  CliRun ok = Zta("audit verify --data " + dir_.path());
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_EQ(ok.out, "ok: 6 events, chain intact, last checkpoint 2023-11-14T22:13:20.000000Z\n");
+
+  {
+    auto db = store::Database::Open(dir_.File("audit.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("DROP TRIGGER events_no_update;"
+                           "UPDATE events SET event = replace(event, 'bob', 'eve') WHERE seq = 3")
+                    .ok());
+  }
+  CliRun broken = Zta("audit verify --data " + dir_.path());
+  EXPECT_EQ(broken.exit_code, 1) << broken.out;
+  EXPECT_EQ(broken.out.rfind("broken: event evt-3 edited:", 0), 0u) << broken.out;
+}
+
+// Missing flags, a missing log, a corrupt file and a bad time are usage errors: exit 2, one line.
+TEST_F(AuditCliTest, UsageAndCorruptionExitTwo) {
+  EXPECT_EQ(Zta("audit verify").exit_code, 2);
+  CliRun missing = Zta("audit verify --data " + dir_.File("nope"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find("no data folder"), std::string::npos) << missing.out;
+  EXPECT_EQ(Zta("audit query --data " + dir_.path() + " --since yesterday").exit_code, 2);
+  EXPECT_EQ(Zta("audit trace --data " + dir_.path()).exit_code, 2);
+
+  TempDir junk;
+  { std::ofstream(junk.File("audit.db")) << std::string(5000, 'j'); }
+  CliRun corrupt = Zta("audit verify --data " + junk.path());
+  EXPECT_EQ(corrupt.exit_code, 2);
+  EXPECT_NE(corrupt.out.find("not a zta audit log"), std::string::npos) << corrupt.out;
+  EXPECT_EQ(std::count(corrupt.out.begin(), corrupt.out.end(), '\n'), 1);
+}
+
+// query, trace and export print what they select; an unknown jti exits 1.
+TEST_F(AuditCliTest, QueryTraceExport) {
+  CliRun deny = Zta("audit query --data " + dir_.path() + " --decision deny");
+  EXPECT_EQ(deny.exit_code, 0);
+  EXPECT_NE(deny.out.find("id=evt-5"), std::string::npos) << deny.out;
+  EXPECT_EQ(std::count(deny.out.begin(), deny.out.end(), '\n'), 1);
+
+  CliRun trace = Zta("audit trace --data " + dir_.path() + " --resource-id B-7");
+  EXPECT_EQ(trace.exit_code, 0) << trace.out;
+  EXPECT_NE(trace.out.find("id=evt-3"), std::string::npos) << trace.out;
+  EXPECT_EQ(Zta("audit trace --data " + dir_.path() + " --jti nope").exit_code, 1);
+
+  CliRun exported = Zta("audit export --data " + dir_.path());
+  EXPECT_EQ(exported.exit_code, 0);
+  EXPECT_EQ(std::count(exported.out.begin(), exported.out.end(), '\n'), 6);
+  EXPECT_NE(exported.out.find("\"chain_hash\":\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zta::audit

@@ -1,0 +1,392 @@
+// DurableAuditSink: group commit of hash-chained events into SQLite, and signed checkpoints.
+#include "zta/audit/durable_sink.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "log_files.h"
+#include "zta/audit/event_format.h"
+#include "zta/core/random.h"
+#include "zta/jose/jws.h"
+#include "zta/store/sqlite.h"
+
+namespace zta::audit {
+
+using internal::CheckpointPayload;
+
+namespace {
+
+// The algorithm a checkpoint key signs with: its own alg member, else the usual one for its
+// type. Symmetric keys are refused: whoever can verify an HMAC checkpoint could also forge one.
+Result<jose::Algorithm> CheckpointAlgorithm(const jose::Jwk& key) {
+  if (!key.has_private()) return FailedPrecondition("checkpoint signing key has no private part");
+  if (key.kty() == jose::KeyType::kOct) {
+    return FailedPrecondition("checkpoint signing key must be asymmetric");
+  }
+  if (key.alg()) return *key.alg();
+  switch (key.kty()) {
+    case jose::KeyType::kEC:
+      if (key.crv() == jose::Curve::kP384) return jose::Algorithm::kES384;
+      if (key.crv() == jose::Curve::kP521) return jose::Algorithm::kES512;
+      return jose::Algorithm::kES256;
+    case jose::KeyType::kRSA:
+      return jose::Algorithm::kPS256;
+    case jose::KeyType::kOKP:
+      return jose::Algorithm::kEdDSA;
+    case jose::KeyType::kOct:
+      break;
+  }
+  return FailedPrecondition("unsupported checkpoint signing key");
+}
+
+}  // namespace
+
+class DurableAuditSink::Impl {
+ public:
+  Impl(const DurableAuditSinkOptions& options, Clock& clock) : options_(options), clock_(clock) {}
+
+  ~Impl() { (void)Close(); }
+
+  Status Init() {
+    std::error_code ec;
+    if (!std::filesystem::exists(options_.data_dir, ec)) {
+      if (!std::filesystem::create_directories(options_.data_dir, ec)) {
+        return FailedPrecondition("cannot create data folder " + options_.data_dir + ": " +
+                                  ec.message());
+      }
+      ::chmod(options_.data_dir.c_str(), 0700);
+    }
+    if (options_.signing_key) {
+      key_ = *options_.signing_key;
+    } else {
+      ZTA_ASSIGN_OR_RETURN(key_, internal::LoadOrCreateSigningKey(options_.data_dir));
+    }
+    ZTA_ASSIGN_OR_RETURN(alg_, CheckpointAlgorithm(*key_));
+    ZTA_RETURN_IF_ERROR(internal::PublishPublicKey(options_.data_dir, *key_));
+
+    std::string path = internal::JoinPath(options_.data_dir, kLogFileName);
+    // Who did what on whose behalf is personal data: create the log owner-only. SQLite gives
+    // its -wal and -shm files the same mode as the database.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    ZTA_ASSIGN_OR_RETURN(db_, store::Database::Open(path));
+    Result<std::string> log_id = internal::CreateSchema(*db_);
+    if (!log_id.ok()) {
+      return Status(StatusCode::kDataLoss,
+                    path + " is not a zta audit log: " + log_id.status().message());
+    }
+    log_id_ = *log_id;
+
+    // Resume the chain from the last row. Opening does not re-verify the whole log (that is
+    // `zta audit verify`), but it refuses to extend a head that is visibly damaged.
+    ZTA_ASSIGN_OR_RETURN(store::Statement head,
+                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
+    ZTA_ASSIGN_OR_RETURN(bool has_head, head.Step());
+    head_hash_ = GenesisHash();
+    if (has_head) {
+      head_seq_ = static_cast<uint64_t>(head.ColumnInt64(0));
+      head_hash_ = std::string(head.ColumnBlob(1));
+      if (head_hash_.size() != kHashBytes) {
+        return Status(StatusCode::kDataLoss, path + ": the last event's hash is damaged");
+      }
+    }
+    ZTA_ASSIGN_OR_RETURN(
+        store::Statement last_checkpoint,
+        db_->Prepare("SELECT count, time_micros FROM checkpoints ORDER BY count DESC LIMIT 1"));
+    ZTA_ASSIGN_OR_RETURN(bool has_checkpoint, last_checkpoint.Step());
+    last_checkpoint_micros_ = clock_.NowMicros();
+    if (has_checkpoint) {
+      last_checkpoint_count_ = static_cast<uint64_t>(last_checkpoint.ColumnInt64(0));
+      last_checkpoint_micros_ = last_checkpoint.ColumnInt64(1);
+    }
+    events_.store(head_seq_);
+
+    ZTA_ASSIGN_OR_RETURN(insert_event_,
+                         db_->Prepare("INSERT INTO events(seq, id, time_micros, event, hash)"
+                                      " VALUES (?1, ?2, ?3, ?4, ?5)"));
+    ZTA_ASSIGN_OR_RETURN(insert_checkpoint_,
+                         db_->Prepare("INSERT INTO checkpoints(count, time_micros, jws)"
+                                      " VALUES (?1, ?2, ?3)"));
+    ZTA_ASSIGN_OR_RETURN(id_prefix_, RandomToken(9));
+    writer_ = std::thread([this] { WriterLoop(); });
+    return Status::Ok();
+  }
+
+  Status Append(AuditEvent event) {
+    if (event.id.empty()) {
+      event.id = id_prefix_ + "-" + std::to_string(next_id_.fetch_add(1) + 1);
+    }
+    if (event.time_micros == 0) event.time_micros = clock_.NowMicros();
+    Pending pending;
+    pending.rendered = RenderEvent(event);  // the costly part, on the caller's thread
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closed_) return FailedPrecondition("the audit sink is closed");
+    queue_.push_back(&pending);
+    work_cv_.notify_one();
+    done_cv_.wait(lock, [&] { return pending.done; });
+    return pending.status;
+  }
+
+  Status Checkpoint() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (closed_) return FailedPrecondition("the audit sink is closed");
+    uint64_t ticket = ++checkpoint_requested_;
+    work_cv_.notify_one();
+    done_cv_.wait(lock, [&] { return checkpoint_done_ >= ticket; });
+    return checkpoint_status_;
+  }
+
+  Status Close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closed_) return close_status_;
+      closed_ = true;
+      work_cv_.notify_one();
+    }
+    if (writer_.joinable()) writer_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    return close_status_;
+  }
+
+  Stats stats() const {
+    Stats s;
+    s.events = events_.load();
+    s.commits = commits_.load();
+    s.checkpoints = checkpoints_.load();
+    return s;
+  }
+
+ private:
+  // One Append waiting for its batch. Lives on the caller's stack until `done`.
+  struct Pending {
+    RenderedEvent rendered;
+    Status status;      // GUARDED_BY(mu_) once queued
+    bool done = false;  // GUARDED_BY(mu_)
+  };
+
+  void WriterLoop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto tick = std::chrono::seconds(1);
+    if (options_.checkpoint_every_seconds > 0) {
+      tick = std::min(tick, std::chrono::seconds(options_.checkpoint_every_seconds));
+    }
+    for (;;) {
+      work_cv_.wait_for(lock, tick, [&] {
+        return !queue_.empty() || closed_ || checkpoint_requested_ != checkpoint_done_;
+      });
+      if (!queue_.empty()) {
+        size_t target = std::min(RecentPeakBatch(), std::max<size_t>(options_.max_batch, 1));
+        if (options_.group_commit_delay_micros > 0 && target > 1 && queue_.size() < target) {
+          work_cv_.wait_for(lock, std::chrono::microseconds(options_.group_commit_delay_micros),
+                            [&] { return queue_.size() >= target || closed_; });
+        }
+        // Take everything that is waiting: this is the group in group commit.
+        std::vector<Pending*> batch;
+        size_t n = std::min(queue_.size(), std::max<size_t>(options_.max_batch, 1));
+        batch.assign(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+        recent_batches_[batch_counter_++ % recent_batches_.size()] = batch.size();
+        lock.unlock();
+        std::vector<Status> results = CommitBatch(batch);
+        lock.lock();
+        for (size_t i = 0; i < batch.size(); ++i) {
+          batch[i]->status = std::move(results[i]);
+          batch[i]->done = true;
+        }
+        done_cv_.notify_all();
+        continue;  // drain the queue before anything else
+      }
+      if (checkpoint_requested_ != checkpoint_done_) {
+        uint64_t ticket = checkpoint_requested_;
+        lock.unlock();
+        Status status = CheckpointInOwnTransaction();
+        lock.lock();
+        checkpoint_done_ = ticket;
+        checkpoint_status_ = status;
+        done_cv_.notify_all();
+        continue;
+      }
+      if (closed_) break;
+      if (TimeCheckpointDue()) {
+        lock.unlock();
+        (void)CheckpointInOwnTransaction();  // retried on the next tick when it fails
+        lock.lock();
+      }
+    }
+    lock.unlock();
+    Status final_status;
+    if (options_.checkpoint_on_close) final_status = CheckpointInOwnTransaction();
+    lock.lock();
+    close_status_ = final_status;
+  }
+
+  // The largest of the last few batches: how many writers are appending concurrently.
+  size_t RecentPeakBatch() const {
+    return *std::max_element(recent_batches_.begin(), recent_batches_.end());
+  }
+
+  bool TimeCheckpointDue() const {
+    return options_.checkpoint_every_seconds > 0 && head_seq_ > last_checkpoint_count_ &&
+           clock_.NowMicros() - last_checkpoint_micros_ >=
+               options_.checkpoint_every_seconds * 1'000'000;
+  }
+
+  bool CountCheckpointDue(uint64_t seq) const {
+    return options_.checkpoint_every_events > 0 &&
+           seq - last_checkpoint_count_ >= options_.checkpoint_every_events;
+  }
+
+  // Chains and inserts `batch` in one transaction with one commit (one fsync). Returns one
+  // status per event. Writer thread only.
+  std::vector<Status> CommitBatch(const std::vector<Pending*>& batch) {
+    std::vector<Status> results(batch.size());
+    auto fail_all = [&](const Status& status) {
+      for (Status& r : results) r = status;
+      return results;
+    };
+    store::Transaction tx(*db_);
+    if (!tx.status().ok()) return fail_all(tx.status().WithContext("audit log"));
+
+    uint64_t seq = head_seq_;
+    std::string hash = head_hash_;
+    std::string next_hash(kHashBytes, '\0');
+    std::string text;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const RenderedEvent& r = batch[i]->rendered;
+      text = CanonicalText(r, seq + 1);
+      hasher_.Hash(hash, text, reinterpret_cast<unsigned char*>(next_hash.data()));
+      store::Statement& insert = insert_event_;
+      Status s = insert.BindInt64(1, static_cast<int64_t>(seq + 1));
+      if (s.ok()) s = insert.BindText(2, r.id);
+      if (s.ok()) s = insert.BindInt64(3, r.time_micros);
+      if (s.ok()) s = insert.BindText(4, text);
+      if (s.ok()) s = insert.BindBlob(5, next_hash);
+      if (s.ok()) s = insert.Run();
+      insert.Reset();
+      if (s.code() == StatusCode::kAlreadyExists) {
+        // Only this statement was rolled back; the rest of the batch goes on.
+        results[i] = Status(StatusCode::kAlreadyExists,
+                            "audit event id \"" + r.id + "\" is already in the log");
+        continue;
+      }
+      if (!s.ok()) return fail_all(s.WithContext("appending to the audit log"));
+      ++seq;
+      hash.swap(next_hash);
+    }
+
+    bool checkpoint = seq > head_seq_ && (CountCheckpointDue(seq) || TimeCheckpointDue());
+    int64_t checkpoint_micros = 0;
+    if (checkpoint) {
+      checkpoint_micros = clock_.NowMicros();
+      Status s = InsertCheckpoint(seq, hash, checkpoint_micros);
+      if (!s.ok()) return fail_all(s);
+    }
+    Status committed = tx.Commit();
+    if (!committed.ok()) return fail_all(committed.WithContext("committing the audit log"));
+    commits_.fetch_add(1);
+    head_seq_ = seq;
+    head_hash_ = hash;
+    events_.store(seq);
+    if (checkpoint) NoteCheckpoint(seq, checkpoint_micros);
+    return results;
+  }
+
+  // Signs the head and inserts the checkpoint row (inside the caller's transaction).
+  Status InsertCheckpoint(uint64_t count, const std::string& hash, int64_t now_micros) {
+    CheckpointPayload payload{count, hash, now_micros, log_id_};
+    Json header = Json{{"typ", internal::kCheckpointTyp}};
+    Result<std::string> jws =
+        jose::SignCompact(alg_, *key_, DumpJson(internal::CheckpointToJson(payload)), header);
+    if (!jws.ok()) return jws.status().WithContext("signing an audit checkpoint");
+    store::Statement& insert = insert_checkpoint_;
+    Status s = insert.BindInt64(1, static_cast<int64_t>(count));
+    if (s.ok()) s = insert.BindInt64(2, now_micros);
+    if (s.ok()) s = insert.BindText(3, *jws);
+    if (s.ok()) s = insert.Run();
+    insert.Reset();
+    return s.WithContext("writing an audit checkpoint");
+  }
+
+  void NoteCheckpoint(uint64_t count, int64_t micros) {
+    last_checkpoint_count_ = count;
+    last_checkpoint_micros_ = micros;
+    checkpoints_.fetch_add(1);
+  }
+
+  Status CheckpointInOwnTransaction() {
+    if (head_seq_ == last_checkpoint_count_) return Status::Ok();  // nothing new to sign
+    store::Transaction tx(*db_);
+    ZTA_RETURN_IF_ERROR(tx.status());
+    int64_t now = clock_.NowMicros();
+    ZTA_RETURN_IF_ERROR(InsertCheckpoint(head_seq_, head_hash_, now));
+    ZTA_RETURN_IF_ERROR(tx.Commit());
+    commits_.fetch_add(1);
+    NoteCheckpoint(head_seq_, now);
+    return Status::Ok();
+  }
+
+  const DurableAuditSinkOptions options_;
+  Clock& clock_;
+  std::string id_prefix_;
+  std::atomic<uint64_t> next_id_{0};
+
+  // Writer thread only (after Init).
+  std::unique_ptr<store::Database> db_;
+  store::Statement insert_event_;
+  store::Statement insert_checkpoint_;
+  ChainHasher hasher_;
+  std::optional<jose::Jwk> key_;
+  jose::Algorithm alg_ = jose::Algorithm::kES256;
+  std::string log_id_;
+  uint64_t head_seq_ = 0;
+  std::string head_hash_;
+  uint64_t last_checkpoint_count_ = 0;
+  int64_t last_checkpoint_micros_ = 0;
+
+  std::atomic<uint64_t> events_{0};
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> checkpoints_{0};
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;         // the writer waits here for work
+  std::condition_variable done_cv_;         // callers wait here for their batch
+  std::deque<Pending*> queue_;              // GUARDED_BY(mu_)
+  bool closed_ = false;                     // GUARDED_BY(mu_)
+  Status close_status_;                     // GUARDED_BY(mu_)
+  uint64_t checkpoint_requested_ = 0;       // GUARDED_BY(mu_)
+  uint64_t checkpoint_done_ = 0;            // GUARDED_BY(mu_)
+  Status checkpoint_status_;                // GUARDED_BY(mu_)
+  std::array<size_t, 8> recent_batches_{};  // writer thread only
+  uint64_t batch_counter_ = 0;              // writer thread only
+  std::thread writer_;
+};
+
+DurableAuditSink::DurableAuditSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DurableAuditSink::~DurableAuditSink() { (void)Close(); }
+
+Result<std::unique_ptr<DurableAuditSink>> DurableAuditSink::Open(
+    const DurableAuditSinkOptions& options, Clock& clock) {
+  if (options.data_dir.empty()) return InvalidArgument("the audit sink needs a data folder");
+  auto impl = std::make_unique<Impl>(options, clock);
+  ZTA_RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<DurableAuditSink>(new DurableAuditSink(std::move(impl)));
+}
+
+Status DurableAuditSink::Append(AuditEvent event) { return impl_->Append(std::move(event)); }
+Status DurableAuditSink::Checkpoint() { return impl_->Checkpoint(); }
+Status DurableAuditSink::Close() { return impl_->Close(); }
+DurableAuditSink::Stats DurableAuditSink::stats() const { return impl_->stats(); }
+
+}  // namespace zta::audit

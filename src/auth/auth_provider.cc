@@ -1,0 +1,534 @@
+// AuthProvider: token requests (RFC 6749 §4.4.2, RFC 8707 §2), client authentication, the token
+// cache with single-flight, and bounded retries (see auth_provider.h).
+#include "zta/auth/auth_provider.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "zta/core/base64url.h"
+#include "zta/core/json.h"
+#include "zta/core/random.h"
+#include "zta/jose/jwt.h"
+
+namespace zta::auth {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr char kIdpUnavailable[] = "idp_unavailable";
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+// error_description is IdP-controlled text headed for our logs: printable ASCII, bounded.
+std::string Sanitize(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 300)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return out;
+}
+
+bool IsSnakeCase(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+// RFC 6749 §5.2 error → our status code. The reason is the IdP's error code itself.
+StatusCode CodeForOAuthError(std::string_view error) {
+  if (error == "invalid_client") return StatusCode::kUnauthenticated;
+  if (error == "invalid_scope" || error == "unauthorized_client" || error == "access_denied" ||
+      error == "invalid_grant") {
+    return StatusCode::kPermissionDenied;
+  }
+  if (error == "invalid_target" || error == "invalid_request" ||
+      error == "unsupported_grant_type" || error == "invalid_authorization_details") {
+    return StatusCode::kInvalidArgument;
+  }
+  return StatusCode::kFailedPrecondition;
+}
+
+Status OAuthError(const http::Response& response) {
+  auto json = ParseJsonStrict(response.body);
+  std::string error;
+  std::string description;
+  if (json.ok() && json->is_object()) {
+    if (auto it = json->find("error"); it != json->end() && it->is_string()) {
+      error = it->get<std::string>();
+    }
+    if (auto it = json->find("error_description"); it != json->end() && it->is_string()) {
+      description = Sanitize(it->get<std::string>());
+    }
+  }
+  if (!IsSnakeCase(error)) {
+    return Status(StatusCode::kFailedPrecondition,
+                  "token endpoint answered HTTP " + std::to_string(response.status), "token_error");
+  }
+  std::string message = "the identity provider refused: " + error;
+  if (!description.empty()) message += " (" + description + ")";
+  return Status(CodeForOAuthError(error), message, error);
+}
+
+std::vector<std::string> SplitSpaces(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = s.find(' ', i);
+    if (j == std::string_view::npos) j = s.size();
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+// The unverified claims of a JWT access token: only to learn its jti and exp for logs and
+// caching. The client never trusts them for anything else (RFC 9068 §6: tokens are opaque to
+// clients); the resource server verifies.
+Json PeekClaims(std::string_view token) {
+  size_t a = token.find('.');
+  size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
+  if (b == std::string_view::npos) return Json();
+  std::string payload;
+  if (!Base64UrlDecodeInto(token.substr(a + 1, b - a - 1), payload)) return Json();
+  auto json = ParseJsonStrict(payload);
+  return json.ok() && json->is_object() ? *json : Json();
+}
+
+bool Retryable(const http::Response& r) { return r.status >= 500 || r.status == 429; }
+
+std::optional<std::chrono::milliseconds> RetryAfter(const http::Response& r) {
+  auto value = r.headers.Get("Retry-After");
+  if (!value || value->empty() || value->size() > 6) return std::nullopt;
+  if (!std::all_of(value->begin(), value->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;  // an HTTP-date: use our own backoff
+  }
+  return std::chrono::seconds(std::stoi(*value));
+}
+
+jose::Algorithm DefaultAlgorithm(const jose::Jwk& key) {
+  if (auto alg = key.alg()) return *alg;
+  switch (key.kty()) {
+    case jose::KeyType::kRSA:
+      return jose::Algorithm::kRS256;
+    case jose::KeyType::kOKP:
+      return jose::Algorithm::kEdDSA;
+    default:
+      break;
+  }
+  switch (key.crv()) {
+    case jose::Curve::kP384:
+      return jose::Algorithm::kES384;
+    case jose::Curve::kP521:
+      return jose::Algorithm::kES512;
+    default:
+      return jose::Algorithm::kES256;
+  }
+}
+
+}  // namespace
+
+struct AuthProvider::Flight {
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;                          // GUARDED_BY(mu)
+  std::optional<Result<AccessToken>> result;  // GUARDED_BY(mu)
+};
+
+HttpTransport DefaultTransport() {
+  return [](const http::ClientRequest& request) { return http::Send(request); };
+}
+
+std::string_view ClientAuthMethodName(ClientAuthMethod method) {
+  switch (method) {
+    case ClientAuthMethod::kClientSecretBasic:
+      return "client_secret_basic";
+    case ClientAuthMethod::kClientSecretPost:
+      return "client_secret_post";
+    case ClientAuthMethod::kPrivateKeyJwt:
+      return "private_key_jwt";
+  }
+  return "";
+}
+
+Result<ClientAuthMethod> ParseClientAuthMethod(std::string_view name) {
+  for (auto m : {ClientAuthMethod::kClientSecretBasic, ClientAuthMethod::kClientSecretPost,
+                 ClientAuthMethod::kPrivateKeyJwt}) {
+    if (ClientAuthMethodName(m) == name) return m;
+  }
+  if (name == "basic") return ClientAuthMethod::kClientSecretBasic;
+  if (name == "post") return ClientAuthMethod::kClientSecretPost;
+  return InvalidArgument("unknown client authentication method '" + std::string(name) +
+                         "' (client_secret_basic, client_secret_post, private_key_jwt)");
+}
+
+Status AuthProviderOptions::Validate() const {
+  if (issuer.empty()) return InvalidArgument("issuer is required");
+  if (client_id.empty()) return InvalidArgument("client_id is required");
+  if (auth_method == ClientAuthMethod::kPrivateKeyJwt) {
+    if (!private_key) return InvalidArgument("private_key_jwt needs a private key");
+    if (!private_key->has_private()) return InvalidArgument("the private key has no private part");
+    if (private_key->kty() == jose::KeyType::kOct) {
+      return InvalidArgument("private_key_jwt needs an asymmetric key");
+    }
+  } else if (client_secret.empty()) {
+    return InvalidArgument(std::string(ClientAuthMethodName(auth_method)) +
+                           " needs a client secret");
+  }
+  if (min_remaining_seconds < 0 || min_remaining_fraction < 0 || min_remaining_fraction >= 1) {
+    return InvalidArgument("refresh margin must be >= 0 s and a fraction in [0, 1)");
+  }
+  if (max_attempts < 1) return InvalidArgument("max_attempts must be at least 1");
+  if (request_timeout.count() <= 0 || deadline.count() <= 0) {
+    return InvalidArgument("timeouts must be positive");
+  }
+  return Status::Ok();
+}
+
+AuthProvider::AuthProvider(AuthProviderOptions options, const Clock& clock, HttpTransport transport)
+    : options_(std::move(options)), clock_(clock), transport_(std::move(transport)) {
+  token_endpoint_ = options_.token_endpoint;
+}
+
+AuthProvider::~AuthProvider() = default;
+
+Result<std::unique_ptr<AuthProvider>> AuthProvider::Create(AuthProviderOptions options,
+                                                           const Clock& clock,
+                                                           HttpTransport transport) {
+  ZTA_RETURN_IF_ERROR(options.Validate());
+  return std::unique_ptr<AuthProvider>(
+      new AuthProvider(std::move(options), clock, std::move(transport)));
+}
+
+int64_t AuthProvider::token_requests() const {
+  std::lock_guard lock(mu_);
+  return token_requests_;
+}
+
+std::string AuthProvider::CacheKey(const TokenRequest& request,
+                                   std::vector<std::string>* sorted) const {
+  *sorted = request.scopes;
+  std::sort(sorted->begin(), sorted->end());
+  sorted->erase(std::unique(sorted->begin(), sorted->end()), sorted->end());
+  // '\n' cannot occur in any part (URLs, scope tokens and ids have no control characters), so
+  // the joined key is unambiguous.
+  std::string key;
+  key.reserve(128);
+  key += options_.issuer;
+  key += '\n';
+  key += options_.client_id;
+  key += '\n';
+  key += request.on_behalf_of;
+  key += '\n';
+  key += request.resource;
+  key += '\n';
+  for (const auto& s : *sorted) {
+    key += s;
+    key += ' ';
+  }
+  if (!request.authorization_details.is_null()) {
+    key += '\n';
+    key += Sha256Hex(DumpJson(request.authorization_details));
+  }
+  return key;
+}
+
+Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
+  if (request.resource.empty()) return InvalidArgument("a resource (RFC 8707) is required");
+  if (!request.on_behalf_of.empty()) {
+    return Status(StatusCode::kUnimplemented, "tokens on behalf of a user need the delegation flow",
+                  "unsupported");
+  }
+  std::vector<std::string> scopes;
+  const std::string key = CacheKey(request, &scopes);
+  std::shared_ptr<Flight> flight;
+  bool leader = false;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      // Served while remaining lifetime >= the margin, i.e. now <= expires_at - margin.
+      if (clock_.NowSeconds() <= it->second.refresh_at) return it->second.token;
+      cache_.erase(it);
+    }
+    auto& slot = flights_[key];
+    if (!slot) {
+      slot = std::make_shared<Flight>();
+      leader = true;
+    }
+    flight = slot;
+  }
+  if (!leader) {
+    // Single-flight: wait for the caller already asking the IdP for this key.
+    std::unique_lock lock(flight->mu);
+    flight->done_cv.wait(lock, [&] { return flight->done; });
+    return *flight->result;
+  }
+
+  Result<AccessToken> result = Fetch(request, scopes);
+  {
+    std::lock_guard lock(mu_);
+    if (result.ok() && result->expires_at > 0) {
+      const int64_t lifetime = result->expires_at - result->issued_at;
+      const int64_t margin = std::max<int64_t>(
+          options_.min_remaining_seconds,
+          static_cast<int64_t>(std::ceil(options_.min_remaining_fraction * lifetime)));
+      const int64_t refresh_at = result->expires_at - margin;
+      if (refresh_at > result->issued_at) {  // else too short-lived to reuse: not cached
+        if (cache_.size() >= options_.cache_capacity) {
+          const int64_t now = clock_.NowSeconds();
+          std::erase_if(cache_, [now](const auto& e) { return e.second.refresh_at <= now; });
+          if (cache_.size() >= options_.cache_capacity) cache_.erase(cache_.begin());
+        }
+        cache_[key] = Entry{*result, refresh_at};
+      }
+    }
+    flights_.erase(key);
+  }
+  {
+    std::lock_guard lock(flight->mu);
+    flight->result = result;
+    flight->done = true;
+  }
+  flight->done_cv.notify_all();
+  return result;
+}
+
+void AuthProvider::Invalidate(const TokenRequest& request) {
+  std::vector<std::string> scopes;
+  const std::string key = CacheKey(request, &scopes);
+  std::lock_guard lock(mu_);
+  cache_.erase(key);
+}
+
+Result<http::Response> AuthProvider::SendWithRetries(
+    const std::function<Result<http::ClientRequest>()>& build, SteadyClock::time_point deadline) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  auto backoff = options_.initial_backoff;
+  Status last = Unavailable("no attempt made");
+  for (int attempt = 1;; ++attempt) {
+    auto remaining =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    if (remaining.count() <= 0) break;
+    ZTA_ASSIGN_OR_RETURN(http::ClientRequest request, build());
+    request.timeout = std::min(options_.request_timeout, remaining);
+    auto response = transport_(request);
+    std::chrono::milliseconds wait = backoff;
+    if (response.ok() && !Retryable(*response)) return response;
+    if (response.ok()) {
+      last = Unavailable("HTTP " + std::to_string(response->status) + " from " + request.url);
+      if (auto after = RetryAfter(*response)) wait = std::max(wait, *after);
+    } else if (response.status().code() == StatusCode::kInvalidArgument) {
+      return response.status();  // a bad URL does not get better by waiting
+    } else {
+      last = response.status();
+    }
+    if (attempt >= options_.max_attempts) break;
+    // Full jitter in [wait/2, wait], so many agents do not retry in lockstep.
+    auto jittered = std::chrono::milliseconds(
+        wait.count() / 2 + static_cast<int64_t>(jitter() % (wait.count() / 2 + 1)));
+    if (SteadyClock::now() + jittered >= deadline) break;
+    std::this_thread::sleep_for(jittered);
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+  return Status(StatusCode::kUnavailable, "identity provider unavailable: " + last.message(),
+                kIdpUnavailable);
+}
+
+Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline) {
+  {
+    std::lock_guard lock(mu_);
+    if (!token_endpoint_.empty()) return token_endpoint_;
+  }
+  std::string base = options_.issuer;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  ZTA_ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(base));
+  std::string path = url.target == "/" ? "" : url.target;
+  // RFC 8414 §3.1 first, then OpenID Connect Discovery §4.
+  const std::string candidates[] = {url.Origin() + "/.well-known/oauth-authorization-server" + path,
+                                    base + "/.well-known/openid-configuration"};
+  Status last = Unavailable("no metadata");
+  for (const auto& candidate : candidates) {
+    auto response = SendWithRetries(
+        [&]() -> Result<http::ClientRequest> {
+          http::ClientRequest r;
+          r.url = candidate;
+          r.headers.Set("Accept", "application/json");
+          return r;
+        },
+        deadline);
+    if (!response.ok()) return response.status().WithContext("discovering " + options_.issuer);
+    if (response->status != 200) {
+      last = Unavailable("HTTP " + std::to_string(response->status) + " from " + candidate);
+      continue;
+    }
+    auto json = ParseJsonStrict(response->body);
+    if (!json.ok() || !json->is_object()) {
+      last = Unavailable("metadata at " + candidate + " is not a JSON object");
+      continue;
+    }
+    // RFC 8414 §3.3: the document must name the issuer we asked about.
+    if (!json->contains("issuer") || (*json)["issuer"] != options_.issuer) {
+      // Not this issuer's document (some servers answer any path with 200): try the next.
+      last = Status(StatusCode::kFailedPrecondition,
+                    "metadata at " + candidate + " does not name issuer " + options_.issuer,
+                    "bad_metadata");
+      continue;
+    }
+    auto it = json->find("token_endpoint");
+    if (it == json->end() || !it->is_string()) {
+      return Status(StatusCode::kFailedPrecondition, "metadata has no token_endpoint",
+                    "bad_metadata");
+    }
+    std::lock_guard lock(mu_);
+    token_endpoint_ = it->get<std::string>();
+    return token_endpoint_;
+  }
+  if (last.code() == StatusCode::kFailedPrecondition) return last;
+  return Status(StatusCode::kUnavailable, "discovering " + options_.issuer + ": " + last.message(),
+                kIdpUnavailable);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> AuthProvider::ClientAuthentication(
+    const std::string& endpoint, http::Headers* headers) {
+  std::vector<std::pair<std::string, std::string>> form;
+  switch (options_.auth_method) {
+    case ClientAuthMethod::kClientSecretBasic:
+      // RFC 6749 §2.3.1: both parts form-urlencoded before base64.
+      headers->Set("Authorization",
+                   "Basic " + Base64Encode(http::PercentEncode(options_.client_id) + ":" +
+                                           http::PercentEncode(options_.client_secret.Reveal())));
+      break;
+    case ClientAuthMethod::kClientSecretPost:
+      form.emplace_back("client_id", options_.client_id);
+      form.emplace_back("client_secret", options_.client_secret.Reveal());
+      break;
+    case ClientAuthMethod::kPrivateKeyJwt: {
+      // RFC 7523 §3: iss = sub = client_id, aud = the authorization server, short exp, unique
+      // jti (servers reject replays). A fresh assertion for every attempt.
+      const int64_t now = clock_.NowSeconds();
+      ZTA_ASSIGN_OR_RETURN(std::string jti, RandomToken(16));
+      const std::string audience =
+          options_.assertion_audience.empty() ? options_.issuer : options_.assertion_audience;
+      ZTA_ASSIGN_OR_RETURN(std::string assertion, jose::JwtBuilder()
+                                                      .Issuer(options_.client_id)
+                                                      .Subject(options_.client_id)
+                                                      .Audience(audience)
+                                                      .IssuedAt(now)
+                                                      .ExpiresAt(now + 60)
+                                                      .Id(jti)
+                                                      .Sign(DefaultAlgorithm(*options_.private_key),
+                                                            *options_.private_key));
+      form.emplace_back("client_id", options_.client_id);
+      form.emplace_back("client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+      form.emplace_back("client_assertion", std::move(assertion));
+      (void)endpoint;
+      break;
+    }
+  }
+  return form;
+}
+
+Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
+                                        const std::vector<std::string>& scopes) {
+  const auto deadline = SteadyClock::now() + options_.deadline;
+  ZTA_ASSIGN_OR_RETURN(std::string endpoint, TokenEndpoint(deadline));
+  std::string scope;
+  for (const auto& s : scopes) {
+    if (!scope.empty()) scope += ' ';
+    scope += s;
+  }
+  auto build = [&]() -> Result<http::ClientRequest> {
+    http::ClientRequest r;
+    r.method = "POST";
+    r.url = endpoint;
+    r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+    r.headers.Set("Accept", "application/json");
+    std::vector<std::pair<std::string, std::string>> form = {
+        {"grant_type", "client_credentials"},  // RFC 6749 §4.4.2
+        {"resource", request.resource},        // RFC 8707 §2
+    };
+    if (!scope.empty()) form.emplace_back("scope", scope);
+    if (!request.authorization_details.is_null()) {  // RFC 9396 §6
+      form.emplace_back("authorization_details", DumpJson(request.authorization_details));
+    }
+    ZTA_ASSIGN_OR_RETURN(auto auth, ClientAuthentication(endpoint, &r.headers));
+    form.insert(form.end(), auth.begin(), auth.end());
+    r.body = http::FormEncode(form);
+    {
+      std::lock_guard lock(mu_);
+      ++token_requests_;
+    }
+    return r;
+  };
+  ZTA_ASSIGN_OR_RETURN(http::Response response, SendWithRetries(build, deadline));
+  if (response.status != 200) return OAuthError(response);
+
+  // RFC 6749 §5.1.
+  auto json = ParseJsonStrict(response.body);
+  if (!json.ok() || !json->is_object()) {
+    return Status(StatusCode::kFailedPrecondition, "token response is not a JSON object",
+                  "bad_token_response");
+  }
+  auto bad = [](std::string what) {
+    return Status(StatusCode::kFailedPrecondition, "token response: " + what, "bad_token_response");
+  };
+  auto at = json->find("access_token");
+  if (at == json->end() || !at->is_string() || at->get_ref<const std::string&>().empty()) {
+    return bad("no access_token");
+  }
+  auto type = json->find("token_type");
+  if (type == json->end() || !type->is_string() ||
+      !http::EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
+    return bad("token_type is not Bearer");  // e.g. DPoP-bound tokens need a proof we lack
+  }
+  const int64_t now = clock_.NowSeconds();
+  AccessToken token;
+  token.value = Secret(at->get<std::string>());
+  token.resource = request.resource;
+  token.issued_at = now;
+  const Json claims = PeekClaims(token.value.Reveal());
+  if (claims.is_object()) {
+    if (auto it = claims.find("jti"); it != claims.end() && it->is_string()) {
+      token.jti = it->get<std::string>();
+    }
+  }
+  int64_t expires_at = 0;
+  if (auto it = json->find("expires_in"); it != json->end()) {
+    if (!it->is_number()) return bad("expires_in is not a number");
+    expires_at = now + static_cast<int64_t>(it->get<double>());
+  }
+  if (claims.is_object()) {
+    if (auto it = claims.find("exp"); it != claims.end() && it->is_number()) {
+      int64_t exp = static_cast<int64_t>(it->get<double>());
+      expires_at = expires_at == 0 ? exp : std::min(expires_at, exp);
+    }
+  }
+  // Unknown lifetime (expires_in is only RECOMMENDED, RFC 6749 §5.1): assume a short one.
+  if (expires_at == 0) expires_at = now + 60;
+  if (expires_at <= now) return bad("the token is already expired");
+  token.expires_at = expires_at;
+  if (auto it = json->find("scope"); it != json->end() && it->is_string()) {
+    token.scopes = SplitSpaces(it->get<std::string>());
+  } else {
+    token.scopes = scopes;  // RFC 6749 §5.1: omitted when identical to the request
+  }
+  return token;
+}
+
+}  // namespace zta::auth

@@ -1,0 +1,233 @@
+// The gateway's TOML configuration (docs/gateway.md). toml++ throws; it is caught here, at the
+// boundary, and every problem becomes one InvalidArgument naming the key.
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "zta/guard/gateway.h"
+
+namespace zta::guard {
+namespace {
+
+// Reads typed keys from one table and refuses keys it was not asked about (a typo in a
+// security setting must not silently fall back to a default).
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string where)
+      : table_(table), where_(std::move(where)) {}
+
+  template <typename T>
+  Status Get(const char* key, T* out) {
+    seen_.emplace_back(key);
+    const toml::node* node = table_.get(key);
+    if (node == nullptr) return Status::Ok();
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = node->value<std::string>()) {
+        *out = *v;
+        return Status::Ok();
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (auto v = node->value<bool>()) {
+        *out = *v;
+        return Status::Ok();
+      }
+    } else {
+      if (auto v = node->value<int64_t>()) {
+        *out = static_cast<T>(*v);
+        return Status::Ok();
+      }
+    }
+    return InvalidArgument(where_ + key + " has the wrong type");
+  }
+
+  Status GetList(const char* key, std::vector<std::string>* out) {
+    seen_.emplace_back(key);
+    const toml::node* node = table_.get(key);
+    if (node == nullptr) return Status::Ok();
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return InvalidArgument(where_ + key + " must be an array of strings");
+    out->clear();
+    for (const auto& item : *array) {
+      auto v = item.value<std::string>();
+      if (!v) return InvalidArgument(where_ + key + " must be an array of strings");
+      out->push_back(*v);
+    }
+    return Status::Ok();
+  }
+
+  // Marks a key handled elsewhere (a sub-table or array of tables).
+  void Skip(const char* key) { seen_.emplace_back(key); }
+
+  Status Finish() const {
+    for (const auto& [key, value] : table_) {
+      if (std::find(seen_.begin(), seen_.end(), key.str()) == seen_.end()) {
+        return InvalidArgument(where_ + std::string(key.str()) + " is not a known setting");
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  const toml::table& table_;
+  std::string where_;
+  std::vector<std::string> seen_;
+};
+
+Result<Secret> SecretFromEnv(const std::string& variable, const std::string& what) {
+  if (variable.empty()) return InvalidArgument(what + ": client_secret_env is required");
+  const char* value = std::getenv(variable.c_str());
+  if (value == nullptr || *value == '\0') {
+    return InvalidArgument(what + ": environment variable " + variable + " is not set");
+  }
+  return Secret(value);
+}
+
+Status ReadIssuer(const toml::table& table, size_t index, TrustedIssuer* t) {
+  TableReader r(table, "issuer[" + std::to_string(index) + "].");
+  std::string algorithms;
+  std::vector<std::string> algorithm_list;
+  ZTA_RETURN_IF_ERROR(r.Get("issuer", &t->issuer));
+  ZTA_RETURN_IF_ERROR(r.Get("jwks_uri", &t->jwks_uri));
+  ZTA_RETURN_IF_ERROR(r.GetList("algorithms", &algorithm_list));
+  ZTA_RETURN_IF_ERROR(r.Get("audience", &t->audience));
+  ZTA_RETURN_IF_ERROR(r.GetList("scope_claims", &t->scope_claims));
+  ZTA_RETURN_IF_ERROR(r.Get("typ", &t->required_typ));
+  ZTA_RETURN_IF_ERROR(r.Get("leeway_seconds", &t->leeway_seconds));
+  ZTA_RETURN_IF_ERROR(r.Get("max_lifetime_seconds", &t->max_lifetime_seconds));
+  ZTA_RETURN_IF_ERROR(r.Get("jwks_min_refresh_seconds", &t->jwks.min_refresh_seconds));
+  ZTA_RETURN_IF_ERROR(r.Get("jwks_max_refresh_seconds", &t->jwks.max_refresh_seconds));
+  ZTA_RETURN_IF_ERROR(
+      r.Get("unknown_kid_refetch_interval_seconds", &t->jwks.unknown_kid_refetch_interval_seconds));
+  ZTA_RETURN_IF_ERROR(r.Get("max_staleness_seconds", &t->jwks.max_staleness_seconds));
+  if (!algorithm_list.empty()) {
+    std::string joined;
+    for (const auto& a : algorithm_list) joined += a + ",";
+    auto set = jose::AlgorithmSet::Parse(joined.substr(0, joined.size() - 1));
+    if (!set.ok()) return set.status().WithContext("issuer " + t->issuer + " algorithms");
+    t->allowed_algorithms = *set;
+  }
+  r.Skip("introspection");
+  if (const toml::table* intro = table["introspection"].as_table()) {
+    TableReader ir(*intro, "issuer[" + std::to_string(index) + "].introspection.");
+    IntrospectionOptions io;
+    std::string secret_env;
+    int64_t timeout_ms = io.timeout.count();
+    ZTA_RETURN_IF_ERROR(ir.Get("endpoint", &io.endpoint));
+    ZTA_RETURN_IF_ERROR(ir.Get("client_id", &io.client_id));
+    ZTA_RETURN_IF_ERROR(ir.Get("client_secret_env", &secret_env));
+    ZTA_RETURN_IF_ERROR(ir.Get("cache_seconds", &io.cache_seconds));
+    ZTA_RETURN_IF_ERROR(ir.Get("timeout_ms", &timeout_ms));
+    ZTA_RETURN_IF_ERROR(ir.Finish());
+    ZTA_ASSIGN_OR_RETURN(io.client_secret, SecretFromEnv(secret_env, "introspection"));
+    io.timeout = std::chrono::milliseconds(timeout_ms);
+    t->introspection = std::move(io);
+  }
+  return r.Finish();
+}
+
+Status ReadRoute(const toml::table& table, size_t index, Route* route) {
+  TableReader r(table, "route[" + std::to_string(index) + "].");
+  ZTA_RETURN_IF_ERROR(r.Get("method", &route->method));
+  ZTA_RETURN_IF_ERROR(r.Get("path", &route->path));
+  ZTA_RETURN_IF_ERROR(r.GetList("scopes", &route->scopes));
+  ZTA_RETURN_IF_ERROR(r.Get("introspect", &route->introspect));
+  ZTA_RETURN_IF_ERROR(r.Get("upstream", &route->upstream));
+  for (auto& c : route->method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return r.Finish();
+}
+
+Status ReadGateway(const toml::table& root, GatewayOptions* o) {
+  TableReader r(root, "");
+  std::string listen;
+  int64_t timeout_ms = o->upstream_timeout.count();
+  ZTA_RETURN_IF_ERROR(r.Get("listen", &listen));
+  ZTA_RETURN_IF_ERROR(r.Get("upstream", &o->upstream));
+  ZTA_RETURN_IF_ERROR(r.Get("audience", &o->validator.audience));
+  ZTA_RETURN_IF_ERROR(r.Get("realm", &o->validator.realm));
+  ZTA_RETURN_IF_ERROR(r.Get("resource_metadata_url", &o->validator.resource_metadata_url));
+  ZTA_RETURN_IF_ERROR(r.GetList("scopes_supported", &o->validator.scopes_supported));
+  ZTA_RETURN_IF_ERROR(r.Get("forward_authorization", &o->forward_authorization));
+  ZTA_RETURN_IF_ERROR(r.Get("threads", &o->threads));
+  ZTA_RETURN_IF_ERROR(r.Get("max_body_bytes", &o->max_body_bytes));
+  ZTA_RETURN_IF_ERROR(r.Get("upstream_timeout_ms", &timeout_ms));
+  o->upstream_timeout = std::chrono::milliseconds(timeout_ms);
+  if (!listen.empty()) ZTA_RETURN_IF_ERROR(ParseHostPort(listen, &o->listen_host, &o->listen_port));
+  r.Skip("issuer");
+  r.Skip("route");
+  if (const toml::array* issuers = root["issuer"].as_array()) {
+    size_t i = 0;
+    for (const auto& node : *issuers) {
+      const toml::table* t = node.as_table();
+      if (t == nullptr) return InvalidArgument("issuer must be an array of tables ([[issuer]])");
+      TrustedIssuer issuer;
+      ZTA_RETURN_IF_ERROR(ReadIssuer(*t, i++, &issuer));
+      o->validator.issuers.push_back(std::move(issuer));
+    }
+  } else if (root.contains("issuer")) {
+    return InvalidArgument("issuer must be an array of tables ([[issuer]])");
+  }
+  if (const toml::array* routes = root["route"].as_array()) {
+    size_t i = 0;
+    for (const auto& node : *routes) {
+      const toml::table* t = node.as_table();
+      if (t == nullptr) return InvalidArgument("route must be an array of tables ([[route]])");
+      Route route;
+      ZTA_RETURN_IF_ERROR(ReadRoute(*t, i++, &route));
+      o->routes.push_back(std::move(route));
+    }
+  } else if (root.contains("route")) {
+    return InvalidArgument("route must be an array of tables ([[route]])");
+  }
+  return r.Finish();
+}
+
+}  // namespace
+
+Status ParseHostPort(std::string_view text, std::string* host, int* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return InvalidArgument("listen address '" + std::string(text) + "' is not HOST:PORT");
+  }
+  std::string_view h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  std::string_view p = text.substr(colon + 1);
+  int n = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+  if (ec != std::errc() || end != p.data() + p.size() || n < 0 || n > 65535) {
+    return InvalidArgument("listen port '" + std::string(p) + "' is not a port number");
+  }
+  *host = std::string(h);
+  *port = n;
+  return Status::Ok();
+}
+
+Result<GatewayOptions> ParseGatewayConfig(std::string_view toml_text) {
+  GatewayOptions options;
+  try {
+    toml::table root = toml::parse(toml_text);
+    ZTA_RETURN_IF_ERROR(ReadGateway(root, &options));
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << e.source().begin;
+    return InvalidArgument("TOML " + where.str() + ": " + std::string(e.description()));
+  } catch (const std::exception& e) {
+    return InvalidArgument(std::string("TOML: ") + e.what());
+  }
+  return options;
+}
+
+Result<GatewayOptions> LoadGatewayConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto options = ParseGatewayConfig(text.str());
+  if (!options.ok()) return options.status().WithContext(path);
+  return options;
+}
+
+}  // namespace zta::guard

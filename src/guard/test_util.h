@@ -1,0 +1,128 @@
+// Test helpers for zta::guard: a loopback issuer (metadata, JWKS, introspection) on HttpServer
+// whose keys, Cache-Control and availability tests change at will, and a token minter.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "zta/core/clock.h"
+#include "zta/http/server.h"
+#include "zta/jose/jwk.h"
+#include "zta/jose/jwt.h"
+
+namespace zta::guard::testing {
+
+inline constexpr char kAudience[] = "https://hotel.example/api";
+
+// Thread-safe: the server's threads read what the test sets.
+class FakeIssuer {
+ public:
+  FakeIssuer() {
+    auto server = http::HttpServer::Start({}, [this](const http::Request& r) { return Serve(r); });
+    EXPECT_TRUE(server.ok()) << server.status();
+    server_ = std::move(server).value();
+    AddKey("k1");
+  }
+
+  std::string issuer() const { return server_->BaseUrl(); }
+  std::string jwks_uri() const { return server_->BaseUrl() + "/jwks"; }
+
+  // Generates an ES256 key, publishes its public half, returns it.
+  jose::Jwk AddKey(const std::string& kid) {
+    auto key = jose::Jwk::Generate(jose::Algorithm::kES256, kid);
+    EXPECT_TRUE(key.ok()) << key.status();
+    std::lock_guard lock(mu_);
+    keys_.push_back(*key);
+    return *key;
+  }
+  // A key that signs but is not published.
+  static jose::Jwk UnpublishedKey(const std::string& kid) {
+    return *jose::Jwk::Generate(jose::Algorithm::kES256, kid);
+  }
+  const jose::Jwk& key(size_t i = 0) {
+    std::lock_guard lock(mu_);
+    return keys_.at(i);
+  }
+  void RemoveKey(size_t i) {
+    std::lock_guard lock(mu_);
+    keys_.erase(keys_.begin() + static_cast<long>(i));
+  }
+  void SetCacheControl(std::string value) {
+    std::lock_guard lock(mu_);
+    cache_control_ = std::move(value);
+  }
+  void SetDown(bool down) { down_ = down; }
+  void SetActive(bool active) { active_ = active; }
+  int jwks_fetches() const { return jwks_fetches_; }
+  int introspections() const { return introspections_; }
+  const std::string& last_introspection_auth() {
+    std::lock_guard lock(mu_);
+    return last_auth_;
+  }
+
+  // An RFC 9068 access token from this issuer, signed with key `key_index`.
+  jose::JwtBuilder Token(const Clock& clock, const std::string& sub = "hotel-agent") {
+    int64_t now = clock.NowSeconds();
+    jose::JwtBuilder b;
+    b.Type("at+jwt")
+        .Issuer(issuer())
+        .Subject(sub)
+        .Audience(kAudience)
+        .IssuedAt(now)
+        .ExpiresAt(now + 300)
+        .Id("jti-" + std::to_string(++minted_))
+        .Claim("client_id", sub)
+        .Claim("scope", "read_hotels create_bookings");
+    return b;
+  }
+  std::string Sign(const jose::JwtBuilder& b, size_t key_index = 0) {
+    auto token = b.Sign(jose::Algorithm::kES256, key(key_index));
+    EXPECT_TRUE(token.ok()) << token.status();
+    return token.ok() ? *token : std::string();
+  }
+
+ private:
+  http::Response Serve(const http::Request& r) {
+    if (down_) return http::Response::Json(503, Json{{"error", "down"}});
+    if (r.path == "/.well-known/openid-configuration" ||
+        r.path == "/.well-known/oauth-authorization-server") {
+      return http::Response::Json(200, Json{{"issuer", issuer()},
+                                            {"jwks_uri", jwks_uri()},
+                                            {"introspection_endpoint", issuer() + "/introspect"},
+                                            {"token_endpoint", issuer() + "/token"}});
+    }
+    if (r.path == "/jwks") {
+      ++jwks_fetches_;
+      std::lock_guard lock(mu_);
+      Json keys = Json::array();
+      for (const auto& k : keys_) keys.push_back(k.ToPublicJson());
+      auto response = http::Response::Json(200, Json{{"keys", keys}});
+      if (!cache_control_.empty()) response.headers.Set("Cache-Control", cache_control_);
+      return response;
+    }
+    if (r.path == "/introspect" && r.method == "POST") {
+      ++introspections_;
+      std::lock_guard lock(mu_);
+      last_auth_ = r.headers.Get("Authorization").value_or("");
+      return http::Response::Json(200, Json{{"active", active_.load()}});
+    }
+    return http::Response::Json(404, Json{{"error", "not_found"}});
+  }
+
+  std::unique_ptr<http::HttpServer> server_;
+  std::mutex mu_;
+  std::vector<jose::Jwk> keys_;  // GUARDED_BY(mu_)
+  std::string cache_control_;    // GUARDED_BY(mu_)
+  std::string last_auth_;        // GUARDED_BY(mu_)
+  std::atomic<bool> down_{false};
+  std::atomic<bool> active_{true};
+  std::atomic<int> jwks_fetches_{0};
+  std::atomic<int> introspections_{0};
+  std::atomic<int> minted_{0};
+};
+
+}  // namespace zta::guard::testing

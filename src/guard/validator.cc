@@ -1,0 +1,568 @@
+// The guard's token validation: Bearer extraction (RFC 6750 §2), issuer selection, JWT checks
+// through jose::JwtVerifier with JWKS refresh, claim mapping, RFC 7662 introspection, audit.
+#include "zta/guard/validator.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+
+#include "zta/core/base64url.h"
+#include "zta/http/client.h"
+#include "zta/jose/verify_error.h"
+
+namespace zta::guard {
+namespace {
+
+Status Deny(StatusCode code, std::string message, std::string reason) {
+  return Status(code, std::move(message), std::move(reason));
+}
+Status Unauthenticated(std::string message, std::string reason) {
+  return Deny(StatusCode::kUnauthenticated, std::move(message), std::move(reason));
+}
+Status BadRequest(std::string message, std::string reason) {
+  return Deny(StatusCode::kInvalidArgument, std::move(message), std::move(reason));
+}
+
+std::string Sha256(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<char*>(md), len);
+}
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+bool IsB64Token(std::string_view s) {
+  size_t i = 0;
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    if (!ok) break;
+  }
+  if (i == 0) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] != '=') return false;
+  }
+  return true;
+}
+
+bool HasFormField(std::string_view encoded, std::string_view name) {
+  if (encoded.find(name) == std::string_view::npos) return false;  // cheap pre-check
+  auto fields = http::ParseForm(encoded);
+  if (!fields.ok()) return false;
+  for (const auto& [key, value] : *fields) {
+    if (key == name) return true;
+  }
+  return false;
+}
+
+// The unverified `iss` of a compact JWT, only to pick which issuer's keys to verify with.
+Result<std::string> PeekIssuer(std::string_view token) {
+  size_t a = token.find('.');
+  size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
+  if (b == std::string_view::npos) {
+    return jose::VerifyFailure(jose::VerifyError::kMalformed, "not a compact JWS");
+  }
+  std::string payload;
+  if (!Base64UrlDecodeInto(token.substr(a + 1, b - a - 1), payload)) {
+    return jose::VerifyFailure(jose::VerifyError::kMalformed, "payload is not base64url");
+  }
+  JsonLimits limits;
+  limits.max_depth = jose::kMaxJsonDepth;
+  auto claims = ParseJsonStrict(payload, limits);
+  if (!claims.ok() || !claims->is_object()) {
+    return jose::VerifyFailure(jose::VerifyError::kMalformed, "claims are not a JSON object");
+  }
+  auto it = claims->find("iss");
+  if (it == claims->end() || !it->is_string()) {
+    return jose::VerifyFailure(jose::VerifyError::kMissingClaim, "missing iss");
+  }
+  return it->get<std::string>();
+}
+
+// Appends the values of one scope-carrying claim: a space-separated string (RFC 9068 §2.2.3)
+// or an array of strings (scp, roles).
+Status AppendScopes(const Json& value, const std::string& name, std::vector<std::string>* out) {
+  auto add = [out](std::string scope) {
+    if (!scope.empty() && std::find(out->begin(), out->end(), scope) == out->end()) {
+      out->push_back(std::move(scope));
+    }
+  };
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    size_t i = 0;
+    while (i <= s.size()) {
+      size_t j = s.find(' ', i);
+      if (j == std::string::npos) j = s.size();
+      add(s.substr(i, j - i));
+      i = j + 1;
+    }
+    return Status::Ok();
+  }
+  if (value.is_array()) {
+    for (const auto& v : value) {
+      if (!v.is_string()) {
+        return Unauthenticated(name + " holds a non-string", "malformed");
+      }
+      add(v.get<std::string>());
+    }
+    return Status::Ok();
+  }
+  return Unauthenticated(name + " is neither a string nor an array", "malformed");
+}
+
+// RFC 8693 §4.1: act = {sub, act?}; the outermost is the current actor.
+Status ActorChain(const Json& claims, std::vector<std::string>* chain) {
+  const Json* act = nullptr;
+  if (auto it = claims.find("act"); it != claims.end()) act = &*it;
+  while (act != nullptr) {
+    if (!act->is_object()) return Unauthenticated("act is not an object", kReasonBadActor);
+    auto sub = act->find("sub");
+    if (sub == act->end() || !sub->is_string() || sub->get_ref<const std::string&>().empty()) {
+      return Unauthenticated("act has no sub", kReasonBadActor);
+    }
+    chain->push_back(sub->get<std::string>());
+    auto next = act->find("act");
+    act = next == act->end() ? nullptr : &*next;
+  }
+  return Status::Ok();
+}
+
+std::string StringClaim(const Json& claims, const char* name) {
+  auto it = claims.find(name);
+  return it != claims.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string Join(std::span<const std::string> items, char sep) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+// A quoted-string for an auth-param (RFC 9110 §5.6.4); our values never need escapes, but a
+// configured realm might.
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace
+
+class Validator::IssuerState {
+ public:
+  TrustedIssuer config;
+  std::string audience;
+  std::unique_ptr<JwksCache> jwks;
+  std::unique_ptr<jose::JwtVerifier> verifier;
+
+  // Gives the verifier the newest published key set. Always the newest, never the set a caller
+  // happened to load: two threads holding sets of different ages must not flip the verifier
+  // back to an older set, which would make a token under a just-rotated key fail.
+  void SyncKeys() {
+    std::lock_guard lock(keys_mu);
+    auto latest = jwks->Published();
+    if (latest && verifier->keys() != latest) verifier->SetKeys(std::move(latest));
+  }
+  std::mutex keys_mu;
+
+  struct Introspected {
+    bool active = false;
+    int64_t until = 0;
+  };
+  std::mutex introspection_mu;
+  std::string introspection_endpoint;                          // GUARDED_BY(introspection_mu)
+  std::unordered_map<std::string, Introspected> introspected;  // GUARDED_BY(introspection_mu)
+};
+
+bool Principal::HasScope(std::string_view scope) const {
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+const Json& Principal::claims() const {
+  static const Json kNull;
+  return token ? token->claims : kNull;
+}
+
+Status ValidatorOptions::Validate() const {
+  if (issuers.empty()) return InvalidArgument("at least one trusted issuer is required");
+  for (size_t i = 0; i < issuers.size(); ++i) {
+    const auto& t = issuers[i];
+    if (t.issuer.empty()) return InvalidArgument("a trusted issuer needs its issuer string");
+    for (size_t j = 0; j < i; ++j) {
+      if (issuers[j].issuer == t.issuer) return InvalidArgument("duplicate issuer " + t.issuer);
+    }
+    if (t.audience.empty() && audience.empty()) {
+      return InvalidArgument("an audience is required (the resource's identifier)");
+    }
+    if (t.allowed_algorithms.empty()) {
+      return InvalidArgument("issuer " + t.issuer + " allows no algorithm");
+    }
+    // DESIGN.md: nbf/iat leeway at most 60 s.
+    if (t.leeway_seconds < 0 || t.leeway_seconds > 60) {
+      return InvalidArgument("leeway must be between 0 and 60 seconds");
+    }
+    if (t.max_lifetime_seconds < 0) return InvalidArgument("max lifetime must not be negative");
+    if (t.scope_claims.empty()) return InvalidArgument("scope_claims must name a claim");
+    JwksCacheOptions jwks = t.jwks;
+    jwks.issuer = t.issuer;
+    jwks.jwks_uri = t.jwks_uri;
+    ZTA_RETURN_IF_ERROR(jwks.Validate().WithContext("issuer " + t.issuer));
+    if (t.introspection &&
+        (t.introspection->client_id.empty() || t.introspection->client_secret.empty())) {
+      return InvalidArgument("introspection for " + t.issuer + " needs client_id and secret");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> ExtractBearerToken(const http::Request& request) {
+  // RFC 6750 §2.3/§2.2 allow tokens in the query and the body; we refuse both: URLs end up in
+  // logs and Referer headers, and a token in a form invites CSRF-style replay (RFC 9700 §2.5).
+  if (!request.query.empty() && HasFormField(request.query, "access_token")) {
+    return BadRequest("access token in the query string", kReasonTokenInQuery);
+  }
+  if (!request.body.empty()) {
+    auto type = request.headers.Get("Content-Type");
+    if (type && type->rfind("application/x-www-form-urlencoded", 0) == 0 &&
+        HasFormField(request.body, "access_token")) {
+      return BadRequest("access token in the request body", kReasonTokenInBody);
+    }
+  }
+  auto fields = request.headers.GetAll("Authorization");
+  if (fields.empty()) return Unauthenticated("no Authorization header", kReasonMissingToken);
+  // "Every presented token must verify": two fields could carry two tokens; refuse rather than
+  // pick one (RFC 6750 §3.1 invalid_request covers more than one method or token).
+  if (fields.size() > 1) {
+    return BadRequest("more than one Authorization header", kReasonMultipleTokens);
+  }
+  std::string_view value = fields[0];
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  size_t space = value.find(' ');
+  std::string_view scheme = value.substr(0, space);
+  // RFC 9110 §11.1: the auth-scheme is case-insensitive.
+  if (!http::EqualsIgnoreCase(scheme, "Bearer")) {
+    return Unauthenticated("not a Bearer credential", kReasonUnsupportedScheme);
+  }
+  if (space == std::string_view::npos) {
+    return BadRequest("Bearer without a token", kReasonMalformedHeader);
+  }
+  std::string_view token = value.substr(space);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  if (token.find(',') != std::string_view::npos) {
+    return BadRequest("more than one credential in Authorization", kReasonMultipleTokens);
+  }
+  if (!IsB64Token(token)) {
+    return BadRequest("the Bearer token is not a b64token", kReasonMalformedHeader);
+  }
+  return std::string(token);
+}
+
+std::string BearerChallenge(std::string_view realm, std::string_view error,
+                            std::string_view description, std::string_view scope,
+                            std::string_view resource_metadata_url) {
+  std::string out = "Bearer realm=" + Quote(realm);
+  if (!error.empty()) out += ", error=" + Quote(error);
+  if (!description.empty()) out += ", error_description=" + Quote(description);
+  if (!scope.empty()) out += ", scope=" + Quote(scope);
+  if (!resource_metadata_url.empty()) {
+    out += ", resource_metadata=" + Quote(resource_metadata_url);  // RFC 9728 §5.1
+  }
+  return out;
+}
+
+Validator::Validator(ValidatorOptions options, const Clock& clock, AuditSink& audit,
+                     HttpFetcher fetcher)
+    : options_(std::move(options)), clock_(clock), audit_(audit), fetcher_(std::move(fetcher)) {}
+
+Validator::~Validator() = default;
+
+Result<std::unique_ptr<Validator>> Validator::Create(ValidatorOptions options, const Clock& clock,
+                                                     AuditSink& audit, HttpFetcher fetcher) {
+  ZTA_RETURN_IF_ERROR(options.Validate());
+  if (options.realm.empty()) options.realm = options.audience;
+  std::unique_ptr<Validator> v(new Validator(std::move(options), clock, audit, fetcher));
+  for (const auto& t : v->options_.issuers) {
+    auto state = std::make_unique<IssuerState>();
+    state->config = t;
+    state->audience = t.audience.empty() ? v->options_.audience : t.audience;
+    JwksCacheOptions jwks = t.jwks;
+    jwks.issuer = t.issuer;
+    jwks.jwks_uri = t.jwks_uri;
+    state->jwks = std::make_unique<JwksCache>(jwks, clock, v->fetcher_);
+    jose::JwtValidationOptions o;
+    o.issuer = t.issuer;
+    o.audience = state->audience;
+    o.allowed_algorithms = t.allowed_algorithms;
+    if (!t.required_typ.empty()) o.required_typ = t.required_typ;
+    o.leeway_seconds = t.leeway_seconds;
+    o.max_lifetime_seconds = t.max_lifetime_seconds;
+    o.max_token_bytes = v->options_.max_token_bytes;
+    ZTA_RETURN_IF_ERROR(o.Validate());
+    state->verifier = std::make_unique<jose::JwtVerifier>(
+        std::move(o), nullptr, clock, v->options_.verified_token_cache_capacity);
+    if (t.introspection) state->introspection_endpoint = t.introspection->endpoint;
+    v->issuers_.push_back(std::move(state));
+  }
+  return v;
+}
+
+int64_t Validator::jwks_fetch_count() const {
+  int64_t n = 0;
+  for (const auto& s : issuers_) n += s->jwks->fetch_count();
+  return n;
+}
+
+Result<Principal> Validator::Authorize(const http::Request& request,
+                                       const AuthorizeOptions& options) {
+  auto token = ExtractBearerToken(request);
+  if (!token.ok()) return Decide(token.status(), options, &request);
+  return Decide(Check(*token, options), options, &request);
+}
+
+Result<Principal> Validator::AuthorizeToken(std::string_view token,
+                                            const AuthorizeOptions& options) {
+  return Decide(Check(token, options), options, nullptr);
+}
+
+namespace {
+
+// RFC 7662 §2: POST token, authenticated as this resource server; active=false or any failure
+// means the token is not accepted (fail closed).
+Status CallIntrospection(const HttpFetcher& fetcher, const std::string& endpoint,
+                         const IntrospectionOptions& o, std::string_view token, bool* active) {
+  http::ClientRequest request;
+  request.method = "POST";
+  request.url = endpoint;
+  request.timeout = o.timeout;
+  request.max_response_bytes = 256 * 1024;
+  request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+  request.headers.Set("Accept", "application/json");
+  // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
+  request.headers.Set("Authorization",
+                      "Basic " + Base64Encode(http::PercentEncode(o.client_id) + ":" +
+                                              http::PercentEncode(o.client_secret.Reveal())));
+  request.body =
+      http::FormEncode({{"token", std::string(token)}, {"token_type_hint", "access_token"}});
+  ZTA_ASSIGN_OR_RETURN(http::Response response, fetcher(request));
+  if (response.status != 200) {
+    return Unavailable("introspection answered HTTP " + std::to_string(response.status));
+  }
+  auto json = ParseJsonStrict(response.body);
+  if (!json.ok() || !json->is_object()) return Unavailable("introspection answer is not JSON");
+  auto it = json->find("active");
+  if (it == json->end() || !it->is_boolean()) return Unavailable("introspection lacks active");
+  *active = it->get<bool>();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Principal> Validator::Check(std::string_view token, const AuthorizeOptions& options) {
+  if (token.size() > options_.max_token_bytes) {
+    return Unauthenticated("token too large", "too_large");
+  }
+  IssuerState* issuer = nullptr;
+  if (issuers_.size() == 1) {
+    issuer = issuers_[0].get();  // its verifier checks iss exactly
+  } else {
+    auto iss = PeekIssuer(token);
+    if (!iss.ok()) return Unauthenticated(iss.status().message(), iss.status().reason());
+    for (const auto& s : issuers_) {
+      if (s->config.issuer == *iss) issuer = s.get();
+    }
+    if (issuer == nullptr) return Unauthenticated("issuer is not trusted", "bad_issuer");
+  }
+
+  auto keys = issuer->jwks->Get();
+  if (!keys.ok()) return Unauthenticated(keys.status().message(), kReasonJwksUnavailable);
+  if (issuer->verifier->keys() != *keys) issuer->SyncKeys();
+  auto verified = issuer->verifier->Verify(token);
+  if (!verified.ok() && verified.status().reason() == "unknown_kid") {
+    // Maybe the issuer rotated: refetch (rate-limited inside the cache) and retry once.
+    auto fresh = issuer->jwks->RefreshForUnknownKid(*keys);
+    if (fresh.ok() && *fresh != *keys) {
+      issuer->SyncKeys();
+      verified = issuer->verifier->Verify(token);
+    }
+  }
+  if (!verified.ok()) {
+    // Every verification failure is a 401 here, key problems included.
+    return Unauthenticated(verified.status().message(), verified.status().reason());
+  }
+
+  Principal p;
+  p.token = *verified;
+  const auto& jwt = **verified;
+  const Json& claims = jwt.claims;
+  p.issuer = jwt.issuer;
+  p.subject = jwt.subject;
+  p.jti = jwt.jti;
+  p.expires_at = jwt.expires_at;
+  p.client_id = jwt.client_id;
+  if (p.client_id.empty()) p.client_id = StringClaim(claims, "azp");    // OIDC / Entra v2
+  if (p.client_id.empty()) p.client_id = StringClaim(claims, "appid");  // Entra v1
+  for (const auto& name : issuer->config.scope_claims) {
+    if (auto it = claims.find(name); it != claims.end()) {
+      ZTA_RETURN_IF_ERROR(AppendScopes(*it, name, &p.scopes));
+    }
+  }
+  ZTA_RETURN_IF_ERROR(ActorChain(claims, &p.actor_chain));
+  if (auto it = claims.find("authorization_details"); it != claims.end()) {
+    p.authorization_details = *it;
+  }
+
+  if (options.introspect) {
+    if (!issuer->config.introspection) {
+      return Unauthenticated("introspection required but not configured for this issuer",
+                             kReasonIntrospectionFailed);
+    }
+    const auto& io = *issuer->config.introspection;
+    const int64_t now = clock_.NowSeconds();
+    const std::string key = Sha256(token);
+    std::optional<bool> active;
+    std::string endpoint;
+    {
+      std::lock_guard lock(issuer->introspection_mu);
+      auto it = issuer->introspected.find(key);
+      if (it != issuer->introspected.end() && now < it->second.until) active = it->second.active;
+      endpoint = issuer->introspection_endpoint;
+    }
+    if (!active) {
+      if (endpoint.empty()) {
+        auto metadata = DiscoverMetadata(fetcher_, issuer->config.issuer, io.timeout);
+        if (metadata.ok() && metadata->contains("introspection_endpoint") &&
+            (*metadata)["introspection_endpoint"].is_string()) {
+          endpoint = (*metadata)["introspection_endpoint"].get<std::string>();
+        } else {
+          return Unauthenticated("no introspection endpoint", kReasonIntrospectionFailed);
+        }
+      }
+      bool is_active = false;
+      Status called = CallIntrospection(fetcher_, endpoint, io, token, &is_active);
+      if (!called.ok()) return Unauthenticated(called.message(), kReasonIntrospectionFailed);
+      active = is_active;
+      std::lock_guard lock(issuer->introspection_mu);
+      issuer->introspection_endpoint = endpoint;
+      if (issuer->introspected.size() > 10'000) issuer->introspected.clear();  // bound memory
+      issuer->introspected[key] = {is_active, std::min(now + io.cache_seconds, p.expires_at)};
+    }
+    if (!*active)
+      return Unauthenticated("the issuer says the token is inactive", kReasonTokenInactive);
+  }
+
+  for (const auto& scope : options.required_scopes) {
+    if (!p.HasScope(scope)) {
+      return Deny(StatusCode::kPermissionDenied, "token lacks scope " + scope,
+                  "insufficient_scope");
+    }
+  }
+  return p;
+}
+
+Result<Principal> Validator::Decide(Result<Principal> outcome, const AuthorizeOptions& options,
+                                    const http::Request* request) {
+  AuditEvent event;
+  event.trace_id = options.trace_id;
+  event.component = options_.audit_component;
+  event.action = "request.authorize";
+  event.resource = options_.audience;
+  event.scopes_requested.assign(options.required_scopes.begin(), options.required_scopes.end());
+  if (request != nullptr) {
+    event.attributes["http.request.method"] = request->method;
+    event.attributes["url.path"] = request->path;
+  }
+  if (outcome.ok()) {
+    const Principal& p = *outcome;
+    event.decision = AuditDecision::kAllow;
+    event.subject = p.subject;
+    event.actor_chain = p.actor_chain;
+    event.client_id = p.client_id;
+    event.scopes_granted = p.scopes;
+    event.jti = p.jti;
+    event.attributes["zta.issuer"] = p.issuer;
+  } else {
+    event.decision = AuditDecision::kDeny;
+    event.reason = outcome.status().reason();
+  }
+  Status appended = audit_.Append(std::move(event));
+  if (!appended.ok() && outcome.ok()) {
+    // DESIGN.md: the decision is durable before the action is acknowledged.
+    return Status(StatusCode::kUnavailable, "audit log unavailable", kReasonAuditUnavailable);
+  }
+  return outcome;
+}
+
+http::Response Validator::DenialResponse(const Status& denial,
+                                         std::span<const std::string> required_scopes) const {
+  const std::string& reason = denial.reason();
+  int status = 401;
+  std::string error;
+  std::string scope;
+  if (reason == kReasonAuditUnavailable) {
+    return http::Response::Json(503, Json{{"error", "temporarily_unavailable"}});
+  }
+  if (reason == kReasonMissingToken || reason == kReasonUnsupportedScheme) {
+    // RFC 6750 §3.1: no error code when the request carried no (Bearer) credential.
+  } else if (denial.code() == StatusCode::kInvalidArgument) {
+    status = 400;
+    error = "invalid_request";
+  } else if (denial.code() == StatusCode::kPermissionDenied) {
+    status = 403;
+    error = "insufficient_scope";
+    scope = Join(required_scopes, ' ');  // RFC 6750 §3: the scope needed for access
+  } else {
+    error = "invalid_token";
+  }
+  http::Response response = error.empty()
+                                ? http::Response::Json(status, Json{{"error", "unauthorized"}})
+                                : http::Response::Json(status, Json{{"error", error}});
+  response.headers.Set("WWW-Authenticate", BearerChallenge(options_.realm, error, "", scope,
+                                                           options_.resource_metadata_url));
+  response.headers.Set("Cache-Control", "no-store");
+  return response;
+}
+
+Json Validator::ProtectedResourceMetadata() const {
+  Json servers = Json::array();
+  for (const auto& t : options_.issuers) servers.push_back(t.issuer);
+  Json metadata = {
+      {"resource", options_.audience},
+      {"authorization_servers", servers},
+      {"bearer_methods_supported", Json::array({"header"})},  // RFC 9728 §2: header only
+  };
+  if (!options_.scopes_supported.empty()) metadata["scopes_supported"] = options_.scopes_supported;
+  return metadata;
+}
+
+std::optional<http::Response> Validator::HandleMetadataRequest(const http::Request& request) const {
+  static constexpr std::string_view kWellKnown = "/.well-known/oauth-protected-resource";
+  if (request.path.rfind(kWellKnown, 0) != 0) return std::nullopt;
+  std::string suffix = request.path.substr(kWellKnown.size());
+  // RFC 9728 §3.1: the resource's path, if any, follows the well-known segment.
+  std::string resource_path;
+  if (auto url = http::ParseUrl(options_.audience); url.ok() && url->target != "/") {
+    resource_path = url->target;
+  }
+  if (!suffix.empty() && suffix != resource_path) return std::nullopt;
+  if (request.method != "GET" && request.method != "HEAD") {
+    http::Response r = http::Response::Json(405, Json{{"error", "method_not_allowed"}});
+    r.headers.Set("Allow", "GET, HEAD");
+    return r;
+  }
+  http::Response r = http::Response::Json(200, ProtectedResourceMetadata());
+  r.headers.Set("Cache-Control", "max-age=300");
+  return r;
+}
+
+}  // namespace zta::guard

@@ -1,0 +1,253 @@
+// The blocking HTTP client on libcurl's easy API: one reusable handle per thread (so its
+// connection cache gives keep-alive), bounded response size, no redirects, http(s) only.
+#include "zta/http/client.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace zta::http {
+namespace {
+
+struct CurlDeleter {
+  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
+using CurlHeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
+
+// curl_global_init is not thread-safe and must run before any other curl call.
+CURLcode GlobalInit() {
+  static std::once_flag once;
+  static CURLcode result = CURLE_OK;
+  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return result;
+}
+
+// The calling thread's handle. curl_easy_reset() between requests clears the options but keeps
+// the connection cache, so consecutive requests to one origin reuse the TCP (and TLS) session.
+CURL* ThreadHandle() {
+  thread_local CurlHandle handle(curl_easy_init());
+  return handle.get();
+}
+
+// RFC 9110 §5.6.2 token: methods and field names.
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!tchar) return false;
+  }
+  return true;
+}
+
+// What the write and header callbacks fill in during one transfer.
+struct Transfer {
+  std::string body;
+  size_t max_body = 0;
+  bool body_too_large = false;
+  Headers headers;
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  if (transfer->body.size() + n > transfer->max_body) {
+    transfer->body_too_large = true;
+    return 0;  // any value other than n aborts the transfer with CURLE_WRITE_ERROR
+  }
+  transfer->body.append(data, n);
+  return n;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// curl calls this once per header line, status line included, for every response it reads
+// (interim 1xx ones too), so a status line starts a fresh field list.
+size_t OnHeaderLine(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {
+    transfer->headers = Headers();
+    return n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return n;  // blank line ending the block
+  std::string_view name = line.substr(0, colon);
+  if (!IsToken(name)) return n;
+  transfer->headers.Add(std::string(name), std::string(Trim(line.substr(colon + 1))));
+  return n;
+}
+
+// Where a request went, for error messages: origin and path, never the query (which might carry
+// a code or a token) and never the headers.
+std::string Describe(const std::string& method, const Url& url) {
+  std::string path = url.target.substr(0, url.target.find('?'));
+  return method + " " + url.Origin() + path;
+}
+
+Status TransportError(CURLcode code, const char* detail, const std::string& what,
+                      bool body_too_large, size_t max_body) {
+  std::string message = what + ": " + curl_easy_strerror(code);
+  if (detail[0] != '\0') {
+    message += " (";
+    message += detail;
+    message += ")";
+  }
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return Status(StatusCode::kDeadlineExceeded, what + ": timed out", "timeout");
+    case CURLE_FILESIZE_EXCEEDED:
+      body_too_large = true;
+      break;
+    case CURLE_WRITE_ERROR:
+      break;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return InvalidArgument(message);
+    default:
+      break;
+  }
+  if (body_too_large) {
+    return Status(StatusCode::kUnavailable,
+                  what + ": response body larger than " + std::to_string(max_body) + " bytes",
+                  "response_too_large");
+  }
+  // Refused, DNS, reset, TLS: the peer could not be reached or did not answer; retrying may help.
+  return Unavailable(message);
+}
+
+}  // namespace
+
+Result<Response> Send(const ClientRequest& request) {
+  ZTA_ASSIGN_OR_RETURN(Url url, ParseUrl(request.url));
+  if (!IsToken(request.method)) {
+    return InvalidArgument("HTTP method is not a token: '" + request.method + "'");
+  }
+  const std::string what = Describe(request.method, url);
+  for (const auto& [name, value] : request.headers.fields()) {
+    // RFC 9110 §5.5: no CR/LF/NUL, or a caller could inject fields into the request.
+    if (!IsToken(name) || value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      return InvalidArgument(what + ": invalid header field '" + name + "'");
+    }
+  }
+  if (request.timeout.count() <= 0) {
+    return Status(StatusCode::kDeadlineExceeded, what + ": no time left", "timeout");
+  }
+  if (GlobalInit() != CURLE_OK) return Internal("curl_global_init failed");
+  CURL* curl = ThreadHandle();
+  if (curl == nullptr) return Internal("curl_easy_init failed");
+  curl_easy_reset(curl);
+
+  Transfer transfer;
+  transfer.max_body = request.max_response_bytes;
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+
+  // Field lines in curl's syntax: "Name: value", and "Name;" for an empty value ("Name:" alone
+  // would tell curl to drop one of its own headers).
+  CurlHeaderList header_list;
+  auto append = [&header_list](const std::string& line) {
+    // Returns the head of the list: the old head once the list is non-empty.
+    curl_slist* head = curl_slist_append(header_list.get(), line.c_str());
+    if (head == nullptr) return false;
+    if (!header_list) header_list.reset(head);
+    return true;
+  };
+  bool ok = true;
+  for (const auto& [name, value] : request.headers.fields()) {
+    ok = ok && append(value.empty() ? name + ";" : name + ": " + value);
+  }
+  // curl sends "Expect: 100-continue" for larger bodies and then waits up to a second for the
+  // interim response; requests here are small, so skip the extra round trip.
+  if (!request.headers.Has("Expect")) ok = ok && append("Expect:");
+  if (!ok) return Internal("curl_slist_append failed");
+
+  bool setup_ok = true;
+  auto set = [&setup_ok](CURLcode rc) { setup_ok = setup_ok && rc == CURLE_OK; };
+  set(curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str()));
+  set(curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer));
+  // Only http(s), also on redirects (which are not followed anyway): a URL from configuration
+  // or from a peer must never reach file://, gopher:// or the like.
+  set(curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https"));
+  set(curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
+  set(curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L));
+  // No SIGALRM-based timeouts: signals and a multi-threaded process do not mix.
+  set(curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L));
+  set(curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count())));
+  set(curl_easy_setopt(curl, CURLOPT_USERAGENT, "zta"));
+  set(curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get()));
+  set(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody));
+  set(curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer));
+  set(curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeaderLine));
+  set(curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer));
+  // Refuses early when Content-Length already says too much; OnBody catches the rest.
+  set(curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+                       static_cast<curl_off_t>(request.max_response_bytes)));
+
+  if (request.method == "HEAD") {
+    set(curl_easy_setopt(curl, CURLOPT_NOBODY, 1L));
+  } else if (request.method == "GET" && request.body.empty()) {
+    set(curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L));
+  } else {
+    if (request.method == "POST" || !request.body.empty()) {
+      // The body is sent from request.body in place; it outlives the transfer.
+      set(curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                           static_cast<curl_off_t>(request.body.size())));
+      set(curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data()));
+    }
+    if (request.method != "POST") {
+      set(curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
+    }
+  }
+  if (!setup_ok) return Internal(what + ": cannot configure libcurl");
+
+  CURLcode rc = curl_easy_perform(curl);
+  // The handle outlives this call; leave it pointing at nothing of ours.
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  if (rc != CURLE_OK) {
+    return TransportError(rc, error_buffer, what, transfer.body_too_large,
+                          request.max_response_bytes);
+  }
+
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  Response response;
+  response.status = static_cast<int>(status);
+  response.headers = std::move(transfer.headers);
+  response.body = std::move(transfer.body);
+  return response;
+}
+
+Result<Json> GetJson(const std::string& url, std::chrono::milliseconds timeout) {
+  ClientRequest request;
+  request.url = url;
+  request.timeout = timeout;
+  request.headers.Set("Accept", "application/json");
+  ZTA_ASSIGN_OR_RETURN(Response response, Send(request));
+  if (response.status < 200 || response.status > 299) {
+    return Unavailable("HTTP " + std::to_string(response.status) + " from " + url);
+  }
+  JsonLimits limits;
+  limits.max_depth = 64;
+  limits.max_bytes = request.max_response_bytes;
+  auto json = ParseJsonStrict(response.body, limits);
+  if (!json.ok()) return json.status().WithContext("JSON from " + url);
+  return std::move(json).value();
+}
+
+}  // namespace zta::http

@@ -1,0 +1,699 @@
+// The authorization server's endpoints. Every decision is audited; errors follow RFC 6749 §5.2.
+#include "zta/idp/authorization_server.h"
+
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <set>
+
+#include "zta/core/base64url.h"
+#include "zta/core/random.h"
+#include "zta/core/secret.h"
+#include "zta/jose/jwt.h"
+
+namespace zta::idp {
+namespace {
+
+using Form = std::vector<std::pair<std::string, std::string>>;
+
+constexpr char kJwtBearerAssertion[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+// Form fields must not repeat (RFC 6749 §3.2: "Request and response parameters MUST NOT be
+// included more than once").
+Result<std::map<std::string, std::string>> UniqueFields(const Form& form) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : form) {
+    if (!out.emplace(k, v).second) {
+      return InvalidArgument("parameter " + k + " is repeated");
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> SplitScopes(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = s.find(' ', i);
+    if (j == std::string_view::npos) j = s.size();
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string JoinScopes(const std::vector<std::string>& scopes) {
+  std::string out;
+  for (const auto& s : scopes) {
+    if (!out.empty()) out += ' ';
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DigestSecret(std::string_view secret) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
+  return "sha256:" +
+         Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
+}
+
+bool SecretMatchesDigest(std::string_view secret, std::string_view digest) {
+  // Compare digests in constant time; the digest of a wrong secret reveals nothing useful.
+  return ConstantTimeEquals(DigestSecret(secret), digest);
+}
+
+struct AuthorizationServer::OAuthError {
+  int status = 400;
+  std::string error;
+  std::string description;
+  int64_t retry_after = 0;
+  bool basic_challenge = false;  // client tried HTTP Basic: answer with WWW-Authenticate
+};
+
+struct AuthorizationServer::Caller {
+  std::string client_id;       // agent client_id, or the resource URI for resource servers
+  bool is_resource = false;
+  std::string auth_method;     // client_secret_basic | client_secret_post | private_key_jwt
+  const Agent* agent = nullptr;
+};
+
+AuthorizationServer::AuthorizationServer(AuthorizationServerOptions options, IdpStore& store,
+                                         KeyManager& keys, AuditSink& audit, const Clock& clock)
+    : options_(std::move(options)), store_(store), keys_(keys), audit_(audit), clock_(clock) {}
+
+std::shared_ptr<const RegistrySnapshot> AuthorizationServer::Registry(bool force_check) {
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  int64_t now = clock_.NowMicros();
+  bool due = !registry_ || force_check ||
+             now - registry_checked_micros_ >= options_.registry_refresh_millis * 1000;
+  if (due) {
+    registry_checked_micros_ = now;
+    auto version = store_.RegistryVersion();
+    if (version.ok() && (!registry_ || *version != registry_->version)) {
+      auto loaded = store_.LoadRegistry();
+      if (loaded.ok()) {
+        // Key rotations by the CLI bump the same version: pick up new keys as well.
+        if (registry_) (void)keys_.Reload();
+        registry_ = *loaded;
+      }
+    }
+  }
+  if (!registry_) registry_ = std::make_shared<const RegistrySnapshot>();
+  return registry_;
+}
+
+Status AuthorizationServer::Audit(AuditEvent event) {
+  event.component = "idp";
+  if (event.time_micros == 0) event.time_micros = clock_.NowMicros();
+  // Durable sinks return only once the event is on disk. Callers that grant something check
+  // the result and fail closed; refusals are refused whether or not the record landed.
+  return audit_.Append(std::move(event));
+}
+
+http::Response AuthorizationServer::ErrorResponse(const OAuthError& error) const {
+  Json body = {{"error", error.error}};
+  if (!error.description.empty()) body["error_description"] = error.description;
+  http::Response r = http::Response::Json(error.status, body);
+  r.headers.Set("Cache-Control", "no-store");
+  r.headers.Set("Pragma", "no-cache");
+  if (error.status == 401) {
+    // RFC 6749 §5.2: 401 with a challenge matching the scheme the client used.
+    r.headers.Set("WWW-Authenticate", error.basic_challenge
+                                          ? "Basic realm=\"zta\""
+                                          : "Bearer realm=\"zta\", error=\"invalid_client\"");
+  }
+  if (error.retry_after > 0) r.headers.Set("Retry-After", std::to_string(error.retry_after));
+  return r;
+}
+
+bool AuthorizationServer::RateLimited(const std::string& client_id, const std::string& address,
+                                      int64_t* retry_after) {
+  std::lock_guard<std::mutex> lock(limiter_mu_);
+  int64_t now = clock_.NowSeconds();
+  for (const std::string& key : {"c:" + client_id, "a:" + address}) {
+    auto it = failures_.find(key);
+    if (it == failures_.end()) continue;
+    if (now - it->second.window_start >= options_.failed_auth_window_seconds) {
+      failures_.erase(it);
+      continue;
+    }
+    if (it->second.failures >= options_.failed_auth_limit) {
+      *retry_after = options_.failed_auth_window_seconds - (now - it->second.window_start);
+      return true;
+    }
+  }
+  return false;
+}
+
+void AuthorizationServer::RecordAuthFailure(const std::string& client_id,
+                                            const std::string& address) {
+  std::lock_guard<std::mutex> lock(limiter_mu_);
+  int64_t now = clock_.NowSeconds();
+  if (failures_.size() > 100'000) failures_.clear();  // bound memory under a flood
+  for (const std::string& key : {"c:" + client_id, "a:" + address}) {
+    auto& w = failures_[key];
+    if (w.failures == 0 || now - w.window_start >= options_.failed_auth_window_seconds) {
+      w.window_start = now;
+      w.failures = 0;
+    }
+    ++w.failures;
+  }
+}
+
+Result<AuthorizationServer::Caller> AuthorizationServer::AuthenticateClient(
+    const http::Request& request, const Form& form, const RegistrySnapshot& registry,
+    bool allow_resources, OAuthError* error) {
+  auto fields_or = UniqueFields(form);
+  error->status = 401;
+  error->error = "invalid_client";
+  if (!fields_or.ok()) {
+    error->status = 400;
+    error->error = "invalid_request";
+    error->description = fields_or.status().message();
+    return fields_or.status();
+  }
+  const auto& fields = *fields_or;
+  auto field = [&](const char* name) -> std::string {
+    auto it = fields.find(name);
+    return it == fields.end() ? std::string() : it->second;
+  };
+
+  std::string client_id, secret, method;
+  auto authorization = request.headers.GetAll("Authorization");
+  if (authorization.size() > 1) {
+    error->status = 400;
+    error->error = "invalid_request";
+    error->description = "more than one Authorization header";
+    return InvalidArgument(error->description);
+  }
+  bool used_basic = false;
+  if (!authorization.empty()) {
+    const std::string& h = authorization[0];
+    if (h.size() < 6 || !http::EqualsIgnoreCase(h.substr(0, 6), "Basic ")) {
+      error->status = 400;
+      error->error = "invalid_request";
+      error->description = "unsupported Authorization scheme";
+      return InvalidArgument(error->description);
+    }
+    used_basic = true;
+    error->basic_challenge = true;
+    // RFC 6749 §2.3.1: client_id and secret are form-urlencoded, then joined by ':' and base64.
+    auto decoded = Base64Decode(h.substr(6));
+    size_t colon = decoded.ok() ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+      error->description = "malformed Basic credentials";
+      return InvalidArgument(error->description);
+    }
+    auto id = http::PercentDecode(decoded->substr(0, colon), true);
+    auto pw = http::PercentDecode(decoded->substr(colon + 1), true);
+    if (!id.ok() || !pw.ok()) {
+      error->description = "malformed Basic credentials";
+      return InvalidArgument(error->description);
+    }
+    client_id = *id;
+    secret = *pw;
+    method = "client_secret_basic";
+  }
+  const std::string assertion_type = field("client_assertion_type");
+  const std::string assertion = field("client_assertion");
+  if (!field("client_secret").empty()) {
+    if (used_basic) {
+      // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request.
+      error->status = 400;
+      error->error = "invalid_request";
+      error->description = "more than one client authentication method";
+      return InvalidArgument(error->description);
+    }
+    client_id = field("client_id");
+    secret = field("client_secret");
+    method = "client_secret_post";
+  }
+  if (!assertion_type.empty() || !assertion.empty()) {
+    if (!method.empty()) {
+      error->status = 400;
+      error->error = "invalid_request";
+      error->description = "more than one client authentication method";
+      return InvalidArgument(error->description);
+    }
+    if (assertion_type != kJwtBearerAssertion || assertion.empty()) {
+      error->status = 400;
+      error->error = "invalid_request";
+      error->description = "unsupported client_assertion_type";
+      return InvalidArgument(error->description);
+    }
+    method = "private_key_jwt";
+  }
+  if (method.empty()) {
+    error->description = "client authentication required";
+    return Status(StatusCode::kUnauthenticated, error->description);
+  }
+
+  const int64_t now = clock_.NowSeconds();
+  if (method == "private_key_jwt") {
+    // RFC 7523 §3: iss and sub are the client_id. Peek at the (unverified) claims only to find
+    // which registered key must have signed it; everything is verified below.
+    jose::JwsVerifyOptions peek;
+    peek.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
+    auto parsed = jose::ParseCompact(assertion, peek);
+    Json claims;
+    if (parsed.ok()) {
+      auto c = ParseJsonStrict(parsed->payload);
+      if (c.ok() && c->is_object()) claims = *c;
+    }
+    std::string sub = claims.is_object() && claims.contains("sub") && claims["sub"].is_string()
+                          ? claims["sub"].get<std::string>()
+                          : std::string();
+    client_id = field("client_id").empty() ? sub : field("client_id");
+    int64_t retry = 0;
+    if (RateLimited(client_id, request.remote_address, &retry)) {
+      error->status = 429;
+      error->error = "slow_down";
+      error->description = "too many failed authentications";
+      error->retry_after = retry;
+      return Status(StatusCode::kResourceExhausted, error->description);
+    }
+    const Agent* agent = registry.FindAgent(client_id);
+    if (!agent || agent->auth_method != ClientAuthMethod::kPrivateKeyJwt || sub != client_id) {
+      RecordAuthFailure(client_id, request.remote_address);
+      error->description = "client authentication failed";
+      return Status(StatusCode::kUnauthenticated, error->description, "unknown_client");
+    }
+    auto keys = jose::Jwks::ParseKeyOrSet(agent->public_jwk.dump());
+    if (!keys.ok()) {
+      error->description = "client authentication failed";
+      return Status(StatusCode::kUnauthenticated, error->description, "bad_client_key");
+    }
+    jose::JwtValidationOptions o;
+    o.issuer = client_id;
+    o.audience = options_.issuer;
+    o.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
+    o.max_lifetime_seconds = options_.max_assertion_lifetime_seconds;
+    o.required_claims = {"jti", "sub"};
+    auto verified = jose::VerifyJwt(assertion, *keys, o, now);
+    if (!verified.ok() && verified.status().reason() == "bad_audience") {
+      o.audience = options_.issuer + "/token";  // RFC 7523 §3: the token endpoint URL also fits
+      verified = jose::VerifyJwt(assertion, *keys, o, now);
+    }
+    if (verified.ok() && (*verified)->expires_at - now > options_.max_assertion_lifetime_seconds) {
+      verified = Status(StatusCode::kUnauthenticated, "assertion exp too far ahead",
+                        "lifetime_too_long");
+    }
+    if (!verified.ok()) {
+      RecordAuthFailure(client_id, request.remote_address);
+      error->description = "client assertion rejected: " + verified.status().reason();
+      return verified.status();
+    }
+    auto fresh = store_.RecordAssertionJti(client_id, (*verified)->jti, (*verified)->expires_at);
+    if (!fresh.ok() || !*fresh) {
+      RecordAuthFailure(client_id, request.remote_address);
+      error->description = "client assertion jti was already used";
+      return Status(StatusCode::kUnauthenticated, error->description, "assertion_replay");
+    }
+    if (!agent->enabled) {
+      error->description = "client is disabled";
+      return Status(StatusCode::kUnauthenticated, error->description, "client_disabled");
+    }
+    return Caller{client_id, false, method, agent};
+  }
+
+  int64_t retry = 0;
+  if (RateLimited(client_id, request.remote_address, &retry)) {
+    error->status = 429;
+    error->error = "slow_down";
+    error->description = "too many failed authentications";
+    error->retry_after = retry;
+    return Status(StatusCode::kResourceExhausted, error->description);
+  }
+  if (const Agent* agent = registry.FindAgent(client_id)) {
+    if (agent->auth_method == ClientAuthMethod::kClientSecret &&
+        SecretMatchesDigest(secret, agent->secret_digest)) {
+      if (!agent->enabled) {
+        error->description = "client is disabled";
+        return Status(StatusCode::kUnauthenticated, error->description, "client_disabled");
+      }
+      return Caller{client_id, false, method, agent};
+    }
+  } else if (allow_resources) {
+    if (const Resource* res = registry.FindResource(client_id)) {
+      if (!res->introspection_secret_digest.empty() &&
+          SecretMatchesDigest(secret, res->introspection_secret_digest)) {
+        return Caller{client_id, true, method, nullptr};
+      }
+    }
+  } else {
+    // Unknown client: spend the same digest work so timing does not reveal which ids exist.
+    (void)SecretMatchesDigest(secret, "sha256:");
+  }
+  RecordAuthFailure(client_id, request.remote_address);
+  error->description = "client authentication failed";
+  return Status(StatusCode::kUnauthenticated, error->description, "bad_client_secret");
+}
+
+http::Response AuthorizationServer::Handle(const http::Request& request) {
+  const std::string& path = request.path;
+  if (path == "/.well-known/oauth-authorization-server" ||
+      path == "/.well-known/openid-configuration") {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return http::Response::Json(405, {{"error", "invalid_request"}});
+    }
+    auto r = http::Response::Json(200, Metadata(path == "/.well-known/openid-configuration"));
+    r.headers.Set("Cache-Control", "max-age=300");
+    return r;
+  }
+  if (path == "/jwks") return Jwks();
+  if (path == "/token" || path == "/introspect" || path == "/revoke") {
+    if (request.method != "POST") {
+      auto r = ErrorResponse({405, "invalid_request", "use POST", 0, false});
+      r.headers.Set("Allow", "POST");
+      return r;
+    }
+    auto ct = request.headers.Get("Content-Type");
+    if (!ct || ct->rfind("application/x-www-form-urlencoded", 0) != 0) {
+      return ErrorResponse(
+          {400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded", 0,
+           false});
+    }
+    if (path == "/token") return Token(request);
+    if (path == "/introspect") return Introspect(request);
+    return Revoke(request);
+  }
+  return http::Response::Json(404, {{"error", "not_found"}});
+}
+
+Json AuthorizationServer::Metadata(bool openid) {
+  const std::string& iss = options_.issuer;
+  std::set<std::string> scopes;
+  {
+    // Metadata may be served while the registry reloads; a slightly old scope list is fine.
+    auto reg = Registry(false);
+    for (const auto& [uri, r] : reg->resources) scopes.insert(r.scopes.begin(), r.scopes.end());
+  }
+  Json signing_algs = {"ES256", "ES384", "RS256", "PS256", "EdDSA"};
+  Json auth_methods = {"client_secret_basic", "client_secret_post", "private_key_jwt"};
+  Json m = {
+      {"issuer", iss},
+      {"token_endpoint", iss + "/token"},
+      {"jwks_uri", iss + "/jwks"},
+      {"introspection_endpoint", iss + "/introspect"},
+      {"revocation_endpoint", iss + "/revoke"},
+      {"grant_types_supported", {"client_credentials"}},
+      {"response_types_supported", Json::array({"token"})},
+      {"token_endpoint_auth_methods_supported", auth_methods},
+      {"token_endpoint_auth_signing_alg_values_supported", signing_algs},
+      {"introspection_endpoint_auth_methods_supported", auth_methods},
+      {"revocation_endpoint_auth_methods_supported", auth_methods},
+      {"scopes_supported", scopes},
+      {"resource_indicators_supported", true},
+  };
+  if (openid) {
+    m["subject_types_supported"] = {"public"};
+    m["id_token_signing_alg_values_supported"] = {"ES256"};
+  }
+  return m;
+}
+
+http::Response AuthorizationServer::Jwks() const {
+  auto r = http::Response::Json(200, keys_.PublishedKeys()->ToPublicJson());
+  r.headers.Set("Content-Type", "application/jwk-set+json");
+  r.headers.Set("Cache-Control", "public, max-age=" + std::to_string(options_.jwks_max_age_seconds));
+  return r;
+}
+
+http::Response AuthorizationServer::Token(const http::Request& request) {
+  AuditEvent event;
+  event.action = "token.issue";
+  auto form_or = http::ParseForm(request.body);
+  if (!form_or.ok()) {
+    return ErrorResponse({400, "invalid_request", "malformed form body", 0, false});
+  }
+  auto registry = Registry(false);
+  OAuthError error;
+  auto caller = AuthenticateClient(request, *form_or, *registry, false, &error);
+  if (!caller.ok()) {
+    event.client_id = "";
+    event.decision = AuditDecision::kDeny;
+    event.reason = caller.status().reason().empty() ? error.error : caller.status().reason();
+    event.attributes["zta.source_address"] = request.remote_address;
+    (void)Audit(std::move(event));
+    return ErrorResponse(error);
+  }
+  event.client_id = caller->client_id;
+  event.subject = caller->client_id;
+  event.actor_chain = {caller->client_id};
+  event.attributes["zta.client_auth_method"] = caller->auth_method;
+  auto deny = [&](OAuthError e) {
+    event.decision = AuditDecision::kDeny;
+    event.reason = e.error;
+    (void)Audit(std::move(event));
+    return ErrorResponse(e);
+  };
+
+  auto fields_or = UniqueFields(*form_or);
+  if (!fields_or.ok()) return deny({400, "invalid_request", fields_or.status().message(), 0, false});
+  const auto& fields = *fields_or;
+  auto field = [&](const char* name) -> std::string {
+    auto it = fields.find(name);
+    return it == fields.end() ? std::string() : it->second;
+  };
+  const std::string grant_type = field("grant_type");
+  if (grant_type.empty()) return deny({400, "invalid_request", "missing grant_type", 0, false});
+  if (grant_type != "client_credentials") {
+    return deny({400, "unsupported_grant_type", "only client_credentials is supported", 0, false});
+  }
+  const Agent& agent = *caller->agent;
+
+  // RFC 8707 §2: resource selects the audience; without one, the agent's only resource.
+  std::string resource = field("resource");
+  if (resource.empty()) {
+    if (agent.allowances.size() != 1) {
+      return deny({400, "invalid_target", "resource is required for this client", 0, false});
+    }
+    resource = agent.allowances.begin()->first;
+  }
+  event.resource = resource;
+  const Resource* res = registry->FindResource(resource);
+  auto allowance = agent.allowances.find(resource);
+  if (!res || allowance == agent.allowances.end()) {
+    return deny({400, "invalid_target", "the client may not request tokens for this resource", 0,
+                 false});
+  }
+  std::vector<std::string> requested = SplitScopes(field("scope"));
+  event.scopes_requested = requested;
+  std::vector<std::string> granted;
+  if (requested.empty()) {
+    granted = allowance->second;  // RFC 6749 §3.3: the pre-defined default
+  } else {
+    for (const auto& s : requested) {
+      bool allowed =
+          std::find(allowance->second.begin(), allowance->second.end(), s) !=
+              allowance->second.end() &&
+          std::find(res->scopes.begin(), res->scopes.end(), s) != res->scopes.end();
+      if (!allowed) {
+        return deny({400, "invalid_scope", "scope " + s + " is not allowed for this client", 0,
+                     false});
+      }
+      if (std::find(granted.begin(), granted.end(), s) == granted.end()) granted.push_back(s);
+    }
+  }
+  event.scopes_granted = granted;
+
+  auto signing = keys_.CurrentSigningKey();
+  if (!signing.ok()) {
+    event.decision = AuditDecision::kError;
+    event.reason = "no_signing_key";
+    (void)Audit(std::move(event));
+    return ErrorResponse({500, "server_error", "no signing key", 0, false});
+  }
+  int64_t ttl = options_.default_token_ttl_seconds;
+  if (res->max_token_ttl_seconds > 0) ttl = std::min(ttl, res->max_token_ttl_seconds);
+  if (agent.max_token_ttl_seconds > 0) ttl = std::min(ttl, agent.max_token_ttl_seconds);
+  const int64_t now = clock_.NowSeconds();
+  auto jti = RandomToken(16);
+  if (!jti.ok()) return ErrorResponse({500, "server_error", "randomness failed", 0, false});
+  Json agent_claim = {{"name", agent.name}, {"owner", agent.owner}};
+  if (!agent.model.empty()) agent_claim["model"] = agent.model;
+  auto token = jose::JwtBuilder()
+                   .Type("at+jwt")
+                   .Issuer(options_.issuer)
+                   .Subject(agent.client_id)
+                   .Audience(resource)
+                   .Claim("client_id", agent.client_id)
+                   .Scopes(granted)
+                   .Id(*jti)
+                   .IssuedAt(now)
+                   .ExpiresAt(now + ttl)
+                   .Claim("zta_agent", agent_claim)
+                   .Sign(signing->alg, signing->key);
+  if (!token.ok()) {
+    event.decision = AuditDecision::kError;
+    event.reason = "signing_failed";
+    (void)Audit(std::move(event));
+    return ErrorResponse({500, "server_error", "signing failed", 0, false});
+  }
+  event.decision = AuditDecision::kAllow;
+  event.jti = *jti;
+  event.attributes["zta.kid"] = signing->key.kid();
+  event.attributes["zta.expires_at"] = now + ttl;
+  // DESIGN.md, Audit: the issuance is durable before the token leaves; no record, no token.
+  if (Status st = Audit(std::move(event)); !st.ok()) {
+    return ErrorResponse({503, "temporarily_unavailable", "the audit log is unavailable", 0,
+                          false});
+  }
+
+  Json body = {{"access_token", *token},
+               {"token_type", "Bearer"},
+               {"expires_in", ttl},
+               {"scope", JoinScopes(granted)}};
+  http::Response r = http::Response::Json(200, body);
+  r.headers.Set("Cache-Control", "no-store");  // RFC 6749 §5.1
+  r.headers.Set("Pragma", "no-cache");
+  return r;
+}
+
+http::Response AuthorizationServer::Introspect(const http::Request& request) {
+  AuditEvent event;
+  event.action = "token.introspect";
+  auto form_or = http::ParseForm(request.body);
+  if (!form_or.ok()) return ErrorResponse({400, "invalid_request", "malformed form body", 0, false});
+  // RFC 7662 §2.1: the caller must authenticate; force a registry check so a just-disabled
+  // agent's tokens are inactive at once.
+  auto registry = Registry(true);
+  OAuthError error;
+  auto caller = AuthenticateClient(request, *form_or, *registry, true, &error);
+  if (!caller.ok()) {
+    event.decision = AuditDecision::kDeny;
+    event.reason = error.error;
+    (void)Audit(std::move(event));
+    return ErrorResponse(error);
+  }
+  event.client_id = caller->client_id;
+  std::string token;
+  for (const auto& [k, v] : *form_or) {
+    if (k == "token") token = v;
+  }
+  if (token.empty()) return ErrorResponse({400, "invalid_request", "missing token", 0, false});
+
+  auto inactive = [&](const std::string& why) {
+    event.decision = AuditDecision::kDeny;
+    event.reason = why;
+    (void)Audit(std::move(event));
+    http::Response r = http::Response::Json(200, {{"active", false}});
+    r.headers.Set("Cache-Control", "no-store");
+    return r;
+  };
+  jose::JwtValidationOptions o;
+  o.issuer = options_.issuer;
+  o.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
+  o.required_typ = "at+jwt";
+  o.leeway_seconds = 0;  // introspection answers about now, without tolerance
+  // Audience: any of ours. Peek at aud, then check it is a registered resource.
+  jose::JwsVerifyOptions peek;
+  peek.allowed_algorithms = o.allowed_algorithms;
+  auto parsed = jose::ParseCompact(token, peek);
+  if (!parsed.ok()) return inactive(parsed.status().reason());
+  auto peek_claims = ParseJsonStrict(parsed->payload);
+  if (!peek_claims.ok() || !peek_claims->is_object() || !peek_claims->contains("aud") ||
+      !(*peek_claims)["aud"].is_string()) {
+    return inactive("malformed");
+  }
+  o.audience = (*peek_claims)["aud"].get<std::string>();
+  auto verified = jose::VerifyJwt(token, *keys_.PublishedKeys(), o, clock_.NowSeconds());
+  if (!verified.ok()) return inactive(verified.status().reason());
+  const auto& v = **verified;
+  event.jti = v.jti;
+  event.resource = o.audience;
+  // A resource server may only learn about tokens addressed to it.
+  if (caller->is_resource && caller->client_id != o.audience) return inactive("wrong_audience");
+  auto revoked = store_.IsRevoked(v.jti);
+  if (!revoked.ok() || *revoked) return inactive("revoked");
+  const Agent* agent = registry->FindAgent(v.client_id);
+  if (!agent) return inactive("agent_deleted");
+  if (!agent->enabled) return inactive("agent_disabled");
+
+  event.decision = AuditDecision::kAllow;
+  event.subject = v.subject;
+  (void)Audit(std::move(event));
+  Json body = v.claims;
+  body["active"] = true;
+  body["token_type"] = "Bearer";
+  http::Response r = http::Response::Json(200, body);
+  r.headers.Set("Cache-Control", "no-store");
+  return r;
+}
+
+http::Response AuthorizationServer::Revoke(const http::Request& request) {
+  AuditEvent event;
+  event.action = "token.revoke";
+  auto form_or = http::ParseForm(request.body);
+  if (!form_or.ok()) return ErrorResponse({400, "invalid_request", "malformed form body", 0, false});
+  auto registry = Registry(true);
+  OAuthError error;
+  auto caller = AuthenticateClient(request, *form_or, *registry, false, &error);
+  if (!caller.ok()) {
+    event.decision = AuditDecision::kDeny;
+    event.reason = error.error;
+    (void)Audit(std::move(event));
+    return ErrorResponse(error);
+  }
+  event.client_id = caller->client_id;
+  std::string token, hint;
+  for (const auto& [k, v] : *form_or) {
+    if (k == "token") token = v;
+    if (k == "token_type_hint") hint = v;
+  }
+  if (token.empty()) return ErrorResponse({400, "invalid_request", "missing token", 0, false});
+  http::Response ok = http::Response::Text(200, "");
+  ok.headers.Set("Cache-Control", "no-store");
+  // RFC 7009 §2.2: invalid or unknown tokens still get 200 — nothing to revoke.
+  jose::JwsVerifyOptions jws_options;
+  jws_options.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
+  auto verified = jose::VerifyCompact(token, *keys_.PublishedKeys(), jws_options);
+  if (!verified.ok()) {
+    event.decision = AuditDecision::kAllow;
+    event.reason = "unknown_token";
+    (void)Audit(std::move(event));
+    return ok;
+  }
+  auto claims = ParseJsonStrict(verified->payload);
+  if (!claims.ok() || !claims->is_object()) return ok;
+  std::string jti = claims->value("jti", "");
+  std::string owner = claims->value("client_id", "");
+  int64_t exp = (*claims).contains("exp") && (*claims)["exp"].is_number_integer()
+                    ? (*claims)["exp"].get<int64_t>()
+                    : clock_.NowSeconds() + 86400;
+  event.jti = jti;
+  // RFC 7009 §2.1: only the client the token was issued to may revoke it.
+  if (owner != caller->client_id) {
+    event.decision = AuditDecision::kDeny;
+    event.reason = "not_token_owner";
+    (void)Audit(std::move(event));
+    return ErrorResponse({400, "unauthorized_client", "the token was issued to another client", 0,
+                          false});
+  }
+  Status st = store_.Revoke(jti, exp);
+  if (!st.ok()) {
+    event.decision = AuditDecision::kError;
+    event.reason = "store_error";
+    (void)Audit(std::move(event));
+    return ErrorResponse({503, "temporarily_unavailable", "revocation could not be stored", 0,
+                          false});
+  }
+  event.decision = AuditDecision::kAllow;
+  (void)Audit(std::move(event));
+  return ok;
+}
+
+const Agent* RegistrySnapshot::FindAgent(const std::string& client_id) const {
+  auto it = agents.find(client_id);
+  return it == agents.end() ? nullptr : &it->second;
+}
+
+const Resource* RegistrySnapshot::FindResource(const std::string& uri) const {
+  auto it = resources.find(uri);
+  return it == resources.end() ? nullptr : &it->second;
+}
+
+}  // namespace zta::idp

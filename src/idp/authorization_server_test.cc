@@ -1,0 +1,317 @@
+// Tests for the authorization server's endpoints, driven through Handle() without sockets.
+#include "zta/idp/authorization_server.h"
+
+#include <gtest/gtest.h>
+
+#include "test_fixture.h"
+#include "zta/jose/jwt.h"
+
+namespace zta::idp {
+namespace {
+
+using testing::IdpFixture;
+using testing::kHotel;
+using testing::kIssuer;
+
+class AuthorizationServerTest : public IdpFixture {
+ protected:
+  Result<std::shared_ptr<const jose::VerifiedJwt>> VerifyAccessToken(const std::string& token) {
+    auto jwks = Body(Get("/jwks"));
+    auto keys = jose::Jwks::Parse(jwks);
+    EXPECT_TRUE(keys.ok()) << keys.status();
+    jose::JwtValidationOptions o;
+    o.issuer = kIssuer;
+    o.audience = kHotel;
+    o.allowed_algorithms = jose::AlgorithmSet{jose::Algorithm::kES256};
+    o.required_typ = "at+jwt";
+    return jose::VerifyJwt(token, *keys, o, clock_.NowSeconds());
+  }
+};
+
+// client_secret_basic issues an RFC 9068 token the JWKS verifies, with the requested scope.
+TEST_F(AuthorizationServerTest, ClientSecretBasicIssuesAccessToken) {
+  auto [id, secret] = AddSecretAgent({"hotels:read", "bookings:create"});
+  auto r = Post("/token", {{"grant_type", "client_credentials"}, {"resource", kHotel},
+                           {"scope", "hotels:read"}}, id, secret);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers.Get("Cache-Control"), "no-store");
+  Json body = Body(r);
+  EXPECT_EQ(body["token_type"], "Bearer");
+  EXPECT_EQ(body["expires_in"], 300);
+  EXPECT_EQ(body["scope"], "hotels:read");
+  auto v = VerifyAccessToken(body["access_token"].get<std::string>());
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ((*v)->subject, id);
+  EXPECT_EQ((*v)->client_id, id);
+  EXPECT_FALSE((*v)->jti.empty());
+  EXPECT_EQ((*v)->header["typ"], "at+jwt");
+  EXPECT_EQ((*v)->claims["zta_agent"]["owner"], "alice@example.com");
+  EXPECT_EQ((*v)->expires_at - (*v)->issued_at, 300);
+  // The issuance was audited with the jti, never the token.
+  auto events = audit_.Events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().action, "token.issue");
+  EXPECT_EQ(events.back().jti, (*v)->jti);
+  EXPECT_EQ(events.back().decision, AuditDecision::kAllow);
+  for (const auto& e : events) {
+    EXPECT_EQ(e.ToJson().dump().find(body["access_token"].get<std::string>()), std::string::npos);
+    EXPECT_EQ(e.ToJson().dump().find(secret), std::string::npos);
+  }
+}
+
+// client_secret_post works the same; no scope requested gives the full allowance.
+TEST_F(AuthorizationServerTest, ClientSecretPostDefaultsToAllowance) {
+  auto [id, secret] = AddSecretAgent({"hotels:read", "bookings:create"});
+  auto r = Post("/token", {{"grant_type", "client_credentials"}, {"client_id", id},
+                           {"client_secret", secret}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["scope"], "hotels:read bookings:create");
+}
+
+// Wrong secrets, unknown clients and missing authentication get 401 invalid_client.
+TEST_F(AuthorizationServerTest, BadClientAuthentication) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  auto r = Post("/token", {{"grant_type", "client_credentials"}}, id, secret + "x");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Body(r)["error"], "invalid_client");
+  EXPECT_TRUE(r.headers.Get("WWW-Authenticate")->find("Basic") != std::string::npos);
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, "agt_nobody", "x").status, 401);
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}).status, 401);
+  // Two methods at once are refused.
+  auto both = Post("/token", {{"grant_type", "client_credentials"}, {"client_id", id},
+                              {"client_secret", secret}}, id, secret);
+  EXPECT_EQ(both.status, 400);
+  EXPECT_EQ(Body(both)["error"], "invalid_request");
+}
+
+// Scopes beyond the allowance → invalid_scope; other resources → invalid_target.
+TEST_F(AuthorizationServerTest, ScopeAndResourceLimits) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  auto r = Post("/token", {{"grant_type", "client_credentials"}, {"scope", "bookings:create"}},
+                id, secret);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Body(r)["error"], "invalid_scope");
+  auto t = Post("/token", {{"grant_type", "client_credentials"},
+                           {"resource", "https://other.example"}}, id, secret);
+  EXPECT_EQ(t.status, 400);
+  EXPECT_EQ(Body(t)["error"], "invalid_target");
+  auto g = Post("/token", {{"grant_type", "password"}}, id, secret);
+  EXPECT_EQ(Body(g)["error"], "unsupported_grant_type");
+  auto dup = Post("/token", {{"grant_type", "client_credentials"}, {"scope", "a"}, {"scope", "b"}},
+                  id, secret);
+  EXPECT_EQ(Body(dup)["error"], "invalid_request");
+  auto denied = audit_.Events();
+  EXPECT_EQ(denied.back().decision, AuditDecision::kDeny);
+}
+
+// Token lifetime is capped by resource and agent settings.
+TEST_F(AuthorizationServerTest, LifetimeCaps) {
+  ASSERT_TRUE(idp_->AddResource("https://short.example", {"x"}, 60, false).ok());
+  AgentSpec spec;
+  spec.name = "short";
+  spec.owner = "bob";
+  spec.resource = "https://short.example";
+  spec.scopes = {"x"};
+  auto a = idp_->AddAgent(spec);
+  ASSERT_TRUE(a.ok());
+  auto r = Post("/token", {{"grant_type", "client_credentials"}},
+                (*a)["client_id"].get<std::string>(), (*a)["client_secret"].get<std::string>());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["expires_in"], 60);
+}
+
+// Disabling an agent refuses new tokens and makes outstanding ones inactive at introspection.
+TEST_F(AuthorizationServerTest, DisableAndDeleteKillTokens) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  auto token = Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))
+                   ["access_token"].get<std::string>();
+  auto introspect = [&]() {
+    return Body(Post("/introspect", {{"token", token}}, id, secret));
+  };
+  auto active = introspect();
+  EXPECT_EQ(active["active"], true);
+  EXPECT_EQ(active["client_id"], id);
+  EXPECT_EQ(active["scope"], "hotels:read");
+  ASSERT_TRUE(idp_->SetAgentEnabled(id, false).ok());
+  // The disabled agent itself can no longer authenticate; a resource server asks instead.
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, secret).status, 401);
+  auto [other, other_secret] = AddSecretAgent({"hotels:read"});
+  EXPECT_EQ(Body(Post("/introspect", {{"token", token}}, other, other_secret))["active"], false);
+  ASSERT_TRUE(idp_->SetAgentEnabled(id, true).ok());
+  EXPECT_EQ(introspect()["active"], true);
+  ASSERT_TRUE(idp_->DeleteAgent(id).ok());
+  EXPECT_EQ(Body(Post("/introspect", {{"token", token}}, other, other_secret))["active"], false);
+}
+
+// Introspection: expired, forged and revoked tokens are inactive; callers must authenticate.
+TEST_F(AuthorizationServerTest, IntrospectionAndRevocation) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  auto token = Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))
+                   ["access_token"].get<std::string>();
+  EXPECT_EQ(Post("/introspect", {{"token", token}}).status, 401);
+  EXPECT_EQ(Body(Post("/introspect", {{"token", token + "x"}}, id, secret))["active"], false);
+  EXPECT_EQ(Body(Post("/introspect", {{"token", "garbage"}}, id, secret))["active"], false);
+  // Another client cannot revoke it.
+  auto [other, other_secret] = AddSecretAgent({"hotels:read"});
+  EXPECT_EQ(Post("/revoke", {{"token", token}}, other, other_secret).status, 400);
+  EXPECT_EQ(Body(Post("/introspect", {{"token", token}}, id, secret))["active"], true);
+  // Its owner can; unknown tokens still answer 200 (RFC 7009 §2.2).
+  EXPECT_EQ(Post("/revoke", {{"token", token}}, id, secret).status, 200);
+  EXPECT_EQ(Post("/revoke", {{"token", "nonsense"}}, id, secret).status, 200);
+  EXPECT_EQ(Body(Post("/introspect", {{"token", token}}, id, secret))["active"], false);
+  // Expiry.
+  auto fresh = Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))
+                   ["access_token"].get<std::string>();
+  clock_.AdvanceSeconds(301);
+  EXPECT_EQ(Body(Post("/introspect", {{"token", fresh}}, id, secret))["active"], false);
+}
+
+// A resource server authenticates with its introspection secret and sees only its tokens.
+TEST_F(AuthorizationServerTest, ResourceServerIntrospects) {
+  auto res = idp_->AddResource("https://staff.example", {"staff:assign"}, 0, true);
+  ASSERT_TRUE(res.ok());
+  auto hotel = idp_->AddResource(kHotel, {"hotels:read"}, 0, true);  // re-add: new secret
+  ASSERT_TRUE(hotel.ok());
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  auto token = Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))
+                   ["access_token"].get<std::string>();
+  auto mine = Post("/introspect", {{"token", token}}, kHotel,
+                   (*hotel)["introspection_secret"].get<std::string>());
+  EXPECT_EQ(Body(mine)["active"], true);
+  auto theirs = Post("/introspect", {{"token", token}}, "https://staff.example",
+                     (*res)["introspection_secret"].get<std::string>());
+  EXPECT_EQ(Body(theirs)["active"], false);
+}
+
+// Repeated failed authentications are rate-limited with 429 and Retry-After.
+TEST_F(AuthorizationServerTest, FailedAuthenticationIsRateLimited) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, "wrong").status, 401);
+  }
+  auto r = Post("/token", {{"grant_type", "client_credentials"}}, id, secret);
+  EXPECT_EQ(r.status, 429);
+  ASSERT_TRUE(r.headers.Get("Retry-After").has_value());
+  // Another address and client are unaffected; after the window the client recovers.
+  auto [id2, secret2] = AddSecretAgent({"hotels:read"});
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id2, secret2, "10.0.0.2").status,
+            200);
+  clock_.AdvanceSeconds(61);
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, secret).status, 200);
+}
+
+// private_key_jwt: a fresh assertion works once; replay, wrong audience and wrong key fail.
+TEST_F(AuthorizationServerTest, PrivateKeyJwt) {
+  auto key = jose::Jwk::Generate(jose::Algorithm::kES256);
+  ASSERT_TRUE(key.ok());
+  AgentSpec spec;
+  spec.name = "booker";
+  spec.owner = "alice";
+  spec.resource = kHotel;
+  spec.scopes = {"bookings:create"};
+  spec.public_jwk = key->ToPublicJson();
+  auto agent = idp_->AddAgent(spec);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  EXPECT_FALSE(agent->contains("client_secret"));
+  std::string id = (*agent)["client_id"].get<std::string>();
+  auto assertion = [&](const std::string& aud, const std::string& jti, const jose::Jwk& k) {
+    int64_t now = clock_.NowSeconds();
+    return *jose::JwtBuilder().Issuer(id).Subject(id).Audience(aud).Id(jti).IssuedAt(now)
+                .ExpiresAt(now + 60).Sign(jose::Algorithm::kES256, k);
+  };
+  auto request = [&](const std::string& a) {
+    return Post("/token", {{"grant_type", "client_credentials"},
+                           {"client_assertion_type",
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+                           {"client_assertion", a}});
+  };
+  std::string good = assertion(kIssuer, "j1", *key);
+  auto r = request(good);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["scope"], "bookings:create");
+  EXPECT_EQ(request(good).status, 401);  // replay
+  EXPECT_EQ(request(assertion(std::string(kIssuer) + "/token", "j2", *key)).status, 200);
+  EXPECT_EQ(request(assertion("https://elsewhere", "j3", *key)).status, 401);
+  auto other = jose::Jwk::Generate(jose::Algorithm::kES256);
+  EXPECT_EQ(request(assertion(kIssuer, "j4", *other)).status, 401);
+}
+
+// Metadata lists every endpoint; the JWKS is cacheable and has only public keys.
+TEST_F(AuthorizationServerTest, MetadataAndJwks) {
+  Json m = Body(Get("/.well-known/oauth-authorization-server"));
+  EXPECT_EQ(m["issuer"], kIssuer);
+  EXPECT_EQ(m["token_endpoint"], std::string(kIssuer) + "/token");
+  EXPECT_EQ(m["jwks_uri"], std::string(kIssuer) + "/jwks");
+  EXPECT_EQ(m["introspection_endpoint"], std::string(kIssuer) + "/introspect");
+  EXPECT_EQ(m["revocation_endpoint"], std::string(kIssuer) + "/revoke");
+  Json oidc = Body(Get("/.well-known/openid-configuration"));
+  EXPECT_EQ(oidc["issuer"], kIssuer);
+  EXPECT_TRUE(oidc.contains("subject_types_supported"));
+  auto jwks = Get("/jwks");
+  EXPECT_EQ(jwks.status, 200);
+  EXPECT_NE(jwks.headers.Get("Cache-Control")->find("max-age=60"), std::string::npos);
+  EXPECT_TRUE(jose::Jwks::Parse(Body(jwks)).ok());  // verification parse refuses private keys
+  EXPECT_EQ(Get("/nope").status, 404);
+  EXPECT_EQ(Get("/token").status, 405);
+}
+
+// Key rotation: the next key is published before it signs; the old one stays until its tokens
+// expire, and a reopened data folder keeps the same keys.
+TEST_F(AuthorizationServerTest, KeyRotation) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  auto old_token = Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))
+                       ["access_token"].get<std::string>();
+  auto rotated = idp_->keys().Rotate();
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(Body(Get("/jwks"))["keys"].size(), 2u);
+  // Still signing with the old key during the overlap.
+  auto during = Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))
+                    ["access_token"].get<std::string>();
+  ASSERT_TRUE(VerifyAccessToken(during).ok());
+  EXPECT_NE((*VerifyAccessToken(during))->kid, rotated->kid);
+  clock_.AdvanceSeconds(31);
+  auto after = Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))
+                   ["access_token"].get<std::string>();
+  auto v = VerifyAccessToken(after);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ((*v)->kid, rotated->kid);
+  EXPECT_EQ(Body(Get("/jwks"))["keys"].size(), 2u);  // old key still covers old tokens
+  clock_.AdvanceSeconds(601);
+  EXPECT_EQ(Body(Get("/jwks"))["keys"].size(), 1u);
+  Reopen();
+  EXPECT_EQ(Body(Get("/jwks"))["keys"][0]["kid"], rotated->kid);
+}
+
+// Private key files are mode 0600 and encrypted when a key encryption secret is set.
+TEST_F(AuthorizationServerTest, KeyFilesAreProtected) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ + "/keys")) {
+    auto perms = std::filesystem::status(entry).permissions();
+    EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+              std::filesystem::perms::none)
+        << entry.path();
+  }
+}
+
+// Wrong content type and malformed bodies are invalid_request, never a crash.
+TEST_F(AuthorizationServerTest, MalformedRequests) {
+  http::Request r;
+  r.method = "POST";
+  r.path = "/token";
+  r.headers.Set("Content-Type", "application/json");
+  r.body = "{}";
+  EXPECT_EQ(server_->Handle(r).status, 400);
+  auto bad = Post("/token", {});
+  EXPECT_EQ(bad.status, 401);
+  http::Request junk;
+  junk.method = "POST";
+  junk.path = "/token";
+  junk.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+  junk.body = "grant_type=%zz&&&===";
+  EXPECT_EQ(server_->Handle(junk).status, 400);
+  junk.headers.Set("Authorization", "Basic !!!");
+  junk.body = "grant_type=client_credentials";
+  EXPECT_EQ(server_->Handle(junk).status, 401);
+}
+
+}  // namespace
+}  // namespace zta::idp

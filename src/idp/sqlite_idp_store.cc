@@ -1,0 +1,279 @@
+// SQLite persistence for the identity provider, on zta::store. Every registry change bumps
+// meta.registry_version in the same transaction, so a running server notices CLI changes.
+#include "zta/idp/sqlite_idp_store.h"
+
+namespace zta::idp {
+namespace {
+
+constexpr std::string_view kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('registry_version', 1), ('schema', 1);
+CREATE TABLE IF NOT EXISTS resources (
+  uri TEXT PRIMARY KEY, scopes TEXT NOT NULL, max_ttl INTEGER NOT NULL,
+  introspection_secret_digest TEXT NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS agents (client_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS assertion_jtis (
+  client_id TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY (client_id, jti));
+CREATE TABLE IF NOT EXISTS signing_keys (
+  kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
+  activate_at INTEGER NOT NULL, publish_until INTEGER NOT NULL, retired INTEGER NOT NULL);
+)sql";
+
+std::string JoinWords(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ' ';
+    out += s;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitWords(std::string_view s) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t j = s.find(' ', i);
+    if (j == std::string_view::npos) j = s.size();
+    if (j > i) out.emplace_back(s.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+Json AgentToJson(const Agent& a) {
+  Json allowances = Json::object();
+  for (const auto& [uri, scopes] : a.allowances) allowances[uri] = scopes;
+  return {{"client_id", a.client_id},
+          {"name", a.name},
+          {"owner", a.owner},
+          {"description", a.description},
+          {"model", a.model},
+          {"enabled", a.enabled},
+          {"auth_method",
+           a.auth_method == ClientAuthMethod::kPrivateKeyJwt ? "private_key_jwt" : "client_secret"},
+          {"secret_digest", a.secret_digest},
+          {"public_jwk", a.public_jwk},
+          {"max_token_ttl_seconds", a.max_token_ttl_seconds},
+          {"allowances", allowances},
+          {"created_at", a.created_at}};
+}
+
+Result<Agent> AgentFromJson(std::string_view text) {
+  auto doc = ParseJsonStrict(text);
+  if (!doc.ok() || !doc->is_object()) {
+    return Status(StatusCode::kDataLoss, "agent record is not valid JSON");
+  }
+  const Json& j = *doc;
+  Agent a;
+  // nlohmann throws on type mismatches; a damaged record becomes kDataLoss here.
+  try {
+    a.client_id = j.at("client_id").get<std::string>();
+    a.name = j.value("name", "");
+    a.owner = j.value("owner", "");
+    a.description = j.value("description", "");
+    a.model = j.value("model", "");
+    a.enabled = j.value("enabled", false);
+    a.auth_method = j.value("auth_method", "") == "private_key_jwt"
+                        ? ClientAuthMethod::kPrivateKeyJwt
+                        : ClientAuthMethod::kClientSecret;
+    a.secret_digest = j.value("secret_digest", "");
+    a.public_jwk = j.value("public_jwk", Json());
+    a.max_token_ttl_seconds = j.value("max_token_ttl_seconds", int64_t{0});
+    a.created_at = j.value("created_at", int64_t{0});
+    for (const auto& [uri, scopes] : j.at("allowances").items()) {
+      a.allowances[uri] = scopes.get<std::vector<std::string>>();
+    }
+  } catch (const std::exception& e) {
+    return Status(StatusCode::kDataLoss, std::string("agent record damaged: ") + e.what());
+  }
+  return a;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteIdpStore>> SqliteIdpStore::Open(const std::string& path) {
+  ZTA_ASSIGN_OR_RETURN(auto db, store::Database::Open(path));
+  Status schema = db->Exec(kSchema);
+  if (!schema.ok()) {
+    return Status(StatusCode::kDataLoss,
+                  path + " is not a zta idp database (" + schema.message() + ")");
+  }
+  return std::unique_ptr<SqliteIdpStore>(new SqliteIdpStore(std::move(db)));
+}
+
+SqliteIdpStore::~SqliteIdpStore() = default;
+
+Status SqliteIdpStore::Write(std::string_view sql,
+                             const std::function<Status(store::Statement&)>& bind,
+                             bool bump_version, std::string_view what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  store::Transaction tx(*db_);
+  ZTA_RETURN_IF_ERROR(tx.status());
+  ZTA_ASSIGN_OR_RETURN(store::Statement stmt, db_->Prepare(sql));
+  ZTA_RETURN_IF_ERROR(bind(stmt));
+  ZTA_RETURN_IF_ERROR(stmt.Run().WithContext(what));
+  if (bump_version) {
+    ZTA_RETURN_IF_ERROR(
+        db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'registry_version'"));
+  }
+  return tx.Commit();
+}
+
+Result<uint64_t> SqliteIdpStore::RegistryVersion() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT value FROM meta WHERE key = 'registry_version'"));
+  ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Status(StatusCode::kDataLoss, "registry version missing");
+  return static_cast<uint64_t>(s.ColumnInt64(0));
+}
+
+Result<std::shared_ptr<const RegistrySnapshot>> SqliteIdpStore::LoadRegistry() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto snap = std::make_shared<RegistrySnapshot>();
+  // One read transaction: the version and the rows belong together.
+  ZTA_RETURN_IF_ERROR(db_->Exec("BEGIN"));
+  auto load = [&]() -> Status {
+    ZTA_ASSIGN_OR_RETURN(auto v, db_->Prepare("SELECT value FROM meta WHERE key = 'registry_version'"));
+    ZTA_ASSIGN_OR_RETURN(bool has_version, v.Step());
+    if (!has_version) return Status(StatusCode::kDataLoss, "registry version missing");
+    snap->version = static_cast<uint64_t>(v.ColumnInt64(0));
+    ZTA_ASSIGN_OR_RETURN(auto r, db_->Prepare("SELECT uri, scopes, max_ttl, "
+                                              "introspection_secret_digest, created_at FROM resources"));
+    for (;;) {
+      ZTA_ASSIGN_OR_RETURN(bool row, r.Step());
+      if (!row) break;
+      Resource res;
+      res.uri = std::string(r.ColumnText(0));
+      res.scopes = SplitWords(r.ColumnText(1));
+      res.max_token_ttl_seconds = r.ColumnInt64(2);
+      res.introspection_secret_digest = std::string(r.ColumnText(3));
+      res.created_at = r.ColumnInt64(4);
+      snap->resources.emplace(res.uri, std::move(res));
+    }
+    ZTA_ASSIGN_OR_RETURN(auto a, db_->Prepare("SELECT doc FROM agents"));
+    for (;;) {
+      ZTA_ASSIGN_OR_RETURN(bool row, a.Step());
+      if (!row) break;
+      ZTA_ASSIGN_OR_RETURN(Agent agent, AgentFromJson(a.ColumnText(0)));
+      snap->agents.emplace(agent.client_id, std::move(agent));
+    }
+    return Status::Ok();
+  };
+  Status st = load();
+  (void)db_->Exec(st.ok() ? "COMMIT" : "ROLLBACK");
+  if (!st.ok()) return st;
+  return std::shared_ptr<const RegistrySnapshot>(std::move(snap));
+}
+
+Status SqliteIdpStore::PutResource(const Resource& r) {
+  return Write(
+      "INSERT OR REPLACE INTO resources(uri, scopes, max_ttl, introspection_secret_digest, "
+      "created_at) VALUES (?, ?, ?, ?, ?)",
+      [&](store::Statement& s) {
+        ZTA_RETURN_IF_ERROR(s.BindText(1, r.uri));
+        ZTA_RETURN_IF_ERROR(s.BindText(2, JoinWords(r.scopes)));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(3, r.max_token_ttl_seconds));
+        ZTA_RETURN_IF_ERROR(s.BindText(4, r.introspection_secret_digest));
+        return s.BindInt64(5, r.created_at);
+      },
+      true, "saving resource");
+}
+
+Status SqliteIdpStore::PutAgent(const Agent& a) {
+  return Write(
+      "INSERT OR REPLACE INTO agents(client_id, doc) VALUES (?, ?)",
+      [&](store::Statement& s) {
+        ZTA_RETURN_IF_ERROR(s.BindText(1, a.client_id));
+        return s.BindText(2, AgentToJson(a).dump());
+      },
+      true, "saving agent");
+}
+
+Status SqliteIdpStore::DeleteAgent(const std::string& client_id) {
+  return Write(
+      "DELETE FROM agents WHERE client_id = ?",
+      [&](store::Statement& s) { return s.BindText(1, client_id); }, true, "deleting agent");
+}
+
+Status SqliteIdpStore::Revoke(const std::string& jti, int64_t expires_at) {
+  return Write(
+      "INSERT OR IGNORE INTO revoked_tokens(jti, expires_at) VALUES (?, ?)",
+      [&](store::Statement& s) {
+        ZTA_RETURN_IF_ERROR(s.BindText(1, jti));
+        return s.BindInt64(2, expires_at);
+      },
+      false, "recording revocation");
+}
+
+Result<bool> SqliteIdpStore::IsRevoked(const std::string& jti) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT 1 FROM revoked_tokens WHERE jti = ?"));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, jti));
+  return s.Step();
+}
+
+Result<bool> SqliteIdpStore::RecordAssertionJti(const std::string& client_id,
+                                                const std::string& jti, int64_t expires_at) {
+  std::lock_guard<std::mutex> lock(mu_);
+  store::Transaction tx(*db_);
+  ZTA_RETURN_IF_ERROR(tx.status());
+  ZTA_ASSIGN_OR_RETURN(auto check, db_->Prepare(
+                                       "SELECT 1 FROM assertion_jtis WHERE client_id = ? AND jti = ?"));
+  ZTA_RETURN_IF_ERROR(check.BindText(1, client_id));
+  ZTA_RETURN_IF_ERROR(check.BindText(2, jti));
+  ZTA_ASSIGN_OR_RETURN(bool seen, check.Step());
+  if (seen) return false;
+  ZTA_ASSIGN_OR_RETURN(auto ins, db_->Prepare("INSERT INTO assertion_jtis(client_id, jti, "
+                                              "expires_at) VALUES (?, ?, ?)"));
+  ZTA_RETURN_IF_ERROR(ins.BindText(1, client_id));
+  ZTA_RETURN_IF_ERROR(ins.BindText(2, jti));
+  ZTA_RETURN_IF_ERROR(ins.BindInt64(3, expires_at));
+  ZTA_RETURN_IF_ERROR(ins.Run());
+  // Expired assertion ids can never be replayed (their exp fails first): drop them.
+  ZTA_ASSIGN_OR_RETURN(auto gc, db_->Prepare("DELETE FROM assertion_jtis WHERE expires_at < ?"));
+  ZTA_RETURN_IF_ERROR(gc.BindInt64(1, expires_at - 86400));
+  ZTA_RETURN_IF_ERROR(gc.Run());
+  ZTA_RETURN_IF_ERROR(tx.Commit());
+  return true;
+}
+
+Result<std::vector<IdpStore::KeyRow>> SqliteIdpStore::ListKeys() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT kid, alg, created_at, activate_at, "
+                                            "publish_until, retired FROM signing_keys "
+                                            "ORDER BY activate_at"));
+  std::vector<KeyRow> rows;
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    KeyRow r;
+    r.kid = std::string(s.ColumnText(0));
+    r.alg = std::string(s.ColumnText(1));
+    r.created_at = s.ColumnInt64(2);
+    r.activate_at = s.ColumnInt64(3);
+    r.publish_until = s.ColumnInt64(4);
+    r.retired = s.ColumnInt64(5) != 0;
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+Status SqliteIdpStore::PutKey(const KeyRow& r) {
+  // Key changes bump the registry version too, so servers reload keys rotated by the CLI.
+  return Write(
+      "INSERT OR REPLACE INTO signing_keys(kid, alg, created_at, activate_at, publish_until, "
+      "retired) VALUES (?, ?, ?, ?, ?, ?)",
+      [&](store::Statement& s) {
+        ZTA_RETURN_IF_ERROR(s.BindText(1, r.kid));
+        ZTA_RETURN_IF_ERROR(s.BindText(2, r.alg));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(3, r.created_at));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(4, r.activate_at));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(5, r.publish_until));
+        return s.BindInt64(6, r.retired ? 1 : 0);
+      },
+      true, "saving key");
+}
+
+}  // namespace zta::idp

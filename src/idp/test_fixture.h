@@ -1,0 +1,103 @@
+// A temporary identity provider for tests: data folder, fake clock, in-memory audit.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+
+#include "zta/core/audit_sink.h"
+#include "zta/core/base64url.h"
+#include "zta/core/clock.h"
+#include "zta/http/message.h"
+#include "zta/idp/authorization_server.h"
+#include "zta/idp/identity_provider.h"
+
+namespace zta::idp::testing {
+
+inline constexpr char kHotel[] = "https://hotel.example/api";
+inline constexpr char kIssuer[] = "http://127.0.0.1:9999";
+
+class IdpFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zta-idp-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    Reopen();
+    ASSERT_TRUE(idp_->AddResource(kHotel, {"hotels:read", "bookings:create", "staff:assign"}, 0,
+                                  true)
+                    .ok());
+  }
+  void TearDown() override {
+    server_.reset();
+    idp_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    server_.reset();
+    idp_.reset();
+    KeyManagerOptions key_options;
+    key_options.rotation_overlap_seconds = 30;
+    key_options.max_token_lifetime_seconds = 600;
+    auto idp = IdentityProvider::Open(dir_, key_options, audit_, clock_);
+    ASSERT_TRUE(idp.ok()) << idp.status();
+    idp_ = std::move(idp).value();
+    AuthorizationServerOptions o;
+    o.issuer = kIssuer;
+    o.registry_refresh_millis = 0;  // tests see changes at once
+    server_ = std::make_unique<AuthorizationServer>(o, idp_->store(), idp_->keys(), audit_, clock_);
+  }
+
+  // Registers an agent with a client secret; returns {client_id, secret}.
+  std::pair<std::string, std::string> AddSecretAgent(std::vector<std::string> scopes) {
+    AgentSpec spec;
+    spec.name = "hotel-reader";
+    spec.owner = "alice@example.com";
+    spec.resource = kHotel;
+    spec.scopes = std::move(scopes);
+    auto out = idp_->AddAgent(spec);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return {(*out)["client_id"].get<std::string>(), (*out)["client_secret"].get<std::string>()};
+  }
+
+  http::Response Post(const std::string& path,
+                      const std::vector<std::pair<std::string, std::string>>& form,
+                      const std::string& basic_user = "", const std::string& basic_pass = "",
+                      const std::string& address = "127.0.0.1") {
+    http::Request r;
+    r.method = "POST";
+    r.path = r.target = path;
+    r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+    if (!basic_user.empty()) {
+      r.headers.Set("Authorization",
+                    "Basic " + Base64Encode(http::PercentEncode(basic_user) + ":" +
+                                            http::PercentEncode(basic_pass)));
+    }
+    r.body = http::FormEncode(form);
+    r.remote_address = address;
+    return server_->Handle(r);
+  }
+
+  http::Response Get(const std::string& path) {
+    http::Request r;
+    r.method = "GET";
+    r.path = r.target = path;
+    return server_->Handle(r);
+  }
+
+  static Json Body(const http::Response& r) {
+    auto j = ParseJsonStrict(r.body);
+    EXPECT_TRUE(j.ok()) << r.body;
+    return j.ok() ? *j : Json();
+  }
+
+  std::string dir_;
+  FakeClock clock_{1'700'000'000};
+  InMemoryAuditSink audit_;
+  std::unique_ptr<IdentityProvider> idp_;
+  std::unique_ptr<AuthorizationServer> server_;
+};
+
+}  // namespace zta::idp::testing

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Drives the zta CLI and checks its contract (DESIGN.md "The CLI"): exit 0 on success, 1 with
+# "invalid: <reason_code>" for a token that fails, 2 with one "zta: ..." line for usage or
+# configuration errors; private keys created 0600; decode marks its output UNVERIFIED.
+# Usage: cli_test.sh PATH/TO/zta
+set -uo pipefail
+zta=$(realpath "$1")
+work=$(mktemp -d "${TMPDIR:-/tmp}/zta-cli-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok    $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $1"; [[ -n ${2:-} ]] && echo "      $2"; return 0; }
+
+# run ARGS...: runs zta with stdin from $STDIN (default empty); sets code, out, err.
+run() {
+  "$zta" "$@" <<<"${STDIN:-}" >out.txt 2>err.txt
+  code=$?
+  out=$(cat out.txt)
+  err=$(cat err.txt)
+}
+
+# expect_usage NAME ARGS...: exit 2, stdout empty, exactly one stderr line starting "zta: ".
+expect_usage() {
+  local name=$1; shift
+  run "$@"
+  if [[ $code -eq 2 && -z $out && $(wc -l <err.txt) -eq 1 && $err == "zta: "* ]]; then
+    ok "$name → 2 ($err)"
+  else
+    fail "$name → expected exit 2 and one 'zta: ' line" "exit $code, stderr: $err"
+  fi
+}
+
+# expect_invalid NAME CODE ARGS...: exit 1, stdout empty, stderr exactly "invalid: CODE".
+expect_invalid() {
+  local name=$1 reason=$2; shift 2
+  run "$@"
+  if [[ $code -eq 1 && -z $out && $err == "invalid: $reason" ]]; then
+    ok "$name → invalid: $reason"
+  else
+    fail "$name → expected exit 1 'invalid: $reason'" "exit $code, stderr: $err"
+  fi
+}
+
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+ISS=https://idp.example
+AUD=https://hotel.example/api
+
+# --- usage errors ---------------------------------------------------------------------------
+expect_usage "no command" 
+expect_usage "unknown command" frobnicate
+expect_usage "jwt without a subcommand" jwt
+expect_usage "jwt verify without flags" jwt verify
+expect_usage "jwt verify without --aud" jwt verify --jwks x.json --iss "$ISS" tok
+expect_usage "jwk generate with alg none" jwk generate --alg none --out none.json
+expect_usage "jwk generate without --out" jwk generate --alg ES256
+expect_usage "jws verify without a key" jws verify tok
+expect_usage "jws verify with --jwk and --jwks" jws verify --jwk a --jwks b tok
+expect_usage "jwt verify with --alg none" jwt verify --jwks x --iss a --aud b --alg none tok
+expect_usage "jwt verify with a missing key file" jwt verify --jwks missing.json --iss a --aud b tok
+expect_usage "jwt verify with leeway over 300" jwt verify --jwks x --iss a --aud b --leeway 301 tok
+expect_usage "jwt verify with an unreachable https JWKS URL" \
+  jwt verify --jwks https://127.0.0.1:1/jwks --iss a --aud b tok
+[[ $err == *"fetching https://127.0.0.1:1/jwks"* ]] && ok "unreachable URL message names the URL" \
+  || fail "unreachable URL message" "$err"
+expect_usage "jwt verify with a non-loopback http URL" \
+  jwt verify --jwks http://192.0.2.1/jwks --iss a --aud b tok
+
+# --- --help on every command ----------------------------------------------------------------
+for cmd in "" "jwk" "jwk generate" "jws" "jws verify" "jwt" "jwt sign" "jwt verify" "jwt decode" \
+  "demo"; do
+  # shellcheck disable=SC2086
+  run $cmd --help
+  if [[ $code -eq 0 && $out == *"--help"* ]]; then ok "zta $cmd --help"; else
+    fail "zta $cmd --help" "exit $code"; fi
+done
+
+# --- keys -----------------------------------------------------------------------------------
+run jwk generate --alg ES256 --kid cli-key --out key.json --public-out key.pub.json
+mode=$(stat -c %a key.json 2>/dev/null)
+if [[ $code -eq 0 && $mode == 600 ]]; then ok "jwk generate: private key mode 0600"; else
+  fail "jwk generate: private key mode 0600" "exit $code, mode $mode, stderr $err"; fi
+grep -q '"d"' key.json && ! grep -q '"d"' key.pub.json && ok "jwk generate: d only in the private file" \
+  || fail "jwk generate: d only in the private file"
+
+before=$(sha256sum key.json)
+expect_usage "jwk generate refuses to overwrite" jwk generate --alg ES256 --out key.json
+[[ $(sha256sum key.json) == "$before" ]] && ok "the existing key is untouched" \
+  || fail "the existing key is untouched"
+
+# Even with a permissive umask the private key is never readable by others.
+(umask 000 && "$zta" jwk generate --alg EdDSA --out open.json --public-out open.pub.json >/dev/null)
+[[ $(stat -c %a open.json) == 600 ]] && ok "umask 000: private key still 0600" \
+  || fail "umask 000: private key still 0600" "mode $(stat -c %a open.json)"
+(umask 000 && "$zta" jwk generate --alg ES256 --out open.json --force >/dev/null)
+[[ $(stat -c %a open.json) == 600 && $(grep -c '"crv": "P-256"' open.json) == 1 ]] \
+  && ok "--force replaces the key, still 0600" || fail "--force replaces the key, still 0600"
+
+run jwk generate --alg ES256 --kid other --out other.json --public-out other.pub.json
+run jwk generate --alg HS256 --out hmac.json
+[[ $code -eq 0 && $(stat -c %a hmac.json) == 600 ]] && ok "jwk generate HS256" \
+  || fail "jwk generate HS256" "$err"
+expect_usage "an HMAC key has no public half" \
+  jwk generate --alg HS256 --out hmac2.json --public-out hmac2.pub.json
+
+# --- sign and verify ------------------------------------------------------------------------
+claims='{"iss":"'$ISS'","aud":"'$AUD'","sub":"agent-1","scope":"hotels:read"}'
+run jwt sign --jwk key.json --claims "$claims" --typ at+jwt --ttl 300
+token=$out
+if [[ $code -eq 0 && $token =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]]; then
+  ok "jwt sign prints a compact token"
+else
+  fail "jwt sign prints a compact token" "exit $code, stderr $err"
+fi
+expect_usage "jwt sign without exp or --ttl" jwt sign --jwk key.json --claims "$claims"
+expect_usage "jwt sign with claims that are not an object" jwt sign --jwk key.json --claims '[1]' --ttl 5
+expect_usage "jwt sign with a public key" jwt sign --jwk key.pub.json --claims "$claims" --ttl 5
+expect_usage "jwt sign with an alg the key cannot make" \
+  jwt sign --jwk key.json --claims "$claims" --ttl 5 --alg RS256
+
+verify=(jwt verify --jwks key.pub.json --iss "$ISS" --aud "$AUD")
+run "${verify[@]}" --typ at+jwt --scope hotels:read --max-lifetime 300 "$token"
+if [[ $code -eq 0 && $out == *'"sub": "agent-1"'* && $out == *'"jti": '* && -z $err ]]; then
+  ok "jwt verify: a valid token → 0 and its claims"
+else
+  fail "jwt verify: a valid token → 0 and its claims" "exit $code, stderr $err"
+fi
+STDIN=$token run "${verify[@]}" -
+[[ $code -eq 0 ]] && ok "jwt verify reads the token from stdin" || fail "jwt verify from stdin" "$err"
+
+echo "$claims" >claims.json
+run jwt sign --jwk key.json --claims @claims.json --ttl 60
+[[ $code -eq 0 ]] && ok "jwt sign --claims @FILE" || fail "jwt sign --claims @FILE" "$err"
+other_token=$out
+
+IFS=. read -r h1 p1 s1 <<<"$token"
+IFS=. read -r h2 p2 s2 <<<"$other_token"
+expect_invalid "payload of another token with this signature" bad_signature "${verify[@]}" "$h2.$p2.$s1"
+expect_invalid "wrong audience" bad_audience jwt verify --jwks key.pub.json --iss "$ISS" \
+  --aud https://other.example "$token"
+expect_invalid "wrong issuer" bad_issuer jwt verify --jwks key.pub.json --iss https://evil.example \
+  --aud "$AUD" "$token"
+expect_invalid "verified an hour later" expired "${verify[@]}" --now $(($(date +%s) + 3600)) "$token"
+expect_invalid "verified an hour earlier" issued_in_future "${verify[@]}" \
+  --now $(($(date +%s) - 3600)) "$token"
+expect_invalid "missing scope" insufficient_scope "${verify[@]}" --scope bookings:create "$token"
+expect_invalid "wrong typ" bad_typ "${verify[@]}" --typ dpop+jwt "$other_token"
+expect_invalid "lifetime over the maximum" lifetime_too_long "${verify[@]}" --max-lifetime 60 "$token"
+expect_invalid "alg outside the allow-list" alg_not_allowed "${verify[@]}" --alg RS256,EdDSA "$token"
+expect_invalid "a key set without the token's kid" unknown_kid jwt verify --jwks other.pub.json \
+  --iss "$ISS" --aud "$AUD" "$token"
+expect_invalid "not a token" malformed "${verify[@]}" not-a-token
+none_header=$(printf '{"alg":"none","typ":"at+jwt"}' | b64url)
+expect_invalid "alg none" alg_not_allowed "${verify[@]}" "$none_header.$p1."
+
+expect_usage "a private key file used for verification" jwt verify --jwks key.json --iss "$ISS" \
+  --aud "$AUD" "$token"
+
+# HMAC: only when --alg names an HS algorithm.
+run jwt sign --jwk hmac.json --claims "$claims" --ttl 60
+hmac_token=$out
+[[ $code -eq 0 ]] && ok "jwt sign with an HS256 key" || fail "jwt sign with an HS256 key" "$err"
+expect_usage "an oct key without --alg HS256" jwt verify --jwks hmac.json --iss "$ISS" --aud "$AUD" \
+  "$hmac_token"
+run jwt verify --jwks hmac.json --iss "$ISS" --aud "$AUD" --alg HS256 "$hmac_token"
+[[ $code -eq 0 ]] && ok "an oct key with --alg HS256" || fail "an oct key with --alg HS256" "$err"
+
+# --- jws verify -----------------------------------------------------------------------------
+run jws verify --jwk key.pub.json "$token"
+payload=$(printf '%s' "$p1" | tr '_-' '/+' | base64 -d 2>/dev/null)
+if [[ $code -eq 0 && $out == "$payload" && $out == *'"sub":"agent-1"'* ]]; then
+  ok "jws verify prints the payload"
+else
+  fail "jws verify prints the payload" "exit $code, stderr $err"
+fi
+expect_invalid "jws verify: spliced signature" bad_signature jws verify --jwk key.pub.json "$h2.$p2.$s1"
+expect_invalid "jws verify: HS256 without --alg" alg_not_allowed jws verify --jwk key.pub.json \
+  "$hmac_token"
+
+# --- jwt decode -----------------------------------------------------------------------------
+run jwt decode "$token"
+if [[ $code -eq 0 && $(head -n1 out.txt) == "UNVERIFIED"* && $out == *'"typ": "at+jwt"'* &&
+  $out == *'"sub": "agent-1"'* ]]; then
+  ok "jwt decode prints UNVERIFIED, header and claims"
+else
+  fail "jwt decode prints UNVERIFIED, header and claims" "exit $code: $(head -n1 out.txt)"
+fi
+run jwt decode "$h2.$p2.$s1"
+[[ $code -eq 0 ]] && ok "jwt decode shows a token whose signature is wrong" || fail "jwt decode spliced"
+expect_invalid "jwt decode of garbage" malformed jwt decode "abc.def"
+
+# --- demo -----------------------------------------------------------------------------------
+run demo
+if [[ $code -eq 0 && $out == *valid* && $out == *bad_signature* && $out == *expired* &&
+  $out == *bad_audience* && $out == *alg_not_allowed* ]]; then
+  ok "zta demo → 0, shows each rejection"
+else
+  fail "zta demo → 0, shows each rejection" "exit $code, stderr $err"
+fi
+# The demo must never print a whole token (three base64url parts).
+if grep -Eq '[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}' out.txt; then
+  fail "zta demo prints no full token"
+else
+  ok "zta demo prints no full token"
+fi
+
+echo "cli: $passed passed, $failed failed"
+[[ $failed -eq 0 && $passed -gt 0 ]]
