@@ -248,6 +248,24 @@ class DurableAuditSink::Impl {
            seq - last_checkpoint_count_ >= options_.checkpoint_every_events;
   }
 
+  // Re-reads the chain head from the log (inside the writer's transaction).
+  Status ReloadHead() {
+    ZTA_ASSIGN_OR_RETURN(store::Statement head,
+                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
+    ZTA_ASSIGN_OR_RETURN(bool has_head, head.Step());
+    if (!has_head) return Status::Ok();
+    uint64_t seq = static_cast<uint64_t>(head.ColumnInt64(0));
+    if (seq == head_seq_) return Status::Ok();
+    std::string hash(head.ColumnBlob(1));
+    if (hash.size() != kHashBytes) {
+      return Status(StatusCode::kDataLoss, "the last audit event's hash is damaged");
+    }
+    head_seq_ = seq;
+    head_hash_ = std::move(hash);
+    events_.store(head_seq_);
+    return Status::Ok();
+  }
+
   // Chains and inserts `batch` in one transaction with one commit (one fsync). Returns one
   // status per event. Writer thread only.
   std::vector<Status> CommitBatch(const std::vector<Pending*>& batch) {
@@ -258,6 +276,9 @@ class DurableAuditSink::Impl {
     };
     store::Transaction tx(*db_);
     if (!tx.status().ok()) return fail_all(tx.status().WithContext("audit log"));
+    // Another process (a CLI command beside a running server) may have appended since our last
+    // commit. BEGIN IMMEDIATE holds the write lock, so the head read here is the one we extend.
+    if (Status s = ReloadHead(); !s.ok()) return fail_all(s);
 
     uint64_t seq = head_seq_;
     std::string hash = head_hash_;

@@ -149,7 +149,6 @@ class FakeTokenServer {
   const Clock& clock_;
   jose::Jwk signing_ = *jose::Jwk::Generate(jose::Algorithm::kES256, "x");
   jose::Jwk client_key_ = signing_;
-  std::unique_ptr<http::HttpServer> server_;
   std::atomic<int> token_calls_{0}, discovery_calls_{0}, delay_ms_{0}, failures_{0},
       failure_status_{503}, issued_{0};
   std::atomic<int64_t> ttl_{300};
@@ -158,6 +157,9 @@ class FakeTokenServer {
   std::vector<std::pair<std::string, std::string>> last_form_;  // GUARDED_BY(mu_)
   std::string last_authorization_;                              // GUARDED_BY(mu_)
   std::vector<std::string> assertion_jtis_;                     // GUARDED_BY(mu_)
+  // Declared last so it is destroyed first: a handler still running must not outlive the
+  // members above that it writes.
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 class AuthProviderTest : public ::testing::Test {

@@ -3,6 +3,7 @@
 #include "zta/core/json.h"
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace zta {
@@ -31,14 +32,12 @@ class StrictSax {
     return dom_.start_object(n);
   }
   bool key(std::string& k) {
-    auto& seen = keys_.back();
-    for (const auto& s : seen) {
-      if (s == k) {
-        duplicate_ = true;
-        return false;
-      }
+    // A set, not a list: a header with thousands of members must not cost quadratic time
+    // before its signature is even checked.
+    if (!keys_.back().insert(k).second) {
+      duplicate_ = true;
+      return false;
     }
-    seen.push_back(k);
     return dom_.key(k);
   }
   bool end_object() {
@@ -77,7 +76,7 @@ class StrictSax {
   bool too_deep_ = false;
   bool duplicate_ = false;
   bool syntax_error_ = false;
-  std::vector<std::vector<std::string>> keys_;
+  std::vector<std::unordered_set<std::string>> keys_;
 };
 
 }  // namespace

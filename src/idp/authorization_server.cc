@@ -120,10 +120,8 @@ http::Response AuthorizationServer::ErrorResponse(const OAuthError& error) const
   r.headers.Set("Cache-Control", "no-store");
   r.headers.Set("Pragma", "no-cache");
   if (error.status == 401) {
-    // RFC 6749 §5.2: 401 with a challenge matching the scheme the client used.
-    r.headers.Set("WWW-Authenticate", error.basic_challenge
-                                          ? "Basic realm=\"zta\""
-                                          : "Bearer realm=\"zta\", error=\"invalid_client\"");
+    // RFC 6749 §5.2: a challenge only when the client used the Authorization header.
+    if (error.basic_challenge) r.headers.Set("WWW-Authenticate", "Basic realm=\"zta\"");
   }
   if (error.retry_after > 0) r.headers.Set("Retry-After", std::to_string(error.retry_after));
   return r;
@@ -363,7 +361,10 @@ http::Response AuthorizationServer::Handle(const http::Request& request) {
     r.headers.Set("Cache-Control", "max-age=300");
     return r;
   }
-  if (path == "/jwks") return Jwks();
+  if (path == "/jwks") {
+    (void)Registry(false);  // picks up keys rotated by another process
+    return Jwks();
+  }
   if (path == "/token" || path == "/introspect" || path == "/revoke") {
     if (request.method != "POST") {
       auto r = ErrorResponse({405, "invalid_request", "use POST", 0, false});

@@ -165,7 +165,10 @@ Status KeyMaterial::Verify(Algorithm alg, std::string_view data, std::string_vie
                                 reinterpret_cast<const unsigned char*>(signature.data()),
                                 signature.size(),
                                 reinterpret_cast<const unsigned char*>(data.data()), data.size());
-      if (rc != 1) return BadSignature("Ed25519 signature does not verify");
+      if (rc != 1) {
+        ERR_clear_error();
+        return BadSignature("Ed25519 signature does not verify");
+      }
       return Status::Ok();
     }
     case KeyType::kEC:

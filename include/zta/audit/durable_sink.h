@@ -58,8 +58,9 @@ struct DurableAuditSinkOptions {
 // ever inserted; SQLite triggers refuse UPDATE and DELETE as a guard against accidents (not
 // against an attacker, whom the chain and the signed checkpoints catch).
 //
-// Thread-safe: Append may be called from any number of threads. One sink per data folder:
-// two processes appending to the same log would fork the chain.
+// Thread-safe: Append may be called from any number of threads. Several processes may append
+// to one data folder (a CLI command beside a running server): each commit re-reads the chain
+// head under SQLite's write lock, so the chain never forks.
 class DurableAuditSink final : public AuditSink {
  public:
   // Opens or creates the log in options.data_dir and starts the writer thread. Fails with
