@@ -10,6 +10,8 @@
 #include <thread>
 #include <utility>
 
+#include "zta/core/scopes.h"
+
 namespace zta::agent {
 namespace {
 
@@ -26,12 +28,6 @@ std::string Sha256Hex(std::string_view data) {
     hex.push_back(kHex[digest[i] & 15]);
   }
   return hex;
-}
-
-std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string s;
-  for (const auto& scope : scopes) s += (s.empty() ? "" : " ") + scope;
-  return s;
 }
 
 AuditDecision DecisionOf(ToolStatus status) {
@@ -179,7 +175,8 @@ Status AssistantAgent::Audit(const Conversation& conversation, const PendingCall
   a["zta.decision"] = std::string(AuditDecisionName(e.decision));
   a["zta.tool.status"] = std::string(ToolStatusName(o.status));
   if (o.secured) {
-    a["zta.scope"] = JoinScopes(o.scopes_granted.empty() ? o.scopes_requested : o.scopes_granted);
+    a["zta.scope"] = JoinSpaceDelimited(o.scopes_granted.empty() ? o.scopes_requested
+                                                                  : o.scopes_granted);
     a["zta.acting"] = o.subject.empty() ? "agent" : "on_behalf_of_user";
   }
   if (!o.jti.empty()) a["zta.jti"] = o.jti;

@@ -12,6 +12,7 @@
 
 #include "zta/core/base64url.h"
 #include "zta/core/json.h"
+#include "zta/core/scopes.h"
 #include "zta/core/random.h"
 #include "zta/jose/jwt.h"
 
@@ -82,18 +83,6 @@ Status OAuthError(const http::Response& response) {
   std::string message = "the identity provider refused: " + error;
   if (!description.empty()) message += " (" + description + ")";
   return Status(CodeForOAuthError(error), message, error);
-}
-
-std::vector<std::string> SplitSpaces(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = s.find(' ', i);
-    if (j == std::string_view::npos) j = s.size();
-    if (j > i) out.emplace_back(s.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
 }
 
 // The unverified claims of a JWT access token: only to learn its jti and exp for logs and
@@ -524,7 +513,7 @@ Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
   if (expires_at <= now) return bad("the token is already expired");
   token.expires_at = expires_at;
   if (auto it = json->find("scope"); it != json->end() && it->is_string()) {
-    token.scopes = SplitSpaces(it->get<std::string>());
+    token.scopes = SplitSpaceDelimited(it->get<std::string>());
   } else {
     token.scopes = scopes;  // RFC 6749 §5.1: omitted when identical to the request
   }

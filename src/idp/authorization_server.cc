@@ -8,6 +8,7 @@
 
 #include "zta/core/base64url.h"
 #include "zta/core/random.h"
+#include "zta/core/scopes.h"
 #include "zta/core/secret.h"
 #include "zta/jose/jwt.h"
 
@@ -26,27 +27,6 @@ Result<std::map<std::string, std::string>> UniqueFields(const Form& form) {
     if (!out.emplace(k, v).second) {
       return InvalidArgument("parameter " + k + " is repeated");
     }
-  }
-  return out;
-}
-
-std::vector<std::string> SplitScopes(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = s.find(' ', i);
-    if (j == std::string_view::npos) j = s.size();
-    if (j > i) out.emplace_back(s.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
-
-std::string JoinScopes(const std::vector<std::string>& scopes) {
-  std::string out;
-  for (const auto& s : scopes) {
-    if (!out.empty()) out += ' ';
-    out += s;
   }
   return out;
 }
@@ -481,7 +461,7 @@ http::Response AuthorizationServer::Token(const http::Request& request) {
     return deny({400, "invalid_target", "the client may not request tokens for this resource", 0,
                  false});
   }
-  std::vector<std::string> requested = SplitScopes(field("scope"));
+  std::vector<std::string> requested = SplitSpaceDelimited(field("scope"));
   event.scopes_requested = requested;
   std::vector<std::string> granted;
   if (requested.empty()) {
@@ -547,7 +527,7 @@ http::Response AuthorizationServer::Token(const http::Request& request) {
   Json body = {{"access_token", *token},
                {"token_type", "Bearer"},
                {"expires_in", ttl},
-               {"scope", JoinScopes(granted)}};
+               {"scope", JoinSpaceDelimited(granted)}};
   http::Response r = http::Response::Json(200, body);
   r.headers.Set("Cache-Control", "no-store");  // RFC 6749 §5.1
   r.headers.Set("Pragma", "no-cache");

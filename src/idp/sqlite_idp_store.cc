@@ -2,6 +2,8 @@
 // meta.registry_version in the same transaction, so a running server notices CLI changes.
 #include "zta/idp/sqlite_idp_store.h"
 
+#include "zta/core/scopes.h"
+
 namespace zta::idp {
 namespace {
 
@@ -20,27 +22,6 @@ CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
   activate_at INTEGER NOT NULL, publish_until INTEGER NOT NULL, retired INTEGER NOT NULL);
 )sql";
-
-std::string JoinWords(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) {
-    if (!out.empty()) out += ' ';
-    out += s;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitWords(std::string_view s) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t j = s.find(' ', i);
-    if (j == std::string_view::npos) j = s.size();
-    if (j > i) out.emplace_back(s.substr(i, j - i));
-    i = j + 1;
-  }
-  return out;
-}
 
 Json AgentToJson(const Agent& a) {
   Json allowances = Json::object();
@@ -146,7 +127,7 @@ Result<std::shared_ptr<const RegistrySnapshot>> SqliteIdpStore::LoadRegistry() {
       if (!row) break;
       Resource res;
       res.uri = std::string(r.ColumnText(0));
-      res.scopes = SplitWords(r.ColumnText(1));
+      res.scopes = SplitSpaceDelimited(r.ColumnText(1));
       res.max_token_ttl_seconds = r.ColumnInt64(2);
       res.introspection_secret_digest = std::string(r.ColumnText(3));
       res.created_at = r.ColumnInt64(4);
@@ -173,7 +154,7 @@ Status SqliteIdpStore::PutResource(const Resource& r) {
       "created_at) VALUES (?, ?, ?, ?, ?)",
       [&](store::Statement& s) {
         ZTA_RETURN_IF_ERROR(s.BindText(1, r.uri));
-        ZTA_RETURN_IF_ERROR(s.BindText(2, JoinWords(r.scopes)));
+        ZTA_RETURN_IF_ERROR(s.BindText(2, JoinSpaceDelimited(r.scopes)));
         ZTA_RETURN_IF_ERROR(s.BindInt64(3, r.max_token_ttl_seconds));
         ZTA_RETURN_IF_ERROR(s.BindText(4, r.introspection_secret_digest));
         return s.BindInt64(5, r.created_at);

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "key_material.h"
+#include "zta/core/scopes.h"
 #include "zta/jose/verified_token_cache.h"
 
 namespace zta::jose {
@@ -78,14 +79,7 @@ Result<std::vector<std::string>> ExtractScopes(const Json& claims) {
   if (auto it = claims.find("scope"); it != claims.end()) {
     // RFC 8693 §4.2 / RFC 9068 §2.2.3: a space-delimited string.
     if (!it->is_string()) return Fail(VerifyError::kMalformed, "scope is not a string");
-    const auto& s = it->get_ref<const std::string&>();
-    size_t i = 0;
-    while (i < s.size()) {
-      size_t j = s.find(' ', i);
-      if (j == std::string::npos) j = s.size();
-      if (j > i) scopes.emplace_back(s.substr(i, j - i));
-      i = j + 1;
-    }
+    scopes = SplitSpaceDelimited(it->get_ref<const std::string&>());
   }
   if (auto it = claims.find("scp"); it != claims.end()) {
     // Array form used by several issuers (and a space-separated string by some).
@@ -95,8 +89,7 @@ Result<std::vector<std::string>> ExtractScopes(const Json& claims) {
         scopes.push_back(v.get<std::string>());
       }
     } else if (it->is_string()) {
-      Json as_scope = {{"scope", *it}};
-      ZTA_ASSIGN_OR_RETURN(auto more, ExtractScopes(as_scope));
+      auto more = SplitSpaceDelimited(it->get_ref<const std::string&>());
       scopes.insert(scopes.end(), more.begin(), more.end());
     } else {
       return Fail(VerifyError::kMalformed, "scp is neither an array nor a string");
@@ -264,12 +257,7 @@ JwtBuilder& JwtBuilder::NotBefore(int64_t nbf) { return Claim("nbf", nbf); }
 JwtBuilder& JwtBuilder::ExpiresAt(int64_t exp) { return Claim("exp", exp); }
 JwtBuilder& JwtBuilder::Id(std::string jti) { return Claim("jti", std::move(jti)); }
 JwtBuilder& JwtBuilder::Scopes(const std::vector<std::string>& scopes) {
-  std::string joined;
-  for (const auto& s : scopes) {
-    if (!joined.empty()) joined += ' ';
-    joined += s;
-  }
-  return Claim("scope", joined);
+  return Claim("scope", JoinSpaceDelimited(scopes));
 }
 JwtBuilder& JwtBuilder::Claim(const std::string& name, Json value) {
   claims_[name] = std::move(value);
