@@ -1,5 +1,6 @@
 // `zta idp serve|resource|agent|keys`: run the embedded identity provider and administer its
 // registry in a data folder. Registry changes take effect in a running server within a second.
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -114,11 +115,14 @@ void RegisterIdpCommands(CLI::App& app) {
     auto idp = OpenIdp(*flags, *audit);
     if (!idp.ok()) return Fail(idp.status());
     std::unique_ptr<idp::AuthorizationServer> as;
-    idp::AuthorizationServer* as_ptr = nullptr;
-    auto server = http::HttpServer::Start(options, [&as_ptr](const http::Request& r) {
-      if (!as_ptr) return http::Response::Json(503, {{"error", "temporarily_unavailable"}});
-      return as_ptr->Handle(r);
-    });
+    // Set once the issuer (which needs the bound port) is known; requests before then get 503.
+    std::atomic<idp::AuthorizationServer*> as_ptr{nullptr};
+    auto server = http::HttpServer::StartAsync(
+        options, [&as_ptr](const http::Request& r, http::Respond respond) {
+          idp::AuthorizationServer* as = as_ptr.load();
+          if (!as) return respond(http::Response::Json(503, {{"error", "temporarily_unavailable"}}));
+          as->HandleAsync(r, std::move(respond));
+        });
     if (!server.ok()) return Fail(server.status());
     idp::AuthorizationServerOptions as_options;
     as_options.issuer =
@@ -126,7 +130,7 @@ void RegisterIdpCommands(CLI::App& app) {
     as_options.default_token_ttl_seconds = serve_flags->token_ttl;
     as = std::make_unique<idp::AuthorizationServer>(as_options, (*idp)->store(), (*idp)->keys(),
                                                     *audit, SystemClock::Instance());
-    as_ptr = as.get();
+    as_ptr.store(as.get());
     std::cout << "listening on " << (*server)->BaseUrl() << std::endl;
     std::cerr << "issuer " << as_options.issuer << ", data " << flags->data_dir << std::endl;
     int sig = http::WaitForTerminationSignal();

@@ -116,6 +116,8 @@ class DurableAuditSink::Impl {
     ZTA_ASSIGN_OR_RETURN(insert_event_,
                          db_->Prepare("INSERT INTO events(seq, id, time_micros, event, hash)"
                                       " VALUES (?1, ?2, ?3, ?4, ?5)"));
+    ZTA_ASSIGN_OR_RETURN(select_head_,
+                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
     ZTA_ASSIGN_OR_RETURN(insert_checkpoint_,
                          db_->Prepare("INSERT INTO checkpoints(count, time_micros, jws)"
                                       " VALUES (?1, ?2, ?3)"));
@@ -125,18 +127,31 @@ class DurableAuditSink::Impl {
   }
 
   Status Append(AuditEvent event) {
-    if (event.id.empty()) {
-      event.id = id_prefix_ + "-" + std::to_string(next_id_.fetch_add(1) + 1);
-    }
-    if (event.time_micros == 0) event.time_micros = clock_.NowMicros();
     Pending pending;
-    pending.rendered = RenderEvent(event);  // the costly part, on the caller's thread
+    pending.rendered = Render(std::move(event));  // the costly part, on the caller's thread
     std::unique_lock<std::mutex> lock(mu_);
+    WaitForRoom(lock);
     if (closed_) return FailedPrecondition("the audit sink is closed");
     queue_.push_back(&pending);
     work_cv_.notify_one();
     done_cv_.wait(lock, [&] { return pending.done; });
     return pending.status;
+  }
+
+  void AppendAsync(AuditEvent event, AppendCallback done) {
+    auto pending = std::make_unique<Pending>();
+    pending->rendered = Render(std::move(event));
+    pending->callback = std::move(done);
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      WaitForRoom(lock);
+      if (!closed_) {
+        queue_.push_back(pending.release());  // the writer owns it from here
+        work_cv_.notify_one();
+        return;
+      }
+    }
+    pending->callback(FailedPrecondition("the audit sink is closed"));
   }
 
   Status Checkpoint() {
@@ -154,6 +169,7 @@ class DurableAuditSink::Impl {
       if (closed_) return close_status_;
       closed_ = true;
       work_cv_.notify_one();
+      room_cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
     std::lock_guard<std::mutex> lock(mu_);
@@ -169,12 +185,28 @@ class DurableAuditSink::Impl {
   }
 
  private:
-  // One Append waiting for its batch. Lives on the caller's stack until `done`.
+  // One event waiting for its batch. An Append's lives on the caller's stack until `done`; an
+  // AppendAsync's is owned by the queue, then the writer, which calls `callback` and frees it.
   struct Pending {
     RenderedEvent rendered;
-    Status status;      // GUARDED_BY(mu_) once queued
-    bool done = false;  // GUARDED_BY(mu_)
+    AppendCallback callback;  // empty for Append
+    Status status;            // GUARDED_BY(mu_) once queued
+    bool done = false;        // GUARDED_BY(mu_)
   };
+
+  RenderedEvent Render(AuditEvent event) {
+    if (event.id.empty()) {
+      event.id = id_prefix_ + "-" + std::to_string(next_id_.fetch_add(1) + 1);
+    }
+    if (event.time_micros == 0) event.time_micros = clock_.NowMicros();
+    return RenderEvent(event);
+  }
+
+  // Backpressure: callers wait while the queue is full, so a flood cannot grow it unbounded.
+  void WaitForRoom(std::unique_lock<std::mutex>& lock) {
+    size_t limit = std::max<size_t>(options_.max_queued_events, 1);
+    room_cv_.wait(lock, [&] { return queue_.size() < limit || closed_; });
+  }
 
   void WriterLoop() {
     std::unique_lock<std::mutex> lock(mu_);
@@ -198,14 +230,29 @@ class DurableAuditSink::Impl {
         batch.assign(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
         recent_batches_[batch_counter_++ % recent_batches_.size()] = batch.size();
+        room_cv_.notify_all();
         lock.unlock();
         std::vector<Status> results = CommitBatch(batch);
+        // Asynchronous appends hear their outcome first, outside the lock: a callback typically
+        // hands an HTTP response to its connection. Their Pending is freed here; only the
+        // synchronous ones (still on their callers' stacks) stay in `batch`.
+        bool any_waiting = false;
+        for (size_t i = 0; i < batch.size(); ++i) {
+          if (!batch[i]->callback) {
+            any_waiting = true;
+            continue;
+          }
+          std::unique_ptr<Pending> owned(batch[i]);
+          batch[i] = nullptr;
+          owned->callback(std::move(results[i]));
+        }
         lock.lock();
         for (size_t i = 0; i < batch.size(); ++i) {
+          if (batch[i] == nullptr) continue;
           batch[i]->status = std::move(results[i]);
           batch[i]->done = true;
         }
-        done_cv_.notify_all();
+        if (any_waiting) done_cv_.notify_all();
         continue;  // drain the queue before anything else
       }
       if (checkpoint_requested_ != checkpoint_done_) {
@@ -250,13 +297,16 @@ class DurableAuditSink::Impl {
 
   // Re-reads the chain head from the log (inside the writer's transaction).
   Status ReloadHead() {
-    ZTA_ASSIGN_OR_RETURN(store::Statement head,
-                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
-    ZTA_ASSIGN_OR_RETURN(bool has_head, head.Step());
-    if (!has_head) return Status::Ok();
+    store::Statement& head = select_head_;  // prepared once: this runs on every commit
+    Result<bool> has_head = head.Step();
+    if (!has_head.ok() || !*has_head) {
+      head.Reset();
+      return has_head.status();
+    }
     uint64_t seq = static_cast<uint64_t>(head.ColumnInt64(0));
-    if (seq == head_seq_) return Status::Ok();
     std::string hash(head.ColumnBlob(1));
+    head.Reset();
+    if (seq == head_seq_) return Status::Ok();
     if (hash.size() != kHashBytes) {
       return Status(StatusCode::kDataLoss, "the last audit event's hash is damaged");
     }
@@ -367,6 +417,7 @@ class DurableAuditSink::Impl {
   std::unique_ptr<store::Database> db_;
   store::Statement insert_event_;
   store::Statement insert_checkpoint_;
+  store::Statement select_head_;
   ChainHasher hasher_;
   std::optional<jose::Jwk> key_;
   jose::Algorithm alg_ = jose::Algorithm::kES256;
@@ -383,6 +434,7 @@ class DurableAuditSink::Impl {
   std::mutex mu_;
   std::condition_variable work_cv_;         // the writer waits here for work
   std::condition_variable done_cv_;         // callers wait here for their batch
+  std::condition_variable room_cv_;         // callers wait here while the queue is full
   std::deque<Pending*> queue_;              // GUARDED_BY(mu_)
   bool closed_ = false;                     // GUARDED_BY(mu_)
   Status close_status_;                     // GUARDED_BY(mu_)
@@ -406,6 +458,9 @@ Result<std::unique_ptr<DurableAuditSink>> DurableAuditSink::Open(
 }
 
 Status DurableAuditSink::Append(AuditEvent event) { return impl_->Append(std::move(event)); }
+void DurableAuditSink::AppendAsync(AuditEvent event, AppendCallback done) {
+  impl_->AppendAsync(std::move(event), std::move(done));
+}
 Status DurableAuditSink::Checkpoint() { return impl_->Checkpoint(); }
 Status DurableAuditSink::Close() { return impl_->Close(); }
 DurableAuditSink::Stats DurableAuditSink::stats() const { return impl_->stats(); }

@@ -1,5 +1,6 @@
 // HttpServer on Boost.Beast: an accept loop and one session per connection, each reading a
-// bounded request, calling the handler synchronously on an I/O thread and writing the response.
+// bounded request, calling the handler on an I/O thread and writing the response it answers
+// with, at once or later from another thread.
 #include "zta/http/server.h"
 
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -53,9 +55,17 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
 // the last of them however the io_context is torn down.
 struct ServerState {
   ServerOptions options;
-  Handler handler;
+  AsyncHandler handler;
   std::atomic<int> open_connections{0};
   std::atomic<int64_t> accepted_connections{0};
+  // Requests whose answer (and every reference to it) is still held by a handler; Stop() waits
+  // for them while the I/O threads run.
+  std::atomic<int> answers_owed{0};
+  // Answers are posted to the io_context only while it runs: Stop() clears this under the
+  // mutex before it destroys the io_context, so a late answer is dropped, never posted to a
+  // dead executor.
+  std::mutex post_mu;
+  bool accepting_answers = true;  // GUARDED_BY(post_mu)
 };
 
 std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
@@ -257,13 +267,55 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep_alive = msg.keep_alive() && msg.version() >= 11;
     bool is_head = msg.method() == bhttp::verb::head;
 
-    Response response = InvokeHandler(request);
-    Send(std::move(response), keep_alive, is_head);
+    auto exchange = std::make_shared<Exchange>(shared_from_this(), keep_alive, is_head);
+    state_->answers_owed.fetch_add(1);
+    InvokeHandler(request, exchange);
+    // Answered inline (every synchronous handler): write now, on this strand, without a hop.
+    exchange->handler_running.store(false);
+    if (exchange->inline_response) {
+      Send(std::move(*exchange->inline_response), keep_alive, is_head);
+    }
   }
 
-  Response InvokeHandler(const Request& request) {
+  // One request's answer, however and wherever it comes. The handler's Respond holds it; when
+  // the last holder drops it unanswered, the client gets 500.
+  struct Exchange {
+    Exchange(std::shared_ptr<Session> s, bool keep, bool head)
+        : session(std::move(s)), keep_alive(keep), is_head(head),
+          handler_thread(std::this_thread::get_id()) {}
+    ~Exchange() {
+      if (!answered.load()) Answer(ErrorResponse(500, "server_error", "internal error"));
+      // Counted down only once nothing holds the session through us any more: Stop() may then
+      // destroy the io_context the session's socket belongs to.
+      std::shared_ptr<ServerState> state = session->state_;
+      session.reset();
+      state->answers_owed.fetch_sub(1);
+    }
+
+    void Answer(Response response) {
+      if (answered.exchange(true)) return;
+      if (handler_running.load() && std::this_thread::get_id() == handler_thread) {
+        inline_response = std::move(response);  // OnRequest sends it when the handler returns
+      } else {
+        session->PostResponse(std::move(response), keep_alive, is_head);
+      }
+    }
+
+    std::shared_ptr<Session> session;
+    const bool keep_alive;
+    const bool is_head;
+    const std::thread::id handler_thread;
+    std::atomic<bool> handler_running{true};
+    std::atomic<bool> answered{false};
+    std::optional<Response> inline_response;  // written by the handler thread only
+  };
+
+  void InvokeHandler(const Request& request, const std::shared_ptr<Exchange>& exchange) {
     try {
-      return state_->handler(request);
+      state_->handler(request, [exchange](Response response) {
+        exchange->Answer(std::move(response));
+      });
+      return;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "zta http: handler for %s %s threw: %s\n", request.method.c_str(),
                    request.path.c_str(), e.what());
@@ -271,7 +323,16 @@ class Session : public std::enable_shared_from_this<Session> {
       std::fprintf(stderr, "zta http: handler for %s %s threw a non-exception\n",
                    request.method.c_str(), request.path.c_str());
     }
-    return ErrorResponse(500, "server_error", "internal error");
+    exchange->Answer(ErrorResponse(500, "server_error", "internal error"));
+  }
+
+  // From any thread: writes the response on this connection's strand.
+  void PostResponse(Response response, bool keep_alive, bool is_head) {
+    std::lock_guard<std::mutex> lock(state_->post_mu);
+    if (!state_->accepting_answers) return;  // the server stopped; the connection is gone
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), response = std::move(response), keep_alive,
+                is_head]() mutable { self->Send(std::move(response), keep_alive, is_head); });
   }
 
   void SendError(int status, std::string description) {
@@ -390,7 +451,7 @@ void BlockTerminationSignalsInThisThread() {
 // accept handlers (one outstanding accept at a time) and by Stop() after the threads are joined.
 class HttpServer::Impl {
  public:
-  Impl(ServerOptions options, Handler handler)
+  Impl(ServerOptions options, AsyncHandler handler)
       : state_(std::make_shared<ServerState>()), ioc_(std::make_unique<asio::io_context>()) {
     state_->options = std::move(options);
     state_->handler = std::move(handler);
@@ -456,6 +517,16 @@ class HttpServer::Impl {
       return;
     }
     stopped_ = true;
+    // Let answers still owed by asynchronous handlers (e.g. waiting for an audit commit) reach
+    // their clients while the I/O threads run, then refuse later ones.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (state_->answers_owed.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    {
+      std::lock_guard<std::mutex> post_lock(state_->post_mu);
+      state_->accepting_answers = false;
+    }
     ioc_->stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -537,6 +608,15 @@ class HttpServer::Impl {
 };
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, Handler handler) {
+  if (!handler) return InvalidArgument("HttpServer needs a handler");
+  return StartAsync(std::move(options),
+                    [handler = std::move(handler)](const Request& request, Respond respond) {
+                      respond(handler(request));
+                    });
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::StartAsync(ServerOptions options,
+                                                           AsyncHandler handler) {
   if (!handler) return InvalidArgument("HttpServer needs a handler");
   if (options.port < 0 || options.port > 65535) {
     return InvalidArgument("port must be in [0, 65535], got " + std::to_string(options.port));

@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -478,6 +480,129 @@ TEST(HttpServerTest, ConcurrentClients) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 8 * 200);
   EXPECT_EQ(server->accepted_connections(), 8);
+}
+
+// An asynchronous handler answers from another thread later: one I/O thread keeps many
+// requests in flight (a worker answers in bursts every few milliseconds, so 16 clients wait
+// at once), each client gets its own answer, and pipelined requests on one connection stay in
+// order.
+TEST(HttpServerTest, AsyncHandlerAnswersFromAnotherThread) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::pair<std::string, Respond>> owed;
+  bool stop_worker = false;  // answer at once from now on
+  bool finished = false;     // the worker may exit
+  size_t peak_in_flight = 0;
+  std::thread worker([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      cv.wait_for(lock, 5ms, [&] {
+        return owed.size() >= 16 || (stop_worker && !owed.empty()) || finished;
+      });
+      if (finished) return;
+      peak_in_flight = std::max(peak_in_flight, owed.size());
+      auto batch = std::move(owed);
+      owed.clear();
+      lock.unlock();
+      for (auto& [body, respond] : batch) respond(Response::Text(200, "answer:" + body));
+      lock.lock();
+    }
+  });
+  ServerOptions options;
+  options.threads = 1;  // every request is in flight on the same I/O thread
+  auto server = HttpServer::StartAsync(options, [&](const Request& r, Respond respond) {
+    std::lock_guard<std::mutex> lock(mu);
+    owed.emplace_back(r.body, std::move(respond));
+    cv.notify_one();
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 16; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        ClientRequest req;
+        req.method = "POST";
+        req.url = (*server)->BaseUrl() + "/a";
+        req.body = std::to_string(t) + "-" + std::to_string(i);
+        auto resp = Send(req);
+        if (resp.ok() && resp->status == 200 && resp->body == "answer:" + req.body) ++ok;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(ok.load(), 16 * 20);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_GT(peak_in_flight, 1u) << "one I/O thread should hold several requests in flight";
+  }
+
+  // Pipelined: both requests are read before either is answered, answers keep request order.
+  RawConnection conn((*server)->port());
+  ASSERT_TRUE(conn.Write("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nA"
+                         "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nB"));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop_worker = true;
+    cv.notify_one();
+  }
+  std::string first = conn.ReadResponse();
+  std::string second = conn.ReadResponse();
+  EXPECT_NE(first.find("answer:A"), std::string::npos) << first;
+  EXPECT_NE(second.find("answer:B"), std::string::npos) << second;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    finished = true;
+    cv.notify_one();
+  }
+  (*server)->Stop();
+  worker.join();
+}
+
+// A Respond dropped without being called answers 500 instead of hanging the connection; a
+// second call is ignored; an answer after Stop() is dropped without harm.
+TEST(HttpServerTest, AsyncHandlerLostOrLateAnswers) {
+  Respond kept;
+  std::mutex mu;
+  auto server = HttpServer::StartAsync({}, [&](const Request& r, Respond respond) {
+    if (r.path == "/drop") return;  // respond goes out of scope unanswered
+    if (r.path == "/twice") {
+      respond(Response::Text(200, "first"));
+      respond(Response::Text(201, "second"));
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    kept = std::move(respond);  // answered only after Stop()
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto dropped = Send(GetRequest((*server)->BaseUrl() + "/drop"));
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(dropped->status, 500);
+  auto twice = Send(GetRequest((*server)->BaseUrl() + "/twice"));
+  ASSERT_TRUE(twice.ok()) << twice.status();
+  EXPECT_EQ(twice->status, 200);
+  EXPECT_EQ(twice->body, "first");
+
+  RawConnection conn((*server)->port());
+  ASSERT_TRUE(conn.Write("GET /late HTTP/1.1\r\nHost: x\r\n\r\n"));
+  for (int i = 0; i < 5000; ++i) {  // until the handler holds the request
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (kept) break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  // Stop waits (bounded) for the owed answer; answer it from another thread meanwhile.
+  std::thread late([&] {
+    std::this_thread::sleep_for(50ms);
+    std::lock_guard<std::mutex> lock(mu);
+    if (kept) kept(Response::Text(200, "late"));
+    kept = nullptr;
+  });
+  (*server)->Stop();
+  late.join();
+  std::string response = conn.ReadResponse();
+  EXPECT_NE(response.find("late"), std::string::npos) << response;
 }
 
 // WaitForTerminationSignal returns the signal number, whichever thread receives it, and puts

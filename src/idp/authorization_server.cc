@@ -331,37 +331,67 @@ Result<AuthorizationServer::Caller> AuthorizationServer::AuthenticateClient(
 }
 
 http::Response AuthorizationServer::Handle(const http::Request& request) {
+  Decision decision = Dispatch(request);
+  if (!decision.event) return std::move(decision.response);
+  Status recorded = Audit(std::move(*decision.event));
+  if (!recorded.ok() && decision.grants) return AuditUnavailable();
+  return std::move(decision.response);
+}
+
+void AuthorizationServer::HandleAsync(const http::Request& request, http::Respond respond) {
+  Decision decision = Dispatch(request);
+  if (!decision.event) return respond(std::move(decision.response));
+  AuditEvent& event = *decision.event;
+  event.component = "idp";
+  if (event.time_micros == 0) event.time_micros = clock_.NowMicros();
+  // The response waits in the callback until the record's commit (shared with every other
+  // request in flight) is on disk; the I/O thread meanwhile serves other connections.
+  audit_.AppendAsync(std::move(event), [this, response = std::move(decision.response),
+                                        grants = decision.grants,
+                                        respond = std::move(respond)](Status recorded) mutable {
+    if (!recorded.ok() && grants) return respond(AuditUnavailable());
+    respond(std::move(response));
+  });
+}
+
+http::Response AuthorizationServer::AuditUnavailable() const {
+  return ErrorResponse({503, "temporarily_unavailable", "the audit log is unavailable", 0, false});
+}
+
+AuthorizationServer::Decision AuthorizationServer::Dispatch(const http::Request& request) {
   const std::string& path = request.path;
   if (path == "/.well-known/oauth-authorization-server" ||
       path == "/.well-known/openid-configuration") {
     if (request.method != "GET" && request.method != "HEAD") {
-      return http::Response::Json(405, {{"error", "invalid_request"}});
+      return Unrecorded(http::Response::Json(405, {{"error", "invalid_request"}}));
     }
     auto r = http::Response::Json(200, Metadata(path == "/.well-known/openid-configuration"));
     r.headers.Set("Cache-Control", "max-age=300");
-    return r;
+    return Unrecorded(std::move(r));
   }
   if (path == "/jwks") {
     (void)Registry(false);  // picks up keys rotated by another process
-    return Jwks();
+    return Unrecorded(Jwks());
   }
   if (path == "/token" || path == "/introspect" || path == "/revoke") {
     if (request.method != "POST") {
       auto r = ErrorResponse({405, "invalid_request", "use POST", 0, false});
       r.headers.Set("Allow", "POST");
-      return r;
+      return Unrecorded(std::move(r));
     }
     auto ct = request.headers.Get("Content-Type");
     if (!ct || ct->rfind("application/x-www-form-urlencoded", 0) != 0) {
-      return ErrorResponse(
+      return Unrecorded(ErrorResponse(
           {400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded", 0,
-           false});
+           false}));
     }
     if (path == "/token") return Token(request);
-    if (path == "/introspect") return Introspect(request);
-    return Revoke(request);
+    // Introspection and revocation record their events synchronously (they are not the hot
+    // path, and revocation must be stored before it is acknowledged anyway).
+    if (path == "/introspect") return Unrecorded(Introspect(request));
+    return Unrecorded(Revoke(request));
   }
-  return http::Response::Json(404, {{"error", "not_found"}});
+  return Unrecorded(http::Response::Json(404, {{"error", "not_found"}}));
 }
 
 Json AuthorizationServer::Metadata(bool openid) {
@@ -403,12 +433,12 @@ http::Response AuthorizationServer::Jwks() const {
   return r;
 }
 
-http::Response AuthorizationServer::Token(const http::Request& request) {
+AuthorizationServer::Decision AuthorizationServer::Token(const http::Request& request) {
   AuditEvent event;
   event.action = "token.issue";
   auto form_or = http::ParseForm(request.body);
   if (!form_or.ok()) {
-    return ErrorResponse({400, "invalid_request", "malformed form body", 0, false});
+    return Unrecorded(ErrorResponse({400, "invalid_request", "malformed form body", 0, false}));
   }
   auto registry = Registry(false);
   OAuthError error;
@@ -418,8 +448,7 @@ http::Response AuthorizationServer::Token(const http::Request& request) {
     event.decision = AuditDecision::kDeny;
     event.reason = caller.status().reason().empty() ? error.error : caller.status().reason();
     event.attributes["zta.source_address"] = request.remote_address;
-    (void)Audit(std::move(event));
-    return ErrorResponse(error);
+    return Recorded(ErrorResponse(error), std::move(event), false);
   }
   event.client_id = caller->client_id;
   event.subject = caller->client_id;
@@ -428,8 +457,7 @@ http::Response AuthorizationServer::Token(const http::Request& request) {
   auto deny = [&](OAuthError e) {
     event.decision = AuditDecision::kDeny;
     event.reason = e.error;
-    (void)Audit(std::move(event));
-    return ErrorResponse(e);
+    return Recorded(ErrorResponse(e), std::move(event), false);
   };
 
   auto fields_or = UniqueFields(*form_or);
@@ -485,15 +513,17 @@ http::Response AuthorizationServer::Token(const http::Request& request) {
   if (!signing.ok()) {
     event.decision = AuditDecision::kError;
     event.reason = "no_signing_key";
-    (void)Audit(std::move(event));
-    return ErrorResponse({500, "server_error", "no signing key", 0, false});
+    return Recorded(ErrorResponse({500, "server_error", "no signing key", 0, false}),
+                    std::move(event), false);
   }
   int64_t ttl = options_.default_token_ttl_seconds;
   if (res->max_token_ttl_seconds > 0) ttl = std::min(ttl, res->max_token_ttl_seconds);
   if (agent.max_token_ttl_seconds > 0) ttl = std::min(ttl, agent.max_token_ttl_seconds);
   const int64_t now = clock_.NowSeconds();
   auto jti = RandomToken(16);
-  if (!jti.ok()) return ErrorResponse({500, "server_error", "randomness failed", 0, false});
+  if (!jti.ok()) {
+    return Unrecorded(ErrorResponse({500, "server_error", "randomness failed", 0, false}));
+  }
   Json agent_claim = {{"name", agent.name}, {"owner", agent.owner}};
   if (!agent.model.empty()) agent_claim["model"] = agent.model;
   auto token = jose::JwtBuilder()
@@ -511,18 +541,13 @@ http::Response AuthorizationServer::Token(const http::Request& request) {
   if (!token.ok()) {
     event.decision = AuditDecision::kError;
     event.reason = "signing_failed";
-    (void)Audit(std::move(event));
-    return ErrorResponse({500, "server_error", "signing failed", 0, false});
+    return Recorded(ErrorResponse({500, "server_error", "signing failed", 0, false}),
+                    std::move(event), false);
   }
   event.decision = AuditDecision::kAllow;
   event.jti = *jti;
   event.attributes["zta.kid"] = signing->key.kid();
   event.attributes["zta.expires_at"] = now + ttl;
-  // DESIGN.md, Audit: the issuance is durable before the token leaves; no record, no token.
-  if (Status st = Audit(std::move(event)); !st.ok()) {
-    return ErrorResponse({503, "temporarily_unavailable", "the audit log is unavailable", 0,
-                          false});
-  }
 
   Json body = {{"access_token", *token},
                {"token_type", "Bearer"},
@@ -531,7 +556,8 @@ http::Response AuthorizationServer::Token(const http::Request& request) {
   http::Response r = http::Response::Json(200, body);
   r.headers.Set("Cache-Control", "no-store");  // RFC 6749 §5.1
   r.headers.Set("Pragma", "no-cache");
-  return r;
+  // DESIGN.md, Audit: the issuance is durable before the token leaves; no record, no token.
+  return Recorded(std::move(r), std::move(event), /*grants=*/true);
 }
 
 http::Response AuthorizationServer::Introspect(const http::Request& request) {

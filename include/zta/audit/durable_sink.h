@@ -36,6 +36,9 @@ struct DurableAuditSinkOptions {
   bool checkpoint_on_close = true;
   // The most events committed in one transaction; more wait for the next one. Default: 4096.
   size_t max_batch = 4096;
+  // Events queued for the writer beyond this make Append and AppendAsync wait (backpressure),
+  // so a flood of asynchronous appends cannot grow memory without bound. Default: 65536.
+  size_t max_queued_events = 65536;
   // Group commit delay: when recent batches held several events (so there are concurrent
   // writers), the writer waits up to this long for as many events as the largest recent batch
   // before committing, instead of committing the first arrivals alone. Trades a little latency
@@ -73,6 +76,12 @@ class DurableAuditSink final : public AuditSink {
   // clock). Fails with kAlreadyExists when the id is already in the log, kFailedPrecondition after
   // Close, or the store's error when the commit failed (the event is then not recorded).
   Status Append(AuditEvent event) override;
+
+  // As Append, but returns at once; `done` runs on the writer thread right after the commit
+  // that made the event durable (or with the error that kept it out of the log). Events from
+  // one thread are chained in the order of the calls. After Close, `done` runs inline with
+  // kFailedPrecondition.
+  void AppendAsync(AuditEvent event, AppendCallback done) override;
 
   // Signs a checkpoint of the current head now (no-op when nothing new since the last one).
   Status Checkpoint();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -43,8 +44,22 @@ struct AuditEvent {
 // recorded as durably as the sink promises (the durable sink: on disk).
 class AuditSink {
  public:
+  // Called once with the outcome of an AppendAsync: Ok once the event is recorded as durably as
+  // Append would have recorded it.
+  using AppendCallback = std::function<void(Status)>;
+
   virtual ~AuditSink() = default;
   virtual Status Append(AuditEvent event) = 0;
+
+  // Records `event` and calls `done` with the outcome, possibly on another thread (the durable
+  // sink calls it on its writer thread, right after the commit that made the event durable).
+  // Lets a server keep many requests in flight per thread and answer each one only once its
+  // record is durable, instead of blocking a thread per record. `done` must be quick and must
+  // not call back into this sink. May block the caller when the sink is saturated
+  // (backpressure). The default runs Append inline.
+  virtual void AppendAsync(AuditEvent event, AppendCallback done) {
+    done(Append(std::move(event)));
+  }
 };
 
 // Keeps events in memory; for tests and for components run without a data folder.

@@ -1,5 +1,6 @@
 // An HTTP/1.1 server on Boost.Beast: keep-alive, bounded header/body sizes, a connection limit
-// and timeouts for slow clients. Handlers are plain functions of Request → Response.
+// and timeouts for slow clients. Handlers are plain functions of Request → Response, or
+// asynchronous ones that answer later through a Respond callback.
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,15 @@
 namespace zta::http {
 
 using Handler = std::function<Response(const Request&)>;
+
+// Answers one request. Call it once, from any thread; later calls are ignored. When the last
+// copy is destroyed without a call the client gets 500, so a lost callback cannot hang a
+// connection. Calls after the server stopped are dropped.
+using Respond = std::function<void(Response)>;
+// Starts handling a request and answers through `respond`, now or later (e.g. from the audit
+// writer once the request's record is durable), so one I/O thread keeps many requests in
+// flight. Copy what you need from the request: it lives only for the call.
+using AsyncHandler = std::function<void(const Request&, Respond respond)>;
 
 struct ServerOptions {
   // Address to listen on. Default: 127.0.0.1 (loopback only).
@@ -39,6 +49,8 @@ struct ServerOptions {
 class HttpServer {
  public:
   static Result<std::unique_ptr<HttpServer>> Start(ServerOptions options, Handler handler);
+  static Result<std::unique_ptr<HttpServer>> StartAsync(ServerOptions options,
+                                                        AsyncHandler handler);
   ~HttpServer();
 
   int port() const;
@@ -49,7 +61,8 @@ class HttpServer {
   // For metrics and tests (e.g. proving that keep-alive reuses one connection).
   int64_t accepted_connections() const;
   // Stops accepting, closes connections, joins the threads. Idempotent. A handler still running
-  // is waited for. REQUIRES: not called from a handler (it joins the threads handlers run on).
+  // is waited for, and so are asynchronous answers still owed (for up to 5 s).
+  // REQUIRES: not called from a handler (it joins the threads handlers run on).
   void Stop();
 
   class Impl;

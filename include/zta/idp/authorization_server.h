@@ -8,11 +8,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
 #include "zta/http/message.h"
+#include "zta/http/server.h"
 #include "zta/idp/key_manager.h"
 #include "zta/idp/registry.h"
 
@@ -43,7 +45,12 @@ class AuthorizationServer {
   AuthorizationServer(AuthorizationServerOptions options, IdpStore& store, KeyManager& keys,
                       AuditSink& audit, const Clock& clock);
 
+  // Answers `request`; returns once its audit event (if any) is recorded.
   http::Response Handle(const http::Request& request);
+  // As Handle, but answers through `respond` once the event is durable, without blocking the
+  // calling thread on the audit commit (token requests; see AuditSink::AppendAsync), so an
+  // HTTP I/O thread keeps many token requests in flight and they share one fsync.
+  void HandleAsync(const http::Request& request, http::Respond respond);
 
   // Metadata document (RFC 8414 §2); `openid` adds the OIDC discovery members.
   Json Metadata(bool openid);
@@ -53,8 +60,20 @@ class AuthorizationServer {
  private:
   struct Caller;  // an authenticated client or resource server
   struct OAuthError;
+  // A response and the audit event to record before it may be sent.
+  struct Decision {
+    http::Response response;
+    std::optional<AuditEvent> event;
+    bool grants = false;  // when recording fails: true → 503 instead (fail closed)
+  };
+  static Decision Unrecorded(http::Response response) { return {std::move(response), {}, false}; }
+  static Decision Recorded(http::Response response, AuditEvent event, bool grants) {
+    return {std::move(response), std::move(event), grants};
+  }
 
-  http::Response Token(const http::Request& request);
+  Decision Dispatch(const http::Request& request);
+  Decision Token(const http::Request& request);
+  http::Response AuditUnavailable() const;
   http::Response Introspect(const http::Request& request);
   http::Response Revoke(const http::Request& request);
   http::Response Jwks() const;
