@@ -139,6 +139,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket&& socket, std::shared_ptr<ServerState> state)
       : stream_(std::move(socket)), state_(std::move(state)) {
     beast::error_code ec;
+    // A response is one write; Nagle's algorithm would only hold its tail back waiting for the
+    // client's delayed ACK of the previous one.
+    stream_.socket().set_option(tcp::no_delay(true), ec);
     tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
     if (!ec) {
       asio::ip::address address = peer.address();
