@@ -60,6 +60,12 @@ struct AuthorizationServer::Caller {
   const Agent* agent = nullptr;
 };
 
+struct AuthorizationServer::TokenCall {
+  std::shared_ptr<const RegistrySnapshot> registry;  // keeps caller.agent alive
+  Caller caller;
+  std::string token;  // the "token" form parameter
+};
+
 AuthorizationServer::AuthorizationServer(AuthorizationServerOptions options, IdpStore& store,
                                          KeyManager& keys, AuditSink& audit, const Clock& clock)
     : options_(std::move(options)), store_(store), keys_(keys), audit_(audit), clock_(clock) {}
@@ -560,28 +566,44 @@ AuthorizationServer::Decision AuthorizationServer::Token(const http::Request& re
   return Recorded(std::move(r), std::move(event), /*grants=*/true);
 }
 
-http::Response AuthorizationServer::Introspect(const http::Request& request) {
-  AuditEvent event;
-  event.action = "token.introspect";
-  auto form_or = http::ParseForm(request.body);
-  if (!form_or.ok()) return ErrorResponse({400, "invalid_request", "malformed form body", 0, false});
-  // RFC 7662 §2.1: the caller must authenticate; force a registry check so a just-disabled
-  // agent's tokens are inactive at once.
-  auto registry = Registry(true);
+std::optional<http::Response> AuthorizationServer::BeginTokenCall(const http::Request& request,
+                                                                  bool allow_resources,
+                                                                  AuditEvent& event,
+                                                                  TokenCall* call) {
+  auto form = http::ParseForm(request.body);
+  if (!form.ok()) return ErrorResponse({400, "invalid_request", "malformed form body", 0, false});
+  // Force a registry check so a just-disabled agent is refused, and its tokens inactive, at once.
+  call->registry = Registry(true);
   OAuthError error;
-  auto caller = AuthenticateClient(request, *form_or, *registry, true, &error);
+  auto caller = AuthenticateClient(request, *form, *call->registry, allow_resources, &error);
   if (!caller.ok()) {
     event.decision = AuditDecision::kDeny;
     event.reason = error.error;
     (void)Audit(std::move(event));
     return ErrorResponse(error);
   }
+  call->caller = *caller;
   event.client_id = caller->client_id;
-  std::string token;
-  for (const auto& [k, v] : *form_or) {
-    if (k == "token") token = v;
+  for (const auto& [k, v] : *form) {
+    if (k == "token") call->token = v;
   }
-  if (token.empty()) return ErrorResponse({400, "invalid_request", "missing token", 0, false});
+  if (call->token.empty()) {
+    return ErrorResponse({400, "invalid_request", "missing token", 0, false});
+  }
+  return std::nullopt;
+}
+
+http::Response AuthorizationServer::Introspect(const http::Request& request) {
+  AuditEvent event;
+  event.action = "token.introspect";
+  // RFC 7662 §2.1: the caller must authenticate (a resource server or a client).
+  TokenCall call;
+  if (auto refused = BeginTokenCall(request, /*allow_resources=*/true, event, &call)) {
+    return std::move(*refused);
+  }
+  auto& registry = call.registry;
+  auto* caller = &call.caller;
+  const std::string& token = call.token;
 
   auto inactive = [&](const std::string& why) {
     event.decision = AuditDecision::kDeny;
@@ -634,24 +656,13 @@ http::Response AuthorizationServer::Introspect(const http::Request& request) {
 http::Response AuthorizationServer::Revoke(const http::Request& request) {
   AuditEvent event;
   event.action = "token.revoke";
-  auto form_or = http::ParseForm(request.body);
-  if (!form_or.ok()) return ErrorResponse({400, "invalid_request", "malformed form body", 0, false});
-  auto registry = Registry(true);
-  OAuthError error;
-  auto caller = AuthenticateClient(request, *form_or, *registry, false, &error);
-  if (!caller.ok()) {
-    event.decision = AuditDecision::kDeny;
-    event.reason = error.error;
-    (void)Audit(std::move(event));
-    return ErrorResponse(error);
+  // RFC 7009 §2.1: the client authenticates; only clients (not resource servers) revoke.
+  TokenCall call;
+  if (auto refused = BeginTokenCall(request, /*allow_resources=*/false, event, &call)) {
+    return std::move(*refused);
   }
-  event.client_id = caller->client_id;
-  std::string token, hint;
-  for (const auto& [k, v] : *form_or) {
-    if (k == "token") token = v;
-    if (k == "token_type_hint") hint = v;
-  }
-  if (token.empty()) return ErrorResponse({400, "invalid_request", "missing token", 0, false});
+  auto* caller = &call.caller;
+  const std::string& token = call.token;
   http::Response ok = http::Response::Text(200, "");
   ok.headers.Set("Cache-Control", "no-store");
   // RFC 7009 §2.2: invalid or unknown tokens still get 200 — nothing to revoke.

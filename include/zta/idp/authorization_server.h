@@ -71,6 +71,13 @@ class AuthorizationServer {
     return {std::move(response), std::move(event), grants};
   }
 
+  // What /introspect and /revoke start with: an authenticated caller and the token parameter.
+  struct TokenCall;
+  // Parses the form, authenticates the caller against a freshly checked registry and finds the
+  // token. Returns the response to send instead (the refusal audited) when any step fails.
+  std::optional<http::Response> BeginTokenCall(const http::Request& request, bool allow_resources,
+                                               AuditEvent& event, TokenCall* call);
+
   Decision Dispatch(const http::Request& request);
   Decision Token(const http::Request& request);
   http::Response AuditUnavailable() const;
