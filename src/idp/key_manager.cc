@@ -134,6 +134,7 @@ Status KeyManager::LoadLocked() {
   std::sort(rows_.begin(), rows_.end(),
             [](const auto& a, const auto& b) { return a.activate_at < b.activate_at; });
   private_keys_ = std::move(keys);
+  published_.reset();
   return Status::Ok();
 }
 
@@ -227,17 +228,30 @@ std::shared_ptr<const jose::Jwks> KeyManager::PublishedKeys() const {
   for (const auto& row : rows_) {
     if (!row.retired && row.activate_at <= now) active = &row;
   }
-  std::vector<jose::Jwk> keys;
+  std::vector<const jose::Jwk*> published;
+  std::string kids;  // identifies the set, to reuse the last one built
   for (const auto& row : rows_) {
     if (row.retired) continue;
     bool next = row.activate_at > now;
     bool still_covering = row.publish_until == 0 || row.publish_until > now;
     if (&row == active || next || still_covering) {
       auto it = private_keys_.find(row.kid);
-      if (it != private_keys_.end()) keys.push_back(it->second.PublicKey());
+      if (it == private_keys_.end()) continue;
+      published.push_back(&it->second);
+      kids += row.kid;
+      kids += '\n';
     }
   }
-  return std::make_shared<const jose::Jwks>(std::move(keys));
+  // Every /jwks request and every introspection asks for this; deriving public halves means
+  // re-parsing each key, so the set is rebuilt only when its members change. Private keys are
+  // replaced only together with their kid (Reload), which also clears the cache.
+  if (published_ && published_kids_ == kids) return published_;
+  std::vector<jose::Jwk> keys;
+  keys.reserve(published.size());
+  for (const jose::Jwk* key : published) keys.push_back(key->PublicKey());
+  published_ = std::make_shared<const jose::Jwks>(std::move(keys));
+  published_kids_ = std::move(kids);
+  return published_;
 }
 
 Result<IdpStore::KeyRow> KeyManager::Rotate() {

@@ -74,6 +74,9 @@ class KeyManager {
   mutable std::mutex mu_;
   std::vector<IdpStore::KeyRow> rows_;                   // GUARDED_BY(mu_)
   std::map<std::string, jose::Jwk> private_keys_;        // GUARDED_BY(mu_), by kid
+  // The last published set and the kids it holds (PublishedKeys rebuilds it on change).
+  mutable std::shared_ptr<const jose::Jwks> published_;  // GUARDED_BY(mu_)
+  mutable std::string published_kids_;                   // GUARDED_BY(mu_)
 };
 
 }  // namespace zta::idp
