@@ -122,7 +122,16 @@ class DurableAuditSink::Impl {
                          db_->Prepare("INSERT INTO checkpoints(count, time_micros, jws)"
                                       " VALUES (?1, ?2, ?3)"));
     ZTA_ASSIGN_OR_RETURN(id_prefix_, RandomToken(9));
+    // WAL checkpoints (copying committed pages into the database file, then an fsync of it) run
+    // on their own connection and thread, so appends never stall behind one; see
+    // CheckpointerLoop. The writer's connection never checkpoints on its own.
+    ZTA_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_autocheckpoint=0"));
+    store::SqliteOptions checkpoint_options;
+    checkpoint_options.create = false;
+    ZTA_ASSIGN_OR_RETURN(checkpoint_db_, store::Database::Open(path, checkpoint_options));
+    wal_path_ = path + "-wal";
     writer_ = std::thread([this] { WriterLoop(); });
+    checkpointer_ = std::thread([this] { CheckpointerLoop(); });
     return Status::Ok();
   }
 
@@ -172,6 +181,12 @@ class DurableAuditSink::Impl {
       room_cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
+    {
+      std::lock_guard<std::mutex> lock(wal_mu_);
+      wal_stop_ = true;
+      wal_cv_.notify_one();
+    }
+    if (checkpointer_.joinable()) checkpointer_.join();
     std::lock_guard<std::mutex> lock(mu_);
     return close_status_;
   }
@@ -316,6 +331,43 @@ class DurableAuditSink::Impl {
     return Status::Ok();
   }
 
+  // WAL upkeep, writer thread, after each commit: wake the checkpointer every
+  // kCommitsPerCheckpoint commits; if the WAL has still grown past kMaxWalBytes (under steady
+  // load a concurrent checkpoint rarely catches up with the last frame, and only then can SQLite
+  // start the WAL over), checkpoint here with RESTART so it is reused from the start. That
+  // stall is rare: once per kMaxWalBytes of appends at most.
+  void AfterCommit() {
+    if (++commits_since_wake_ >= kCommitsPerCheckpoint) {
+      commits_since_wake_ = 0;
+      std::lock_guard<std::mutex> lock(wal_mu_);
+      ++wal_wanted_;
+      wal_cv_.notify_one();
+    }
+    if (++commits_since_size_check_ < kCommitsPerSizeCheck) return;
+    commits_since_size_check_ = 0;
+    struct stat st {};
+    if (::stat(wal_path_.c_str(), &st) == 0 && st.st_size > kMaxWalBytes) {
+      (void)db_->Exec("PRAGMA wal_checkpoint(RESTART)");  // retried after the next interval
+    }
+  }
+
+  // The checkpointer thread: a PASSIVE checkpoint (never blocks the writer, copies what it can)
+  // whenever the writer asks, and once at exit.
+  void CheckpointerLoop() {
+    std::unique_lock<std::mutex> lock(wal_mu_);
+    uint64_t done = 0;
+    for (;;) {
+      wal_cv_.wait(lock, [&] { return wal_wanted_ != done || wal_stop_; });
+      if (wal_stop_) break;
+      done = wal_wanted_;
+      lock.unlock();
+      (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+      lock.lock();
+    }
+    lock.unlock();
+    (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
+  }
+
   // Chains and inserts `batch` in one transaction with one commit (one fsync). Returns one
   // status per event. Writer thread only.
   std::vector<Status> CommitBatch(const std::vector<Pending*>& batch) {
@@ -367,6 +419,7 @@ class DurableAuditSink::Impl {
     Status committed = tx.Commit();
     if (!committed.ok()) return fail_all(committed.WithContext("committing the audit log"));
     commits_.fetch_add(1);
+    AfterCommit();
     head_seq_ = seq;
     head_hash_ = hash;
     events_.store(seq);
@@ -444,6 +497,20 @@ class DurableAuditSink::Impl {
   std::array<size_t, 8> recent_batches_{};  // writer thread only
   uint64_t batch_counter_ = 0;              // writer thread only
   std::thread writer_;
+
+  // WAL checkpoints (see AfterCommit, CheckpointerLoop).
+  static constexpr int kCommitsPerCheckpoint = 32;
+  static constexpr int kCommitsPerSizeCheck = 64;
+  static constexpr off_t kMaxWalBytes = 8 << 20;
+  std::unique_ptr<store::Database> checkpoint_db_;  // checkpointer thread only
+  std::string wal_path_;
+  int commits_since_wake_ = 0;        // writer thread only
+  int commits_since_size_check_ = 0;  // writer thread only
+  std::mutex wal_mu_;
+  std::condition_variable wal_cv_;
+  uint64_t wal_wanted_ = 0;  // GUARDED_BY(wal_mu_)
+  bool wal_stop_ = false;    // GUARDED_BY(wal_mu_)
+  std::thread checkpointer_;
 };
 
 DurableAuditSink::DurableAuditSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -211,6 +211,41 @@ TEST(AuditDurableSink, AsyncAppendsAreDurableWhenTheirCallbackRuns) {
   EXPECT_EQ(report->events, uint64_t{kThreads * kPerThread});
 }
 
+// The WAL stays bounded under steady appends: checkpoints run on their own thread and, once the
+// WAL passes 8 MiB, the writer restarts it, so it is reused instead of growing with the log.
+TEST(AuditDurableSink, WalStaysBoundedUnderSteadyAppends) {
+  TempDir dir(/*fast=*/true);
+  auto sink = DurableAuditSink::Open(OptionsFor(dir), SystemClock::Instance());
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  std::atomic<int> failed{0};
+  int64_t largest_wal = 0;
+  constexpr int kEvents = 60'000;  // ~35 MiB of pages written through the WAL
+  for (int i = 0; i < kEvents; ++i) {
+    AuditEvent e = SampleEvent(i);
+    e.id = "w-" + std::to_string(i);
+    e.attributes["zta.padding"] = std::string(300, 'p');
+    (*sink)->AppendAsync(std::move(e), [&](Status s) {
+      if (!s.ok()) failed.fetch_add(1);
+    });
+    if (i % 1000 == 999) {
+      struct stat st {};
+      if (::stat(dir.File("audit.db-wal").c_str(), &st) == 0) {
+        largest_wal = std::max<int64_t>(largest_wal, st.st_size);
+      }
+    }
+  }
+  ASSERT_TRUE((*sink)->Close().ok());
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ((*sink)->stats().events, uint64_t{kEvents});
+  EXPECT_GT(largest_wal, 0);
+  // 8 MiB plus what can be committed between two size checks (64 commits).
+  EXPECT_LT(largest_wal, int64_t{24} << 20) << "the WAL grew with the log";
+  auto report = VerifyLog({.data_dir = dir.path()});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok) << report->detail;
+  EXPECT_EQ(report->events, uint64_t{kEvents});
+}
+
 // Checkpoints come every N events, after T seconds (by the injected clock) and at close.
 TEST(AuditDurableSink, CheckpointsByCountTimeAndClose) {
   TempDir dir;
