@@ -9,12 +9,13 @@ packages=(
   nlohmann-json3-dev    # JSON
   libboost-dev libcurl4-openssl-dev  # HTTP server (Beast/Asio, header-only) and client
   libcli11-dev          # command-line parsing
-  libtomlplusplus-dev   # TOML config files (auth, gateway)
+  libtomlplusplus-dev   # TOML config files (auth, gateway, idp, agents)
   libsqlite3-dev        # data folders (idp, audit)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev  # libFuzzer and sanitizers
   nodejs                # interop tests against npm `jose`
   wrk                   # make bench-idp: HTTP load on the token endpoint
+  openssl curl          # CLI tests: a test TLS certificate, HTTPS requests
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "idp_config.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
 #include "zta/http/message.h"
@@ -92,23 +93,45 @@ void RegisterIdpCommands(CLI::App& app) {
 
   // --- serve -------------------------------------------------------------------------------
   struct ServeFlags {
-    std::string listen = "127.0.0.1:8080";
+    std::string config;
+    std::string listen;
     std::string issuer;
-    int64_t token_ttl = 300;
-    int threads = 2;
+    int64_t token_ttl = 0;
+    int threads = 0;
+    std::string tls_cert, tls_key;
   };
   auto serve_flags = std::make_shared<ServeFlags>();
   CLI::App* serve = idp->add_subcommand("serve", "run the authorization server");
-  serve->add_option("--listen", serve_flags->listen, "HOST:PORT (port 0 picks a free port)");
+  serve->add_option("--config", serve_flags->config,
+                    "TOML settings (docs/idp.md); the flags below override it");
+  serve->add_option("--listen", serve_flags->listen,
+                    "HOST:PORT (default 127.0.0.1:8080; port 0 picks a free port)");
   serve->add_option("--issuer", serve_flags->issuer,
-                    "issuer URL (default: http://HOST:PORT as bound)");
-  serve->add_option("--alg", flags->alg, "algorithm of new signing keys (default ES256)");
+                    "issuer URL (default: http(s)://HOST:PORT as bound)");
+  CLI::Option* alg_option =
+      serve->add_option("--alg", flags->alg, "algorithm of new signing keys (default ES256)");
   serve->add_option("--token-ttl", serve_flags->token_ttl, "access token lifetime (default 300 s)");
   serve->add_option("--threads", serve_flags->threads, "I/O threads (default 2)");
-  SetAction(serve, [flags, serve_flags]() -> int {
-    http::ServerOptions options;
-    if (Status s = ParseListen(serve_flags->listen, options); !s.ok()) return Fail(s);
-    options.threads = serve_flags->threads;
+  serve->add_option("--tls-cert", serve_flags->tls_cert,
+                    "PEM certificate chain: serve HTTPS (with --tls-key)");
+  serve->add_option("--tls-key", serve_flags->tls_key, "PEM private key of --tls-cert");
+  SetAction(serve, [flags, serve_flags, alg_option]() -> int {
+    IdpServeSettings settings;
+    if (!serve_flags->config.empty()) {
+      if (Status s = LoadIdpServeConfig(serve_flags->config, &settings); !s.ok()) return Fail(s);
+    }
+    const ServeFlags& f = *serve_flags;
+    if (!f.listen.empty()) settings.listen = f.listen;
+    if (!f.issuer.empty()) settings.issuer = f.issuer;
+    if (f.token_ttl > 0) settings.authorization.default_token_ttl_seconds = f.token_ttl;
+    if (f.threads > 0) settings.server.threads = f.threads;
+    if (!f.tls_cert.empty()) settings.server.tls_certificate_file = f.tls_cert;
+    if (!f.tls_key.empty()) settings.server.tls_private_key_file = f.tls_key;
+    if (alg_option->count() == 0) flags->alg = settings.alg;
+    flags->overlap_seconds = settings.rotation_overlap_seconds;
+
+    http::ServerOptions options = settings.server;
+    if (Status s = ParseListen(settings.listen, options); !s.ok()) return Fail(s);
     Status audit_status;
     auto audit = OpenDataFolderAuditSink(flags->data_dir, &audit_status);
     if (!audit) return Fail(audit_status);
@@ -124,10 +147,8 @@ void RegisterIdpCommands(CLI::App& app) {
           as->HandleAsync(r, std::move(respond));
         });
     if (!server.ok()) return Fail(server.status());
-    idp::AuthorizationServerOptions as_options;
-    as_options.issuer =
-        serve_flags->issuer.empty() ? (*server)->BaseUrl() : serve_flags->issuer;
-    as_options.default_token_ttl_seconds = serve_flags->token_ttl;
+    idp::AuthorizationServerOptions as_options = settings.authorization;
+    as_options.issuer = settings.issuer.empty() ? (*server)->BaseUrl() : settings.issuer;
     as = std::make_unique<idp::AuthorizationServer>(as_options, (*idp)->store(), (*idp)->keys(),
                                                     *audit, SystemClock::Instance());
     as_ptr.store(as.get());

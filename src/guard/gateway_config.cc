@@ -8,74 +8,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "zta/core/toml_reader.h"
 #include "zta/guard/gateway.h"
 
 namespace zta::guard {
 namespace {
 
-// Reads typed keys from one table and refuses keys it was not asked about (a typo in a
-// security setting must not silently fall back to a default).
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string where)
-      : table_(table), where_(std::move(where)) {}
-
-  template <typename T>
-  Status Get(const char* key, T* out) {
-    seen_.emplace_back(key);
-    const toml::node* node = table_.get(key);
-    if (node == nullptr) return Status::Ok();
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (auto v = node->value<std::string>()) {
-        *out = *v;
-        return Status::Ok();
-      }
-    } else if constexpr (std::is_same_v<T, bool>) {
-      if (auto v = node->value<bool>()) {
-        *out = *v;
-        return Status::Ok();
-      }
-    } else {
-      if (auto v = node->value<int64_t>()) {
-        *out = static_cast<T>(*v);
-        return Status::Ok();
-      }
-    }
-    return InvalidArgument(where_ + key + " has the wrong type");
-  }
-
-  Status GetList(const char* key, std::vector<std::string>* out) {
-    seen_.emplace_back(key);
-    const toml::node* node = table_.get(key);
-    if (node == nullptr) return Status::Ok();
-    const toml::array* array = node->as_array();
-    if (array == nullptr) return InvalidArgument(where_ + key + " must be an array of strings");
-    out->clear();
-    for (const auto& item : *array) {
-      auto v = item.value<std::string>();
-      if (!v) return InvalidArgument(where_ + key + " must be an array of strings");
-      out->push_back(*v);
-    }
-    return Status::Ok();
-  }
-
-  // Marks a key handled elsewhere (a sub-table or array of tables).
-  void Skip(const char* key) { seen_.emplace_back(key); }
-
-  Status Finish() const {
-    for (const auto& [key, value] : table_) {
-      if (std::find(seen_.begin(), seen_.end(), key.str()) == seen_.end()) {
-        return InvalidArgument(where_ + std::string(key.str()) + " is not a known setting");
-      }
-    }
-    return Status::Ok();
-  }
-
- private:
-  const toml::table& table_;
-  std::string where_;
-  std::vector<std::string> seen_;
-};
+using zta::TableReader;
 
 Result<Secret> SecretFromEnv(const std::string& variable, const std::string& what) {
   if (variable.empty()) return InvalidArgument(what + ": client_secret_env is required");

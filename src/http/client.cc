@@ -189,6 +189,9 @@ Result<Response> Send(const ClientRequest& request) {
   set(curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L));
   set(curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count())));
   set(curl_easy_setopt(curl, CURLOPT_USERAGENT, "zta"));
+  // The handle is reused per thread: always set the CA file, back to the default when empty.
+  set(curl_easy_setopt(curl, CURLOPT_CAINFO,
+                       request.ca_file.empty() ? nullptr : request.ca_file.c_str()));
   set(curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get()));
   set(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody));
   set(curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer));

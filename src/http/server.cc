@@ -20,6 +20,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -55,6 +57,8 @@ constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
 // the last of them however the io_context is torn down.
 struct ServerState {
   ServerOptions options;
+  // Set when options name a certificate and key: every connection is TLS.
+  std::unique_ptr<asio::ssl::context> tls;
   AsyncHandler handler;
   std::atomic<int> open_connections{0};
   std::atomic<int64_t> accepted_connections{0};
@@ -134,15 +138,16 @@ bool SplitTarget(std::string_view target, std::string& path, std::string& query)
 
 // One TCP connection: read a request, answer it, repeat while keep-alive holds. Every step runs
 // on the connection's strand, so the session's members need no lock.
-class Session : public std::enable_shared_from_this<Session> {
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(tcp::socket&& socket, std::shared_ptr<ServerState> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {
+      : stream_(MakeStream(std::move(socket), *state)), state_(std::move(state)) {
     beast::error_code ec;
     // A response is one write; Nagle's algorithm would only hold its tail back waiting for the
     // client's delayed ACK of the previous one.
-    stream_.socket().set_option(tcp::no_delay(true), ec);
-    tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+    Lowest().socket().set_option(tcp::no_delay(true), ec);
+    tcp::endpoint peer = Lowest().socket().remote_endpoint(ec);
     if (!ec) {
       asio::ip::address address = peer.address();
       // A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d; report them as IPv4 so rate
@@ -160,10 +165,40 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Run() {
     asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+                   beast::bind_front_handler(&Session::Start, this->shared_from_this()));
   }
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  static Stream MakeStream(tcp::socket&& socket, ServerState& state) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *state.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  void Start() {
+    if constexpr (kTls) {
+      // The handshake shares the first request's deadline: a client that opens a connection
+      // and never finishes the handshake is dropped like a slow one.
+      Lowest().expires_after(std::chrono::seconds(state_->options.read_timeout_seconds));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::OnHandshake,
+                                                        this->shared_from_this()));
+    } else {
+      ReadHeader();
+    }
+  }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) return;  // not TLS, bad certificate, timeout: nothing can be answered
+    ReadHeader();
+  }
+
   void ReadHeader() {
     const ServerOptions& options = state_->options;
     parser_.emplace();
@@ -174,9 +209,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // hold the connection longer than read_timeout (slowloris). It also bounds keep-alive idle.
     request_deadline_ =
         std::chrono::steady_clock::now() + std::chrono::seconds(options.read_timeout_seconds);
-    stream_.expires_at(request_deadline_);
+    Lowest().expires_at(request_deadline_);
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+                             beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
@@ -197,9 +232,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!parser_->is_done() && req.version() >= 11 &&
         EqualsIgnoreCase(ToStd(req[bhttp::field::expect]), "100-continue")) {
       continue_.emplace(bhttp::status::continue_, 11);
-      stream_.expires_at(request_deadline_);
+      Lowest().expires_at(request_deadline_);
       bhttp::async_write(stream_, *continue_,
-                         beast::bind_front_handler(&Session::OnContinue, shared_from_this()));
+                         beast::bind_front_handler(&Session::OnContinue, this->shared_from_this()));
       return;
     }
     ReadBody();
@@ -212,9 +247,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void ReadBody() {
     if (parser_->is_done()) return OnRequest();
-    stream_.expires_at(request_deadline_);
+    Lowest().expires_at(request_deadline_);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+                      beast::bind_front_handler(&Session::OnBody, this->shared_from_this()));
   }
 
   void OnBody(beast::error_code ec, size_t) {
@@ -226,7 +261,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == bhttp::error::end_of_stream) {
       // The client closed between requests: a normal end of a keep-alive connection.
       beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
     if (ec == bhttp::error::body_limit) {
@@ -270,7 +305,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bool keep_alive = msg.keep_alive() && msg.version() >= 11;
     bool is_head = msg.method() == bhttp::verb::head;
 
-    auto exchange = std::make_shared<Exchange>(shared_from_this(), keep_alive, is_head);
+    auto exchange = std::make_shared<Exchange>(this->shared_from_this(), keep_alive, is_head);
     state_->answers_owed.fetch_add(1);
     InvokeHandler(request, exchange);
     // Answered inline (every synchronous handler): write now, on this strand, without a hop.
@@ -334,7 +369,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::lock_guard<std::mutex> lock(state_->post_mu);
     if (!state_->accepting_answers) return;  // the server stopped; the connection is gone
     asio::post(stream_.get_executor(),
-               [self = shared_from_this(), response = std::move(response), keep_alive,
+               [self = this->shared_from_this(), response = std::move(response), keep_alive,
                 is_head]() mutable { self->Send(std::move(response), keep_alive, is_head); });
   }
 
@@ -395,9 +430,9 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     close_after_write_ = !keep_alive;
-    stream_.expires_after(std::chrono::seconds(state_->options.read_timeout_seconds));
+    Lowest().expires_after(std::chrono::seconds(state_->options.read_timeout_seconds));
     bhttp::async_write(stream_, res_,
-                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+                       beast::bind_front_handler(&Session::OnWrite, this->shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
@@ -408,8 +443,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::min<std::chrono::seconds>(
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().expires_after(std::min<std::chrono::seconds>(
         kMaxLinger, std::chrono::seconds(state_->options.read_timeout_seconds)));
     Drain();
   }
@@ -418,14 +453,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (drained_ > kMaxLingerBytes) return;
     drain_buffer_.resize(16 * 1024);
     stream_.async_read_some(asio::buffer(drain_buffer_),
-                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
                               if (ec) return;  // EOF, timeout or reset: done; the socket closes
                               self->drained_ += n;
                               self->Drain();
                             });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<ServerState> state_;
   std::string remote_address_;
   beast::flat_buffer buffer_;
@@ -476,6 +511,7 @@ class HttpServer::Impl {
   Status Listen() {
     const ServerOptions& options = state_->options;
     beast::error_code ec;
+    ZTA_RETURN_IF_ERROR(LoadTls());
     tcp::resolver resolver(*ioc_);
     auto endpoints = resolver.resolve(options.host, std::to_string(options.port),
                                       tcp::resolver::passive | tcp::resolver::numeric_service, ec);
@@ -545,9 +581,41 @@ class HttpServer::Impl {
 
   int port() const { return port_; }
   const std::string& host() const { return state_->options.host; }
+  bool tls() const { return state_->tls != nullptr; }
   int64_t accepted_connections() const { return state_->accepted_connections.load(); }
 
  private:
+  // A TLS server context from the options' PEM files: TLS 1.2 or later, the key checked against
+  // the certificate, so a mismatched pair fails at start rather than at the first handshake.
+  Status LoadTls() {
+    const ServerOptions& options = state_->options;
+    if (options.tls_certificate_file.empty() && options.tls_private_key_file.empty()) {
+      return Status::Ok();
+    }
+    if (options.tls_certificate_file.empty() || options.tls_private_key_file.empty()) {
+      return InvalidArgument("TLS needs both a certificate file and a private key file");
+    }
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
+    beast::error_code ec;
+    ctx->use_certificate_chain_file(options.tls_certificate_file, ec);
+    if (ec) {
+      return FailedPrecondition("cannot load TLS certificate " + options.tls_certificate_file +
+                                ": " + ec.message());
+    }
+    ctx->use_private_key_file(options.tls_private_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      return FailedPrecondition("cannot load TLS private key " + options.tls_private_key_file +
+                                ": " + ec.message());
+    }
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
+      return FailedPrecondition("the TLS private key does not match the certificate");
+    }
+    state_->tls = std::move(ctx);
+    return Status::Ok();
+  }
+
   bool OnIoThread() const {
     for (const auto& t : threads_) {
       if (t.get_id() == std::this_thread::get_id()) return true;
@@ -593,7 +661,13 @@ class HttpServer::Impl {
       beast::error_code ignored;
       socket.close(ignored);  // over the limit: shed load before reading a byte
     } else {
-      std::make_shared<Session>(std::move(socket), state_)->Run();
+      if (state_->tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket),
+                                                                        state_)
+            ->Run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), state_)->Run();
+      }
     }
     DoAccept();
   }
@@ -660,7 +734,7 @@ std::string HttpServer::BaseUrl() const {
   if (host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::" || host == "[::]") host = "::1";
   if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(impl_->port());
+  return (impl_->tls() ? "https://" : "http://") + host + ":" + std::to_string(impl_->port());
 }
 
 int64_t HttpServer::accepted_connections() const { return impl_->accepted_connections(); }

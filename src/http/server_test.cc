@@ -3,11 +3,16 @@
 #include "zta/http/server.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -603,6 +608,95 @@ TEST(HttpServerTest, AsyncHandlerLostOrLateAnswers) {
   late.join();
   std::string response = conn.ReadResponse();
   EXPECT_NE(response.find("late"), std::string::npos) << response;
+}
+
+// Writes a self-signed P-256 certificate for 127.0.0.1 (IP SAN) and its key as PEM files.
+bool WriteSelfSignedCertificate(const std::string& cert_path, const std::string& key_path) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  bool ok = key != nullptr && cert != nullptr;
+  if (ok) {
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX v3;
+    X509V3_set_ctx_nodb(&v3);
+    X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
+    X509_EXTENSION* san =
+        X509V3_EXT_conf_nid(nullptr, &v3, NID_subject_alt_name, "IP:127.0.0.1");
+    ok = san != nullptr && X509_add_ext(cert, san, -1) == 1 &&
+         X509_sign(cert, key, EVP_sha256()) > 0;
+    X509_EXTENSION_free(san);
+  }
+  if (ok) {
+    FILE* c = std::fopen(cert_path.c_str(), "w");
+    FILE* k = std::fopen(key_path.c_str(), "w");
+    ok = c && k && PEM_write_X509(c, cert) == 1 &&
+         PEM_write_PrivateKey(k, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+    if (c) std::fclose(c);
+    if (k) std::fclose(k);
+  }
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return ok;
+}
+
+// With a certificate and key the server speaks HTTPS: a client trusting the certificate gets
+// answers over keep-alive, one that does not trust it fails the handshake, plain HTTP to the TLS
+// port gets no HTTP answer, and a half-configured or mismatched pair refuses to start.
+TEST(HttpServerTest, TlsWhenGivenACertificate) {
+  char tmpl[] = "/tmp/zta-tls-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  std::string other_cert = dir + "/other.pem", other_key = dir + "/other-key.pem";
+  ASSERT_TRUE(WriteSelfSignedCertificate(cert, key));
+  ASSERT_TRUE(WriteSelfSignedCertificate(other_cert, other_key));
+
+  ServerOptions options;
+  options.tls_certificate_file = cert;
+  options.tls_private_key_file = key;
+  auto server = StartServer(Echo, options);
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->BaseUrl().rfind("https://127.0.0.1:", 0), 0u) << server->BaseUrl();
+  for (int i = 0; i < 3; ++i) {
+    ClientRequest req = GetRequest(server->BaseUrl() + "/secure?i=" + std::to_string(i));
+    req.ca_file = cert;
+    auto resp = Send(req);
+    ASSERT_TRUE(resp.ok()) << resp.status();
+    EXPECT_EQ(resp->status, 200);
+    EXPECT_EQ(ParseBody(*resp)["query"], "i=" + std::to_string(i));
+  }
+  EXPECT_EQ(server->accepted_connections(), 1) << "keep-alive over TLS";
+
+  ClientRequest untrusted = GetRequest(server->BaseUrl() + "/secure");
+  untrusted.ca_file = other_cert;  // a different self-signed certificate
+  EXPECT_FALSE(Send(untrusted).ok());
+
+  RawConnection plain(server->port(), 2000ms);
+  ASSERT_TRUE(plain.Write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(plain.ReadResponse().find("HTTP/1.1 200"), std::string::npos);
+  server.reset();
+
+  ServerOptions half;
+  half.tls_certificate_file = cert;
+  EXPECT_EQ(HttpServer::Start(half, Echo).status().code(), StatusCode::kInvalidArgument);
+  ServerOptions mismatched;
+  mismatched.tls_certificate_file = cert;
+  mismatched.tls_private_key_file = other_key;
+  EXPECT_EQ(HttpServer::Start(mismatched, Echo).status().code(),
+            StatusCode::kFailedPrecondition);
+  ServerOptions missing;
+  missing.tls_certificate_file = dir + "/nope.pem";
+  missing.tls_private_key_file = key;
+  EXPECT_EQ(HttpServer::Start(missing, Echo).status().code(), StatusCode::kFailedPrecondition);
+  std::filesystem::remove_all(dir);
 }
 
 // WaitForTerminationSignal returns the signal number, whichever thread receives it, and puts

@@ -207,5 +207,42 @@ else
   ok "zta demo prints no full token"
 fi
 
+# --- idp serve --config ----------------------------------------------------------------------
+printf '[server]\nlisten = "127.0.0.1:0"\nthreads = 1\nlisn = "typo"\n' >bad.toml
+expect_usage "idp serve --config with an unknown key" idp --data idpdata serve --config bad.toml
+[[ $err == *"server.lisn is not a known setting"* ]] && ok "the unknown key is named" ||
+  fail "the unknown key is named" "$err"
+printf '[tokens]\nttl_seconds = "long"\n' >badtype.toml
+expect_usage "idp serve --config with a wrong type" idp --data idpdata serve --config badtype.toml
+expect_usage "idp serve --config missing file" idp --data idpdata serve --config nope.toml
+printf '[server]\nlisten = "127.0.0.1:0"\ntls_certificate_file = "cert.pem"\n' >halftls.toml
+expect_usage "idp serve with a certificate but no key" idp --data idpdata serve --config halftls.toml
+
+# HTTPS from the config file: discovery over TLS names the https issuer.
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout key.pem -out cert.pem >/dev/null 2>&1; then
+  printf '[server]\nlisten = "127.0.0.1:0"\ntls_certificate_file = "cert.pem"\n' >tls.toml
+  printf 'tls_private_key_file = "key.pem"\n[tokens]\nttl_seconds = 120\n' >>tls.toml
+  "$zta" idp --data idpdata serve --config tls.toml >serve.out 2>serve.err &
+  serve_pid=$!
+  url=""
+  for _ in $(seq 1 100); do
+    url=$(sed -n 's|^listening on \(https://[^ ]*\)$|\1|p' serve.out)
+    [[ -n $url ]] && break
+    sleep 0.05
+  done
+  meta=$(curl -sS --cacert cert.pem "$url/.well-known/oauth-authorization-server" 2>&1)
+  if [[ -n $url && $meta == *"\"issuer\":\"$url\""* ]]; then
+    ok "idp serve --config with TLS serves discovery over https"
+  else
+    fail "idp serve --config with TLS serves discovery over https" "url '$url': $meta $(cat serve.err)"
+  fi
+  kill "$serve_pid" 2>/dev/null
+  wait "$serve_pid" 2>/dev/null
+else
+  fail "openssl could not make a test certificate"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]

@@ -16,6 +16,8 @@ struct ClientRequest {
   std::string body;
   // Whole-request deadline. Default: 10 s.
   std::chrono::milliseconds timeout{10'000};
+  // PEM file of CA certificates to trust for https instead of the system's. Default: empty.
+  std::string ca_file;
   // Largest response body accepted; more → error. Default: 4 MiB.
   size_t max_response_bytes = 4 << 20;
 };

@@ -41,6 +41,10 @@ struct ServerOptions {
   // A request must arrive completely within this many seconds of the previous one (slowloris
   // bound); idle keep-alive connections close after it too. Default: 15.
   int read_timeout_seconds = 15;
+  // TLS: PEM files of the certificate chain and its private key. Both set → every connection
+  // is HTTPS (TLS 1.2 or later); both empty → plain HTTP, the default (for loopback).
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
   // Value of the Server header. Default: "zta".
   std::string server_name = "zta";
 };
@@ -55,7 +59,7 @@ class HttpServer {
 
   int port() const;
   const std::string& host() const;
-  // "http://127.0.0.1:PORT"
+  // "http://127.0.0.1:PORT" ("https://…" with TLS)
   std::string BaseUrl() const;
   // Connections accepted since Start(), including ones closed at once by max_connections.
   // For metrics and tests (e.g. proving that keep-alive reuses one connection).

@@ -1,0 +1,80 @@
+// TOML settings for `zta idp serve` (docs/idp.md). toml++ throws on syntax errors; they are
+// caught here and returned as InvalidArgument with the file position.
+#include "idp_config.h"
+
+#include <toml++/toml.h>
+
+#include "zta/core/toml_reader.h"
+
+namespace zta::cli {
+namespace {
+
+// Reads the optional sub-table `name` of `root` with `read`, refusing a non-table value.
+template <typename Fn>
+Status ReadSection(const toml::table& root, const char* name, TableReader& top, Fn read) {
+  top.Skip(name);
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return Status::Ok();
+  const toml::table* table = node->as_table();
+  if (table == nullptr) return InvalidArgument(std::string(name) + " must be a table");
+  TableReader r(*table, std::string(name) + ".");
+  ZTA_RETURN_IF_ERROR(read(r));
+  return r.Finish();
+}
+
+}  // namespace
+
+Status LoadIdpServeConfig(const std::string& path, IdpServeSettings* s) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::string where = e.source().begin ? " at line " + std::to_string(e.source().begin.line)
+                                         : std::string();
+    return InvalidArgument("cannot read " + path + where + ": " + std::string(e.description()));
+  }
+  TableReader top(root, "");
+  ZTA_RETURN_IF_ERROR(ReadSection(root, "server", top, [&](TableReader& r) -> Status {
+    ZTA_RETURN_IF_ERROR(r.Get("listen", &s->listen));
+    ZTA_RETURN_IF_ERROR(r.Get("issuer", &s->issuer));
+    ZTA_RETURN_IF_ERROR(r.Get("threads", &s->server.threads));
+    ZTA_RETURN_IF_ERROR(r.Get("max_body_bytes", &s->server.max_body_bytes));
+    ZTA_RETURN_IF_ERROR(r.Get("max_header_bytes", &s->server.max_header_bytes));
+    ZTA_RETURN_IF_ERROR(r.Get("max_connections", &s->server.max_connections));
+    ZTA_RETURN_IF_ERROR(r.Get("read_timeout_seconds", &s->server.read_timeout_seconds));
+    ZTA_RETURN_IF_ERROR(r.Get("tls_certificate_file", &s->server.tls_certificate_file));
+    ZTA_RETURN_IF_ERROR(r.Get("tls_private_key_file", &s->server.tls_private_key_file));
+    return Status::Ok();
+  }));
+  ZTA_RETURN_IF_ERROR(ReadSection(root, "tokens", top, [&](TableReader& r) -> Status {
+    ZTA_RETURN_IF_ERROR(r.Get("ttl_seconds", &s->authorization.default_token_ttl_seconds));
+    ZTA_RETURN_IF_ERROR(r.Get("max_assertion_lifetime_seconds",
+                              &s->authorization.max_assertion_lifetime_seconds));
+    return Status::Ok();
+  }));
+  ZTA_RETURN_IF_ERROR(ReadSection(root, "keys", top, [&](TableReader& r) -> Status {
+    ZTA_RETURN_IF_ERROR(r.Get("alg", &s->alg));
+    ZTA_RETURN_IF_ERROR(r.Get("rotation_overlap_seconds", &s->rotation_overlap_seconds));
+    ZTA_RETURN_IF_ERROR(r.Get("jwks_max_age_seconds", &s->authorization.jwks_max_age_seconds));
+    return Status::Ok();
+  }));
+  ZTA_RETURN_IF_ERROR(ReadSection(root, "limits", top, [&](TableReader& r) -> Status {
+    ZTA_RETURN_IF_ERROR(r.Get("failed_auth_limit", &s->authorization.failed_auth_limit));
+    ZTA_RETURN_IF_ERROR(
+        r.Get("failed_auth_window_seconds", &s->authorization.failed_auth_window_seconds));
+    return Status::Ok();
+  }));
+  ZTA_RETURN_IF_ERROR(top.Finish());
+  if (s->authorization.default_token_ttl_seconds < 1) {
+    return InvalidArgument("tokens.ttl_seconds must be at least 1");
+  }
+  if (s->authorization.failed_auth_limit < 1 || s->authorization.failed_auth_window_seconds < 1) {
+    return InvalidArgument("limits.failed_auth_limit and failed_auth_window_seconds must be >= 1");
+  }
+  if (s->rotation_overlap_seconds < 0) {
+    return InvalidArgument("keys.rotation_overlap_seconds must not be negative");
+  }
+  return Status::Ok();
+}
+
+}  // namespace zta::cli
