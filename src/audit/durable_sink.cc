@@ -335,7 +335,7 @@ class DurableAuditSink::Impl {
   // kCommitsPerCheckpoint commits; if the WAL has still grown past kMaxWalBytes (under steady
   // load a concurrent checkpoint rarely catches up with the last frame, and only then can SQLite
   // start the WAL over), checkpoint here with RESTART so it is reused from the start. That
-  // stall is rare: once per kMaxWalBytes of appends at most.
+  // stall is rare: about once per kMaxWalBytes of appends.
   void AfterCommit() {
     if (++commits_since_wake_ >= kCommitsPerCheckpoint) {
       commits_since_wake_ = 0;
@@ -343,12 +343,27 @@ class DurableAuditSink::Impl {
       ++wal_wanted_;
       wal_cv_.notify_one();
     }
-    if (++commits_since_size_check_ < kCommitsPerSizeCheck) return;
-    commits_since_size_check_ = 0;
+    // stat() costs a microsecond against a commit's fsync: check after every commit, so one
+    // large batch (asynchronous appends commit up to max_batch events at once) or a RESTART
+    // refused because the checkpointer was busy is retried at once.
     struct stat st {};
-    if (::stat(wal_path_.c_str(), &st) == 0 && st.st_size > kMaxWalBytes) {
-      (void)db_->Exec("PRAGMA wal_checkpoint(RESTART)");  // retried after the next interval
+    if (::stat(wal_path_.c_str(), &st) == 0 && st.st_size > kMaxWalBytes &&
+        st.st_size > wal_bytes_after_restart_) {
+      if (RestartWal()) {
+        // The file keeps its size (SQLite overwrites it from the start); don't restart again
+        // until it grows past that.
+        wal_bytes_after_restart_ = st.st_size;
+      }
     }
+  }
+
+  // A RESTART checkpoint on the writer's connection; true when it completed (its first result
+  // column, "busy", is 0: every frame copied and the next commit starts the WAL over).
+  bool RestartWal() {
+    Result<store::Statement> restart = db_->Prepare("PRAGMA wal_checkpoint(RESTART)");
+    if (!restart.ok()) return false;
+    Result<bool> row = restart->Step();
+    return row.ok() && *row && restart->ColumnInt64(0) == 0;
   }
 
   // The checkpointer thread: a PASSIVE checkpoint (never blocks the writer, copies what it can)
@@ -500,12 +515,11 @@ class DurableAuditSink::Impl {
 
   // WAL checkpoints (see AfterCommit, CheckpointerLoop).
   static constexpr int kCommitsPerCheckpoint = 32;
-  static constexpr int kCommitsPerSizeCheck = 64;
   static constexpr off_t kMaxWalBytes = 8 << 20;
   std::unique_ptr<store::Database> checkpoint_db_;  // checkpointer thread only
   std::string wal_path_;
   int commits_since_wake_ = 0;        // writer thread only
-  int commits_since_size_check_ = 0;  // writer thread only
+  off_t wal_bytes_after_restart_ = 0;  // writer thread only
   std::mutex wal_mu_;
   std::condition_variable wal_cv_;
   uint64_t wal_wanted_ = 0;  // GUARDED_BY(wal_mu_)
