@@ -57,7 +57,7 @@ for bin in "${binaries[@]}"; do
   fi
   while IFS= read -r line; do
     if [[ "$name" == jose_verify_bench ]]; then jose_summary+=("$line"); else summary+=("$line"); fi
-  done < <(sed -n 's/^SUMMARY //p' "$log")
+  done < <(sed 's/\x1b\[[0-9;]*m//g' "$log" | sed -n 's/^SUMMARY //p')  # ANSI colours off
 done
 
 # The Node.js peers (npm jose, fast-jwt) on this machine, for comparison. Optional: any failure

@@ -10,6 +10,7 @@
 #include "zta/agent/declarative.h"
 #include "zta/auth/auth_provider.h"
 #include "zta/core/clock.h"
+#include "zta/core/random.h"
 
 namespace zta::cli {
 namespace {
@@ -73,6 +74,9 @@ int AgentRun(const AgentRunFlags& f) {
   auto loaded = agent::LoadAgentConfig(f.config);
   if (!loaded.ok()) return UsageError(loaded.status().ToString());
   agent::AgentConfig config = std::move(loaded).value();
+  if (Status env = agent::ApplyModelEnvironment(config.model); !env.ok()) {
+    return UsageError(env.ToString());
+  }
   if (!f.llm_url.empty()) {
     config.model.base_url = f.llm_url;
     if (config.model.provider == "offline") config.model.provider = "openai";
@@ -128,6 +132,8 @@ int AgentRun(const AgentRunFlags& f) {
   std::cerr << "agent " << assistant.name() << " with " << (*model)->Describe() << ", "
             << config.tools.size() << " tool(s)\n";
   agent::Conversation conversation(config.user);
+  // Correlates this run's tool-call events in the audit log.
+  if (auto trace = RandomToken(16); trace.ok()) conversation.set_trace_id(*trace);
   auto turn = [&](const std::string& text) -> int {
     conversation.Append(agent::Message::User(text, config.user));
     auto result = assistant.Run(conversation);

@@ -17,8 +17,14 @@ struct CliRun {
   std::string output;
 };
 
-CliRun Zta(const std::string& args) {
+// Runs the CLI with `args`; `stdin_text`, when given, is what it reads on standard input.
+CliRun Zta(const std::string& args, const std::string& stdin_text = {}) {
   std::string command = std::string(ZTA_BINARY_DIR) + "/zta " + args + " 2>&1";
+  if (!stdin_text.empty()) {
+    std::string input = std::string(ZTA_BINARY_DIR) + "/agent_cli_test.stdin";
+    std::ofstream(input) << stdin_text;
+    command += " < " + input;
+  }
   FILE* pipe = popen(command.c_str(), "r");
   CliRun r{-1, ""};
   if (pipe == nullptr) return r;
@@ -73,6 +79,134 @@ TEST(AgentCliTest, ConfigurationErrorsExitTwo) {
   CliRun r = Zta("agent run --config /nonexistent.toml");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("--interactive"), std::string::npos);
+}
+
+// Zero trust end to end with the real AuthProvider: the model asks for two tools at once; the
+// identity provider grants read_hotels and refuses cancel_bookings. The search runs with its
+// token, the cancel is printed as DENIED and never reaches the API, the run exits 0, and the
+// access token, the client secret and the model key appear in no request body sent to the model
+// and nowhere in the CLI's output.
+TEST(AgentCliTest, DeniesToolsBeyondTheAgentsScopesAndLeaksNoCredential) {
+  constexpr char kToken[] =
+      "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJob3RlbC1hZ2VudCIsImp0aSI6ImNsaSJ9.Y2xpLWNhbmFyeS1zaWc";
+  constexpr char kClientSecret[] = "agent-secret-canary-9876543210";
+  constexpr char kModelKey[] = "sk-model-canary-24680";
+  testing::FakeModelServer model, idp, api;
+  ASSERT_TRUE(model.ok() && idp.ok() && api.ok());
+  // Two token requests (one per tool), in whichever order the parallel calls make them.
+  for (int i = 0; i < 2; ++i) {
+    idp.Then([&](const http::Request& r) {
+      if (r.body.find("cancel_bookings") != std::string::npos) {
+        return http::Response::Json(
+            400, {{"error", "invalid_scope"}, {"error_description", "not for this agent"}});
+      }
+      return http::Response::Json(200, {{"access_token", kToken},
+                                        {"token_type", "Bearer"},
+                                        {"expires_in", 300},
+                                        {"scope", "read_hotels"}});
+    });
+  }
+  api.ThenJson(200, Json::array({{{"id", "h1"}, {"name", "Hotel Nord"}}}));
+  model.ThenToolCalls({{"c1", "search_hotels", R"({"city":"Oslo"})"},
+                       {"c2", "cancel_booking", R"({"booking_id":"b-7"})"}});
+  model.ThenText("Hotel Nord is free; I may not cancel bookings.");
+
+  std::string path = std::string(ZTA_BINARY_DIR) + "/agent_cli_zero_trust.toml";
+  std::ofstream(path) << "[agent]\nname = \"reader\"\n"
+                         "[model]\nprovider = \"openai\"\nbase_url = \""
+                      << model.BaseUrl()
+                      << "/v1\"\nmodel = \"m\"\napi_key_env = \"ZTA_TEST_MODEL_KEY2\"\n"
+                         "[identity]\nissuer = \""
+                      << idp.BaseUrl() << "\"\ntoken_endpoint = \"" << idp.BaseUrl()
+                      << "/token\"\nclient_id = \"hotel-agent\"\n"
+                         "client_secret_env = \"ZTA_TEST_AGENT_SECRET\"\n"
+                         "[[tools]]\nname = \"search_hotels\"\nurl = \""
+                      << api.BaseUrl()
+                      << "/api/hotels?city={city}\"\nparameters = { type = \"object\", "
+                         "properties = { city = { type = \"string\" } }, required = [\"city\"] }\n"
+                         "auth = { resource = \"https://hotel.example/api\", scopes = "
+                         "[\"read_hotels\"] }\n"
+                         "[[tools]]\nname = \"cancel_booking\"\nmethod = \"POST\"\nurl = \""
+                      << api.BaseUrl()
+                      << "/api/bookings/{booking_id}/cancel\"\nparameters = { type = \"object\", "
+                         "properties = { booking_id = { type = \"string\" } }, required = "
+                         "[\"booking_id\"] }\n"
+                         "auth = { resource = \"https://hotel.example/api\", scopes = "
+                         "[\"cancel_bookings\"] }\n";
+  setenv("ZTA_TEST_MODEL_KEY2", kModelKey, 1);
+  setenv("ZTA_TEST_AGENT_SECRET", kClientSecret, 1);
+  CliRun r = Zta("agent run --config " + path + " --message 'hotels in Oslo, and cancel b-7'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("xx DENIED cancel_booking (invalid_scope)"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("<- search_hotels:"), std::string::npos) << r.output;
+  for (const char* secret : {kToken, kClientSecret, kModelKey}) {
+    EXPECT_EQ(r.output.find(secret), std::string::npos) << secret;
+  }
+
+  auto api_requests = api.requests();
+  ASSERT_EQ(api_requests.size(), 1u);  // the cancel never reached the API
+  EXPECT_EQ(api_requests[0].path, "/api/hotels");
+  EXPECT_EQ(api_requests[0].headers.Get("Authorization").value_or(""),
+            std::string("Bearer ") + kToken);
+  EXPECT_EQ(idp.requests().size(), 2u);
+
+  auto model_requests = model.requests();
+  ASSERT_EQ(model_requests.size(), 2u);
+  for (const auto& req : model_requests) {
+    for (const char* secret : {kToken, kClientSecret, kModelKey}) {
+      EXPECT_EQ(req.body.find(secret), std::string::npos) << secret << " in " << req.body;
+    }
+    EXPECT_EQ(req.body.find("eyJ"), std::string::npos) << req.body;
+  }
+  // The model was told about the denial, briefly.
+  EXPECT_NE(model_requests[1].body.find("not authorized to call cancel_booking (invalid_scope)"),
+            std::string::npos)
+      << model_requests[1].body;
+  EXPECT_EQ(model_requests[1].body.find("not for this agent"), std::string::npos);
+}
+
+// A model server refusing the key is a model error: exit 1, and the key is not printed.
+TEST(AgentCliTest, ModelErrorsExitOne) {
+  testing::FakeModelServer model;
+  ASSERT_TRUE(model.ok());
+  model.ThenJson(401, {{"error", {{"message", "Incorrect API key sk-cli-refused-13579"}}}});
+  std::string path = std::string(ZTA_BINARY_DIR) + "/agent_cli_model_error.toml";
+  std::ofstream(path) << "[agent]\nname = \"cli\"\n[model]\nprovider = \"openai\"\nbase_url = \""
+                      << model.BaseUrl()
+                      << "/v1\"\nmodel = \"m\"\napi_key_env = \"ZTA_TEST_MODEL_KEY3\"\n";
+  setenv("ZTA_TEST_MODEL_KEY3", "sk-cli-refused-13579", 1);
+  CliRun r = Zta("agent run --config " + path + " --message hi");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("model_unauthenticated"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("sk-cli-refused-13579"), std::string::npos) << r.output;
+}
+
+// --interactive reads lines until "exit": with the offline planner (no [model]) each line is a
+// turn; a tool without auth calls its URL without any Authorization header.
+TEST(AgentCliTest, InteractiveSessionWithTheOfflinePlanner) {
+  testing::FakeModelServer api;
+  ASSERT_TRUE(api.ok());
+  api.ThenJson(200, Json::array({{{"id", "h1"}, {"name", "Hotel Nord"}}}));
+  api.ThenJson(200, Json::array({{{"id", "h2"}, {"name", "Hotel Sud"}}}));
+  std::string path = std::string(ZTA_BINARY_DIR) + "/agent_cli_interactive.toml";
+  std::ofstream(path) << "[agent]\nname = \"offline\"\n"
+                         "[[tools]]\nname = \"search_hotels\"\nurl = \""
+                      << api.BaseUrl()
+                      << "/api/hotels?city={city}\"\nparameters = { type = \"object\", "
+                         "properties = { city = { type = \"string\" } }, required = [\"city\"] }\n";
+  CliRun r = Zta("agent run --config " + path + " --interactive",
+                 "hotels in Oslo\nfind hotels in Bergen\nexit\n");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("offline planner"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("-> tool call search_hotels {\"city\":\"Oslo\"}"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("-> tool call search_hotels {\"city\":\"Bergen\"}"), std::string::npos)
+      << r.output;
+  auto requests = api.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].query, "city=Bergen");
+  for (const auto& req : requests) EXPECT_FALSE(req.headers.Has("Authorization"));
 }
 
 }  // namespace

@@ -175,8 +175,8 @@ Status AssistantAgent::Audit(const Conversation& conversation, const PendingCall
   a["zta.decision"] = std::string(AuditDecisionName(e.decision));
   a["zta.tool.status"] = std::string(ToolStatusName(o.status));
   if (o.secured) {
-    a["zta.scope"] = JoinSpaceDelimited(o.scopes_granted.empty() ? o.scopes_requested
-                                                                  : o.scopes_granted);
+    a["zta.scope"] =
+        JoinSpaceDelimited(o.scopes_granted.empty() ? o.scopes_requested : o.scopes_granted);
     a["zta.acting"] = o.subject.empty() ? "agent" : "on_behalf_of_user";
   }
   if (!o.jti.empty()) a["zta.jti"] = o.jti;
@@ -358,6 +358,24 @@ Result<TurnResult> UserProxyAgent::Run(Conversation& conversation) {
   result.stop_reason = "user_input";
   result.text = std::move(text).value();
   return result;
+}
+
+UserProxyAgent::InputCallback TerminalInput(std::istream& in, std::ostream& out, std::string name) {
+  return [&in, &out, name = std::move(name)](const std::string&) -> Result<std::string> {
+    std::string line;
+    while (true) {
+      out << name << "> " << std::flush;
+      if (!std::getline(in, line)) {
+        out << "\n";
+        return Status(StatusCode::kNotFound, "end of input", "end_of_input");
+      }
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line == "exit" || line == "quit") {
+        return Status(StatusCode::kNotFound, "the person left", "end_of_input");
+      }
+      if (!line.empty()) return line;
+    }
+  };
 }
 
 }  // namespace zta::agent

@@ -225,14 +225,27 @@ Status CheckUrlTemplate(const std::string& where, const std::string& url) {
   if (brace != std::string::npos && (authority_end == std::string::npos || brace < authority_end)) {
     return InvalidArgument(where + ".url: placeholders are allowed only in the path and query");
   }
-  std::string sample = url;
-  for (size_t open; (open = sample.find('{')) != std::string::npos;) {
-    size_t close = sample.find('}', open);
+  // The URL with each placeholder replaced by a sample value, to check it parses.
+  std::string sample;
+  for (size_t pos = 0;;) {
+    size_t open = url.find('{', pos);
+    sample.append(url, pos, open == std::string::npos ? std::string::npos : open - pos);
+    if (open == std::string::npos) break;
+    size_t close = url.find('}', open);
     if (close == std::string::npos) return InvalidArgument(where + ".url has an unclosed {");
-    sample.replace(open, close - open + 1, "x");
+    sample.push_back('x');
+    pos = close + 1;
   }
   if (!http::ParseUrl(sample).ok()) return InvalidArgument(where + ".url is not an http(s) URL");
   return Status::Ok();
+}
+
+// Largest upstream answer passed to the model as is.
+constexpr size_t kMaxResultBytes = 16 * 1024;
+
+std::string Truncate(const std::string& text, size_t n) {
+  if (text.size() <= n) return text;
+  return text.substr(0, n) + "... [truncated, " + std::to_string(text.size()) + " bytes]";
 }
 
 std::string ArgText(const Json& v) { return v.is_string() ? v.get<std::string>() : DumpJson(v); }
@@ -340,6 +353,32 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path) {
   return config;
 }
 
+Status ApplyModelEnvironment(ModelConfig& config,
+                             const std::function<const char*(const char*)>& getenv) {
+  auto get = [&getenv](const char* name) -> std::string {
+    const char* value = getenv ? getenv(name) : std::getenv(name);
+    return value != nullptr ? std::string(value) : std::string();
+  };
+  if (std::string provider = get("ZTA_MODEL_PROVIDER"); !provider.empty()) {
+    if (provider != "openai" && provider != "azure" && provider != "offline") {
+      return InvalidArgument("ZTA_MODEL_PROVIDER must be openai, azure or offline");
+    }
+    config.provider = provider;
+  }
+  if (std::string url = get("ZTA_MODEL_BASE_URL"); !url.empty()) {
+    config.base_url = url;
+    if (config.provider == "offline") config.provider = "openai";
+  }
+  if (std::string model = get("ZTA_MODEL"); !model.empty()) config.model = model;
+  if (std::string version = get("ZTA_MODEL_API_VERSION"); !version.empty()) {
+    config.api_version = version;
+  }
+  if (std::string key_env = get("ZTA_MODEL_API_KEY_ENV"); !key_env.empty()) {
+    config.api_key_env = key_env;
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<ChatModel>> MakeChatModel(const ModelConfig& config, std::string* api_key) {
   if (config.provider == "offline") return std::unique_ptr<ChatModel>(new OfflinePlanner());
   OpenAiOptions o;
@@ -440,18 +479,19 @@ Result<std::shared_ptr<Tool>> MakeHttpTool(const HttpToolConfig& config,
               (code.empty() ? "" : " " + code) + ")",
           code.empty() ? "upstream_" + std::to_string(response->status) : code);
     }
-    std::string body = response->body;
-    if (body.size() > 16 * 1024) body = body.substr(0, 16 * 1024) + "...";
+    const std::string& body = response->body;
     if (response->status < 200 || response->status > 299) {
-      if (body.size() > 500) body = body.substr(0, 500) + "...";
       return Status(StatusCode::kFailedPrecondition,
                     "the API answered HTTP " + std::to_string(response->status) +
-                        (body.empty() ? "" : ": " + body),
+                        (body.empty() ? "" : ": " + Truncate(body, 500)),
                     "upstream_" + std::to_string(response->status));
     }
+    // Everything returned enters the model's context window: a huge answer is cut (as text, since
+    // cut JSON is no longer JSON) rather than crowding out the conversation.
+    if (body.size() > kMaxResultBytes) return Json(Truncate(body, kMaxResultBytes));
     JsonLimits limits;
     limits.max_depth = 64;
-    auto json = ParseJsonStrict(response->body, limits);
+    auto json = ParseJsonStrict(body, limits);
     if (json.ok()) return std::move(json).value();
     return Json(body);
   };

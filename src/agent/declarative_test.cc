@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 
 #include "testing.h"
@@ -89,7 +90,51 @@ TEST(DeclarativeTest, RefusesBadConfigs) {
             std::string::npos);
   EXPECT_NE(err(tool_head + "url = \"http://h/x\"\nmethod = \"TRACE\"\n").find("method"),
             std::string::npos);
+  EXPECT_NE(err(tool_head + "url = \"http://h/x/{id\"\n").find("unclosed"), std::string::npos);
+  EXPECT_NE(err(tool_head + "url = \"h/{id}\"\n").find("not absolute"), std::string::npos);
+  EXPECT_TRUE(ParseAgentConfig(tool_head + "url = \"http://h/a/{id}/b?q={q}&r=1\"\n").ok());
   EXPECT_NE(err("[agent\n").find("TOML"), std::string::npos);
+}
+
+// Model settings come from the environment too: each variable overrides its key, a base URL
+// alone turns the offline default into an OpenAI-compatible client, unset variables change
+// nothing and an unknown provider is refused.
+TEST(DeclarativeTest, ModelSettingsFromTheEnvironment) {
+  std::map<std::string, std::string> env;
+  auto getenv = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  ModelConfig config;
+  ASSERT_TRUE(ApplyModelEnvironment(config, getenv).ok());
+  EXPECT_EQ(config.provider, "offline");
+
+  env = {{"ZTA_MODEL_BASE_URL", "http://127.0.0.1:11434/v1"}, {"ZTA_MODEL", "qwen2.5:7b"}};
+  ASSERT_TRUE(ApplyModelEnvironment(config, getenv).ok());
+  EXPECT_EQ(config.provider, "openai");
+  EXPECT_EQ(config.base_url, "http://127.0.0.1:11434/v1");
+  auto model = MakeChatModel(config);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ((*model)->Describe(),
+            "openai qwen2.5:7b at http://127.0.0.1:11434/v1/chat/completions");
+
+  auto file = ParseAgentConfig(
+      "[agent]\nname = \"a\"\n[model]\nprovider = \"azure\"\nbase_url = "
+      "\"https://x.openai.azure.com\"\ndeployment = \"from-file\"\n");
+  ASSERT_TRUE(file.ok()) << file.status();
+  env = {{"ZTA_MODEL", "from-env"},
+         {"ZTA_MODEL_API_VERSION", "2024-10-21"},
+         {"ZTA_MODEL_API_KEY_ENV", "AZURE_OPENAI_API_KEY"},
+         {"ZTA_MODEL_PROVIDER", ""}};
+  ASSERT_TRUE(ApplyModelEnvironment(file->model, getenv).ok());
+  EXPECT_EQ(file->model.provider, "azure");
+  EXPECT_EQ(file->model.base_url, "https://x.openai.azure.com");
+  EXPECT_EQ(file->model.model, "from-env");
+  EXPECT_EQ(file->model.api_version, "2024-10-21");
+  EXPECT_EQ(file->model.api_key_env, "AZURE_OPENAI_API_KEY");
+
+  env = {{"ZTA_MODEL_PROVIDER", "gemini"}};
+  EXPECT_EQ(ApplyModelEnvironment(config, getenv).code(), StatusCode::kInvalidArgument);
 }
 
 // Placeholders are percent-encoded so a value cannot escape its slot; missing ones are errors.
@@ -175,6 +220,36 @@ TEST(DeclarativeTest, HttpToolsCallTheApi) {
   EXPECT_EQ((*plain)->Invoke({{"city", "Oslo"}}, ctx).status, ToolStatus::kOk);
   EXPECT_FALSE(api.requests().back().headers.Has("Authorization"));
   EXPECT_FALSE(MakeHttpTool(config->tools[0], nullptr).ok());
+}
+
+// A huge upstream answer is cut before it enters the conversation; a small one stays JSON; an
+// upstream error is a short tool error.
+TEST(DeclarativeTest, HttpToolResultsAreBounded) {
+  HttpToolConfig config;
+  config.name = "search_hotels";
+  config.url = "http://127.0.0.1:9/api/hotels?city={city}";
+  config.parameters = {
+      {"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}, {"required", {"city"}}};
+  auto tool = MakeHttpTool(config, nullptr);
+  ASSERT_TRUE(tool.ok()) << tool.status();
+  http::Response answer;
+  ToolContext ctx;
+  ctx.transport = [&answer](const http::ClientRequest&) { return Result<http::Response>(answer); };
+
+  answer = http::Response::Json(200, Json::array({Json{{"name", std::string(40'000, 'x')}}}));
+  ToolOutcome big = (*tool)->Invoke({{"city", "Oslo"}}, ctx);
+  EXPECT_EQ(big.status, ToolStatus::kOk);
+  EXPECT_LT(big.content.size(), 17u * 1024);
+  EXPECT_NE(big.content.find("[truncated, 40013 bytes]"), std::string::npos);
+
+  answer = http::Response::Json(200, Json::array({Json{{"name", "Nord"}}}));
+  EXPECT_EQ((*tool)->Invoke({{"city", "Oslo"}}, ctx).content, R"([{"name":"Nord"}])");
+
+  answer = http::Response::Text(500, std::string(2'000, 'e'));
+  ToolOutcome failed = (*tool)->Invoke({{"city", "Oslo"}}, ctx);
+  EXPECT_EQ(failed.status, ToolStatus::kError);
+  EXPECT_EQ(failed.reason, "upstream_500");
+  EXPECT_LT(failed.content.size(), 600u);
 }
 
 // End to end with the offline planner: a search runs with a token; a cancel beyond the agent's

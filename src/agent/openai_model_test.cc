@@ -117,6 +117,59 @@ TEST_F(OpenAiModelTest, RetriesRateLimitsHonouringRetryAfter) {
   EXPECT_EQ(sleeps_[1], std::chrono::milliseconds(1500));
 }
 
+// Retry-After may be an HTTP-date (RFC 9110 §10.2.3): the wait is that date minus now; a date in
+// the past falls back to the client's own backoff.
+TEST_F(OpenAiModelTest, RetryAfterAsHttpDate) {
+  FakeClock clock(1'700'000'000);  // Tue, 14 Nov 2023 22:13:20 GMT
+  OpenAiOptions o = Options();
+  o.clock = &clock;
+  o.initial_backoff = std::chrono::milliseconds(250);
+  auto model = Model(o);
+  http::Response later = http::Response::Json(503, Json::object());
+  later.headers.Set("Retry-After", "Tue, 14 Nov 2023 22:13:27 GMT");
+  server_.ThenResponse(later);
+  http::Response past = http::Response::Json(429, Json::object());
+  past.headers.Set("Retry-After", "Tue, 14 Nov 2023 22:00:00 GMT");
+  server_.ThenResponse(past);
+  server_.ThenText("ok");
+  auto r = model->Complete(RequestWithTool());
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(sleeps_.size(), 2u);
+  EXPECT_EQ(sleeps_[0], std::chrono::milliseconds(7000));
+  EXPECT_EQ(sleeps_[1], std::chrono::milliseconds(500));  // the doubled backoff
+}
+
+// A server still rate-limiting after every attempt gives kResourceExhausted (model_rate_limited),
+// with one wait between each pair of attempts and none after the last.
+TEST_F(OpenAiModelTest, RateLimitedAfterEveryAttempt) {
+  OpenAiOptions o = Options();
+  o.max_attempts = 3;
+  auto model = Model(o);
+  for (int i = 0; i < 3; ++i) {
+    http::Response limited = http::Response::Json(429, {{"error", {{"message", "slow down"}}}});
+    limited.headers.Set("Retry-After", "1");
+    server_.ThenResponse(limited);
+  }
+  auto r = model->Complete(RequestWithTool());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().reason(), "model_rate_limited");
+  EXPECT_EQ(server_.requests().size(), 3u);
+  EXPECT_EQ(sleeps_.size(), 2u);
+}
+
+// IMF-fixdate only, checked field by field.
+TEST(HttpDateTest, ParsesImfFixdateOnly) {
+  EXPECT_EQ(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
+  EXPECT_EQ(ParseHttpDate("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
+  EXPECT_EQ(ParseHttpDate("Tue, 29 Feb 2028 12:00:00 GMT"), 1835438400);
+  EXPECT_FALSE(ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT"));  // RFC 850
+  EXPECT_FALSE(ParseHttpDate("Sun Nov  6 08:49:37 1994"));        // asctime
+  EXPECT_FALSE(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 UTC"));
+  EXPECT_FALSE(ParseHttpDate("Sun, 06 Xyz 1994 08:49:37 GMT"));
+  EXPECT_FALSE(ParseHttpDate("Sun, 06 Nov 1994 25:49:37 GMT"));
+  EXPECT_FALSE(ParseHttpDate("120"));
+}
+
 // 5xx is retried up to max_attempts, then kUnavailable; a 400 is not retried.
 TEST_F(OpenAiModelTest, GivesUpAfterMaxAttemptsAndDoesNotRetry4xx) {
   OpenAiOptions o = Options();
@@ -247,6 +300,49 @@ TEST_F(OpenAiModelTest, AzureV1PathWithEntraToken) {
             std::string("Bearer ") + FakeTokenSource::kTokenValue);
   EXPECT_EQ(Body(req)["model"], "gpt-test");
   EXPECT_EQ(server_.requests().size(), 1u);
+}
+
+// Azure streaming end to end: the prompt-filter chunk with empty choices is skipped, the answer
+// is cut by the content filter mid-stream, and the agent ends its turn with content_filter
+// instead of treating the partial answer as final. Nothing runs.
+TEST_F(OpenAiModelTest, AzureStreamCutByContentFilterEndsTheTurn) {
+  OpenAiOptions o = Options();
+  o.provider = ModelProvider::kAzure;
+  o.base_url = server_.BaseUrl() + "/openai/v1/";
+  o.stream = true;
+  auto model = Model(o);
+  EXPECT_EQ(model->endpoint(), server_.BaseUrl() + "/openai/v1/chat/completions");
+  server_.ThenStream({
+      R"({"id":"","object":"","created":0,"model":"","choices":[],"prompt_filter_results":[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}}}]})",
+      R"({"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":"Here is how"},"content_filter_results":{}}]})",
+      R"({"model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"content_filter","content_filter_results":{"violence":{"filtered":true,"severity":"high"}}}]})",
+      "[DONE]",
+  });
+  InMemoryAuditSink audit;
+  auto agent = AssistantAgent::Create({.name = "guest"}, *model, audit);
+  ASSERT_TRUE(agent.ok());
+  Conversation c;
+  c.Append(Message::User("something the filter blocks"));
+  auto r = (*agent)->Run(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stop_reason, "content_filter");
+  EXPECT_EQ(r->text, "Here is how");
+  EXPECT_EQ(r->tool_calls, 0);
+  EXPECT_TRUE(audit.Events().empty());
+  auto req = server_.requests().at(0);
+  EXPECT_EQ(req.path, "/openai/v1/chat/completions");
+  EXPECT_EQ(req.headers.Get("api-key").value_or(""), "sk-canary-key-0123456789");
+  EXPECT_EQ(req.headers.Get("Accept").value_or(""), "text/event-stream");
+}
+
+// A non-streamed reply with no choices at all (a filtered or malformed answer) is a model error,
+// not an empty answer.
+TEST_F(OpenAiModelTest, ReplyWithoutChoicesIsABadResponse) {
+  auto model = Model(Options());
+  server_.ThenJson(200, {{"id", "x"}, {"choices", Json::array()}});
+  auto r = model->Complete(RequestWithTool());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(r.status().reason(), "bad_model_response");
 }
 
 // End to end over HTTP: invalid JSON arguments and an unknown tool go back to the model as tool

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <sstream>
 
 #include "testing.h"
 
@@ -73,6 +74,31 @@ TEST_F(TeamTest, TextMentionAndUserProxy) {
   r = team.Run(c);  // user proxy: no more lines
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->stop_reason, "end_of_input");
+}
+
+// The terminal callback asks with a prompt, skips empty lines, and ends the run on "exit" (and
+// on EOF) without failing it.
+TEST_F(TeamTest, TerminalUserProxy) {
+  ScriptedChatModel m;
+  auto a = Make("assistant", m);
+  std::istringstream in("\nhotels in Oslo\r\nexit\nnever read\n");
+  std::ostringstream out;
+  UserProxyAgent user("alice", TerminalInput(in, out, "alice"));
+  m.ThenText("Hotel Nord.");
+  RoundRobinTeam team({&user, a.get()}, nullptr);
+  Conversation c;
+  auto r = team.Run(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->stop_reason, "end_of_input");
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c.messages()[0].content, "hotels in Oslo");
+  EXPECT_EQ(out.str(), "alice> alice> alice> ");
+
+  std::istringstream empty("");
+  UserProxyAgent eof("bob", TerminalInput(empty, out));
+  auto turn = eof.Run(c);
+  ASSERT_TRUE(turn.ok());
+  EXPECT_EQ(turn->stop_reason, "end_of_input");
 }
 
 // A handoff gives the floor to the named agent; a turn without handoff ends the run and the next

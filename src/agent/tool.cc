@@ -133,6 +133,16 @@ void ReplaceAll(std::string& text, std::string_view needle) {
   }
 }
 
+// A token source's reason code as the model may see it: RFC 6749 §5.2 error codes are short
+// snake_case words, but an IdP may send any text as "error". Anything else becomes "no_token".
+std::string SafeReason(const std::string& reason) {
+  bool ok = !reason.empty() && reason.size() <= 64 &&
+            std::all_of(reason.begin(), reason.end(), [](unsigned char c) {
+              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            });
+  return ok ? reason : "no_token";
+}
+
 std::string ContentOf(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   return DumpJson(value);
@@ -304,7 +314,7 @@ ToolOutcome SecureFunctionTool::Invoke(const Json& args, ToolContext& context) c
   Result<auth::AccessToken> token = tokens_.GetToken(request);
   if (!token.ok()) {
     // Only the reason code reaches the model: an IdP's error_description could say anything.
-    std::string reason = token.status().reason().empty() ? "no_token" : token.status().reason();
+    std::string reason = SafeReason(token.status().reason());
     return fail(
         ToolStatus::kDenied, reason,
         "denied: this agent is not authorized to call " + spec().name + " (" + reason + ")");

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <functional>
+#include <istream>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -159,5 +161,11 @@ class UserProxyAgent final : public ChatAgent {
   std::string description_;
   InputCallback input_;
 };
+
+// An input callback for a terminal: writes "<name>> " to `out`, reads one line from `in`. EOF,
+// "exit" and "quit" end the input (reason "end_of_input"); empty lines are asked again. The
+// streams must outlive the callback; not thread-safe (one terminal, one reader).
+UserProxyAgent::InputCallback TerminalInput(std::istream& in, std::ostream& out,
+                                            std::string name = "you");
 
 }  // namespace zta::agent

@@ -60,7 +60,8 @@ struct ChatResponse {
 class ChatModel {
  public:
   virtual ~ChatModel() = default;
-  // One completion. Errors: kUnavailable (unreachable, 5xx/429 after retries), kDeadlineExceeded,
+  // One completion. Errors: kUnavailable (unreachable or 5xx after retries), kResourceExhausted
+  // with reason "model_rate_limited" (still 429 after retries), kDeadlineExceeded,
   // kUnauthenticated/kPermissionDenied (the server refused the key), kInvalidArgument (the server
   // refused the request; reason "content_filter" when the prompt itself was filtered), kDataLoss
   // with reason "bad_model_response" (not the wire format).

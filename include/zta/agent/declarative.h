@@ -2,6 +2,7 @@
 // (docs/agent.md), so anyone can give an HTTP API to a zero-trust agent without writing C++.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -83,6 +84,19 @@ struct AgentConfig {
 
 Result<AgentConfig> ParseAgentConfig(std::string_view toml_text);
 Result<AgentConfig> LoadAgentConfig(const std::string& path);
+
+// Environment overrides of a ModelConfig, so a container or an embedded agent can pick its model
+// without a file (and a file's model can be swapped without editing it):
+//   ZTA_MODEL_PROVIDER     provider: openai | azure | offline
+//   ZTA_MODEL_BASE_URL     base_url (selects openai when the provider is still offline)
+//   ZTA_MODEL              model, or the Azure deployment
+//   ZTA_MODEL_API_VERSION  api_version (Azure deployments URL)
+//   ZTA_MODEL_API_KEY_ENV  api_key_env: the NAME of the variable holding the key
+// Unset or empty variables leave the value as it is. Precedence in `zta agent run`: the file,
+// then these, then --llm-url / --model. `getenv` is injected for tests; default std::getenv.
+// Errors: kInvalidArgument for an unknown provider.
+Status ApplyModelEnvironment(ModelConfig& config,
+                             const std::function<const char*(const char*)>& getenv = {});
 
 // The configured model: OfflinePlanner, or OpenAiChatModel with the key read from api_key_env.
 // `api_key` (optional) receives the key so the caller can register it for scrubbing.

@@ -5,12 +5,14 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "zta/agent/chat_model.h"
 #include "zta/agent/tool.h"
 #include "zta/auth/token_source.h"
+#include "zta/core/clock.h"
 #include "zta/core/secret.h"
 #include "zta/core/status.h"
 
@@ -65,6 +67,9 @@ struct OpenAiOptions {
   // Injected for tests. Defaults: http::Send and std::this_thread::sleep_for.
   HttpTransport transport;
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Reads "now" for a Retry-After given as an HTTP-date. Not owned. Default (null): the system
+  // clock.
+  const Clock* clock = nullptr;
 
   Status Validate() const;
 };
@@ -92,6 +97,9 @@ class OpenAiChatModel final : public ChatModel {
 
 // Parses a complete (non-streamed) chat.completion body.
 Result<ChatResponse> ParseChatCompletion(const Json& body);
+// Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 §5.6.7) into Unix seconds.
+// The obsolete RFC 850 and asctime forms are not accepted (senders MUST NOT generate them).
+std::optional<int64_t> ParseHttpDate(std::string_view text);
 // Joins a complete SSE stream of chat.completion.chunk events: text deltas appended, tool-call
 // deltas joined by their index (id and name from the first delta, arguments concatenated),
 // chunks with empty "choices" (Azure's prompt_filter_results, usage-only chunks) skipped.
