@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "zta/agent/tool.h"
+#include "fake_token_endpoint.h"
 #include "zta/auth/auth_provider.h"
 #include "zta/core/clock.h"
 #include "zta/jose/jwt.h"
@@ -33,33 +34,7 @@ constexpr char kResource[] = "https://hotel.example/api";
 }
 
 std::unique_ptr<auth::AuthProvider> MakeProvider(const Clock& clock) {
-  auto key = jose::Jwk::Generate(jose::Algorithm::kES256, "k");
-  if (!key.ok()) Die(key.status().ToString());
-  auto token = jose::JwtBuilder()
-                   .Issuer("http://idp.example")
-                   .Subject("hotel-agent")
-                   .Audience(kResource)
-                   .IssuedAt(clock.NowSeconds())
-                   .ExpiresAt(clock.NowSeconds() + 300)
-                   .Id("jti-bench-1")
-                   .Sign(jose::Algorithm::kES256, *key);
-  if (!token.ok()) Die(token.status().ToString());
-  std::string body = DumpJson(Json{{"access_token", *token},
-                                   {"token_type", "Bearer"},
-                                   {"expires_in", 300},
-                                   {"scope", "read_hotels"}});
-  auth::AuthProviderOptions o;
-  o.issuer = "http://idp.example";
-  o.token_endpoint = "http://idp.example/token";
-  o.client_id = "hotel-agent";
-  o.client_secret = Secret("bench-client-secret-0123456789");
-  auto provider = auth::AuthProvider::Create(o, clock, [body](const http::ClientRequest&) {
-    http::Response r;
-    r.body = body;
-    return Result<http::Response>(r);
-  });
-  if (!provider.ok()) Die(provider.status().ToString());
-  return std::move(provider).value();
+  return bench::MakeFakeEndpointProvider("agent_bench", clock, "hotel-agent", kResource);
 }
 
 agent::Schema Parameters() {

@@ -91,23 +91,28 @@ struct AppendRun {
   std::chrono::steady_clock::time_point start;
 } g_run;
 
-void BM_DurableAppendGroupCommit(benchmark::State& state) {
-  if (state.thread_index() == 0) {
-    g_run.dir = std::make_unique<TempDir>();
-    zta::audit::DurableAuditSinkOptions options;
-    options.data_dir = g_run.dir->path();
-    // AUDIT_BENCH_DELAY_US overrides the group commit delay, to tune it for a disk.
-    if (const char* delay = std::getenv("AUDIT_BENCH_DELAY_US")) {
-      options.group_commit_delay_micros = std::atoll(delay);
-    }
-    auto sink = DurableAuditSink::Open(options, zta::SystemClock::Instance());
-    if (!sink.ok()) {
-      state.SkipWithError(sink.status().ToString().c_str());
-      return;
-    }
-    g_run.sink = std::move(*sink);
-    g_run.start = std::chrono::steady_clock::now();
+// Thread 0, before the timed loop: a fresh log in a temporary folder. False (the benchmark
+// skipped with the reason) when it cannot be opened.
+bool StartRun(benchmark::State& state) {
+  g_run.dir = std::make_unique<TempDir>();
+  zta::audit::DurableAuditSinkOptions options;
+  options.data_dir = g_run.dir->path();
+  // AUDIT_BENCH_DELAY_US overrides the group commit delay, to tune it for a disk.
+  if (const char* delay = std::getenv("AUDIT_BENCH_DELAY_US")) {
+    options.group_commit_delay_micros = std::atoll(delay);
   }
+  auto sink = DurableAuditSink::Open(options, zta::SystemClock::Instance());
+  if (!sink.ok()) {
+    state.SkipWithError(sink.status().ToString().c_str());
+    return false;
+  }
+  g_run.sink = std::move(*sink);
+  g_run.start = std::chrono::steady_clock::now();
+  return true;
+}
+
+void BM_DurableAppendGroupCommit(benchmark::State& state) {
+  if (state.thread_index() == 0 && !StartRun(state)) return;
   for (auto _ : state) {
     if (!g_run.sink->Append(BenchEvent(g_run.next.fetch_add(1))).ok()) {
       state.SkipWithError("append failed");
@@ -168,18 +173,7 @@ class Window {
 };
 
 void BM_DurableAppendAsync(benchmark::State& state) {
-  if (state.thread_index() == 0) {
-    g_run.dir = std::make_unique<TempDir>();
-    zta::audit::DurableAuditSinkOptions options;
-    options.data_dir = g_run.dir->path();
-    auto sink = DurableAuditSink::Open(options, zta::SystemClock::Instance());
-    if (!sink.ok()) {
-      state.SkipWithError(sink.status().ToString().c_str());
-      return;
-    }
-    g_run.sink = std::move(*sink);
-    g_run.start = std::chrono::steady_clock::now();
-  }
+  if (state.thread_index() == 0 && !StartRun(state)) return;
   Window window;
   for (auto _ : state) {
     window.Acquire();

@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fake_token_endpoint.h"
 #include "zta/auth/auth_provider.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
@@ -47,31 +48,7 @@ constexpr char kAudience[] = "https://hotel.example/api";
 // --- token cache hit -------------------------------------------------------------------------
 
 std::unique_ptr<auth::AuthProvider> MakeProvider(const Clock& clock) {
-  auto key = jose::Jwk::Generate(jose::Algorithm::kES256, "k");
-  auto token = jose::JwtBuilder()
-                   .Issuer("http://idp.example")
-                   .Subject("agent")
-                   .Audience(kAudience)
-                   .IssuedAt(clock.NowSeconds())
-                   .ExpiresAt(clock.NowSeconds() + 300)
-                   .Id("jti-1")
-                   .Sign(jose::Algorithm::kES256, *key);
-  std::string body = DumpJson(Json{{"access_token", *token},
-                                   {"token_type", "Bearer"},
-                                   {"expires_in", 300},
-                                   {"scope", "read_hotels"}});
-  auth::AuthProviderOptions o;
-  o.issuer = "http://idp.example";
-  o.token_endpoint = "http://idp.example/token";
-  o.client_id = "agent";
-  o.client_secret = Secret("secret-secret-secret");
-  auto provider = auth::AuthProvider::Create(o, clock, [body](const http::ClientRequest&) {
-    http::Response r;
-    r.body = body;
-    return Result<http::Response>(r);
-  });
-  if (!provider.ok()) Die(provider.status().ToString());
-  return std::move(provider).value();
+  return bench::MakeFakeEndpointProvider("guard_bench", clock, "agent", kAudience);
 }
 
 void BM_TokenCacheHit(benchmark::State& state) {
