@@ -29,14 +29,32 @@ std::string Shorten(const std::string& s, size_t n = 600) {
   return s.size() <= n ? s : s.substr(0, n) + "...";
 }
 
+// With [model] stream = true the reply's text is printed as it arrives; the finished message
+// then only ends the line. Touched only by the thread running the agent.
+struct StreamedText {
+  std::string agent_name;
+  bool open = false;  // text of the current reply has been printed
+} streamed;
+
+void PrintTextDelta(std::string_view delta) {
+  if (!streamed.open) std::cout << streamed.agent_name << "> ";
+  streamed.open = true;
+  std::cout << delta << std::flush;
+}
+
 void Print(const agent::Message& m, const agent::ToolOutcome* outcome) {
   using agent::Role;
   using agent::ToolStatus;
   if (m.role == Role::kAssistant) {
+    if (streamed.open) {
+      std::cout << "\n";
+      streamed.open = false;
+    } else if (!m.content.empty()) {
+      std::cout << m.name << "> " << m.content << "\n";
+    }
     for (const auto& call : m.tool_calls) {
       std::cout << "  -> tool call " << call.name << " " << Shorten(call.arguments, 300) << "\n";
     }
-    if (!m.content.empty()) std::cout << m.name << "> " << m.content << "\n";
   } else if (m.role == Role::kTool && outcome != nullptr) {
     switch (outcome->status) {
       case ToolStatus::kOk:
@@ -85,7 +103,8 @@ int AgentRun(const AgentRunFlags& f) {
   if (!f.user.empty()) config.user = f.user;
 
   std::string api_key;
-  auto model = agent::MakeChatModel(config.model, &api_key);
+  streamed.agent_name = config.agent.name;
+  auto model = agent::MakeChatModel(config.model, &api_key, PrintTextDelta);
   if (!model.ok()) return UsageError("[model]: " + model.status().ToString());
 
   std::unique_ptr<auth::AuthProvider> provider;

@@ -73,6 +73,27 @@ TEST(AgentCliTest, RunsADeclarativeAgentAgainstAModelServer) {
   EXPECT_EQ(api.requests().at(0).query, "city=Oslo");
 }
 
+// With stream = true the reply is printed as it streams in, once, on the agent's line.
+TEST(AgentCliTest, PrintsAStreamedReplyOnce) {
+  testing::FakeModelServer model;
+  ASSERT_TRUE(model.ok());
+  model.ThenStream({R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"Hotel "}}]})",
+                    R"({"choices":[{"index":0,"delta":{"content":"Nord."},"finish_reason":"stop"}]})",
+                    "[DONE]"});
+  std::string path = std::string(ZTA_BINARY_DIR) + "/agent_cli_stream_test.toml";
+  std::ofstream(path) << "[agent]\nname = \"streamer\"\n[model]\nprovider = \"openai\"\n"
+                         "base_url = \""
+                      << model.BaseUrl() << "/v1\"\nmodel = \"m\"\nstream = true\n";
+  CliRun r = Zta("agent run --config " + path + " --message hi");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  size_t at = r.output.find("streamer> Hotel Nord.\n");
+  EXPECT_NE(at, std::string::npos) << r.output;
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(r.output.find("Hotel Nord.", at + 20), std::string::npos) << r.output;
+  ASSERT_EQ(model.requests().size(), 1u);
+  EXPECT_NE(model.requests()[0].body.find("\"stream\":true"), std::string::npos);
+}
+
 // Configuration mistakes exit 2 with one line on stderr.
 TEST(AgentCliTest, ConfigurationErrorsExitTwo) {
   EXPECT_EQ(Zta("agent run --config /nonexistent.toml --message hi").exit_code, 2);

@@ -379,7 +379,9 @@ Status ApplyModelEnvironment(ModelConfig& config,
   return Status::Ok();
 }
 
-Result<std::unique_ptr<ChatModel>> MakeChatModel(const ModelConfig& config, std::string* api_key) {
+Result<std::unique_ptr<ChatModel>> MakeChatModel(
+    const ModelConfig& config, std::string* api_key,
+    std::function<void(std::string_view)> on_text_delta) {
   if (config.provider == "offline") return std::unique_ptr<ChatModel>(new OfflinePlanner());
   OpenAiOptions o;
   o.provider = config.provider == "azure" ? ModelProvider::kAzure : ModelProvider::kOpenAi;
@@ -390,6 +392,7 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(const ModelConfig& config, std:
   o.model = config.model;
   o.api_version = config.api_version;
   o.stream = config.stream;
+  if (config.stream) o.on_text_delta = std::move(on_text_delta);
   o.timeout = std::chrono::seconds(config.timeout_seconds);
   o.max_attempts = static_cast<int>(config.max_attempts);
   if (!config.api_key_env.empty()) {

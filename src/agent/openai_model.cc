@@ -232,9 +232,29 @@ Result<ChatResponse> OpenAiChatModel::Complete(const ChatRequest& request) {
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     // Built per attempt: an Entra token may need refreshing between attempts.
     ZTA_ASSIGN_OR_RETURN(http::ClientRequest req, BuildHttpRequest(body));
+    // Streamed: chunks are joined as they arrive, so text deltas reach the caller at once.
+    std::optional<ChatStreamJoiner> joiner;
+    bool fed = false;
+    if (options_.stream) {
+      joiner.emplace(options_.on_text_delta);
+      req.on_body_piece = [&joiner, &fed](int status, std::string_view piece) {
+        if (status < 200 || status > 299) return true;  // an error body, read whole below
+        fed = true;
+        return joiner->Feed(piece).ok();
+      };
+    }
     Result<http::Response> response =
         options_.transport ? options_.transport(req) : http::Send(req);
     std::chrono::milliseconds wait = backoff;
+    if (joiner && fed) {
+      // A broken stream is the model's fault, not the network's: no retry. Nor after text was
+      // shown, so the user never sees it twice.
+      Status stream_status = joiner->Feed({});
+      if (!stream_status.ok()) return stream_status;
+      if (!response.ok() && joiner->reported_text()) {
+        return response.status().WithContext("model stream cut after text was shown");
+      }
+    }
     if (!response.ok()) {
       last = response.status();
       // Only unreachable/timeout is worth retrying; a malformed URL stays malformed.
@@ -242,8 +262,10 @@ Result<ChatResponse> OpenAiChatModel::Complete(const ChatRequest& request) {
         return last;
       }
     } else if (response->status >= 200 && response->status <= 299) {
-      if (options_.stream) {
-        return ParseChatCompletionStream(response->body, options_.on_text_delta);
+      if (joiner) {
+        // A transport that returns whole bodies (tests) never called on_body_piece.
+        if (!fed) ZTA_RETURN_IF_ERROR(joiner->Feed(response->body));
+        return joiner->Finish();
       }
       auto json = ParseJsonStrict(response->body, ResponseLimits(options_.max_response_bytes));
       if (!json.ok()) return BadResponse("not JSON: " + json.status().message());
@@ -310,93 +332,139 @@ Result<ChatResponse> ParseChatCompletion(const Json& body) {
   return response;
 }
 
-Result<ChatResponse> ParseChatCompletionStream(
-    std::string_view sse, const std::function<void(std::string_view)>& on_text_delta) {
-  ChatResponse response;
-  response.message.role = Role::kAssistant;
-  std::map<int64_t, ToolCall> calls;  // joined by the delta's index
-  bool done = false, any_chunk = false;
+ChatStreamJoiner::ChatStreamJoiner(std::function<void(std::string_view)> on_text_delta)
+    : on_text_delta_(std::move(on_text_delta)) {
+  response_.message.role = Role::kAssistant;
+}
 
-  // SSE (HTML Living Standard §9.2): events separated by blank lines; "data:" lines joined.
-  auto handle_event = [&](const std::string& data) -> Status {
-    if (data.empty()) return Status::Ok();
-    if (data == "[DONE]") {
-      done = true;
-      return Status::Ok();
-    }
-    auto chunk = ParseJsonStrict(data, ResponseLimits(1 << 20));
-    if (!chunk.ok() || !chunk->is_object()) return BadResponse("stream chunk is not JSON");
-    if (chunk->contains("error")) {
-      return Status(StatusCode::kUnavailable, "model server sent an error in the stream",
-                    "model_unavailable");
-    }
-    any_chunk = true;
-    if (response.model.empty()) response.model = StringOr(*chunk, "model");
-    ReadUsage(*chunk, response.usage);
-    auto choices = chunk->find("choices");
-    // Azure's first chunk carries prompt_filter_results with "choices": []; usage chunks too.
-    if (choices == chunk->end() || !choices->is_array() || choices->empty()) {
-      return Status::Ok();
-    }
-    const Json& choice = (*choices)[0];
-    if (!choice.is_object()) return BadResponse("stream choice is not an object");
-    std::string finish = StringOr(choice, "finish_reason");
-    if (!finish.empty()) response.finish_reason = finish;
-    auto delta = choice.find("delta");
-    if (delta == choice.end() || !delta->is_object()) return Status::Ok();
-    std::string text = StringOr(*delta, "content");
-    if (!text.empty()) {
-      response.message.content += text;
-      if (on_text_delta) on_text_delta(text);
-    }
-    auto tool_calls = delta->find("tool_calls");
-    if (tool_calls != delta->end() && tool_calls->is_array()) {
-      for (const Json& d : *tool_calls) {
-        if (!d.is_object()) return BadResponse("tool call delta is not an object");
-        int64_t index = d.contains("index") && d["index"].is_number_integer()
-                            ? d["index"].get<int64_t>()
-                            : static_cast<int64_t>(calls.size());
-        ToolCall& call = calls[index];
-        std::string id = StringOr(d, "id");
-        if (!id.empty()) call.id = id;
-        if (d.contains("function") && d["function"].is_object()) {
-          const Json& f = d["function"];
-          std::string name = StringOr(f, "name");
-          if (!name.empty()) call.name = name;
-          call.arguments += StringOr(f, "arguments");
-        }
-      }
-    }
-    return Status::Ok();
-  };
-
-  std::string data;
+Status ChatStreamJoiner::Feed(std::string_view bytes) {
+  if (!error_.ok() || done_) return error_;
+  // A line may be split across pieces: keep the tail until its line break arrives.
   size_t pos = 0;
-  while (pos <= sse.size() && !done) {
-    size_t end = sse.find('\n', pos);
-    std::string_view line =
-        sse.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty()) {
-      ZTA_RETURN_IF_ERROR(handle_event(data));
-      data.clear();
-    } else if (line.starts_with("data:")) {
-      std::string_view value = line.substr(5);
-      if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-      if (!data.empty()) data += "\n";
-      data += value;
-    }  // comments (":"), "event:", "id:", "retry:" carry nothing we need
-    if (end == std::string_view::npos) break;
+  while (pos < bytes.size() && !done_) {
+    size_t end = bytes.find('\n', pos);
+    if (end == std::string_view::npos) {
+      if (partial_line_.size() + (bytes.size() - pos) > (1 << 20)) {
+        error_ = BadResponse("stream line longer than 1 MiB");
+        return error_;
+      }
+      partial_line_.append(bytes.substr(pos));
+      break;
+    }
+    Status status;
+    if (partial_line_.empty()) {
+      status = HandleLine(bytes.substr(pos, end - pos));
+    } else {
+      partial_line_.append(bytes.substr(pos, end - pos));
+      status = HandleLine(partial_line_);
+      partial_line_.clear();
+    }
+    if (!status.ok()) {
+      error_ = status;
+      return error_;
+    }
     pos = end + 1;
   }
-  if (!done) ZTA_RETURN_IF_ERROR(handle_event(data));
-  if (!any_chunk) return BadResponse("empty stream");
-  for (auto& [index, call] : calls) {
+  return Status::Ok();
+}
+
+Status ChatStreamJoiner::HandleLine(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.empty()) {  // a blank line ends the event
+    Status status = HandleEvent();
+    data_.clear();
+    return status;
+  }
+  if (line.starts_with("data:")) {
+    std::string_view value = line.substr(5);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (data_.size() + value.size() > (1 << 20)) return BadResponse("stream event larger than 1 MiB");
+    if (!data_.empty()) data_ += "\n";
+    data_ += value;
+  }  // comments (":"), "event:", "id:", "retry:" carry nothing we need
+  return Status::Ok();
+}
+
+Status ChatStreamJoiner::HandleEvent() {
+  if (data_.empty()) return Status::Ok();
+  if (data_ == "[DONE]") {
+    done_ = true;
+    return Status::Ok();
+  }
+  auto chunk = ParseJsonStrict(data_, ResponseLimits(1 << 20));
+  if (!chunk.ok() || !chunk->is_object()) return BadResponse("stream chunk is not JSON");
+  if (chunk->contains("error")) {
+    return Status(StatusCode::kUnavailable, "model server sent an error in the stream",
+                  "model_unavailable");
+  }
+  any_chunk_ = true;
+  if (response_.model.empty()) response_.model = StringOr(*chunk, "model");
+  ReadUsage(*chunk, response_.usage);
+  auto choices = chunk->find("choices");
+  // Azure's first chunk carries prompt_filter_results with "choices": []; usage chunks too.
+  if (choices == chunk->end() || !choices->is_array() || choices->empty()) {
+    return Status::Ok();
+  }
+  const Json& choice = (*choices)[0];
+  if (!choice.is_object()) return BadResponse("stream choice is not an object");
+  std::string finish = StringOr(choice, "finish_reason");
+  if (!finish.empty()) response_.finish_reason = finish;
+  auto delta = choice.find("delta");
+  if (delta == choice.end() || !delta->is_object()) return Status::Ok();
+  std::string text = StringOr(*delta, "content");
+  if (!text.empty()) {
+    response_.message.content += text;
+    if (on_text_delta_) {
+      reported_text_ = true;
+      on_text_delta_(text);
+    }
+  }
+  auto tool_calls = delta->find("tool_calls");
+  if (tool_calls != delta->end() && tool_calls->is_array()) {
+    for (const Json& d : *tool_calls) {
+      if (!d.is_object()) return BadResponse("tool call delta is not an object");
+      int64_t index = d.contains("index") && d["index"].is_number_integer()
+                          ? d["index"].get<int64_t>()
+                          : static_cast<int64_t>(calls_.size());
+      ToolCall& call = calls_[index];
+      std::string id = StringOr(d, "id");
+      if (!id.empty()) call.id = id;
+      if (d.contains("function") && d["function"].is_object()) {
+        const Json& f = d["function"];
+        std::string name = StringOr(f, "name");
+        if (!name.empty()) call.name = name;
+        call.arguments += StringOr(f, "arguments");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<ChatResponse> ChatStreamJoiner::Finish() {
+  ZTA_RETURN_IF_ERROR(error_);
+  if (!done_) {
+    // The stream ended without "[DONE]": the last line and event may lack their terminators.
+    if (!partial_line_.empty()) ZTA_RETURN_IF_ERROR(HandleLine(partial_line_));
+    partial_line_.clear();
+    ZTA_RETURN_IF_ERROR(HandleEvent());
+    data_.clear();
+  }
+  if (!any_chunk_) return BadResponse("empty stream");
+  ChatResponse response = response_;
+  for (const auto& [index, call] : calls_) {
     if (call.name.empty()) return BadResponse("streamed tool call without a name");
-    if (call.arguments.empty()) call.arguments = "{}";
-    response.message.tool_calls.push_back(std::move(call));
+    ToolCall joined = call;
+    if (joined.arguments.empty()) joined.arguments = "{}";
+    response.message.tool_calls.push_back(std::move(joined));
   }
   return response;
+}
+
+Result<ChatResponse> ParseChatCompletionStream(
+    std::string_view sse, const std::function<void(std::string_view)>& on_text_delta) {
+  ChatStreamJoiner joiner(on_text_delta);
+  ZTA_RETURN_IF_ERROR(joiner.Feed(sse));
+  return joiner.Finish();
 }
 
 }  // namespace zta::agent

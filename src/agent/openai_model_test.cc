@@ -3,6 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+#include <string>
+#include <vector>
+
+#include "../http/test_util.h"
 #include "fake_model_server.h"
 #include "testing.h"
 #include "zta/agent/assistant_agent.h"
@@ -241,6 +246,62 @@ TEST_F(OpenAiModelTest, StreamingJoinsToolCallDeltasByIndex) {
   ASSERT_EQ(r->message.tool_calls.size(), 2u);
   EXPECT_EQ(r->message.tool_calls[0], (ToolCall{"c0", "search_hotels", R"({"city":"Paris"})"}));
   EXPECT_EQ(r->message.tool_calls[1], (ToolCall{"c1", "book_room", R"({"hotel":"h1"})"}));
+}
+
+// Text deltas reach the caller while the model is still writing: the server holds the rest of
+// the stream back until the first delta has been reported (or 5 s pass, which fails the test).
+TEST(OpenAiStreamingTest, ReportsTextDeltasAsTheyArrive) {
+  std::promise<void> first_delta;
+  std::future<void> first_delta_future = first_delta.get_future();
+  bool delta_before_rest = false;
+  http::testing::RawResponder server(
+      {"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+       "data: {\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\n\n"
+       // an event split across pieces
+       "data: {\"choices\":[{\"index\":0,",
+       "\"delta\":{\"content\":\"lo\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n"},
+      [&](size_t) {
+        delta_before_rest =
+            first_delta_future.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+      });
+  OpenAiOptions o;
+  o.base_url = "http://127.0.0.1:" + std::to_string(server.port()) + "/v1";
+  o.model = "gpt-test";
+  o.stream = true;
+  o.max_attempts = 1;
+  std::vector<std::string> deltas;
+  o.on_text_delta = [&](std::string_view d) {
+    if (deltas.empty()) first_delta.set_value();
+    deltas.emplace_back(d);
+  };
+  auto model = OpenAiChatModel::Create(std::move(o));
+  ASSERT_TRUE(model.ok()) << model.status();
+  ChatRequest request;
+  request.messages = {Message::User("hi")};
+  auto r = (*model)->Complete(request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(delta_before_rest);
+  EXPECT_EQ(deltas, (std::vector<std::string>{"Hel", "lo"}));
+  EXPECT_EQ(r->message.content, "Hello");
+  EXPECT_EQ(r->finish_reason, "stop");
+}
+
+// The joiner accepts a stream split at every byte, CRLF line ends included.
+TEST(StreamParseTest, JoinsAStreamFedOneByteAtATime) {
+  const std::string sse =
+      "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\r\n\r\n"
+      ": keep-alive comment\r\n\r\n"
+      "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\",\"function\":"
+      "{\"name\":\"t\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}\r\n\r\n";
+  std::string text;
+  ChatStreamJoiner joiner([&](std::string_view d) { text += d; });
+  for (char c : sse) ASSERT_TRUE(joiner.Feed(std::string_view(&c, 1)).ok());
+  auto r = joiner.Finish();  // no [DONE]: the stream just ended
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(text, "a");
+  EXPECT_EQ(r->finish_reason, "tool_calls");
+  ASSERT_EQ(r->message.tool_calls.size(), 1u);
+  EXPECT_EQ(r->message.tool_calls[0], (ToolCall{"c", "t", "{}"}));
 }
 
 // Malformed streams are errors, not half answers.

@@ -53,6 +53,9 @@ struct Transfer {
   size_t max_body = 0;
   bool body_too_large = false;
   Headers headers;
+  CURL* curl = nullptr;
+  const std::function<bool(int, std::string_view)>* on_body_piece = nullptr;
+  bool cancelled = false;
 };
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
@@ -63,6 +66,14 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
     return 0;  // any value other than n aborts the transfer with CURLE_WRITE_ERROR
   }
   transfer->body.append(data, n);
+  if (transfer->on_body_piece != nullptr && *transfer->on_body_piece) {
+    long status = 0;
+    curl_easy_getinfo(transfer->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (!(*transfer->on_body_piece)(static_cast<int>(status), std::string_view(data, n))) {
+      transfer->cancelled = true;
+      return 0;
+    }
+  }
   return n;
 }
 
@@ -155,6 +166,8 @@ Result<Response> Send(const ClientRequest& request) {
 
   Transfer transfer;
   transfer.max_body = request.max_response_bytes;
+  transfer.curl = curl;
+  transfer.on_body_piece = &request.on_body_piece;
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
   // Field lines in curl's syntax: "Name: value", and "Name;" for an empty value ("Name:" alone
@@ -222,6 +235,10 @@ Result<Response> Send(const ClientRequest& request) {
   // The handle outlives this call; leave it pointing at nothing of ours.
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  if (transfer.cancelled) {
+    return Status(StatusCode::kUnavailable, what + ": stopped by the body reader",
+                  "stopped_by_reader");
+  }
   if (rc != CURLE_OK) {
     return TransportError(rc, error_buffer, what, transfer.body_too_large,
                           request.max_response_bytes);

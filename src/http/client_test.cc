@@ -4,6 +4,10 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <future>
+#include <utility>
+#include <vector>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -173,6 +177,45 @@ TEST(ClientTest, OversizedResponseIsError) {
   ASSERT_FALSE(resp.ok());
   EXPECT_EQ(resp.status().code(), StatusCode::kUnavailable) << resp.status();
   EXPECT_EQ(resp.status().reason(), "response_too_large");
+}
+
+// on_body_piece sees the body while it arrives: the first piece is read before the server has
+// sent the rest (the server holds it back until the reader has seen the first), with the status
+// already known; returning false stops the transfer.
+TEST(ClientTest, ReadsTheBodyPieceByPieceAsItArrives) {
+  std::promise<void> first_seen;
+  std::future<void> first_seen_future = first_seen.get_future();
+  bool reader_was_first = false;
+  testing::RawResponder responder(
+      {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+       "5\r\nfirst\r\n",
+       "6\r\nsecond\r\n0\r\n\r\n"},
+      [&](size_t) {
+        reader_was_first =
+            first_seen_future.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+      });
+  ClientRequest req = GetRequest(responder.url());
+  std::vector<std::pair<int, std::string>> pieces;
+  req.on_body_piece = [&](int status, std::string_view piece) {
+    if (pieces.empty()) first_seen.set_value();
+    pieces.emplace_back(status, std::string(piece));
+    return true;
+  };
+  auto resp = Send(req);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_EQ(resp->body, "firstsecond");
+  EXPECT_TRUE(reader_was_first);
+  ASSERT_EQ(pieces.size(), 2u);
+  EXPECT_EQ(pieces[0], (std::pair<int, std::string>{200, "first"}));
+  EXPECT_EQ(pieces[1], (std::pair<int, std::string>{200, "second"}));
+
+  testing::RawResponder stopped(
+      "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nnope");
+  ClientRequest stop = GetRequest(stopped.url());
+  stop.on_body_piece = [](int, std::string_view) { return false; };
+  resp = Send(stop);
+  ASSERT_FALSE(resp.ok());
+  EXPECT_EQ(resp.status().reason(), "stopped_by_reader") << resp.status();
 }
 
 // Redirects are returned to the caller, never followed: a token must not travel to a Location.

@@ -12,9 +12,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 namespace zta::http::testing {
 
@@ -111,10 +113,14 @@ class RawConnection {
 };
 
 // Listens on an ephemeral loopback port; Serve() answers one connection with `reply` bytes
-// after reading the request header, then closes. Not thread-safe; Serve() runs on its own thread.
+// after reading the request (header, and a Content-Length body), then closes. Given several
+// parts, sends them in order and calls between(i) after part i (to hold the rest back until the
+// client has shown what it did with the first). Not thread-safe; Serve() runs on its own thread.
 class RawResponder {
  public:
-  explicit RawResponder(std::string reply) : reply_(std::move(reply)) {
+  explicit RawResponder(std::string reply) : RawResponder(std::vector<std::string>{std::move(reply)}) {}
+  RawResponder(std::vector<std::string> parts, std::function<void(size_t)> between = {})
+      : parts_(std::move(parts)), between_(std::move(between)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -143,21 +149,38 @@ class RawResponder {
     if (client < 0) return;
     std::string request;
     char buf[4096];
-    while (request.find("\r\n\r\n") == std::string::npos) {
+    size_t header_end = std::string::npos;
+    while ((header_end = request.find("\r\n\r\n")) == std::string::npos) {
       ssize_t n = recv(client, buf, sizeof(buf), 0);
       if (n <= 0) break;
       request.append(buf, static_cast<size_t>(n));
     }
-    std::string_view out = reply_;
-    while (!out.empty()) {
-      ssize_t n = send(client, out.data(), out.size(), MSG_NOSIGNAL);
-      if (n <= 0) break;
-      out.remove_prefix(static_cast<size_t>(n));
+    // Read the body too: closing with unread bytes would reset the connection.
+    if (header_end != std::string::npos) {
+      std::string head = request.substr(0, header_end);
+      for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      size_t cl = head.find("content-length:");
+      size_t length = cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 15));
+      while (request.size() < header_end + 4 + length) {
+        ssize_t n = recv(client, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+    }
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      std::string_view out = parts_[i];
+      while (!out.empty()) {
+        ssize_t n = send(client, out.data(), out.size(), MSG_NOSIGNAL);
+        if (n <= 0) break;
+        out.remove_prefix(static_cast<size_t>(n));
+      }
+      if (i + 1 < parts_.size() && between_) between_(i);
     }
     close(client);
   }
 
-  std::string reply_;
+  std::vector<std::string> parts_;
+  std::function<void(size_t)> between_;
   int fd_ = -1;
   int port_ = 0;
   std::thread thread_;

@@ -99,9 +99,11 @@ Status ApplyModelEnvironment(ModelConfig& config,
                              const std::function<const char*(const char*)>& getenv = {});
 
 // The configured model: OfflinePlanner, or OpenAiChatModel with the key read from api_key_env.
-// `api_key` (optional) receives the key so the caller can register it for scrubbing.
-Result<std::unique_ptr<ChatModel>> MakeChatModel(const ModelConfig& config,
-                                                 std::string* api_key = nullptr);
+// `api_key` (optional) receives the key so the caller can register it for scrubbing. With
+// `stream`, `on_text_delta` (optional) sees the reply's text as it arrives.
+Result<std::unique_ptr<ChatModel>> MakeChatModel(
+    const ModelConfig& config, std::string* api_key = nullptr,
+    std::function<void(std::string_view)> on_text_delta = {});
 
 // Replaces each {name} in `url_template` with the percent-encoded argument (strings as is,
 // numbers and booleans as JSON text). Missing or null arguments are errors. `used` gets the

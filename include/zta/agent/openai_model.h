@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,8 +60,9 @@ struct OpenAiOptions {
   std::chrono::milliseconds max_retry_after{30'000};
   // Ask for an SSE stream ("stream": true) and join its chunks. Default: false.
   bool stream = false;
-  // With stream: called with each text delta, in order. Called after the whole response has
-  // arrived (the HTTP client returns complete bodies), so it shows the shape, not the latency.
+  // With stream: called with each text delta, in order, as the chunks arrive (so a terminal can
+  // show the answer while the model writes it). A transport failure after the first delta is
+  // returned, not retried, so no text is shown twice. Called on the thread running Complete.
   std::function<void(std::string_view)> on_text_delta;
   // Largest response accepted. Default: 8 MiB.
   size_t max_response_bytes = 8 << 20;
@@ -100,9 +102,35 @@ Result<ChatResponse> ParseChatCompletion(const Json& body);
 // Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 §5.6.7) into Unix seconds.
 // The obsolete RFC 850 and asctime forms are not accepted (senders MUST NOT generate them).
 std::optional<int64_t> ParseHttpDate(std::string_view text);
-// Joins a complete SSE stream of chat.completion.chunk events: text deltas appended, tool-call
-// deltas joined by their index (id and name from the first delta, arguments concatenated),
-// chunks with empty "choices" (Azure's prompt_filter_results, usage-only chunks) skipped.
+// Joins an SSE stream (HTML Living Standard §9.2) of chat.completion.chunk events as its bytes
+// arrive, split anywhere: text deltas appended (and reported), tool-call deltas joined by their
+// index (id and name from the first delta, arguments concatenated), chunks with empty "choices"
+// (Azure's prompt_filter_results, usage-only chunks) skipped. Thread-compatible.
+class ChatStreamJoiner {
+ public:
+  explicit ChatStreamJoiner(std::function<void(std::string_view)> on_text_delta = {});
+
+  // The next bytes of the stream. After an error, the stream is broken: further calls return it.
+  Status Feed(std::string_view bytes);
+  // Once the stream has ended: the joined response.
+  Result<ChatResponse> Finish();
+  // Whether any text delta has been reported yet.
+  bool reported_text() const { return reported_text_; }
+
+ private:
+  Status HandleLine(std::string_view line);
+  Status HandleEvent();
+
+  std::function<void(std::string_view)> on_text_delta_;
+  ChatResponse response_;
+  std::map<int64_t, ToolCall> calls_;  // joined by the delta's index
+  std::string partial_line_;           // bytes after the last line break
+  std::string data_;                   // "data:" lines of the event being read
+  Status error_;
+  bool done_ = false, any_chunk_ = false, reported_text_ = false;
+};
+
+// Joins a complete SSE stream (a ChatStreamJoiner fed once).
 Result<ChatResponse> ParseChatCompletionStream(
     std::string_view sse, const std::function<void(std::string_view)>& on_text_delta = {});
 

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "zta/core/status.h"
 #include "zta/http/message.h"
@@ -20,6 +22,11 @@ struct ClientRequest {
   std::string ca_file;
   // Largest response body accepted; more → error. Default: 4 MiB.
   size_t max_response_bytes = 4 << 20;
+  // Called with each piece of the response body as it arrives, with the response status (known
+  // by then), for streamed responses (SSE). The body is still collected into Response::body.
+  // Returning false aborts the transfer: Send then fails with kUnavailable, reason
+  // "stopped_by_reader" (the reader knows why). Default: none.
+  std::function<bool(int status, std::string_view piece)> on_body_piece;
 };
 
 // Sends a request and returns the response, whatever its status. Transport failures (refused,
