@@ -99,13 +99,23 @@ class FakeTokenSource final : public auth::TokenSource {
     return token;
   }
 
+  void Invalidate(const auth::TokenRequest& request) override {
+    std::lock_guard lock(mu_);
+    invalidated_.push_back(request);
+  }
+
   std::vector<auth::TokenRequest> requests() const {
     std::lock_guard lock(mu_);
     return requests_;
   }
+  std::vector<auth::TokenRequest> invalidated() const {
+    std::lock_guard lock(mu_);
+    return invalidated_;
+  }
 
  private:
   mutable std::mutex mu_;
+  std::vector<auth::TokenRequest> invalidated_;
   std::string resource_;
   std::set<std::string> allowed_;
   std::vector<auth::TokenRequest> requests_;

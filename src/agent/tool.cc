@@ -167,7 +167,12 @@ std::string Scrubber::Scrub(std::string_view text, std::string_view extra) const
 
 Result<http::Response> ToolContext::Send(http::ClientRequest request) const {
   if (token != nullptr) request.headers.Set("Authorization", token->AuthorizationHeader());
-  return transport ? transport(request) : http::Send(request);
+  Result<http::Response> response = transport ? transport(request) : http::Send(request);
+  ++requests_sent;
+  if (requests_sent == 1 && token != nullptr && response.ok() && response->status == 401) {
+    first_request_refused_token = true;
+  }
+  return response;
 }
 
 std::string_view ToolStatusName(ToolStatus status) {
@@ -322,9 +327,27 @@ ToolOutcome SecureFunctionTool::Invoke(const Json& args, ToolContext& context) c
   outcome.jti = token->jti;
   outcome.scopes_granted = token->scopes.empty() ? requirement_.scopes : token->scopes;
 
-  context.token = &*token;
-  ToolOutcome ran = RunHandler(args, context);
-  context.token = nullptr;
+  auto run = [&] {
+    context.requests_sent = 0;
+    context.first_request_refused_token = false;
+    context.token = &*token;
+    ToolOutcome ran = RunHandler(args, context);
+    context.token = nullptr;
+    return ran;
+  };
+  ToolOutcome ran = run();
+  if (ran.status == ToolStatus::kDenied && context.first_request_refused_token &&
+      context.requests_sent == 1) {
+    // A cached token the resource server no longer accepts: one retry with a fresh token.
+    tokens_.Invalidate(request);
+    Result<auth::AccessToken> fresh = tokens_.GetToken(request);
+    if (fresh.ok()) {
+      token = std::move(fresh);
+      outcome.jti = token->jti;
+      outcome.scopes_granted = token->scopes.empty() ? requirement_.scopes : token->scopes;
+      ran = run();
+    }
+  }
   outcome.status = ran.status;
   outcome.reason = std::move(ran.reason);
   // The handler may echo what the upstream sent back, Authorization header included.

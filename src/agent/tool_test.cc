@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "testing.h"
 
@@ -188,6 +191,54 @@ TEST(SecureFunctionToolTest, ScrubsTheTokenFromResults) {
   ToolOutcome out = tool.Invoke(Json::object(), ctx);
   EXPECT_EQ(out.content.find(FakeTokenSource::kTokenValue), std::string::npos) << out.content;
   EXPECT_NE(out.content.find("[redacted]"), std::string::npos);
+}
+
+// An upstream 401 on the handler's only request (a revoked token, or one signed by a key the API
+// no longer trusts) invalidates the cached token and retries once with a fresh one; a second
+// 401 is a denial; a 403 (wrong scope) is never retried.
+TEST(SecureFunctionToolTest, RetriesOnceWithAFreshTokenAfterUpstream401) {
+  for (std::vector<int> statuses : {std::vector<int>{401, 200}, std::vector<int>{401, 401},
+                                    std::vector<int>{403, 200}}) {
+    SCOPED_TRACE(statuses[0] * 1000 + statuses[1]);
+    FakeTokenSource tokens(kResource, {"read"});
+    std::vector<std::string> jtis_seen;
+    SecureFunctionTool tool("fetch", "", Schema::Object(), {kResource, {"read"}}, tokens,
+                            [&](const Json&, ToolContext& ctx) -> Result<Json> {
+                              jtis_seen.push_back(ctx.token->jti);
+                              ZTA_ASSIGN_OR_RETURN(http::Response r, ctx.Send({}));
+                              if (r.status == 401) {
+                                return Status(StatusCode::kUnauthenticated, "refused",
+                                              "invalid_token");
+                              }
+                              if (r.status == 403) {
+                                return Status(StatusCode::kPermissionDenied, "refused",
+                                              "insufficient_scope");
+                              }
+                              return Json{{"ok", true}};
+                            });
+    size_t upstream_calls = 0;
+    ToolContext ctx;
+    ctx.transport = [&](const http::ClientRequest& req) -> Result<http::Response> {
+      EXPECT_TRUE(req.headers.Has("Authorization"));
+      http::Response r;
+      r.status = statuses.at(std::min(upstream_calls++, statuses.size() - 1));
+      return r;
+    };
+    ToolOutcome out = tool.Invoke(Json::object(), ctx);
+    if (statuses[0] == 401) {
+      EXPECT_EQ(upstream_calls, 2u);
+      ASSERT_EQ(tokens.invalidated().size(), 1u);
+      EXPECT_EQ(tokens.invalidated()[0].resource, kResource);
+      EXPECT_EQ(jtis_seen, (std::vector<std::string>{"jti-1", "jti-2"}));
+      EXPECT_EQ(out.jti, "jti-2");
+      EXPECT_EQ(out.status, statuses[1] == 200 ? ToolStatus::kOk : ToolStatus::kDenied);
+    } else {
+      EXPECT_EQ(upstream_calls, 1u);
+      EXPECT_TRUE(tokens.invalidated().empty());
+      EXPECT_EQ(out.status, ToolStatus::kDenied);
+      EXPECT_EQ(out.reason, "insufficient_scope");
+    }
+  }
 }
 
 // The scrubber catches JWT shapes, bearer credentials, credential members and known secrets,

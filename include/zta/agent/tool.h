@@ -55,6 +55,12 @@ struct ToolContext {
   // Sends `request`, adding "Authorization: Bearer <token>" when this call holds a token. Handlers
   // call this instead of touching the token themselves.
   Result<http::Response> Send(http::ClientRequest request) const;
+
+  // Kept by Send() for SecureFunctionTool: requests sent, and whether the first one carried a
+  // token and was answered 401 (the token was refused before anything was done, so one retry
+  // with a fresh token is safe).
+  mutable int requests_sent = 0;
+  mutable bool first_request_refused_token = false;
 };
 
 enum class ToolStatus {
@@ -159,6 +165,9 @@ struct ToolRequirement {
 // A FunctionTool that obtains an access token just in time through a TokenSource and hands it to
 // the handler in ToolContext::token. Without a token the handler does not run and the model gets
 // a short denial naming only the reason code. The handler's result is scrubbed of the token.
+// When the handler's only request through ToolContext::Send is answered 401 (the resource server
+// refused the token: revoked, or signed by a key it no longer trusts), the cached token is
+// invalidated and the handler runs once more with a fresh one; a second 401 is a denial.
 // Thread-safe if the handler and the token source are.
 class SecureFunctionTool final : public FunctionTool {
  public:

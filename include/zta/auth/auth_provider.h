@@ -102,7 +102,7 @@ class AuthProvider final : public TokenSource {
   Result<AccessToken> GetToken(const TokenRequest& request) override;
 
   // Drops the cached token for `request` (e.g. after a resource server answered 401).
-  void Invalidate(const TokenRequest& request);
+  void Invalidate(const TokenRequest& request) override;
 
   // Token endpoint requests sent so far, retries included (tests, metrics).
   int64_t token_requests() const;

@@ -58,6 +58,10 @@ class TokenSource {
  public:
   virtual ~TokenSource() = default;
   virtual Result<AccessToken> GetToken(const TokenRequest& request) = 0;
+  // Forgets any cached token for `request`, so the next GetToken obtains a fresh one: called when
+  // a resource server answered 401 (RFC 6750 §3.1 invalid_token: revoked, signed with a key it
+  // no longer trusts, or expired early). Default: nothing cached, nothing to do.
+  virtual void Invalidate(const TokenRequest& request) { (void)request; }
 };
 
 }  // namespace zta::auth
