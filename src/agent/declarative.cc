@@ -12,6 +12,7 @@
 
 #include "zta/agent/offline_planner.h"
 #include "zta/agent/openai_model.h"
+#include "zta/auth/auth_provider.h"
 
 namespace zta::agent {
 namespace {
@@ -137,7 +138,7 @@ Status ReadModel(const toml::table& t, ModelConfig* m) {
   ZTA_RETURN_IF_ERROR(
       CheckKeys(t, "model",
                 {"provider", "base_url", "model", "deployment", "api_version", "api_key_env",
-                 "stream", "timeout_seconds", "max_attempts", "temperature"}));
+                 "stream", "timeout_seconds", "max_attempts", "temperature", "entra"}));
   TableReader r(t, "model");
   std::string deployment;
   ZTA_RETURN_IF_ERROR(r.Str("provider", &m->provider));
@@ -150,6 +151,14 @@ Status ReadModel(const toml::table& t, ModelConfig* m) {
   ZTA_RETURN_IF_ERROR(r.Int("timeout_seconds", &m->timeout_seconds));
   ZTA_RETURN_IF_ERROR(r.Int("max_attempts", &m->max_attempts));
   ZTA_RETURN_IF_ERROR(r.Double("temperature", &m->temperature));
+  if (const toml::node* entra = t.get("entra")) {
+    const toml::table* table = entra->as_table();
+    if (table == nullptr) return InvalidArgument("[model.entra] must be a table");
+    std::ostringstream text;
+    text << *table;
+    m->entra_toml = text.str();
+    if (m->entra_toml.empty()) m->entra_toml = "# empty\n";
+  }
   if (!deployment.empty()) {
     if (!m->model.empty() && m->model != deployment) {
       return InvalidArgument("model.model and model.deployment differ; give one");
@@ -379,6 +388,23 @@ Status ApplyModelEnvironment(ModelConfig& config,
   return Status::Ok();
 }
 
+// An Azure OpenAI model together with the Entra token source it borrows (declared first, so it
+// is destroyed after the model).
+class EntraAuthorizedModel final : public ChatModel {
+ public:
+  EntraAuthorizedModel(std::unique_ptr<auth::AuthProvider> tokens,
+                       std::unique_ptr<OpenAiChatModel> model)
+      : tokens_(std::move(tokens)), model_(std::move(model)) {}
+  Result<ChatResponse> Complete(const ChatRequest& request) override {
+    return model_->Complete(request);
+  }
+  std::string Describe() const override { return model_->Describe() + " (Entra ID token)"; }
+
+ private:
+  std::unique_ptr<auth::AuthProvider> tokens_;
+  std::unique_ptr<OpenAiChatModel> model_;
+};
+
 Result<std::unique_ptr<ChatModel>> MakeChatModel(
     const ModelConfig& config, std::string* api_key,
     std::function<void(std::string_view)> on_text_delta) {
@@ -395,6 +421,29 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
   if (config.stream) o.on_text_delta = std::move(on_text_delta);
   o.timeout = std::chrono::seconds(config.timeout_seconds);
   o.max_attempts = static_cast<int>(config.max_attempts);
+  std::unique_ptr<auth::AuthProvider> entra;
+  if (!config.entra_toml.empty()) {
+    if (config.provider != "azure") {
+      return InvalidArgument("[model.entra] needs provider = \"azure\"");
+    }
+    if (!config.api_key_env.empty()) {
+      return InvalidArgument("give one of model.api_key_env and [model.entra]");
+    }
+    auto entra_options = auth::ParseAuthConfig(config.entra_toml);
+    if (!entra_options.ok()) return entra_options.status().WithContext("[model.entra]");
+    if (entra_options->default_resource.empty()) {
+      entra_options->default_resource = o.token_resource;
+    }
+    o.token_resource = entra_options->default_resource;
+    // Entra v2.0 names the audience by the scope and refuses RFC 8707's resource parameter.
+    entra_options->send_resource_indicator = false;
+    if (api_key != nullptr) *api_key = entra_options->client_secret.Reveal();
+    auto created = auth::AuthProvider::Create(std::move(entra_options).value(),
+                                              SystemClock::Instance());
+    if (!created.ok()) return created.status().WithContext("[model.entra]");
+    entra = std::move(created).value();
+    o.token_source = entra.get();
+  }
   if (!config.api_key_env.empty()) {
     const char* key = std::getenv(config.api_key_env.c_str());
     if (key == nullptr || *key == '\0') {
@@ -405,6 +454,7 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
     if (api_key != nullptr) *api_key = key;
   }
   ZTA_ASSIGN_OR_RETURN(auto model, OpenAiChatModel::Create(std::move(o)));
+  if (entra) return std::unique_ptr<ChatModel>(new EntraAuthorizedModel(std::move(entra), std::move(model)));
   return std::unique_ptr<ChatModel>(std::move(model));
 }
 

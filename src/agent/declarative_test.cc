@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 
+#include "fake_model_server.h"
 #include "testing.h"
 #include "zta/http/server.h"
 
@@ -250,6 +251,67 @@ TEST(DeclarativeTest, HttpToolResultsAreBounded) {
   EXPECT_EQ(failed.status, ToolStatus::kError);
   EXPECT_EQ(failed.reason, "upstream_500");
   EXPECT_LT(failed.content.size(), 600u);
+}
+
+// [model.entra]: Azure OpenAI with a Microsoft Entra ID token. The token comes from the Entra
+// token endpoint by client_credentials with the scope "<resource>/.default" and no RFC 8707
+// resource parameter (Entra v2.0 refuses it), is sent as a bearer header and never in a body,
+// and is cached across completions. Misplaced settings are refused.
+TEST(DeclarativeTest, AzureModelWithAnEntraToken) {
+  testing::FakeModelServer entra;  // plays login.microsoftonline.com
+  testing::FakeModelServer azure;
+  ASSERT_TRUE(entra.ok() && azure.ok());
+  const std::string kEntraToken = "entra-opaque-token-0123456789abcdef";
+  entra.ThenJson(200, {{"access_token", kEntraToken}, {"token_type", "Bearer"},
+                       {"expires_in", 3599}});
+  azure.ThenText("one");
+  azure.ThenText("two");
+  setenv("ZTA_TEST_ENTRA_SECRET", "entra-client-secret-value-42", 1);
+  auto config = ParseAgentConfig(
+      "[agent]\nname = \"a\"\n[model]\nprovider = \"azure\"\nbase_url = \"" + azure.BaseUrl() +
+      "\"\ndeployment = \"gpt-4o\"\napi_version = \"2024-10-21\"\n"
+      "[model.entra]\nissuer = \"https://login.microsoftonline.com/tenant-1/v2.0\"\n"
+      "token_endpoint = \"" + entra.BaseUrl() + "/tenant-1/oauth2/v2.0/token\"\n"
+      "client_id = \"app-1\"\nclient_secret_env = \"ZTA_TEST_ENTRA_SECRET\"\n"
+      "auth_method = \"client_secret_post\"\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  std::string secret;
+  auto model = MakeChatModel(config->model, &secret);
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(secret, "entra-client-secret-value-42");  // handed back for scrubbing
+  ChatRequest request;
+  request.messages = {Message::User("hi")};
+  ASSERT_TRUE((*model)->Complete(request).ok());
+  ASSERT_TRUE((*model)->Complete(request).ok());
+
+  ASSERT_EQ(entra.requests().size(), 1u);  // cached for the second completion
+  http::Request token_request = entra.requests()[0];
+  EXPECT_EQ(token_request.path, "/tenant-1/oauth2/v2.0/token");
+  auto form = http::ParseForm(token_request.body);
+  ASSERT_TRUE(form.ok());
+  std::map<std::string, std::string> fields(form->begin(), form->end());
+  EXPECT_EQ(fields["grant_type"], "client_credentials");
+  EXPECT_EQ(fields["scope"], "https://cognitiveservices.azure.com/.default");
+  EXPECT_EQ(fields["client_id"], "app-1");
+  EXPECT_EQ(fields.count("resource"), 0u);
+  ASSERT_EQ(azure.requests().size(), 2u);
+  for (const auto& r : azure.requests()) {
+    EXPECT_EQ(r.path, "/openai/deployments/gpt-4o/chat/completions");
+    EXPECT_EQ(r.headers.Get("Authorization").value_or(""), "Bearer " + kEntraToken);
+    EXPECT_FALSE(r.headers.Has("api-key"));
+    EXPECT_EQ(r.body.find(kEntraToken), std::string::npos);
+  }
+
+  ModelConfig openai;
+  openai.provider = "openai";
+  openai.base_url = azure.BaseUrl();
+  openai.model = "m";
+  openai.entra_toml = config->model.entra_toml;
+  EXPECT_EQ(MakeChatModel(openai).status().code(), StatusCode::kInvalidArgument);
+  ModelConfig both = config->model;
+  both.api_key_env = "ZTA_TEST_ENTRA_SECRET";
+  EXPECT_EQ(MakeChatModel(both).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(ParseAgentConfig("[model]\nprovider = \"azure\"\nentra = 3\n").ok());
 }
 
 // End to end with the offline planner: a search runs with a token; a cancel beyond the agent's

@@ -26,7 +26,7 @@ Status ReadAuth(const toml::table& t, AuthProviderOptions* o) {
       "auth_method",      "client_secret_env",    "client_secret_file",
       "private_key_file", "assertion_audience",   "resource",
       "scopes",           "request_timeout_ms",   "deadline_ms",
-      "max_attempts",     "min_remaining_seconds"};
+      "max_attempts",     "min_remaining_seconds", "send_resource_indicator"};
   for (const auto& [key, value] : t) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
       return InvalidArgument(std::string(key.str()) + " is not a known setting");
@@ -64,6 +64,11 @@ Status ReadAuth(const toml::table& t, AuthProviderOptions* o) {
   ZTA_RETURN_IF_ERROR(num("deadline_ms", &deadline));
   ZTA_RETURN_IF_ERROR(num("max_attempts", &attempts));
   ZTA_RETURN_IF_ERROR(num("min_remaining_seconds", &o->min_remaining_seconds));
+  if (const toml::node* n = t.get("send_resource_indicator")) {
+    auto v = n->value_exact<bool>();
+    if (!v) return InvalidArgument("send_resource_indicator must be true or false");
+    o->send_resource_indicator = *v;
+  }
   o->request_timeout = std::chrono::milliseconds(timeout);
   o->deadline = std::chrono::milliseconds(deadline);
   o->max_attempts = static_cast<int>(attempts);

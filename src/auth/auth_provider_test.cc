@@ -415,6 +415,16 @@ scopes = ["read_hotels"]
   EXPECT_EQ(o->auth_method, ClientAuthMethod::kClientSecretPost);
   EXPECT_EQ(o->client_secret.Reveal(), "s3cret-s3cret");
   EXPECT_EQ(o->default_scopes, std::vector<std::string>{"read_hotels"});
+  EXPECT_TRUE(o->send_resource_indicator);
+  auto no_resource = ParseAuthConfig(
+      "issuer = \"http://x\"\nclient_id = \"a\"\nclient_secret_env = \"ZTA_TEST_CLIENT_SECRET\"\n"
+      "send_resource_indicator = false\n");
+  ASSERT_TRUE(no_resource.ok()) << no_resource.status();
+  EXPECT_FALSE(no_resource->send_resource_indicator);
+  EXPECT_FALSE(ParseAuthConfig("issuer = \"http://x\"\nclient_id = \"a\"\n"
+                               "client_secret_env = \"ZTA_TEST_CLIENT_SECRET\"\n"
+                               "send_resource_indicator = \"no\"\n")
+                   .ok());
 
   char path[] = "/tmp/zta-auth-key-XXXXXX";
   int fd = mkstemp(path);

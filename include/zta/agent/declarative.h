@@ -40,6 +40,13 @@ struct ModelConfig {
   // Attempts on 429/5xx/unreachable. Default: 3.
   int64_t max_attempts = 3;
   std::optional<double> temperature;  // Default: the server's.
+  // [model.entra] re-serialized as TOML: Azure OpenAI with a Microsoft Entra ID bearer token
+  // instead of an api-key, obtained with client_credentials by an auth::AuthProvider. Keys as in
+  // docs/auth.md (issuer, token_endpoint, client_id, client_secret_env | client_secret_file |
+  // private_key_file, ...); "resource" is the token's audience (default
+  // https://cognitiveservices.azure.com, asked for as the scope "<resource>/.default").
+  // Empty when absent. Only with provider = "azure"; not together with api_key_env.
+  std::string entra_toml;
 };
 
 // One [[tools]] entry: an HTTP endpoint the agent may call.
@@ -98,8 +105,9 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path);
 Status ApplyModelEnvironment(ModelConfig& config,
                              const std::function<const char*(const char*)>& getenv = {});
 
-// The configured model: OfflinePlanner, or OpenAiChatModel with the key read from api_key_env.
-// `api_key` (optional) receives the key so the caller can register it for scrubbing. With
+// The configured model: OfflinePlanner, or OpenAiChatModel with the key read from api_key_env
+// (or, with [model.entra], an Entra token source it owns). `api_key` (optional) receives the key
+// or the Entra client secret, so the caller can register it for scrubbing. With
 // `stream`, `on_text_delta` (optional) sees the reply's text as it arrives.
 Result<std::unique_ptr<ChatModel>> MakeChatModel(
     const ModelConfig& config, std::string* api_key = nullptr,

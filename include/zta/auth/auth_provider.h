@@ -70,6 +70,10 @@ struct AuthProviderOptions {
   std::chrono::milliseconds max_backoff{2'000};
   // Most tokens cached. Default: 1,000.
   size_t cache_capacity = 1'000;
+  // Send RFC 8707's "resource" parameter in token requests. Microsoft Entra ID's v2.0 endpoint
+  // refuses it (AADSTS901002) and takes the audience from the scope "<resource>/.default"
+  // instead, so Entra clients turn it off. Default: true.
+  bool send_resource_indicator = true;
   // For `zta token get` and callers without their own: the resource and scopes to ask for.
   std::string default_resource;
   std::vector<std::string> default_scopes;
