@@ -50,12 +50,15 @@ class KeyMaterial {
   Result<std::string> Sign(Algorithm alg, std::string_view data) const;
 
  private:
-  // A verification context for `alg`, from the pool or freshly initialised.
-  EVP_PKEY_CTX* AcquireVerifyContext(Algorithm alg) const;
-  void ReleaseVerifyContext(Algorithm alg, EVP_PKEY_CTX* ctx) const;
+  enum class Operation { kVerify = 0, kSign = 1 };
+  // An EVP_PKEY_CTX initialised for `op` with `alg` (digest, padding), from the pool or freshly
+  // made. Initialising one costs about as much as a verification; reusing it is free.
+  EVP_PKEY_CTX* AcquireContext(Operation op, Algorithm alg) const;
+  void ReleaseContext(Operation op, Algorithm alg, EVP_PKEY_CTX* ctx) const;
 
   mutable std::mutex pool_mu_;
-  mutable std::array<std::vector<EVP_PKEY_CTX*>, kAlgorithmCount> pools_;  // GUARDED_BY(pool_mu_)
+  // [operation][algorithm]. GUARDED_BY(pool_mu_)
+  mutable std::array<std::array<std::vector<EVP_PKEY_CTX*>, kAlgorithmCount>, 2> pools_;
 };
 
 // Computes the digest JOSE uses for `hash` over `data` into `out` (≤ 64 bytes); returns length.
