@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -473,6 +474,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   size_t drained_ = 0;
 };
 
+// The default number of I/O threads: the CPUs this process may run on, 1..8.
+int UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  int n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 2;
+  return std::clamp(n, 1, 8);
+}
+
 // Blocks the termination signals in I/O threads so they land on a thread that is waiting for
 // them (WaitForTerminationSignal, or a caller's own sigwait) rather than on a handler.
 void BlockTerminationSignalsInThisThread() {
@@ -542,7 +551,8 @@ class HttpServer::Impl {
   void StartThreads() {
     work_.emplace(asio::make_work_guard(*ioc_));
     DoAccept();
-    for (int i = 0; i < state_->options.threads; ++i) {
+    int threads = state_->options.threads > 0 ? state_->options.threads : UsableCpus();
+    for (int i = 0; i < threads; ++i) {
       threads_.emplace_back([this] { RunIoThread(); });
     }
   }
@@ -698,7 +708,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::StartAsync(ServerOptions options
   if (options.port < 0 || options.port > 65535) {
     return InvalidArgument("port must be in [0, 65535], got " + std::to_string(options.port));
   }
-  if (options.threads < 1) return InvalidArgument("threads must be at least 1");
+  if (options.threads < 0) return InvalidArgument("threads must be 0 (one per CPU) or more");
   if (options.max_connections < 1) return InvalidArgument("max_connections must be at least 1");
   if (options.read_timeout_seconds < 1) {
     return InvalidArgument("read_timeout_seconds must be at least 1");

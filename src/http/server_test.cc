@@ -408,7 +408,7 @@ TEST(HttpServerTest, StartRejectsBadOptions) {
     return r.ok() ? StatusCode::kOk : r.status().code();
   };
   EXPECT_EQ(bad([](ServerOptions& o) { o.port = 70000; }), StatusCode::kInvalidArgument);
-  EXPECT_EQ(bad([](ServerOptions& o) { o.threads = 0; }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad([](ServerOptions& o) { o.threads = -1; }), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad([](ServerOptions& o) { o.max_connections = 0; }), StatusCode::kInvalidArgument);
   EXPECT_EQ(bad([](ServerOptions& o) { o.read_timeout_seconds = 0; }),
             StatusCode::kInvalidArgument);

@@ -30,8 +30,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   // Port; 0 picks a free one (see HttpServer::port()). Default: 0.
   int port = 0;
-  // I/O threads running handlers. Default: 2.
-  int threads = 2;
+  // I/O threads running handlers; 0: one per CPU this process may run on (its affinity mask,
+  // so `taskset -c 0` gives one), at most 8. More threads than cores only add context switches.
+  // Default: 0.
+  int threads = 0;
   // Largest request header block, bytes (Beast header_limit). Default: 8 KiB.
   size_t max_header_bytes = 8 * 1024;
   // Largest request body, bytes; larger → 413. Default: 64 KiB.
