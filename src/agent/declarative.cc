@@ -134,6 +134,14 @@ Status ReadAgent(const toml::table& t, AgentConfig* c) {
   return Status::Ok();
 }
 
+// A table re-serialized as TOML text for auth::ParseAuthConfig; never empty, so "present but
+// empty" stays distinguishable from "absent".
+std::string TableAsToml(const toml::table& table) {
+  std::ostringstream text;
+  text << table;
+  return text.str().empty() ? "# empty\n" : text.str();
+}
+
 Status ReadModel(const toml::table& t, ModelConfig* m) {
   ZTA_RETURN_IF_ERROR(
       CheckKeys(t, "model",
@@ -154,10 +162,7 @@ Status ReadModel(const toml::table& t, ModelConfig* m) {
   if (const toml::node* entra = t.get("entra")) {
     const toml::table* table = entra->as_table();
     if (table == nullptr) return InvalidArgument("[model.entra] must be a table");
-    std::ostringstream text;
-    text << *table;
-    m->entra_toml = text.str();
-    if (m->entra_toml.empty()) m->entra_toml = "# empty\n";
+    m->entra_toml = TableAsToml(*table);
   }
   if (!deployment.empty()) {
     if (!m->model.empty() && m->model != deployment) {
@@ -328,10 +333,7 @@ Result<AgentConfig> ParseAgentConfig(std::string_view toml_text) {
     if (root.contains("identity")) {
       const toml::table* identity = root["identity"].as_table();
       if (identity == nullptr) return InvalidArgument("[identity] must be a table");
-      std::ostringstream text;
-      text << *identity;
-      c.identity_toml = text.str();
-      if (c.identity_toml.empty()) c.identity_toml = "# empty\n";
+      c.identity_toml = TableAsToml(*identity);
     }
     if (root.contains("tools")) {
       const toml::array* tools = root["tools"].as_array();

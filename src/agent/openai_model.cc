@@ -249,8 +249,7 @@ Result<ChatResponse> OpenAiChatModel::Complete(const ChatRequest& request) {
     if (joiner && fed) {
       // A broken stream is the model's fault, not the network's: no retry. Nor after text was
       // shown, so the user never sees it twice.
-      Status stream_status = joiner->Feed({});
-      if (!stream_status.ok()) return stream_status;
+      if (!joiner->status().ok()) return joiner->status();
       if (!response.ok() && joiner->reported_text()) {
         return response.status().WithContext("model stream cut after text was shown");
       }

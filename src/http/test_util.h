@@ -20,6 +20,13 @@
 
 namespace zta::http::testing {
 
+// The Content-Length of a header block (0 when absent); test peers only, no validation.
+inline size_t ContentLength(std::string head) {
+  for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t at = head.find("content-length:");
+  return at == std::string::npos ? 0 : std::stoul(head.substr(at + 15));
+}
+
 // A blocking TCP connection to 127.0.0.1:port with a receive timeout. Not thread-safe.
 class RawConnection {
  public:
@@ -87,12 +94,7 @@ class RawConnection {
     for (;;) {
       size_t header_end = pending_.find("\r\n\r\n");
       if (header_end != std::string::npos) {
-        size_t length = 0;
-        std::string head = pending_.substr(0, header_end);
-        for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        size_t cl = head.find("content-length:");
-        if (cl != std::string::npos) length = std::stoul(head.substr(cl + 15));
-        size_t total = header_end + 4 + length;
+        size_t total = header_end + 4 + ContentLength(pending_.substr(0, header_end));
         if (pending_.size() >= total) {
           std::string response = pending_.substr(0, total);
           pending_.erase(0, total);
@@ -157,10 +159,7 @@ class RawResponder {
     }
     // Read the body too: closing with unread bytes would reset the connection.
     if (header_end != std::string::npos) {
-      std::string head = request.substr(0, header_end);
-      for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      size_t cl = head.find("content-length:");
-      size_t length = cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 15));
+      size_t length = ContentLength(request.substr(0, header_end));
       while (request.size() < header_end + 4 + length) {
         ssize_t n = recv(client, buf, sizeof(buf), 0);
         if (n <= 0) break;

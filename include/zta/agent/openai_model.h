@@ -114,6 +114,8 @@ class ChatStreamJoiner {
   Status Feed(std::string_view bytes);
   // Once the stream has ended: the joined response.
   Result<ChatResponse> Finish();
+  // Ok, or the error that broke the stream.
+  const Status& status() const { return error_; }
   // Whether any text delta has been reported yet.
   bool reported_text() const { return reported_text_; }
 
