@@ -111,7 +111,8 @@ void RegisterIdpCommands(CLI::App& app) {
   CLI::Option* alg_option =
       serve->add_option("--alg", flags->alg, "algorithm of new signing keys (default ES256)");
   serve->add_option("--token-ttl", serve_flags->token_ttl, "access token lifetime (default 300 s)");
-  serve->add_option("--threads", serve_flags->threads, "I/O threads (default: one per CPU it may run on, at most 8)");
+  serve->add_option("--threads", serve_flags->threads,
+                    "I/O threads (default: one per CPU it may run on, at most 8)");
   serve->add_option("--tls-cert", serve_flags->tls_cert,
                     "PEM certificate chain: serve HTTPS (with --tls-key)");
   serve->add_option("--tls-key", serve_flags->tls_key, "PEM private key of --tls-cert");

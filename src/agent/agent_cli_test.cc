@@ -77,9 +77,10 @@ TEST(AgentCliTest, RunsADeclarativeAgentAgainstAModelServer) {
 TEST(AgentCliTest, PrintsAStreamedReplyOnce) {
   testing::FakeModelServer model;
   ASSERT_TRUE(model.ok());
-  model.ThenStream({R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"Hotel "}}]})",
-                    R"({"choices":[{"index":0,"delta":{"content":"Nord."},"finish_reason":"stop"}]})",
-                    "[DONE]"});
+  model.ThenStream(
+      {R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"Hotel "}}]})",
+       R"({"choices":[{"index":0,"delta":{"content":"Nord."},"finish_reason":"stop"}]})",
+       "[DONE]"});
   std::string path = std::string(ZTA_BINARY_DIR) + "/agent_cli_stream_test.toml";
   std::ofstream(path) << "[agent]\nname = \"streamer\"\n[model]\nprovider = \"openai\"\n"
                          "base_url = \""

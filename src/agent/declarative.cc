@@ -440,8 +440,8 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
     // Entra v2.0 names the audience by the scope and refuses RFC 8707's resource parameter.
     entra_options->send_resource_indicator = false;
     if (api_key != nullptr) *api_key = entra_options->client_secret.Reveal();
-    auto created = auth::AuthProvider::Create(std::move(entra_options).value(),
-                                              SystemClock::Instance());
+    auto created =
+        auth::AuthProvider::Create(std::move(entra_options).value(), SystemClock::Instance());
     if (!created.ok()) return created.status().WithContext("[model.entra]");
     entra = std::move(created).value();
     o.token_source = entra.get();
@@ -456,7 +456,8 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
     if (api_key != nullptr) *api_key = key;
   }
   ZTA_ASSIGN_OR_RETURN(auto model, OpenAiChatModel::Create(std::move(o)));
-  if (entra) return std::unique_ptr<ChatModel>(new EntraAuthorizedModel(std::move(entra), std::move(model)));
+  if (entra)
+    return std::unique_ptr<ChatModel>(new EntraAuthorizedModel(std::move(entra), std::move(model)));
   return std::unique_ptr<ChatModel>(std::move(model));
 }
 

@@ -262,8 +262,8 @@ TEST(DeclarativeTest, AzureModelWithAnEntraToken) {
   testing::FakeModelServer azure;
   ASSERT_TRUE(entra.ok() && azure.ok());
   const std::string kEntraToken = "entra-opaque-token-0123456789abcdef";
-  entra.ThenJson(200, {{"access_token", kEntraToken}, {"token_type", "Bearer"},
-                       {"expires_in", 3599}});
+  entra.ThenJson(200,
+                 {{"access_token", kEntraToken}, {"token_type", "Bearer"}, {"expires_in", 3599}});
   azure.ThenText("one");
   azure.ThenText("two");
   setenv("ZTA_TEST_ENTRA_SECRET", "entra-client-secret-value-42", 1);
@@ -271,7 +271,9 @@ TEST(DeclarativeTest, AzureModelWithAnEntraToken) {
       "[agent]\nname = \"a\"\n[model]\nprovider = \"azure\"\nbase_url = \"" + azure.BaseUrl() +
       "\"\ndeployment = \"gpt-4o\"\napi_version = \"2024-10-21\"\n"
       "[model.entra]\nissuer = \"https://login.microsoftonline.com/tenant-1/v2.0\"\n"
-      "token_endpoint = \"" + entra.BaseUrl() + "/tenant-1/oauth2/v2.0/token\"\n"
+      "token_endpoint = \"" +
+      entra.BaseUrl() +
+      "/tenant-1/oauth2/v2.0/token\"\n"
       "client_id = \"app-1\"\nclient_secret_env = \"ZTA_TEST_ENTRA_SECRET\"\n"
       "auth_method = \"client_secret_post\"\n");
   ASSERT_TRUE(config.ok()) << config.status();

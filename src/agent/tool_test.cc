@@ -197,25 +197,24 @@ TEST(SecureFunctionToolTest, ScrubsTheTokenFromResults) {
 // no longer trusts) invalidates the cached token and retries once with a fresh one; a second
 // 401 is a denial; a 403 (wrong scope) is never retried.
 TEST(SecureFunctionToolTest, RetriesOnceWithAFreshTokenAfterUpstream401) {
-  for (std::vector<int> statuses : {std::vector<int>{401, 200}, std::vector<int>{401, 401},
-                                    std::vector<int>{403, 200}}) {
+  for (std::vector<int> statuses :
+       {std::vector<int>{401, 200}, std::vector<int>{401, 401}, std::vector<int>{403, 200}}) {
     SCOPED_TRACE(statuses[0] * 1000 + statuses[1]);
     FakeTokenSource tokens(kResource, {"read"});
     std::vector<std::string> jtis_seen;
-    SecureFunctionTool tool("fetch", "", Schema::Object(), {kResource, {"read"}}, tokens,
-                            [&](const Json&, ToolContext& ctx) -> Result<Json> {
-                              jtis_seen.push_back(ctx.token->jti);
-                              ZTA_ASSIGN_OR_RETURN(http::Response r, ctx.Send({}));
-                              if (r.status == 401) {
-                                return Status(StatusCode::kUnauthenticated, "refused",
-                                              "invalid_token");
-                              }
-                              if (r.status == 403) {
-                                return Status(StatusCode::kPermissionDenied, "refused",
-                                              "insufficient_scope");
-                              }
-                              return Json{{"ok", true}};
-                            });
+    SecureFunctionTool tool(
+        "fetch", "", Schema::Object(), {kResource, {"read"}}, tokens,
+        [&](const Json&, ToolContext& ctx) -> Result<Json> {
+          jtis_seen.push_back(ctx.token->jti);
+          ZTA_ASSIGN_OR_RETURN(http::Response r, ctx.Send({}));
+          if (r.status == 401) {
+            return Status(StatusCode::kUnauthenticated, "refused", "invalid_token");
+          }
+          if (r.status == 403) {
+            return Status(StatusCode::kPermissionDenied, "refused", "insufficient_scope");
+          }
+          return Json{{"ok", true}};
+        });
     size_t upstream_calls = 0;
     ToolContext ctx;
     ctx.transport = [&](const http::ClientRequest& req) -> Result<http::Response> {

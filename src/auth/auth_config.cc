@@ -22,10 +22,10 @@ Result<std::string> ReadFile(const std::string& path) {
 
 Status ReadAuth(const toml::table& t, AuthProviderOptions* o) {
   static constexpr std::string_view kKnown[] = {
-      "issuer",           "token_endpoint",       "client_id",
-      "auth_method",      "client_secret_env",    "client_secret_file",
-      "private_key_file", "assertion_audience",   "resource",
-      "scopes",           "request_timeout_ms",   "deadline_ms",
+      "issuer",           "token_endpoint",        "client_id",
+      "auth_method",      "client_secret_env",     "client_secret_file",
+      "private_key_file", "assertion_audience",    "resource",
+      "scopes",           "request_timeout_ms",    "deadline_ms",
       "max_attempts",     "min_remaining_seconds", "send_resource_indicator"};
   for (const auto& [key, value] : t) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {

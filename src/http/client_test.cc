@@ -4,16 +4,15 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-
-#include <future>
-#include <utility>
-#include <vector>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "test_util.h"
 #include "zta/http/server.h"

@@ -120,7 +120,8 @@ class RawConnection {
 // client has shown what it did with the first). Not thread-safe; Serve() runs on its own thread.
 class RawResponder {
  public:
-  explicit RawResponder(std::string reply) : RawResponder(std::vector<std::string>{std::move(reply)}) {}
+  explicit RawResponder(std::string reply)
+      : RawResponder(std::vector<std::string>{std::move(reply)}) {}
   RawResponder(std::vector<std::string> parts, std::function<void(size_t)> between = {})
       : parts_(std::move(parts)), between_(std::move(between)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);

@@ -231,8 +231,8 @@ Result<std::string> KeyMaterial::Sign(Algorithm alg, std::string_view data) cons
     if (!ctx) return Internal("cannot initialise OpenSSL signing");
     std::string sig(static_cast<size_t>(EVP_PKEY_get_size(pkey.get())), '\0');
     size_t len = sig.size();
-    int rc = EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, digest,
-                           digest_len);
+    int rc =
+        EVP_PKEY_sign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len, digest, digest_len);
     ReleaseContext(Operation::kSign, alg, ctx);
     if (rc != 1) {
       ERR_clear_error();
