@@ -365,13 +365,29 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     exchange->Answer(ErrorResponse(500, "server_error", "internal error"));
   }
 
+  // Keeps an answer counted as owed from when it is posted until its write has finished, so
+  // Stop() cannot stop the I/O threads between the end of the Exchange (which counted it until
+  // then) and the write it posted.
+  struct OwedWrite {
+    explicit OwedWrite(std::shared_ptr<ServerState> s) : state(std::move(s)) {
+      state->answers_owed.fetch_add(1);
+    }
+    ~OwedWrite() { state->answers_owed.fetch_sub(1); }
+    OwedWrite(const OwedWrite&) = delete;
+    OwedWrite& operator=(const OwedWrite&) = delete;
+    std::shared_ptr<ServerState> state;
+  };
+
   // From any thread: writes the response on this connection's strand.
   void PostResponse(Response response, bool keep_alive, bool is_head) {
     std::lock_guard<std::mutex> lock(state_->post_mu);
     if (!state_->accepting_answers) return;  // the server stopped; the connection is gone
     asio::post(stream_.get_executor(),
-               [self = this->shared_from_this(), response = std::move(response), keep_alive,
-                is_head]() mutable { self->Send(std::move(response), keep_alive, is_head); });
+               [self = this->shared_from_this(), owed = std::make_shared<OwedWrite>(state_),
+                response = std::move(response), keep_alive, is_head]() mutable {
+                 self->owed_write_ = std::move(owed);
+                 self->Send(std::move(response), keep_alive, is_head);
+               });
   }
 
   void SendError(int status, std::string description) {
@@ -437,6 +453,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void OnWrite(beast::error_code ec, size_t) {
+    owed_write_.reset();  // written (or failed): Stop() need not wait for it any more
     if (ec) return;
     if (close_after_write_) return Linger();
     ReadHeader();  // buffer_ keeps any pipelined bytes for the next request
@@ -469,6 +486,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
   bhttp::response<bhttp::string_body> res_;
   std::chrono::steady_clock::time_point request_deadline_;
+  std::shared_ptr<OwedWrite> owed_write_;  // the posted answer being written, if any
   bool close_after_write_ = false;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
