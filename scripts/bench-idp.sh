@@ -3,13 +3,16 @@
 # serve` (client_credentials, client_secret_basic, ES256 JWT, 300 s lifetime) and, in the same
 # run and configured the same way, against node-oidc-provider (../shared/peers). Each server is
 # pinned to core 0 and wrk to core 1; each server's peak RSS is VmHWM at the end of its run.
+# It also loads bench/token_floor_server (Beast + one raw OpenSSL ES256 signature per request,
+# nothing else): the ceiling any token endpoint reaches on this core.
 # See docs/bench-idp.md. The last lines are the figures:
 #   idp_tokens_per_s N, peer_tokens_per_s N, idp_vs_peer R, idp_p99_ms MS, peer_p99_ms MS,
 #   idp_peak_rss_mb MB, peer_peak_rss_mb MB, idp_errors N, idp_non2xx N, peer_errors N,
-#   peer_non2xx N
+#   peer_non2xx N, floor_tokens_per_s N, idp_vs_floor R, floor_vs_peer R
 # Environment: SECS (measured seconds per server, default 10), CONNS (connections, default 16),
 # WARMUP_SECS (unmeasured load first, default 2), IDP_THREADS (zta idp serve --threads; default:
-# the server's own default), SKIP_PEER=1 (idp only), JOBS (build parallelism, default 1).
+# the server's own default), SKIP_PEER=1 (no peer), SKIP_FLOOR=1 (no floor), JOBS (build
+# parallelism, default 1).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,11 +40,11 @@ if [[ $(nproc) -lt 2 ]]; then
 fi
 
 # Release build of the CLI. The flags match scripts/bench.sh so both share build-bench/ without
-# reconfiguring each other; only the zta target is built here.
-echo "=== building zta (Release, $BUILD_DIR)"
+# reconfiguring each other; only the zta CLI and the floor server are built here.
+echo "=== building zta and token_floor_server (Release, $BUILD_DIR)"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DZTA_BUILD_TESTS=OFF \
   -DZTA_BUILD_BENCH=ON -DZTA_BUILD_FUZZ=OFF -DZTA_SANITIZE=OFF >/dev/null
-cmake --build "$BUILD_DIR" -j "$JOBS" --target zta | tail -n 1
+cmake --build "$BUILD_DIR" -j "$JOBS" --target zta token_floor_server | tail -n 1
 zta="$root/$BUILD_DIR/zta"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zta-bench-idp.XXXXXX")
@@ -134,6 +137,18 @@ idp_rss=$rss
 echo "idp:  $idp_line peak_rss_mb $idp_rss"
 stop_server
 
+# --- the floor: Beast + ES256 only (bench/token_floor_server.cc)
+floor_line="rps 0 p50_ms 0 p99_ms 0 errors 0 non2xx 0"
+if [[ ${SKIP_FLOOR:-0} != 1 ]]; then
+  start_server floor "$root/$BUILD_DIR/bench/token_floor_server"
+  sanity_check floor "$server_url/token" floor-agent unused
+  echo "=== token_floor_server at $server_url: ${WARMUP_SECS}s warm-up, ${SECS}s measured, $CONNS connections"
+  load "$server_url/token" floor-agent unused
+  floor_line=$result
+  echo "floor: $floor_line peak_rss_mb $rss"
+  stop_server
+fi
+
 # --- node-oidc-provider
 peer_line="rps 0 p50_ms 0 p99_ms 0 errors 0 non2xx 0"
 peer_rss=0
@@ -163,7 +178,10 @@ fi
 
 idp_rps=$(field rps "$idp_line")
 peer_rps=$(field rps "$peer_line")
-ratio=$(awk -v a="$idp_rps" -v b="$peer_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+ratio() {  # ratio A B → A/B with two decimals, n/a when B is 0
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+ratio=$(ratio "$idp_rps" "$peer_rps")
 echo "idp_tokens_per_s $idp_rps"
 echo "peer_tokens_per_s $peer_rps"
 echo "idp_vs_peer $ratio"
@@ -175,3 +193,7 @@ echo "idp_errors $(field errors "$idp_line")"
 echo "idp_non2xx $(field non2xx "$idp_line")"
 echo "peer_errors $(field errors "$peer_line")"
 echo "peer_non2xx $(field non2xx "$peer_line")"
+floor_rps=$(field rps "$floor_line")
+echo "floor_tokens_per_s $floor_rps"
+echo "idp_vs_floor $(ratio "$idp_rps" "$floor_rps")"
+echo "floor_vs_peer $(ratio "$floor_rps" "$peer_rps")"
