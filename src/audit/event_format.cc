@@ -34,12 +34,6 @@ void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
   y += m <= 2;
 }
 
-Json StringArray(const std::vector<std::string>& values) {
-  Json array = Json::array();
-  for (const std::string& v : values) array.push_back(v);
-  return array;
-}
-
 Status Malformed(std::string what) {
   return Status(StatusCode::kDataLoss, "audit event: " + std::move(what), "malformed_event");
 }
@@ -68,33 +62,56 @@ Result<std::vector<std::string>> GetStringArray(const Json& json, const char* na
 }  // namespace
 
 RenderedEvent RenderEvent(const AuditEvent& event) {
-  // Members before "seq" in byte order…
-  Json head = Json::object();
-  head["action"] = event.action;
-  head["actor_chain"] = StringArray(event.actor_chain);
-  head["attributes"] = event.attributes.is_object() ? event.attributes : Json::object();
-  head["client_id"] = event.client_id;
-  head["component"] = event.component;
-  head["decision"] = std::string(AuditDecisionName(event.decision));
-  head["id"] = event.id;
-  head["jti"] = event.jti;
-  head["reason"] = event.reason;
-  head["resource"] = event.resource;
-  head["scopes_granted"] = StringArray(event.scopes_granted);
-  head["scopes_requested"] = StringArray(event.scopes_requested);
-  // …and after it.
-  Json tail = Json::object();
-  tail["subject"] = event.subject;
-  tail["time"] = FormatTime(event.time_micros);
-  tail["trace_id"] = event.trace_id;
-
+  // Members in byte order of their names, written directly (no intermediate Json; every
+  // request renders one): those before "seq" in head, those after it in tail.
+  auto member = [](std::string& out, const char* name) {
+    if (!out.empty() && out.back() != '{') out += ',';
+    out += '"';
+    out += name;
+    out += "\":";
+  };
+  auto string_member = [&](std::string& out, const char* name, std::string_view value) {
+    member(out, name);
+    AppendJsonString(out, value);
+  };
+  auto array_member = [&](std::string& out, const char* name,
+                          const std::vector<std::string>& values) {
+    member(out, name);
+    out += '[';
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendJsonString(out, values[i]);
+    }
+    out += ']';
+  };
   RenderedEvent out;
   out.id = event.id;
   out.time_micros = event.time_micros;
-  out.head = DumpJson(head);
-  out.head.pop_back();  // "}"
-  out.tail = DumpJson(tail);
-  out.tail.erase(0, 1);  // "{"
+  std::string& head = out.head;
+  head.reserve(512);
+  head += '{';
+  string_member(head, "action", event.action);
+  array_member(head, "actor_chain", event.actor_chain);
+  member(head, "attributes");
+  if (event.attributes.is_object()) {
+    AppendJson(head, event.attributes);
+  } else {
+    head += "{}";
+  }
+  string_member(head, "client_id", event.client_id);
+  string_member(head, "component", event.component);
+  string_member(head, "decision", AuditDecisionName(event.decision));
+  string_member(head, "id", event.id);
+  string_member(head, "jti", event.jti);
+  string_member(head, "reason", event.reason);
+  string_member(head, "resource", event.resource);
+  array_member(head, "scopes_granted", event.scopes_granted);
+  array_member(head, "scopes_requested", event.scopes_requested);
+  std::string& tail = out.tail;
+  string_member(tail, "subject", event.subject);
+  string_member(tail, "time", FormatTime(event.time_micros));
+  string_member(tail, "trace_id", event.trace_id);
+  tail += '}';  // CanonicalText writes the "," before "subject"
   return out;
 }
 

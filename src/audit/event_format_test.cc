@@ -28,6 +28,26 @@ TEST(AuditEventFormat, CanonicalTextIsSortedCompactJson) {
   EXPECT_EQ(CanonicalJson(e, 42), whole);
 }
 
+// Strings with quotes, control characters, non-ASCII and ill-formed UTF-8 render as nlohmann
+// renders the whole object (ill-formed bytes replaced by U+FFFD), attributes that are not an
+// object as {}, and empty arrays as [].
+TEST(AuditEventFormat, CanonicalTextEscapesLikeNlohmann) {
+  AuditEvent e = SampleEvent(4);
+  e.reason = "quote\" back\\ tab\t nl\n \x01 caf\xc3\xa9 bad\xff";
+  e.subject = std::string("nul\0", 4);
+  e.actor_chain = {"a\"b", "\xe2\x82"};
+  e.scopes_granted.clear();
+  e.attributes = Json::array({1});
+  std::string text = CanonicalText(RenderEvent(e), 7);
+
+  Json whole = e.ToJson();
+  whole.erase("time_micros");
+  whole["time"] = FormatTime(e.time_micros);
+  whole["seq"] = 7;
+  whole["attributes"] = Json::object();
+  EXPECT_EQ(text, whole.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
 // An event survives the trip to canonical text and back, and foreign members are refused.
 TEST(AuditEventFormat, ParseRoundTripAndStrictness) {
   AuditEvent e = SampleEvent(10);

@@ -2,6 +2,10 @@
 #include "zta/core/base64url.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <random>
+#include <string>
 
 namespace zta {
 namespace {
@@ -51,6 +55,29 @@ TEST(Base64, PaddedRoundTrip) {
   EXPECT_EQ(*r, "fo");
   EXPECT_FALSE(Base64Decode("Zm8").ok());
   EXPECT_FALSE(Base64Decode("Z===").ok());
+}
+
+// Every length 0..200 of random bytes encodes as OpenSSL's EVP_EncodeBlock does (padded), and
+// as that without '=' and with the URL alphabet (base64url); both decode back.
+TEST(Base64, MatchesOpenSslOnEveryLength) {
+  std::mt19937 rng(4648);
+  for (size_t n = 0; n <= 200; ++n) {
+    std::string bytes(n, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    std::string expected(4 * ((n + 2) / 3), '\0');
+    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(expected.data()),
+                                  reinterpret_cast<const unsigned char*>(bytes.data()),
+                                  static_cast<int>(n));
+    ASSERT_EQ(static_cast<size_t>(written), expected.size());
+    EXPECT_EQ(Base64Encode(bytes), expected) << n;
+    std::string url = expected.substr(0, expected.find('='));
+    for (char& c : url) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    EXPECT_EQ(Base64UrlEncode(bytes), url) << n;
+    Result<std::string> padded = Base64Decode(expected), unpadded = Base64UrlDecode(url);
+    ASSERT_TRUE(padded.ok() && unpadded.ok()) << n;
+    EXPECT_EQ(*padded, bytes);
+    EXPECT_EQ(*unpadded, bytes);
+  }
 }
 
 }  // namespace

@@ -200,7 +200,7 @@ void AppendCompact(std::string& out, const Json& value) {
       for (const auto& [name, member] : value.get_ref<const Json::object_t&>()) {
         if (!first) out += ',';
         first = false;
-        if (!AppendString(out, name)) out += ReferenceDump(Json(name), -1);
+        AppendJsonString(out, name);
         out += ':';
         AppendCompact(out, member);
       }
@@ -219,9 +219,7 @@ void AppendCompact(std::string& out, const Json& value) {
       return;
     }
     case Json::value_t::string:
-      if (!AppendString(out, value.get_ref<const std::string&>())) {
-        out += ReferenceDump(value, -1);
-      }
+      AppendJsonString(out, value.get_ref<const std::string&>());
       return;
     case Json::value_t::boolean:
       out += value.get<bool>() ? "true" : "false";
@@ -242,6 +240,12 @@ void AppendCompact(std::string& out, const Json& value) {
 }
 
 }  // namespace
+
+void AppendJson(std::string& out, const Json& value) { AppendCompact(out, value); }
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  if (!AppendString(out, text)) out += ReferenceDump(Json(std::string(text)), -1);
+}
 
 std::string DumpJson(const Json& value, int indent) {
   if (indent >= 0) return ReferenceDump(value, indent);

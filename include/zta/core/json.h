@@ -24,7 +24,14 @@ struct JsonLimits {
 // parsers disagree on the same token). Never throws.
 Result<Json> ParseJsonStrict(std::string_view text, const JsonLimits& limits = {});
 
-// Serializes without throwing: invalid UTF-8 in strings is replaced, not fatal.
+// Serializes without throwing: invalid UTF-8 in strings is replaced, not fatal. With indent < 0
+// the output is compact: members in name order, no whitespace, strings escaped only where
+// RFC 8259 §7 requires — nlohmann's dump(), byte for byte, written faster.
 std::string DumpJson(const Json& value, int indent = -1);
+
+// Append what DumpJson(value) returns, or what DumpJson(Json(text)) returns, to `out`: for
+// writers of hot-path documents that spell their members out in order.
+void AppendJson(std::string& out, const Json& value);
+void AppendJsonString(std::string& out, std::string_view text);
 
 }  // namespace zta
