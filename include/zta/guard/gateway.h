@@ -49,7 +49,9 @@ struct GatewayOptions {
   // Where to listen. Defaults: 127.0.0.1 and 8080.
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
-  // Server threads. Default: 2.
+  // Server threads, at least 1. Default: 2, not the HTTP server's one per CPU: Handle holds its
+  // thread while the upstream answers, so one slow upstream call must not stall every client
+  // on a one-CPU machine.
   int threads = 2;
   // Largest request body forwarded, bytes. Default: 1 MiB.
   size_t max_body_bytes = 1 << 20;
