@@ -1,5 +1,5 @@
-// TOML settings for `zta idp serve` (docs/idp.md). toml++ throws on syntax errors; they are
-// caught here and returned as InvalidArgument with the file position.
+// TOML settings for `zta idp serve` (docs/idp.md). Syntax errors come back from ParseToml as
+// InvalidArgument with the file and position.
 #include "idp_config.h"
 
 #include <toml++/toml.h>
@@ -22,17 +22,7 @@ Status ReadSection(const toml::table& root, const char* name, TableReader& top, 
   return r.Finish();
 }
 
-}  // namespace
-
-Status LoadIdpServeConfig(const std::string& path, IdpServeSettings* s) {
-  toml::table root;
-  try {
-    root = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    std::string where = e.source().begin ? " at line " + std::to_string(e.source().begin.line)
-                                         : std::string();
-    return InvalidArgument("cannot read " + path + where + ": " + std::string(e.description()));
-  }
+Status ReadIdpServeConfig(const toml::table& root, IdpServeSettings* s) {
   TableReader top(root, "");
   ZTA_RETURN_IF_ERROR(ReadSection(root, "server", top, [&](TableReader& r) -> Status {
     ZTA_RETURN_IF_ERROR(r.Get("listen", &s->listen));
@@ -75,6 +65,15 @@ Status LoadIdpServeConfig(const std::string& path, IdpServeSettings* s) {
     return InvalidArgument("keys.rotation_overlap_seconds must not be negative");
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadIdpServeConfig(const std::string& path, IdpServeSettings* s) {
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  Status status =
+      ParseToml(text, [&](const toml::table& root) { return ReadIdpServeConfig(root, s); });
+  return status.ok() ? status : status.WithContext(path);
 }
 
 }  // namespace zta::cli

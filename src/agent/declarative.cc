@@ -6,13 +6,13 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include "zta/agent/offline_planner.h"
 #include "zta/agent/openai_model.h"
 #include "zta/auth/auth_provider.h"
+#include "zta/core/toml_reader.h"
 
 namespace zta::agent {
 namespace {
@@ -221,14 +221,6 @@ Status ReadTool(const toml::table& t, size_t index, HttpToolConfig* tool) {
   return Status::Ok();
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // The origin (scheme://host:port) must be fixed: a placeholder there would let the model pick
 // which server receives the token.
 Status CheckUrlTemplate(const std::string& where, const std::string& url) {
@@ -317,48 +309,49 @@ Status AgentConfig::Validate() const {
   return Status::Ok();
 }
 
+namespace {
+
+Status ReadAgentConfig(const toml::table& root, AgentConfig* c) {
+  ZTA_RETURN_IF_ERROR(CheckKeys(root, "(top level)", {"agent", "model", "identity", "tools"}));
+  const toml::table* agent = root["agent"].as_table();
+  if (agent == nullptr) return InvalidArgument("[agent] is required");
+  ZTA_RETURN_IF_ERROR(ReadAgent(*agent, c));
+  if (root.contains("model")) {
+    const toml::table* model = root["model"].as_table();
+    if (model == nullptr) return InvalidArgument("[model] must be a table");
+    ZTA_RETURN_IF_ERROR(ReadModel(*model, &c->model));
+  }
+  if (root.contains("identity")) {
+    const toml::table* identity = root["identity"].as_table();
+    if (identity == nullptr) return InvalidArgument("[identity] must be a table");
+    c->identity_toml = TableAsToml(*identity);
+  }
+  if (root.contains("tools")) {
+    const toml::array* tools = root["tools"].as_array();
+    if (tools == nullptr) return InvalidArgument("tools must be an array of tables [[tools]]");
+    for (size_t i = 0; i < tools->size(); ++i) {
+      const toml::table* t = (*tools)[i].as_table();
+      if (t == nullptr) return InvalidArgument("tools must be an array of tables [[tools]]");
+      HttpToolConfig tool;
+      ZTA_RETURN_IF_ERROR(ReadTool(*t, i, &tool));
+      c->tools.push_back(std::move(tool));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<AgentConfig> ParseAgentConfig(std::string_view toml_text) {
   AgentConfig c;
-  try {
-    toml::table root = toml::parse(toml_text);
-    ZTA_RETURN_IF_ERROR(CheckKeys(root, "(top level)", {"agent", "model", "identity", "tools"}));
-    const toml::table* agent = root["agent"].as_table();
-    if (agent == nullptr) return InvalidArgument("[agent] is required");
-    ZTA_RETURN_IF_ERROR(ReadAgent(*agent, &c));
-    if (root.contains("model")) {
-      const toml::table* model = root["model"].as_table();
-      if (model == nullptr) return InvalidArgument("[model] must be a table");
-      ZTA_RETURN_IF_ERROR(ReadModel(*model, &c.model));
-    }
-    if (root.contains("identity")) {
-      const toml::table* identity = root["identity"].as_table();
-      if (identity == nullptr) return InvalidArgument("[identity] must be a table");
-      c.identity_toml = TableAsToml(*identity);
-    }
-    if (root.contains("tools")) {
-      const toml::array* tools = root["tools"].as_array();
-      if (tools == nullptr) return InvalidArgument("tools must be an array of tables [[tools]]");
-      for (size_t i = 0; i < tools->size(); ++i) {
-        const toml::table* t = (*tools)[i].as_table();
-        if (t == nullptr) return InvalidArgument("tools must be an array of tables [[tools]]");
-        HttpToolConfig tool;
-        ZTA_RETURN_IF_ERROR(ReadTool(*t, i, &tool));
-        c.tools.push_back(std::move(tool));
-      }
-    }
-  } catch (const toml::parse_error& e) {
-    std::ostringstream where;
-    where << e.source().begin;
-    return InvalidArgument("TOML " + where.str() + ": " + std::string(e.description()));
-  } catch (const std::exception& e) {
-    return InvalidArgument(std::string("TOML: ") + e.what());
-  }
+  ZTA_RETURN_IF_ERROR(
+      ParseToml(toml_text, [&](const toml::table& root) { return ReadAgentConfig(root, &c); }));
   ZTA_RETURN_IF_ERROR(c.Validate());
   return c;
 }
 
 Result<AgentConfig> LoadAgentConfig(const std::string& path) {
-  ZTA_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   auto config = ParseAgentConfig(text);
   if (!config.ok()) return config.status().WithContext(path);
   return config;

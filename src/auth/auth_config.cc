@@ -4,21 +4,12 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "zta/auth/auth_provider.h"
+#include "zta/core/toml_reader.h"
 
 namespace zta::auth {
 namespace {
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 Status ReadAuth(const toml::table& t, AuthProviderOptions* o) {
   static constexpr std::string_view kKnown[] = {
@@ -111,14 +102,14 @@ Status ReadAuth(const toml::table& t, AuthProviderOptions* o) {
 }  // namespace
 
 Result<Secret> ReadSecretFile(const std::string& path) {
-  ZTA_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) return InvalidArgument(path + " is empty");
   return Secret(std::move(text));
 }
 
 Result<jose::Jwk> ReadPrivateKeyFile(const std::string& path) {
-  ZTA_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   jose::JwkParseOptions options;
   options.role = jose::KeyRole::kSign;
   Secret wipe_on_exit(std::move(text));  // the file holds a private key
@@ -129,22 +120,15 @@ Result<jose::Jwk> ReadPrivateKeyFile(const std::string& path) {
 
 Result<AuthProviderOptions> ParseAuthConfig(std::string_view toml_text) {
   AuthProviderOptions options;
-  try {
-    toml::table root = toml::parse(toml_text);
+  ZTA_RETURN_IF_ERROR(ParseToml(toml_text, [&](const toml::table& root) {
     const toml::table* t = root["auth"].as_table();
-    ZTA_RETURN_IF_ERROR(ReadAuth(t != nullptr ? *t : root, &options));
-  } catch (const toml::parse_error& e) {
-    std::ostringstream where;
-    where << e.source().begin;
-    return InvalidArgument("TOML " + where.str() + ": " + std::string(e.description()));
-  } catch (const std::exception& e) {
-    return InvalidArgument(std::string("TOML: ") + e.what());
-  }
+    return ReadAuth(t != nullptr ? *t : root, &options);
+  }));
   return options;
 }
 
 Result<AuthProviderOptions> LoadAuthConfig(const std::string& path) {
-  ZTA_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   auto options = ParseAuthConfig(text);
   if (!options.ok()) return options.status().WithContext(path);
   return options;

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "zta/core/toml_reader.h"
 #include "zta/guard/gateway.h"
@@ -146,25 +144,14 @@ Status ParseHostPort(std::string_view text, std::string* host, int* port) {
 
 Result<GatewayOptions> ParseGatewayConfig(std::string_view toml_text) {
   GatewayOptions options;
-  try {
-    toml::table root = toml::parse(toml_text);
-    ZTA_RETURN_IF_ERROR(ReadGateway(root, &options));
-  } catch (const toml::parse_error& e) {
-    std::ostringstream where;
-    where << e.source().begin;
-    return InvalidArgument("TOML " + where.str() + ": " + std::string(e.description()));
-  } catch (const std::exception& e) {
-    return InvalidArgument(std::string("TOML: ") + e.what());
-  }
+  ZTA_RETURN_IF_ERROR(
+      ParseToml(toml_text, [&](const toml::table& root) { return ReadGateway(root, &options); }));
   return options;
 }
 
 Result<GatewayOptions> LoadGatewayConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto options = ParseGatewayConfig(text.str());
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  auto options = ParseGatewayConfig(text);
   if (!options.ok()) return options.status().WithContext(path);
   return options;
 }

@@ -7,7 +7,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -78,5 +82,32 @@ class TableReader {
   std::string where_;
   std::vector<std::string> seen_;
 };
+
+// Parses TOML `text` and hands the root table to `read` (const toml::table& → Status). A
+// syntax error comes back as InvalidArgument "TOML line L, column C: what"; no toml++
+// exception leaves this function, whatever `read` does.
+template <typename Read>
+Status ParseToml(std::string_view text, Read&& read) {
+  try {
+    toml::table root = toml::parse(text);
+    return read(static_cast<const toml::table&>(root));
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << e.source().begin;
+    return InvalidArgument("TOML " + where.str() + ": " + std::string(e.description()));
+  } catch (const std::exception& e) {
+    return InvalidArgument(std::string("TOML: ") + e.what());
+  }
+}
+
+// The whole file at `path` (a configuration, secret or key file named in one);
+// InvalidArgument "cannot read PATH" if it cannot be opened.
+inline Result<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 }  // namespace zta
