@@ -2,6 +2,7 @@
 // duplicate names are checked as the parser goes, and it stops at the first violation.
 #include "zta/core/json.h"
 
+#include <array>
 #include <charconv>
 #include <string>
 #include <unordered_set>
@@ -140,12 +141,23 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
 // characters, every other character as it is. False, with nothing appended, when `s` is not
 // valid UTF-8: nlohmann's replacement rules are then followed by calling nlohmann itself.
 bool AppendString(std::string& out, std::string_view s) {
+  // kPlain[c]: byte c is copied as it is (printable ASCII other than '"' and '\\'); the scan
+  // skips runs of those with one table lookup per byte.
+  static constexpr auto kPlain = [] {
+    std::array<bool, 256> plain{};
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+    return plain;
+  }();
   static constexpr char kHex[] = "0123456789abcdef";
   const size_t start = out.size();
   out += '"';
   size_t run = 0;  // start of the pending bytes that need no escaping
   for (size_t i = 0; i < s.size();) {
     unsigned char c = static_cast<unsigned char>(s[i]);
+    if (kPlain[c]) {
+      ++i;
+      continue;
+    }
     if (c >= 0x80) {
       size_t n = Utf8SequenceLength(s, i);
       if (n == 0) {
@@ -153,10 +165,6 @@ bool AppendString(std::string& out, std::string_view s) {
         return false;
       }
       i += n;
-      continue;
-    }
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      ++i;
       continue;
     }
     out.append(s.data() + run, i - run);

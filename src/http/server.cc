@@ -108,6 +108,20 @@ std::string HttpDate(std::chrono::system_clock::time_point now) {
   return buf;
 }
 
+// HttpDate of the current second, formatted once per second per I/O thread (the field has
+// one-second resolution; every response carries it).
+const std::string& CurrentHttpDate() {
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string cached;
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t second = std::chrono::system_clock::to_time_t(now);
+  if (second != cached_second) {
+    cached = HttpDate(now);
+    cached_second = second;
+  }
+  return cached;
+}
+
 // OAuth-style error body (RFC 6749 §5.2 shape), used for the errors the server itself produces.
 Response ErrorResponse(int status, std::string_view error, std::string_view description) {
   return Response::Json(status, Json{{"error", error}, {"error_description", description}});
@@ -406,7 +420,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     res_.result(static_cast<unsigned>(response.status));
     res_.set(bhttp::field::server, state_->options.server_name);
     // RFC 9110 §6.6.1: an origin server with a clock must send Date.
-    res_.set(bhttp::field::date, HttpDate(std::chrono::system_clock::now()));
+    res_.set(bhttp::field::date, CurrentHttpDate());
     for (const auto& [name, value] : response.headers.fields()) {
       // RFC 9112 §6: message framing belongs to the server, never to a handler.
       if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding")) {
