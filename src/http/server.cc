@@ -71,6 +71,10 @@ struct ServerState {
   // dead executor.
   std::mutex post_mu;
   bool accepting_answers = true;  // GUARDED_BY(post_mu)
+  // The io_context every session's socket belongs to. Each Exchange holds a strong reference,
+  // so an answer a handler keeps past Stop() (which waits only 5 s) still has a live
+  // io_context when it finally lets go of its session and the socket is closed.
+  std::weak_ptr<asio::io_context> io_context;
 };
 
 std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
@@ -334,15 +338,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // the last holder drops it unanswered, the client gets 500.
   struct Exchange {
     Exchange(std::shared_ptr<Session> s, bool keep, bool head)
-        : session(std::move(s)), keep_alive(keep), is_head(head),
-          handler_thread(std::this_thread::get_id()) {}
+        : session(std::move(s)), io_context(session->state_->io_context.lock()),
+          keep_alive(keep), is_head(head), handler_thread(std::this_thread::get_id()) {}
     ~Exchange() {
       if (!answered.load()) Answer(ErrorResponse(500, "server_error", "internal error"));
       // Counted down only once nothing holds the session through us any more: Stop() may then
-      // destroy the io_context the session's socket belongs to.
+      // tear the server down. The session (and its socket) goes first, the io_context after it:
+      // if Stop() gave up waiting for us, ours may be the last reference to it.
       std::shared_ptr<ServerState> state = session->state_;
       session.reset();
       state->answers_owed.fetch_sub(1);
+      io_context.reset();
     }
 
     void Answer(Response response) {
@@ -355,6 +361,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
 
     std::shared_ptr<Session> session;
+    std::shared_ptr<asio::io_context> io_context;
     const bool keep_alive;
     const bool is_head;
     const std::thread::id handler_thread;
@@ -531,9 +538,10 @@ void BlockTerminationSignalsInThisThread() {
 class HttpServer::Impl {
  public:
   Impl(ServerOptions options, AsyncHandler handler)
-      : state_(std::make_shared<ServerState>()), ioc_(std::make_unique<asio::io_context>()) {
+      : state_(std::make_shared<ServerState>()), ioc_(std::make_shared<asio::io_context>()) {
     state_->options = std::move(options);
     state_->handler = std::move(handler);
+    state_->io_context = ioc_;
   }
 
   ~Impl() {
@@ -545,7 +553,7 @@ class HttpServer::Impl {
       for (auto& t : threads_) t.detach();
       acceptor_.release();
       retry_timer_.release();
-      ioc_.release();
+      (void)new std::shared_ptr<asio::io_context>(std::move(ioc_));  // abandoned, never freed
     }
   }
 
@@ -612,7 +620,9 @@ class HttpServer::Impl {
     for (auto& t : threads_) t.join();
     threads_.clear();
     // No thread runs the io_context now, so these can be torn down from here. Destroying the
-    // io_context destroys every pending handler and with it every session and its socket.
+    // io_context destroys every pending handler and with it every session and its socket. An
+    // answer still owed after the wait keeps the io_context alive (Exchange::io_context) until
+    // its handler lets go of it; that answer is dropped (accepting_answers is false).
     work_.reset();
     beast::error_code ignored;
     if (acceptor_) acceptor_->close(ignored);
@@ -716,7 +726,7 @@ class HttpServer::Impl {
 
   std::shared_ptr<ServerState> state_;
   // Declared first among the Asio objects: everything below is reset before it in Stop().
-  std::unique_ptr<asio::io_context> ioc_;
+  std::shared_ptr<asio::io_context> ioc_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::unique_ptr<asio::steady_timer> retry_timer_;

@@ -610,6 +610,40 @@ TEST(HttpServerTest, AsyncHandlerLostOrLateAnswers) {
   EXPECT_NE(response.find("late"), std::string::npos) << response;
 }
 
+// An answer a handler keeps past Stop()'s bounded wait and past the server's destruction is
+// dropped, and letting go of it then closes the connection cleanly (the socket's io_context is
+// kept alive by the answer, not freed under it; `make sanitize` checks the memory side).
+TEST(HttpServerTest, AnswerHeldPastServerDestructionIsDroppedSafely) {
+  Respond kept;
+  std::mutex mu;
+  auto server = HttpServer::StartAsync({}, [&](const Request&, Respond respond) {
+    std::lock_guard<std::mutex> lock(mu);
+    kept = std::move(respond);
+  });
+  ASSERT_TRUE(server.ok()) << server.status();
+  RawConnection conn((*server)->port(), 10s);
+  ASSERT_TRUE(conn.Write("GET /held HTTP/1.1\r\nHost: x\r\n\r\n"));
+  for (int i = 0; i < 5000; ++i) {  // until the handler holds the request
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (kept) break;
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_TRUE(kept);
+  }
+  server->reset();  // Stop() waits its 5 s for the answer, gives up, and the server is gone
+  std::lock_guard<std::mutex> lock(mu);
+  kept(Response::Text(200, "too late"));  // dropped: nobody is there to write it
+  kept = nullptr;                          // the session and its socket go now
+  RawConnection::End end{};
+  std::string rest = conn.ReadToEnd(&end);
+  EXPECT_EQ(end, RawConnection::End::kEof) << "the connection was not closed";
+  EXPECT_EQ(rest.find("too late"), std::string::npos) << rest;
+}
+
 // Writes a self-signed P-256 certificate for 127.0.0.1 (IP SAN) and its key as PEM files.
 bool WriteSelfSignedCertificate(const std::string& cert_path, const std::string& key_path) {
   EVP_PKEY* key = EVP_EC_gen("P-256");

@@ -67,7 +67,9 @@ class HttpServer {
   // For metrics and tests (e.g. proving that keep-alive reuses one connection).
   int64_t accepted_connections() const;
   // Stops accepting, closes connections, joins the threads. Idempotent. A handler still running
-  // is waited for, and so are asynchronous answers still owed (for up to 5 s).
+  // is waited for, and so are asynchronous answers still owed (for up to 5 s). An answer owed
+  // longer is dropped when it comes; its connection closes when its Respond is let go of, even
+  // after the server is destroyed.
   // REQUIRES: not called from a handler (it joins the threads handlers run on).
   void Stop();
 
