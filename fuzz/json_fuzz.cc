@@ -1,5 +1,6 @@
 // libFuzzer target: arbitrary bytes through zta::ParseJsonStrict and the base64url/base64
-// codecs, checking limits, JSON dump/re-parse and decode(encode(x)) == x.
+// codecs, checking limits, JSON dump/re-parse, DumpJson == nlohmann's dump and
+// decode(encode(x)) == x.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -35,6 +36,15 @@ void CheckJson(std::string_view text) {
     if (!again.ok())
       InvariantFailed("DumpJson output does not re-parse", again.status().ToString());
     if (*again != *parsed) InvariantFailed("JSON changed across dump/re-parse", dumped);
+    // zta's compact writer promises nlohmann's bytes exactly (audit hashes depend on them).
+    if (dumped != parsed->dump(-1, ' ', false, Json::error_handler_t::replace)) {
+      InvariantFailed("DumpJson differs from nlohmann's dump", dumped);
+    }
+  }
+  // Any bytes as a string value, valid UTF-8 or not: the same promise on the string path.
+  const Json as_string = std::string(text);
+  if (DumpJson(as_string) != as_string.dump(-1, ' ', false, Json::error_handler_t::replace)) {
+    InvariantFailed("DumpJson differs from nlohmann's dump for a string");
   }
   // Tight limits: anything accepted must be within them.
   JsonLimits tight;
