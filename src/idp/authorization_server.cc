@@ -113,8 +113,8 @@ http::Response AuthorizationServer::ErrorResponse(const OAuthError& error) const
   return r;
 }
 
-bool AuthorizationServer::RateLimited(const std::string& client_id, const std::string& address,
-                                      int64_t* retry_after) {
+Status AuthorizationServer::CheckRateLimit(const std::string& client_id,
+                                           const std::string& address, OAuthError* error) {
   std::lock_guard<std::mutex> lock(limiter_mu_);
   int64_t now = clock_.NowSeconds();
   for (const std::string& key : {"c:" + client_id, "a:" + address}) {
@@ -125,11 +125,14 @@ bool AuthorizationServer::RateLimited(const std::string& client_id, const std::s
       continue;
     }
     if (it->second.failures >= options_.failed_auth_limit) {
-      *retry_after = options_.failed_auth_window_seconds - (now - it->second.window_start);
-      return true;
+      error->status = 429;  // RFC 6585 §4, with Retry-After
+      error->error = "slow_down";
+      error->description = "too many failed authentications";
+      error->retry_after = options_.failed_auth_window_seconds - (now - it->second.window_start);
+      return Status(StatusCode::kResourceExhausted, error->description);
     }
   }
-  return false;
+  return Status::Ok();
 }
 
 void AuthorizationServer::RecordAuthFailure(const std::string& client_id,
@@ -251,14 +254,7 @@ Result<AuthorizationServer::Caller> AuthorizationServer::AuthenticateClient(
                           ? claims["sub"].get<std::string>()
                           : std::string();
     client_id = field("client_id").empty() ? sub : field("client_id");
-    int64_t retry = 0;
-    if (RateLimited(client_id, request.remote_address, &retry)) {
-      error->status = 429;
-      error->error = "slow_down";
-      error->description = "too many failed authentications";
-      error->retry_after = retry;
-      return Status(StatusCode::kResourceExhausted, error->description);
-    }
+    ZTA_RETURN_IF_ERROR(CheckRateLimit(client_id, request.remote_address, error));
     const Agent* agent = registry.FindAgent(client_id);
     if (!agent || agent->auth_method != ClientAuthMethod::kPrivateKeyJwt || sub != client_id) {
       RecordAuthFailure(client_id, request.remote_address);
@@ -303,14 +299,7 @@ Result<AuthorizationServer::Caller> AuthorizationServer::AuthenticateClient(
     return Caller{client_id, false, method, agent};
   }
 
-  int64_t retry = 0;
-  if (RateLimited(client_id, request.remote_address, &retry)) {
-    error->status = 429;
-    error->error = "slow_down";
-    error->description = "too many failed authentications";
-    error->retry_after = retry;
-    return Status(StatusCode::kResourceExhausted, error->description);
-  }
+  ZTA_RETURN_IF_ERROR(CheckRateLimit(client_id, request.remote_address, error));
   if (const Agent* agent = registry.FindAgent(client_id)) {
     if (agent->auth_method == ClientAuthMethod::kClientSecret &&
         SecretMatchesDigest(secret, agent->secret_digest)) {

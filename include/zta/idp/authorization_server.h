@@ -91,7 +91,10 @@ class AuthorizationServer {
                                     const RegistrySnapshot& registry, bool allow_resources,
                                     OAuthError* error);
   std::shared_ptr<const RegistrySnapshot> Registry(bool force_check);
-  bool RateLimited(const std::string& client_id, const std::string& address, int64_t* retry_after);
+  // While this client or source address is over its failed-authentication budget: fills
+  // `error` (429 slow_down, Retry-After) and returns kResourceExhausted.
+  Status CheckRateLimit(const std::string& client_id, const std::string& address,
+                        OAuthError* error);
   void RecordAuthFailure(const std::string& client_id, const std::string& address);
   http::Response ErrorResponse(const OAuthError& error) const;
   Status Audit(AuditEvent event);
