@@ -113,8 +113,8 @@ std::string TokenResponse() {
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
   std::string claims = R"({"aud":"https://hotel.example/api","client_id":"floor-agent",)"
-                       R"("exp":)" + std::to_string(now + 300) +
-                       R"(,"iat":)" + std::to_string(now) +
+                       R"("exp":)" +
+                       std::to_string(now + 300) + R"(,"iat":)" + std::to_string(now) +
                        R"(,"iss":"http://127.0.0.1","jti":"floor-)" + std::to_string(++issued) +
                        R"(","scope":"read_hotels","sub":"floor-agent"})";
   std::string input =

@@ -65,9 +65,9 @@ TEST(Base64, MatchesOpenSslOnEveryLength) {
     std::string bytes(n, '\0');
     for (char& c : bytes) c = static_cast<char>(rng());
     std::string expected(4 * ((n + 2) / 3), '\0');
-    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(expected.data()),
-                                  reinterpret_cast<const unsigned char*>(bytes.data()),
-                                  static_cast<int>(n));
+    int written =
+        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(expected.data()),
+                        reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(n));
     ASSERT_EQ(static_cast<size_t>(written), expected.size());
     EXPECT_EQ(Base64Encode(bytes), expected) << n;
     std::string url = expected.substr(0, expected.find('='));

@@ -56,23 +56,36 @@ TEST(ParseJsonStrict, RejectsMalformed) {
 }
 
 // The reference for DumpJson's compact output: nlohmann's own serializer.
-std::string Reference(const Json& v) { return v.dump(-1, ' ', false, Json::error_handler_t::replace); }
+std::string Reference(const Json& v) {
+  return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 // Escapes, control characters, multi-byte UTF-8 and ill-formed UTF-8 come out exactly as
 // nlohmann writes them.
 TEST(DumpJson, CompactMatchesNlohmannOnEdgeCases) {
-  const std::vector<std::string> strings = {
-      "", "plain", "quote\" backslash\\ slash/", "\b\f\n\r\t", std::string("nul\0x", 5),
-      "\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\xff", "\xc3",
-      "\xc0\xaf" /* overlong */, "\xed\xa0\x80" /* surrogate */, "\xf4\x90\x80\x80",
-      "ok\xe2\x82", "\xe0\x80\xaf", "\xf0\x80\x80\xaf", "a\xf5" "b"};
+  const std::vector<std::string> strings = {"",
+                                            "plain",
+                                            "quote\" backslash\\ slash/",
+                                            "\b\f\n\r\t",
+                                            std::string("nul\0x", 5),
+                                            "\x01\x1f\x7f",
+                                            "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                                            "\xff",
+                                            "\xc3",
+                                            "\xc0\xaf" /* overlong */,
+                                            "\xed\xa0\x80" /* surrogate */,
+                                            "\xf4\x90\x80\x80",
+                                            "ok\xe2\x82",
+                                            "\xe0\x80\xaf",
+                                            "\xf0\x80\x80\xaf",
+                                            std::string("a\xf5") + "b"};
   for (const std::string& s : strings) {
     Json v = {{"k", s}, {s, Json::array({s, 1})}};
     EXPECT_EQ(DumpJson(Json(s)), Reference(Json(s))) << testing::PrintToString(s);
     EXPECT_EQ(DumpJson(v), Reference(v)) << testing::PrintToString(s);
   }
-  Json numbers = Json::array({0, -1, INT64_MIN, INT64_MAX, UINT64_MAX, 1.5, -0.0, 1e300, 0.1,
-                              true, false, nullptr, Json::object(), Json::array()});
+  Json numbers = Json::array({0, -1, INT64_MIN, INT64_MAX, UINT64_MAX, 1.5, -0.0, 1e300, 0.1, true,
+                              false, nullptr, Json::object(), Json::array()});
   EXPECT_EQ(DumpJson(numbers), Reference(numbers));
 }
 
@@ -84,21 +97,33 @@ TEST(DumpJson, CompactMatchesNlohmannOnRandomDocuments) {
     std::string s(rng() % 12, '\0');
     for (char& c : s) {
       switch (rng() % 4) {
-        case 0: c = static_cast<char>(rng() % 0x20); break;     // control
-        case 1: c = static_cast<char>(0x80 + rng() % 0x80); break;  // high bytes
-        default: c = static_cast<char>(0x20 + rng() % 0x60); break;  // printable
+        case 0:  // control
+          c = static_cast<char>(rng() % 0x20);
+          break;
+        case 1:  // high bytes
+          c = static_cast<char>(0x80 + rng() % 0x80);
+          break;
+        default:  // printable
+          c = static_cast<char>(0x20 + rng() % 0x60);
+          break;
       }
     }
     return s;
   };
   std::function<Json(int)> random_value = [&](int depth) -> Json {
     switch (rng() % (depth > 3 ? 6 : 8)) {
-      case 0: return Json(random_string());
-      case 1: return Json(static_cast<int64_t>(rng()));
-      case 2: return Json(static_cast<uint64_t>(rng()));
-      case 3: return Json(static_cast<double>(static_cast<int64_t>(rng())) / 1e9);
-      case 4: return Json(rng() % 2 == 0);
-      case 5: return Json(nullptr);
+      case 0:
+        return Json(random_string());
+      case 1:
+        return Json(static_cast<int64_t>(rng()));
+      case 2:
+        return Json(static_cast<uint64_t>(rng()));
+      case 3:
+        return Json(static_cast<double>(static_cast<int64_t>(rng())) / 1e9);
+      case 4:
+        return Json(rng() % 2 == 0);
+      case 5:
+        return Json(nullptr);
       case 6: {
         Json o = Json::object();
         for (int i = rng() % 5; i > 0; --i) o[random_string()] = random_value(depth + 1);

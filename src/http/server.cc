@@ -338,8 +338,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // the last holder drops it unanswered, the client gets 500.
   struct Exchange {
     Exchange(std::shared_ptr<Session> s, bool keep, bool head)
-        : session(std::move(s)), io_context(session->state_->io_context.lock()),
-          keep_alive(keep), is_head(head), handler_thread(std::this_thread::get_id()) {}
+        : session(std::move(s)),
+          io_context(session->state_->io_context.lock()),
+          keep_alive(keep),
+          is_head(head),
+          handler_thread(std::this_thread::get_id()) {}
     ~Exchange() {
       if (!answered.load()) Answer(ErrorResponse(500, "server_error", "internal error"));
       // Counted down only once nothing holds the session through us any more: Stop() may then

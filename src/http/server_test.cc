@@ -637,7 +637,7 @@ TEST(HttpServerTest, AnswerHeldPastServerDestructionIsDroppedSafely) {
   server->reset();  // Stop() waits its 5 s for the answer, gives up, and the server is gone
   std::lock_guard<std::mutex> lock(mu);
   kept(Response::Text(200, "too late"));  // dropped: nobody is there to write it
-  kept = nullptr;                          // the session and its socket go now
+  kept = nullptr;                         // the session and its socket go now
   RawConnection::End end{};
   std::string rest = conn.ReadToEnd(&end);
   EXPECT_EQ(end, RawConnection::End::kEof) << "the connection was not closed";

@@ -113,8 +113,8 @@ http::Response AuthorizationServer::ErrorResponse(const OAuthError& error) const
   return r;
 }
 
-Status AuthorizationServer::CheckRateLimit(const std::string& client_id,
-                                           const std::string& address, OAuthError* error) {
+Status AuthorizationServer::CheckRateLimit(const std::string& client_id, const std::string& address,
+                                           OAuthError* error) {
   std::lock_guard<std::mutex> lock(limiter_mu_);
   int64_t now = clock_.NowSeconds();
   for (const std::string& key : {"c:" + client_id, "a:" + address}) {
