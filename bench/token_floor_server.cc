@@ -6,6 +6,8 @@
 // same core, so scripts/bench-idp.sh prints it beside the idp and the peer (docs/bench-idp.md).
 //
 // Usage: token_floor_server   (prints "listening on http://127.0.0.1:PORT", runs until killed)
+// GET /jwks answers with its public key; any other request gets a new token.
+#include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 
@@ -70,6 +72,25 @@ class Es256Signer {
   Es256Signer& operator=(const Es256Signer&) = delete;
 
   bool ok() const { return ok_; }
+
+  // The public key as a JWK Set (RFC 7517 §5, RFC 7518 §6.2.1), so the floor's tokens can be
+  // checked by any verifier (scripts/bench-idp.sh checks one with `zta jwt verify`).
+  std::string PublicJwks() const {
+    BIGNUM* x = nullptr;
+    BIGNUM* y = nullptr;
+    std::string jwks;
+    if (EVP_PKEY_get_bn_param(key_, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+        EVP_PKEY_get_bn_param(key_, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1) {
+      unsigned char xb[32], yb[32];
+      if (BN_bn2binpad(x, xb, 32) == 32 && BN_bn2binpad(y, yb, 32) == 32) {
+        jwks = R"({"keys":[{"alg":"ES256","crv":"P-256","kid":"floor","kty":"EC","use":"sig","x":")" +
+               Base64Url(xb, 32) + R"(","y":")" + Base64Url(yb, 32) + R"("}]})";
+      }
+    }
+    BN_free(x);
+    BN_free(y);
+    return jwks;
+  }
 
   // The JWS signature over `input`, base64url; empty on failure.
   std::string Sign(std::string_view input) {
@@ -144,7 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.keep_alive(request_.keep_alive());
     response_.set(http::field::content_type, "application/json");
     response_.set(http::field::cache_control, "no-store");
-    response_.body() = TokenResponse();
+    response_.body() = request_.target() == "/jwks" ? signer->PublicJwks() : TokenResponse();
     response_.prepare_payload();
     http::async_write(stream_, response_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {

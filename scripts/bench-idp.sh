@@ -142,6 +142,13 @@ floor_line="rps 0 p50_ms 0 p99_ms 0 errors 0 non2xx 0"
 if [[ ${SKIP_FLOOR:-0} != 1 ]]; then
   start_server floor "$root/$BUILD_DIR/bench/token_floor_server"
   sanity_check floor "$server_url/token" floor-agent unused
+  # Its tokens are real: one verifies against its JWKS like any access token.
+  floor_token=$(curl -sS -X POST "$server_url/token" | json_field access_token)
+  if ! "$zta" jwt verify --jwks "$server_url/jwks" --iss http://127.0.0.1 \
+    --aud "$RESOURCE" --typ at+jwt --alg ES256 "$floor_token" >/dev/null; then
+    echo "bench-idp: token_floor_server's token does not verify" >&2
+    exit 1
+  fi
   echo "=== token_floor_server at $server_url: ${WARMUP_SECS}s warm-up, ${SECS}s measured, $CONNS connections"
   load "$server_url/token" floor-agent unused
   floor_line=$result
