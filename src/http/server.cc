@@ -29,10 +29,12 @@
 #include <cstdio>
 #include <ctime>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -75,6 +77,12 @@ struct ServerState {
   // so an answer a handler keeps past Stop() (which waits only 5 s) still has a live
   // io_context when it finally lets go of its session and the socket is closed.
   std::weak_ptr<asio::io_context> io_context;
+  // How to close each live session's socket, by session id: Stop() closes every connection
+  // once the I/O threads are joined, even when a held answer keeps the io_context (and with it
+  // the sessions parked in its handlers) alive.
+  std::mutex sessions_mu;
+  std::unordered_map<uint64_t, std::function<void()>> session_closers;  // GUARDED_BY(sessions_mu)
+  uint64_t next_session_id = 0;                                          // GUARDED_BY(sessions_mu)
 };
 
 std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
@@ -177,12 +185,28 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       remote_address_ = address.to_string();
     }
   }
-  ~Session() { state_->open_connections.fetch_sub(1); }
+  ~Session() {
+    {
+      std::lock_guard<std::mutex> lock(state_->sessions_mu);
+      state_->session_closers.erase(id_);
+    }
+    state_->open_connections.fetch_sub(1);
+  }
 
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   void Run() {
+    {
+      std::lock_guard<std::mutex> lock(state_->sessions_mu);
+      id_ = state_->next_session_id++;
+      state_->session_closers.emplace(id_, [weak = this->weak_from_this()] {
+        if (auto self = weak.lock()) {
+          beast::error_code ignored;
+          self->Lowest().socket().close(ignored);
+        }
+      });
+    }
     asio::dispatch(stream_.get_executor(),
                    beast::bind_front_handler(&Session::Start, this->shared_from_this()));
   }
@@ -350,8 +374,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       // if Stop() gave up waiting for us, ours may be the last reference to it.
       std::shared_ptr<ServerState> state = session->state_;
       session.reset();
-      state->answers_owed.fetch_sub(1);
+      // Before the count drops: while it is not 0, Stop() still holds its own reference, so a
+      // normal stop always destroys the io_context itself, on its own thread.
       io_context.reset();
+      state->answers_owed.fetch_sub(1);
     }
 
     void Answer(Response response) {
@@ -511,6 +537,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bhttp::response<bhttp::string_body> res_;
   std::chrono::steady_clock::time_point request_deadline_;
   std::shared_ptr<OwedWrite> owed_write_;  // the posted answer being written, if any
+  uint64_t id_ = 0;                         // key in state_->session_closers
   bool close_after_write_ = false;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
@@ -622,6 +649,15 @@ class HttpServer::Impl {
     ioc_->stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
+    // Close every connection now, with no thread running: destroying the io_context below does
+    // that too, unless an answer still owed keeps it alive; then the other clients would hang.
+    std::vector<std::function<void()>> closers;
+    {
+      std::lock_guard<std::mutex> sessions_lock(state_->sessions_mu);
+      for (auto& [id, close] : state_->session_closers) closers.push_back(close);
+    }
+    for (auto& close : closers) close();
+    closers.clear();
     // No thread runs the io_context now, so these can be torn down from here. Destroying the
     // io_context destroys every pending handler and with it every session and its socket. An
     // answer still owed after the wait keeps the io_context alive (Exchange::io_context) until
