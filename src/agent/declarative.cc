@@ -449,8 +449,9 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
     if (api_key != nullptr) *api_key = key;
   }
   ZTA_ASSIGN_OR_RETURN(auto model, OpenAiChatModel::Create(std::move(o)));
-  if (entra)
+  if (entra) {
     return std::unique_ptr<ChatModel>(new EntraAuthorizedModel(std::move(entra), std::move(model)));
+  }
   return std::unique_ptr<ChatModel>(std::move(model));
 }
 

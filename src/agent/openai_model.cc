@@ -377,8 +377,9 @@ Status ChatStreamJoiner::HandleLine(std::string_view line) {
   if (line.starts_with("data:")) {
     std::string_view value = line.substr(5);
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-    if (data_.size() + value.size() > (1 << 20))
+    if (data_.size() + value.size() > (1 << 20)) {
       return BadResponse("stream event larger than 1 MiB");
+    }
     if (!data_.empty()) data_ += "\n";
     data_ += value;
   }  // comments (":"), "event:", "id:", "retry:" carry nothing we need

@@ -451,8 +451,9 @@ Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
     std::vector<std::pair<std::string, std::string>> form = {
         {"grant_type", "client_credentials"},  // RFC 6749 §4.4.2
     };
-    if (options_.send_resource_indicator)
+    if (options_.send_resource_indicator) {
       form.emplace_back("resource", request.resource);  // RFC 8707 §2
+    }
     if (!scope.empty()) form.emplace_back("scope", scope);
     if (!request.authorization_details.is_null()) {  // RFC 9396 §6
       form.emplace_back("authorization_details", DumpJson(request.authorization_details));

@@ -77,12 +77,12 @@ struct ServerState {
   // so an answer a handler keeps past Stop() (which waits only 5 s) still has a live
   // io_context when it finally lets go of its session and the socket is closed.
   std::weak_ptr<asio::io_context> io_context;
-  // How to close each live session's socket, by session id: Stop() closes every connection
+  // How to close each live session's socket, by session: Stop() closes every connection
   // once the I/O threads are joined, even when a held answer keeps the io_context (and with it
   // the sessions parked in its handlers) alive.
   std::mutex sessions_mu;
-  std::unordered_map<uint64_t, std::function<void()>> session_closers;  // GUARDED_BY(sessions_mu)
-  uint64_t next_session_id = 0;                                          // GUARDED_BY(sessions_mu)
+  // GUARDED_BY(sessions_mu)
+  std::unordered_map<const void*, std::function<void()>> session_closers;
 };
 
 std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
@@ -188,7 +188,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   ~Session() {
     {
       std::lock_guard<std::mutex> lock(state_->sessions_mu);
-      state_->session_closers.erase(id_);
+      state_->session_closers.erase(this);
     }
     state_->open_connections.fetch_sub(1);
   }
@@ -199,8 +199,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Run() {
     {
       std::lock_guard<std::mutex> lock(state_->sessions_mu);
-      id_ = state_->next_session_id++;
-      state_->session_closers.emplace(id_, [weak = this->weak_from_this()] {
+      state_->session_closers.emplace(this, [weak = this->weak_from_this()] {
         if (auto self = weak.lock()) {
           beast::error_code ignored;
           self->Lowest().socket().close(ignored);
@@ -537,7 +536,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bhttp::response<bhttp::string_body> res_;
   std::chrono::steady_clock::time_point request_deadline_;
   std::shared_ptr<OwedWrite> owed_write_;  // the posted answer being written, if any
-  uint64_t id_ = 0;                         // key in state_->session_closers
   bool close_after_write_ = false;
   std::vector<char> drain_buffer_;
   size_t drained_ = 0;
@@ -657,7 +655,6 @@ class HttpServer::Impl {
       for (auto& [id, close] : state_->session_closers) closers.push_back(close);
     }
     for (auto& close : closers) close();
-    closers.clear();
     // No thread runs the io_context now, so these can be torn down from here. Destroying the
     // io_context destroys every pending handler and with it every session and its socket. An
     // answer still owed after the wait keeps the io_context alive (Exchange::io_context) until
