@@ -1,86 +1,15 @@
-// The gateway's request path: route match, token validation, header hygiene, forwarding.
+// The gateway's request path: target and path normalization, route match, token validation,
+// header hygiene, forwarding (blocking or asynchronous).
 #include "zta/guard/gateway.h"
 
 #include <algorithm>
 #include <cctype>
 
+#include "forwarding.h"
+#include "zta/guard/request_path.h"
+
 namespace zta::guard {
 namespace {
-
-// RFC 9110 §7.6.1: connection-specific fields are never forwarded.
-constexpr std::string_view kHopByHop[] = {
-    "Connection", "Keep-Alive", "Proxy-Connection",    "Transfer-Encoding",  "TE",
-    "Trailer",    "Upgrade",    "Proxy-Authorization", "Proxy-Authenticate",
-};
-
-bool IsHopByHop(std::string_view name, const std::vector<std::string>& connection_options) {
-  for (auto h : kHopByHop) {
-    if (http::EqualsIgnoreCase(name, h)) return true;
-  }
-  for (const auto& option : connection_options) {
-    if (http::EqualsIgnoreCase(name, option)) return true;
-  }
-  return false;
-}
-
-bool IsZtaHeader(std::string_view name) {
-  return name.size() >= 6 && http::EqualsIgnoreCase(name.substr(0, 6), "X-Zta-");
-}
-
-std::vector<std::string> ConnectionOptions(const http::Headers& headers) {
-  std::vector<std::string> out;
-  for (const auto& value : headers.GetAll("Connection")) {
-    size_t i = 0;
-    while (i <= value.size()) {
-      size_t j = value.find(',', i);
-      if (j == std::string::npos) j = value.size();
-      std::string item = value.substr(i, j - i);
-      item.erase(0, item.find_first_not_of(" \t"));
-      item.erase(item.find_last_not_of(" \t") + 1);
-      if (!item.empty()) out.push_back(item);
-      i = j + 1;
-    }
-  }
-  return out;
-}
-
-// Claim values come from a token: percent-encode anything that could break a header line or a
-// comma-separated list (controls, non-ASCII, '%', ',').
-std::string HeaderSafe(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c < 0x20 || c >= 0x7f || c == '%' || c == ',') {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-
-// Paths whose meaning differs between the gateway's raw match and an upstream that decodes or
-// normalizes them: dot segments (RFC 3986 §5.2.4), encoded dots, slashes and backslashes.
-bool IsAmbiguousPath(std::string_view path) {
-  if (path.empty() || path.front() != '/') return true;
-  std::string lower(path);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (std::string_view bad : {"%2e", "%2f", "%5c", "\\", "%00"}) {
-    if (lower.find(bad) != std::string::npos) return true;
-  }
-  size_t i = 0;
-  while (i < path.size()) {
-    size_t j = path.find('/', i + 1);
-    if (j == std::string_view::npos) j = path.size();
-    std::string_view segment = path.substr(i + 1, j - i - 1);
-    if (segment == "." || segment == "..") return true;
-    i = j;
-  }
-  return false;
-}
 
 std::string TraceId(const http::Request& request) {
   // W3C Trace Context: traceparent = version "-" trace-id (32 hex) "-" ...
@@ -89,14 +18,57 @@ std::string TraceId(const http::Request& request) {
   return {};
 }
 
+// `_method` in a query or form makes Rails, Laravel and Symfony act as another method than the
+// one the route authorized; its spelling is read as such servers read it.
+bool HasMethodOverride(const std::vector<std::pair<std::string, std::string>>& fields) {
+  for (const auto& [name, value] : fields) {
+    if (ParameterNameIs(name, "_method")) return true;
+  }
+  return false;
+}
+
+// What a request may not be, before any route or token is looked at: query and urlencoded body
+// must decode (a malformed one would be read differently by the upstream), and neither may
+// override the method.
+Status InspectQueryAndForm(const http::Request& request) {
+  if (!request.query.empty()) {
+    auto fields = http::ParseForm(request.query);
+    if (!fields.ok()) {
+      return Status(StatusCode::kInvalidArgument, "malformed query", kReasonMalformedQuery);
+    }
+    if (HasMethodOverride(*fields)) {
+      return Status(StatusCode::kInvalidArgument, "_method in the query", kReasonMethodOverride);
+    }
+  }
+  if (!request.body.empty() && http::IsFormUrlEncoded(request.headers)) {
+    auto fields = http::ParseForm(request.body);
+    if (!fields.ok()) {
+      return Status(StatusCode::kInvalidArgument, "malformed form body", kReasonMalformedBody);
+    }
+    if (HasMethodOverride(*fields)) {
+      return Status(StatusCode::kInvalidArgument, "_method in the form", kReasonMethodOverride);
+    }
+  }
+  return Status::Ok();
+}
+
+// RFC 9110 §4.2.3-style comparison of a route pattern with a normalized path, one trailing '/'
+// aside: Express, Spring and others route "/a/" to "/a", so an exact route owns both spellings.
+std::string_view WithoutTrailingSlash(std::string_view p) {
+  if (p.size() > 1 && p.back() == '/') p.remove_suffix(1);
+  return p;
+}
+
 }  // namespace
 
 bool Route::Matches(std::string_view m, std::string_view p) const {
   if (method != "*" && method != m) return false;
   if (!path.empty() && path.back() == '*') {
-    return p.substr(0, path.size() - 1) == std::string_view(path).substr(0, path.size() - 1);
+    std::string_view prefix = std::string_view(path).substr(0, path.size() - 1);
+    return p.size() >= prefix.size() &&
+           PathEquals(p.substr(0, prefix.size()), prefix, case_sensitive);
   }
-  return p == path;
+  return PathEquals(WithoutTrailingSlash(p), WithoutTrailingSlash(path), case_sensitive);
 }
 
 Result<Route> ParseRoute(std::string_view spec) {
@@ -120,6 +92,20 @@ Result<Route> ParseRoute(std::string_view spec) {
   return route;
 }
 
+Result<std::string> NormalizeRoutePattern(std::string_view pattern) {
+  const bool prefix = !pattern.empty() && pattern.back() == '*';
+  if (prefix) pattern.remove_suffix(1);
+  if (pattern.find('*') != std::string_view::npos) {
+    return InvalidArgument("'*' may only end a path");
+  }
+  auto normalized = NormalizeRequestPath(pattern);
+  if (!normalized.ok()) {
+    return InvalidArgument("path is not in a form requests can match: " +
+                           normalized.status().message());
+  }
+  return prefix ? *normalized + "*" : *normalized;
+}
+
 Status GatewayOptions::Validate() const {
   ZTA_RETURN_IF_ERROR(validator.Validate());
   if (routes.empty()) return InvalidArgument("at least one route is required");
@@ -129,16 +115,17 @@ Status GatewayOptions::Validate() const {
     if (r.path.empty() || r.path.front() != '/') {
       return InvalidArgument(name + ": path must start with '/'");
     }
-    if (r.path.find('*') != std::string::npos && r.path.find('*') != r.path.size() - 1) {
-      return InvalidArgument(name + ": '*' may only end a path");
-    }
+    ZTA_RETURN_IF_ERROR(NormalizeRoutePattern(r.path).status().WithContext(name));
     const std::string& up = r.upstream.empty() ? upstream : r.upstream;
     if (up.empty()) return InvalidArgument(name + ": no upstream");
     auto url = http::ParseUrl(up);
     if (!url.ok()) return InvalidArgument(name + ": upstream: " + url.status().message());
+    if (up.find('?') != std::string::npos) return InvalidArgument(name + ": upstream has a query");
+    if (r.upstream_timeout.count() < 0) return InvalidArgument(name + ": negative timeout");
   }
   if (listen_port < 0 || listen_port > 65535) return InvalidArgument("listen port out of range");
   if (threads < 1) return InvalidArgument("threads must be at least 1");
+  if (upstream_timeout.count() <= 0) return InvalidArgument("upstream timeout must be positive");
   return Status::Ok();
 }
 
@@ -149,9 +136,14 @@ Gateway::Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, A
       audit_(audit),
       fetcher_(std::move(fetcher)) {}
 
+Gateway::~Gateway() = default;
+
 Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options, const Clock& clock,
                                                  AuditSink& audit, HttpFetcher fetcher) {
   ZTA_RETURN_IF_ERROR(options.Validate());
+  // Routes are matched in the requests' normal form, so their patterns are brought to it too:
+  // a pattern "/api/%61dmin*" must guard "/api/admin".
+  for (auto& r : options.routes) r.path = *NormalizeRoutePattern(r.path);
   if (options.validator.audit_component == "guard") options.validator.audit_component = "gateway";
   ZTA_ASSIGN_OR_RETURN(auto validator, Validator::Create(options.validator, clock, audit, fetcher));
   return std::unique_ptr<Gateway>(
@@ -173,79 +165,76 @@ http::Response Gateway::Refuse(const http::Request& request, int status, std::st
   return http::Response::Json(status, Json{{"error", std::string(error)}});
 }
 
-http::Response Gateway::Handle(const http::Request& request) {
-  if (auto metadata = validator_->HandleMetadataRequest(request)) return *metadata;
-  if (IsAmbiguousPath(request.path)) {
-    return Refuse(request, 400, "invalid_request", "ambiguous_path");
+Gateway::Decision Gateway::Decide(const http::Request& request) {
+  Decision decision;
+  // RFC 9112 §3.2.2: a proxy is sent absolute-form; this gateway is not one, and forwarding
+  // "http://other/..." after authorizing its path would send the request somewhere else.
+  if (request.target.empty() || request.target.front() != '/') {
+    decision.answer = Refuse(request, 400, "invalid_request", kReasonAbsoluteFormTarget);
+    return decision;
+  }
+  if (auto metadata = validator_->HandleMetadataRequest(request)) {
+    decision.answer = std::move(*metadata);
+    return decision;
+  }
+  auto path = NormalizeRequestPath(request.path);
+  if (!path.ok()) {
+    decision.answer = Refuse(request, 400, "invalid_request", path.status().reason());
+    return decision;
+  }
+  if (Status inspected = InspectQueryAndForm(request); !inspected.ok()) {
+    decision.answer = Refuse(request, 400, "invalid_request", inspected.reason());
+    return decision;
   }
   const Route* route = nullptr;
   for (const auto& r : options_.routes) {
-    if (r.Matches(request.method, request.path)) {
+    if (r.Matches(request.method, *path)) {
       route = &r;
       break;
     }
   }
   // Deny by default: only what a route names is reachable.
-  if (route == nullptr) return Refuse(request, 404, "not_found", "no_route");
+  if (route == nullptr) {
+    decision.answer = Refuse(request, 404, "not_found", "no_route");
+    return decision;
+  }
 
   AuthorizeOptions authorize;
   authorize.required_scopes = route->scopes;
   authorize.introspect = route->introspect;
   authorize.trace_id = TraceId(request);
   auto principal = validator_->Authorize(request, authorize);
-  if (!principal.ok()) return validator_->DenialResponse(principal.status(), route->scopes);
-  return Forward(request, *route, *principal);
-}
+  if (!principal.ok()) {
+    decision.answer = validator_->DenialResponse(principal.status(), route->scopes);
+    return decision;
+  }
 
-http::Response Gateway::Forward(const http::Request& request, const Route& route,
-                                const Principal& principal) {
-  std::string base = route.upstream.empty() ? options_.upstream : route.upstream;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  http::ClientRequest up;
+  // The upstream receives the path that was authorized: its normal form, not the raw one.
+  const std::string& base = route->upstream.empty() ? options_.upstream : route->upstream;
+  auto origin = http::ParseUrl(base);  // validated at Create
+  decision.upstream_origin = origin->Origin();
+  http::ClientRequest& up = decision.upstream;
   up.method = request.method;
-  up.url = base + request.target;
-  up.timeout = options_.upstream_timeout;
+  std::string_view prefix = base;  // an upstream may carry a path prefix ("http://h:9000/v1")
+  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
+  up.url = std::string(prefix) + *path + (request.query.empty() ? "" : "?" + request.query);
+  up.timeout = route->upstream_timeout.count() > 0 ? route->upstream_timeout
+                                                    : options_.upstream_timeout;
   up.max_response_bytes = 16 << 20;
   up.body = request.body;
-
-  const auto connection_options = ConnectionOptions(request.headers);
-  std::string forwarded_for;
+  const auto connection_options = forwarding::ConnectionOptions(request.headers);
   for (const auto& [name, value] : request.headers.fields()) {
-    if (IsHopByHop(name, connection_options) || IsZtaHeader(name) ||
-        http::EqualsIgnoreCase(name, "Host") || http::EqualsIgnoreCase(name, "Content-Length")) {
-      continue;  // X-Zta-* from a client would impersonate the gateway's verdict
+    if (!forwarding::DropsRequestHeader(name, connection_options,
+                                        options_.forward_authorization)) {
+      up.headers.Add(name, value);
     }
-    if (http::EqualsIgnoreCase(name, "Authorization") && !options_.forward_authorization) continue;
-    if (http::EqualsIgnoreCase(name, "X-Forwarded-For")) {
-      forwarded_for = value;
-      continue;
-    }
-    up.headers.Add(name, value);
   }
-  if (!request.remote_address.empty()) {
-    up.headers.Set("X-Forwarded-For", forwarded_for.empty()
-                                          ? request.remote_address
-                                          : forwarded_for + ", " + request.remote_address);
-  }
-  if (auto host = request.headers.Get("Host")) up.headers.Set("X-Forwarded-Host", *host);
-  up.headers.Set("X-Zta-Issuer", HeaderSafe(principal.issuer));
-  up.headers.Set("X-Zta-Subject", HeaderSafe(principal.subject));
-  up.headers.Set("X-Zta-Client-Id", HeaderSafe(principal.client_id));
-  std::string actors;
-  for (const auto& a : principal.actor_chain) {
-    if (!actors.empty()) actors += ',';
-    actors += HeaderSafe(a);
-  }
-  up.headers.Set("X-Zta-Actor", actors);
-  std::string scopes;
-  for (const auto& s : principal.scopes) {
-    if (!scopes.empty()) scopes += ' ';
-    scopes += HeaderSafe(s);
-  }
-  up.headers.Set("X-Zta-Scopes", scopes);
-  if (!principal.jti.empty()) up.headers.Set("X-Zta-Jti", HeaderSafe(principal.jti));
+  forwarding::SetForwardedHeaders(request, &up.headers);
+  forwarding::SetPrincipalHeaders(*principal, &up.headers);
+  return decision;
+}
 
-  auto answer = fetcher_(up);
+http::Response Gateway::Relay(Result<http::Response> answer, const std::string& upstream_origin) {
   if (!answer.ok()) {
     return http::Response::Json(answer.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502,
                                 Json{{"error", "bad_gateway"}});
@@ -253,14 +242,23 @@ http::Response Gateway::Forward(const http::Request& request, const Route& route
   http::Response response;
   response.status = answer->status;
   response.body = std::move(answer->body);
-  const auto upstream_options = ConnectionOptions(answer->headers);
+  const auto upstream_options = forwarding::ConnectionOptions(answer->headers);
   for (const auto& [name, value] : answer->headers.fields()) {
-    if (IsHopByHop(name, upstream_options) || http::EqualsIgnoreCase(name, "Content-Length")) {
+    if (forwarding::DropsResponseHeader(name, upstream_options)) continue;
+    if (http::EqualsIgnoreCase(name, "Location") ||
+        http::EqualsIgnoreCase(name, "Content-Location")) {
+      response.headers.Add(name, forwarding::RewriteUpstreamLocation(value, upstream_origin));
       continue;
     }
     response.headers.Add(name, value);
   }
   return response;
+}
+
+http::Response Gateway::Handle(const http::Request& request) {
+  Decision decision = Decide(request);
+  if (decision.answer) return std::move(*decision.answer);
+  return Relay(fetcher_(decision.upstream), decision.upstream_origin);
 }
 
 }  // namespace zta::guard

@@ -48,14 +48,23 @@ bool IsB64Token(std::string_view s) {
   return true;
 }
 
-bool HasFormField(std::string_view encoded, std::string_view name) {
-  if (encoded.find(name) == std::string_view::npos) return false;  // cheap pre-check
-  auto fields = http::ParseForm(encoded);
-  if (!fields.ok()) return false;
-  for (const auto& [key, value] : *fields) {
-    if (key == name) return true;
+// Finds a field named like `name` in an urlencoded query or body; an error if it does not decode.
+Result<bool> HasFormField(std::string_view encoded, std::string_view name) {
+  ZTA_ASSIGN_OR_RETURN(auto fields, http::ParseForm(encoded));
+  for (const auto& [key, value] : fields) {
+    if (ParameterNameIs(key, name)) return true;
   }
   return false;
+}
+
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). A space inside one would make
+// a second scope appear wherever the list is written space-separated (X-Zta-Scopes).
+bool IsScopeToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e) return false;
+  }
+  return true;
 }
 
 // The unverified `iss` of a compact JWT, only to pick which issuer's keys to verify with.
@@ -85,10 +94,15 @@ Result<std::string> PeekIssuer(std::string_view token) {
 // Appends the values of one scope-carrying claim: a space-separated string (RFC 9068 §2.2.3)
 // or an array of strings (scp, roles).
 Status AppendScopes(const Json& value, const std::string& name, std::vector<std::string>* out) {
-  auto add = [out](std::string scope) {
-    if (!scope.empty() && std::find(out->begin(), out->end(), scope) == out->end()) {
-      out->push_back(std::move(scope));
+  // An invalid value refuses the whole token: dropping it would still accept a token its
+  // issuer minted wrongly, and the scope it meant to grant cannot be known.
+  auto add = [&](std::string scope) -> Status {
+    if (!IsScopeToken(scope)) {
+      return Unauthenticated(name + " holds a value that is not a scope token",
+                             kReasonMalformedScope);
     }
+    if (std::find(out->begin(), out->end(), scope) == out->end()) out->push_back(std::move(scope));
+    return Status::Ok();
   };
   if (value.is_string()) {
     const auto& s = value.get_ref<const std::string&>();
@@ -96,7 +110,8 @@ Status AppendScopes(const Json& value, const std::string& name, std::vector<std:
     while (i <= s.size()) {
       size_t j = s.find(' ', i);
       if (j == std::string::npos) j = s.size();
-      add(s.substr(i, j - i));
+      // Repeated or edge spaces are tolerated (they hide nothing); anything else is checked.
+      if (j > i) ZTA_RETURN_IF_ERROR(add(s.substr(i, j - i)));
       i = j + 1;
     }
     return Status::Ok();
@@ -106,7 +121,7 @@ Status AppendScopes(const Json& value, const std::string& name, std::vector<std:
       if (!v.is_string()) {
         return Unauthenticated(name + " holds a non-string", "malformed");
       }
-      add(v.get<std::string>());
+      ZTA_RETURN_IF_ERROR(add(v.get<std::string>()));
     }
     return Status::Ok();
   }
@@ -225,18 +240,28 @@ Status ValidatorOptions::Validate() const {
   return Status::Ok();
 }
 
+bool ParameterNameIs(std::string_view name, std::string_view wanted) {
+  name = name.substr(0, name.find('['));
+  if (name.size() != wanted.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i] == ' ' || name[i] == '.' ? '_' : name[i];
+    if (std::tolower(static_cast<unsigned char>(c)) != wanted[i]) return false;
+  }
+  return true;
+}
+
 Result<std::string> ExtractBearerToken(const http::Request& request) {
   // RFC 6750 §2.3/§2.2 allow tokens in the query and the body; we refuse both: URLs end up in
   // logs and Referer headers, and a token in a form invites CSRF-style replay (RFC 9700 §2.5).
-  if (!request.query.empty() && HasFormField(request.query, "access_token")) {
-    return BadRequest("access token in the query string", kReasonTokenInQuery);
+  if (!request.query.empty()) {
+    auto found = HasFormField(request.query, "access_token");
+    if (!found.ok()) return BadRequest("malformed query string", kReasonMalformedQuery);
+    if (*found) return BadRequest("access token in the query string", kReasonTokenInQuery);
   }
-  if (!request.body.empty()) {
-    auto type = request.headers.Get("Content-Type");
-    if (type && type->rfind("application/x-www-form-urlencoded", 0) == 0 &&
-        HasFormField(request.body, "access_token")) {
-      return BadRequest("access token in the request body", kReasonTokenInBody);
-    }
+  if (!request.body.empty() && http::IsFormUrlEncoded(request.headers)) {
+    auto found = HasFormField(request.body, "access_token");
+    if (!found.ok()) return BadRequest("malformed form body", kReasonMalformedBody);
+    if (*found) return BadRequest("access token in the request body", kReasonTokenInBody);
   }
   auto fields = request.headers.GetAll("Authorization");
   if (fields.empty()) return Unauthenticated("no Authorization header", kReasonMissingToken);
@@ -409,6 +434,9 @@ Result<Principal> Validator::Check(std::string_view token, const AuthorizeOption
   p.subject = jwt.subject;
   p.jti = jwt.jti;
   p.expires_at = jwt.expires_at;
+  // RFC 9068 §2.2: sub is REQUIRED. Required of every issuer here (ID-token-shaped and Entra
+  // tokens carry one too): a principal without a subject would travel as an empty identity.
+  if (p.subject.empty()) return Unauthenticated("token has no sub", kReasonMissingSubject);
   p.client_id = jwt.client_id;
   if (p.client_id.empty()) p.client_id = StringClaim(claims, "azp");    // OIDC / Entra v2
   if (p.client_id.empty()) p.client_id = StringClaim(claims, "appid");  // Entra v1

@@ -181,6 +181,33 @@ TEST_F(ValidatorTest, BearerExtractionRules) {
   body.body = "access_token=abc";
   EXPECT_EQ(ExtractBearerToken(body).status().reason(), kReasonTokenInBody);
 
+  // Names are decoded and read as PHP-style servers read them; media types in any case; a query
+  // or form that does not decode is refused, not read as "no token".
+  for (const char* q : {"access%5Ftoken=abc", "Access_Token=abc", "access.token=abc",
+                        "access+token=abc", "access_token[]=abc", "access_token[0]=abc"}) {
+    http::Request spelled = r;
+    spelled.query = q;
+    EXPECT_EQ(ExtractBearerToken(spelled).status().reason(), kReasonTokenInQuery) << q;
+  }
+  for (const char* q : {"access_token=abc&x=%zz", "x=%", "%G0=1"}) {
+    http::Request malformed = r;
+    malformed.query = q;
+    EXPECT_EQ(ExtractBearerToken(malformed).status().reason(), kReasonMalformedQuery) << q;
+  }
+  EXPECT_TRUE(ParameterNameIs("ACCESS.TOKEN[x]", "access_token"));
+  EXPECT_FALSE(ParameterNameIs("access_tokens", "access_token"));
+  EXPECT_FALSE(ParameterNameIs("my_access_token", "access_token"));
+  for (const char* type : {"Application/X-WWW-Form-Urlencoded", " application/x-www-form-urlencoded ;charset=utf-8"}) {
+    http::Request typed = body;
+    typed.headers.Set("Content-Type", type);
+    EXPECT_EQ(ExtractBearerToken(typed).status().reason(), kReasonTokenInBody) << type;
+    typed.body = "a=%zz";
+    EXPECT_EQ(ExtractBearerToken(typed).status().reason(), kReasonMalformedBody) << type;
+  }
+  http::Request json_body = body;
+  json_body.headers.Set("Content-Type", "application/json");
+  EXPECT_TRUE(ExtractBearerToken(json_body).ok());  // not a form: not a bearer method
+
   auto v = Make();
   auto denied = v->Authorize(two);
   EXPECT_EQ(v->DenialResponse(denied.status()).status, 400);
@@ -308,6 +335,51 @@ TEST_F(ValidatorTest, MalformedActIsRefused) {
   EXPECT_EQ(Reason(*v, issuer_.Sign(issuer_.Token(clock_).Claim("act", "agent"))), kReasonBadActor);
   EXPECT_EQ(Reason(*v, issuer_.Sign(issuer_.Token(clock_).Claim("act", Json{{"x", 1}}))),
             kReasonBadActor);
+}
+
+// A scope value holding a space or another byte outside RFC 6749 §3.3's scope-token refuses the
+// token (it would add a scope wherever the list is written space-separated), in every
+// scope-carrying claim; repeated spaces in a string are harmless and accepted.
+TEST_F(ValidatorTest, ScopeValuesOutsideScopeTokenAreRefused) {
+  TrustedIssuer t = Trusted();
+  t.scope_claims = {"scope", "scp", "roles"};
+  auto v = Make({t});
+  for (const Json& bad : {Json::array({"read_hotels admin"}), Json::array({"read\tadmin"}),
+                          Json::array({""}), Json::array({"a\"b"}), Json::array({"caf\u00e9"}),
+                          Json("read_hotels\tadmin"), Json("read_hotels\nadmin")}) {
+    for (const char* claim : {"scp", "roles", "scope"}) {
+      // RFC 9068 §2.2.3 makes scope a string; jose refuses an array there itself ("malformed").
+      if (bad.is_array() && std::string_view(claim) == "scope") continue;
+      SCOPED_TRACE(std::string(claim) + " = " + bad.dump());
+      auto token = issuer_.Token(clock_).Claim("scope", "read_hotels");
+      token.Claim(claim, bad);
+      EXPECT_EQ(Reason(*v, issuer_.Sign(token)), kReasonMalformedScope);
+    }
+  }
+  auto ok = v->AuthorizeToken(
+      issuer_.Sign(issuer_.Token(clock_).Claim("scope", " read_hotels  create_bookings ")), {});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->scopes, (std::vector<std::string>{"read_hotels", "create_bookings"}));
+}
+
+// RFC 9068 §2.2: a token without sub (or with an empty one) is refused with its own reason, for
+// an at+jwt issuer and for one that does not type its tokens alike.
+TEST_F(ValidatorTest, TokenWithoutSubIsRefused) {
+  int64_t now = clock_.NowSeconds();
+  auto no_sub = [&](const char* typ) {
+    jose::JwtBuilder b;
+    b.Type(typ).Issuer(issuer_.issuer()).Audience(kAudience).IssuedAt(now).ExpiresAt(now + 300);
+    b.Id("jti-nosub").Claim("client_id", "hotel-agent").Claim("scope", "read_hotels");
+    return b;
+  };
+  auto v = Make();
+  EXPECT_EQ(Reason(*v, issuer_.Sign(no_sub("at+jwt"))), kReasonMissingSubject);
+  EXPECT_EQ(Reason(*v, issuer_.Sign(no_sub("at+jwt").Subject(""))), kReasonMissingSubject);
+  TrustedIssuer untyped = Trusted();
+  untyped.required_typ = "";
+  auto u = Make({untyped});
+  EXPECT_EQ(Reason(*u, issuer_.Sign(no_sub("JWT"))), kReasonMissingSubject);
+  EXPECT_EQ(Reason(*u, issuer_.Sign(no_sub("JWT").Subject("user-1"))), "ok");
 }
 
 // RFC 7662: routes that ask for introspection see revocation at once (after the short cache);

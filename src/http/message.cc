@@ -170,6 +170,16 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_v
   return fields;
 }
 
+bool IsFormUrlEncoded(const Headers& headers) {
+  auto type = headers.Get("Content-Type");
+  if (!type) return false;
+  std::string_view media(*type);
+  media = media.substr(0, media.find(';'));
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  return EqualsIgnoreCase(media, "application/x-www-form-urlencoded");
+}
+
 std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out;
   for (const auto& [name, value] : fields) {

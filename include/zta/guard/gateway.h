@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,24 +18,42 @@
 
 namespace zta::guard {
 
+// Reason codes of requests the gateway refuses before routing (400 invalid_request, audited),
+// besides those of NormalizeRequestPath and the validator's malformed_query / malformed_body.
+inline constexpr char kReasonAbsoluteFormTarget[] = "absolute_form_target";  // not origin-form
+inline constexpr char kReasonMethodOverride[] = "method_override";  // `_method` in query or form
+
 struct Route {
   // Request method, exact ("GET", "POST", ...), or "*" for any. REQUIRED.
   std::string method;
-  // Path pattern: exact ("/api/bookings"), or a prefix when it ends in '*' ("/api/hotels*").
-  // Matched against the raw (not percent-decoded) path. REQUIRED, starts with '/'.
+  // Path pattern: exact ("/api/bookings", which also matches "/api/bookings/"), or a prefix
+  // when it ends in '*' ("/api/hotels*"). Matched against the request path's normal form
+  // (NormalizeRequestPath in zta/guard/request_path.h); the pattern is normalized the same way
+  // at Gateway::Create. REQUIRED, starts with '/'.
   std::string path;
+  // Match the path's letters exactly. Default: false — ASCII case is folded, because the
+  // gateway cannot know whether its upstream folds case ("/API/admin" is "/api/admin" to many),
+  // and a route must not be bypassed by a spelling its upstream reads as the same path.
+  bool case_sensitive = false;
   // Scopes the token must carry, all of them. Default: none (any valid token).
   std::vector<std::string> scopes;
   // Ask the issuer whether the token is still active (RFC 7662). Default: false.
   bool introspect = false;
   // Upstream base URL for this route. Default: GatewayOptions::upstream.
   std::string upstream;
+  // Upstream request timeout for this route; 0 means GatewayOptions::upstream_timeout.
+  // Default: 0.
+  std::chrono::milliseconds upstream_timeout{0};
 
   bool Matches(std::string_view method, std::string_view path) const;
 };
 
 // Parses the flag form "METHOD PATH [SCOPE ...]", e.g. "GET /api/hotels* read_hotels".
 Result<Route> ParseRoute(std::string_view spec);
+
+// A route's path pattern in the normal form requests are matched in ("/api/%61dmin*" →
+// "/api/admin*"); an error when no request path could ever have that form.
+Result<std::string> NormalizeRoutePattern(std::string_view pattern);
 
 // "HOST:PORT" (or "[v6]:PORT") as given to --listen.
 Status ParseHostPort(std::string_view text, std::string* host, int* port);
@@ -55,8 +74,9 @@ struct GatewayOptions {
   int threads = 2;
   // Largest request body forwarded, bytes. Default: 1 MiB.
   size_t max_body_bytes = 1 << 20;
-  // Upstream request timeout. Default: 30 s.
-  std::chrono::milliseconds upstream_timeout{30'000};
+  // Upstream request timeout, for routes that set none. Default: 10 s — long enough for an API
+  // call, short enough that a hung upstream frees its slot soon.
+  std::chrono::milliseconds upstream_timeout{10'000};
   // Forward the client's Authorization header upstream. Default: false — the upstream trusts the
   // gateway's X-Zta-* headers, and a token that never leaves the gateway cannot leak from there.
   bool forward_authorization = false;
@@ -73,23 +93,32 @@ Result<GatewayOptions> LoadGatewayConfig(const std::string& path);
 class Gateway {
  public:
   // `clock` and `audit` must outlive the gateway.
+  ~Gateway();
   static Result<std::unique_ptr<Gateway>> Create(GatewayOptions options, const Clock& clock,
                                                  AuditSink& audit,
                                                  HttpFetcher fetcher = DefaultFetcher());
 
-  // Authorizes and forwards one request; 400/401/403/404 on denial, 502 when the upstream fails.
+  // Authorizes and forwards one request; 400/401/403/404 on denial, 502 when the upstream fails,
+  // 504 when it times out. Blocks while the upstream answers.
   http::Response Handle(const http::Request& request);
 
   const GatewayOptions& options() const { return options_; }
   Validator& validator() { return *validator_; }
 
  private:
+  // Either the answer to send now (a denial, metadata) or the upstream call to make.
+  struct Decision {
+    std::optional<http::Response> answer;
+    http::ClientRequest upstream;
+    std::string upstream_origin;  // for rewriting the upstream's Location
+  };
+
   Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, AuditSink& audit,
           HttpFetcher fetcher);
+  Decision Decide(const http::Request& request);
+  static http::Response Relay(Result<http::Response> answer, const std::string& upstream_origin);
   http::Response Refuse(const http::Request& request, int status, std::string_view error,
                         std::string_view reason);
-  http::Response Forward(const http::Request& request, const Route& route,
-                         const Principal& principal);
 
   const GatewayOptions options_;
   std::unique_ptr<Validator> validator_;

@@ -38,6 +38,10 @@ inline constexpr char kReasonBadActor[] = "bad_actor_claim";      // 401, act is
 inline constexpr char kReasonTokenInactive[] = "token_inactive";  // 401, RFC 7662 active=false
 inline constexpr char kReasonIntrospectionFailed[] = "introspection_unavailable";  // 401
 inline constexpr char kReasonAuditUnavailable[] = "audit_unavailable";             // 503
+inline constexpr char kReasonMissingSubject[] = "missing_sub";  // 401, RFC 9068 §2.2 needs sub
+inline constexpr char kReasonMalformedScope[] = "malformed_scope";  // 401, RFC 6749 §3.3
+inline constexpr char kReasonMalformedQuery[] = "malformed_query";        // 400, not decodable
+inline constexpr char kReasonMalformedBody[] = "malformed_body";          // 400, not decodable
 
 // Where and how to ask the issuer whether a token is still active (RFC 7662), for routes where a
 // revoked token must stop working at once.
@@ -180,8 +184,17 @@ class Validator {
 };
 
 // Extracts the bearer token per RFC 6750 §2.1: exactly one Authorization field, scheme Bearer,
-// one b64token; a token in the query (§2.3) or a form body (§2.2) is refused. Reasons above.
+// one b64token; a token in the query (§2.3) or a form body (§2.2) is refused. The query, and a
+// body whose media type is application/x-www-form-urlencoded in any letter case, are decoded
+// once, names included ("access%5Ftoken" is access_token); one that does not decode is refused
+// (400) rather than read as "no token", since the server behind may decode it more leniently.
+// Reasons above.
 Result<std::string> ExtractBearerToken(const http::Request& request);
+
+// True when a decoded query or form field name would reach a common server framework as
+// `wanted`: ASCII case folded, and PHP's reading of ' ' and '.' as '_' and of "name[...]" as
+// "name" applied ("Access.Token[]" is access_token).
+bool ParameterNameIs(std::string_view name, std::string_view wanted);
 
 // `WWW-Authenticate: Bearer realm="...", error="...", ...` (RFC 6750 §3).
 std::string BearerChallenge(std::string_view realm, std::string_view error,
