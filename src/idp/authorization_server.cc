@@ -11,6 +11,7 @@
 #include "zta/core/scopes.h"
 #include "zta/core/secret.h"
 #include "zta/jose/jwt.h"
+#include "zta/jose/verify_error.h"
 
 namespace zta::idp {
 namespace {
@@ -29,6 +30,22 @@ Result<std::map<std::string, std::string>> UniqueFields(const Form& form) {
     }
   }
   return out;
+}
+
+// RFC 7523 §3 lets a client assertion's aud name the server by its issuer or its token endpoint
+// URL, in a string or an array. draft-ietf-oauth-rfc7523bis narrows that to exactly one of them,
+// alone: an assertion that also names other audiences would be accepted by each of them, so one
+// server could replay what was made for another. Returns the audience to verify against.
+Result<std::string> AssertionAudience(const Json& claims, const std::string& issuer) {
+  auto it = claims.find("aud");
+  const Json* aud = it == claims.end() ? nullptr : &*it;
+  if (aud && aud->is_array() && aud->size() == 1) aud = &aud->front();
+  if (aud && aud->is_string()) {
+    const std::string& value = aud->get_ref<const std::string&>();
+    if (value == issuer || value == issuer + "/token") return value;
+  }
+  return jose::VerifyFailure(jose::VerifyError::kBadAudience,
+                             "aud must be exactly the issuer or the token endpoint URL");
 }
 
 }  // namespace
@@ -51,6 +68,7 @@ struct AuthorizationServer::OAuthError {
   std::string description;
   int64_t retry_after = 0;
   bool basic_challenge = false;  // client tried HTTP Basic: answer with WWW-Authenticate
+  std::string failure = {};  // with a 429: the wrong credential's own reason, for the audit event
 };
 
 struct AuthorizationServer::Caller {
@@ -113,41 +131,36 @@ http::Response AuthorizationServer::ErrorResponse(const OAuthError& error) const
   return r;
 }
 
-Status AuthorizationServer::CheckRateLimit(const std::string& client_id, const std::string& address,
-                                           OAuthError* error) {
-  std::lock_guard<std::mutex> lock(limiter_mu_);
-  int64_t now = clock_.NowSeconds();
-  for (const std::string& key : {"c:" + client_id, "a:" + address}) {
-    auto it = failures_.find(key);
-    if (it == failures_.end()) continue;
-    if (now - it->second.window_start >= options_.failed_auth_window_seconds) {
-      failures_.erase(it);
-      continue;
-    }
-    if (it->second.failures >= options_.failed_auth_limit) {
-      error->status = 429;  // RFC 6585 §4, with Retry-After
-      error->error = "slow_down";
-      error->description = "too many failed authentications";
-      error->retry_after = options_.failed_auth_window_seconds - (now - it->second.window_start);
-      return Status(StatusCode::kResourceExhausted, error->description);
+Status AuthorizationServer::RecordAuthFailure(const std::string& client_id,
+                                              const std::string& address, Status why,
+                                              OAuthError* error) {
+  const int64_t window = options_.failed_auth_window_seconds;
+  int64_t retry_after = 0;
+  {
+    std::lock_guard<std::mutex> lock(limiter_mu_);
+    const int64_t now = clock_.NowSeconds();
+    if (failures_.size() > 100'000) failures_.clear();  // bound memory under a flood
+    // One address guessing at one client, and one address guessing across many ids. Never per
+    // client alone: ids are public, so such a count would let anyone switch a client off.
+    // The address leads the pair key: it holds no space, so the key is unambiguous.
+    for (const std::string& key : {"a:" + address, "c:" + address + " " + client_id}) {
+      FailureWindow& w = failures_[key];
+      if (w.failures == 0 || now - w.window_start >= window) {
+        w.window_start = now;
+        w.failures = 0;
+      }
+      if (++w.failures > options_.failed_auth_limit) {
+        retry_after = std::max(retry_after, window - (now - w.window_start));
+      }
     }
   }
-  return Status::Ok();
-}
-
-void AuthorizationServer::RecordAuthFailure(const std::string& client_id,
-                                            const std::string& address) {
-  std::lock_guard<std::mutex> lock(limiter_mu_);
-  int64_t now = clock_.NowSeconds();
-  if (failures_.size() > 100'000) failures_.clear();  // bound memory under a flood
-  for (const std::string& key : {"c:" + client_id, "a:" + address}) {
-    auto& w = failures_[key];
-    if (w.failures == 0 || now - w.window_start >= options_.failed_auth_window_seconds) {
-      w.window_start = now;
-      w.failures = 0;
-    }
-    ++w.failures;
-  }
+  if (retry_after == 0) return why;
+  error->status = 429;  // RFC 6585 §4, with Retry-After
+  error->error = "slow_down";
+  error->description = "too many failed authentications";
+  error->retry_after = retry_after;
+  error->failure = why.reason();
+  return Status(StatusCode::kResourceExhausted, error->description, "too_many_failures");
 }
 
 Result<AuthorizationServer::Caller> AuthorizationServer::AuthenticateClient(
@@ -254,12 +267,12 @@ Result<AuthorizationServer::Caller> AuthorizationServer::AuthenticateClient(
                           ? claims["sub"].get<std::string>()
                           : std::string();
     client_id = field("client_id").empty() ? sub : field("client_id");
-    ZTA_RETURN_IF_ERROR(CheckRateLimit(client_id, request.remote_address, error));
     const Agent* agent = registry.FindAgent(client_id);
     if (!agent || agent->auth_method != ClientAuthMethod::kPrivateKeyJwt || sub != client_id) {
-      RecordAuthFailure(client_id, request.remote_address);
       error->description = "client authentication failed";
-      return Status(StatusCode::kUnauthenticated, error->description, "unknown_client");
+      return RecordAuthFailure(
+          client_id, request.remote_address,
+          Status(StatusCode::kUnauthenticated, error->description, "unknown_client"), error);
     }
     auto keys = jose::Jwks::ParseKeyOrSet(agent->public_jwk.dump());
     if (!keys.ok()) {
@@ -272,25 +285,28 @@ Result<AuthorizationServer::Caller> AuthorizationServer::AuthenticateClient(
     o.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
     o.max_lifetime_seconds = options_.max_assertion_lifetime_seconds;
     o.required_claims = {"jti", "sub"};
-    auto verified = jose::VerifyJwt(assertion, *keys, o, now);
-    if (!verified.ok() && verified.status().reason() == "bad_audience") {
-      o.audience = options_.issuer + "/token";  // RFC 7523 §3: the token endpoint URL also fits
-      verified = jose::VerifyJwt(assertion, *keys, o, now);
-    }
+    // The aud rule is checked on the peeked claims; VerifyJwt then checks the signature over
+    // those same bytes. Claims that did not parse fail in VerifyJwt with its own reason.
+    auto audience = claims.is_object() ? AssertionAudience(claims, options_.issuer)
+                                       : Result<std::string>(options_.issuer);
+    if (audience.ok()) o.audience = *audience;
+    auto verified = audience.ok()
+                        ? jose::VerifyJwt(assertion, *keys, o, now)
+                        : Result<std::shared_ptr<const jose::VerifiedJwt>>(audience.status());
     if (verified.ok() && (*verified)->expires_at - now > options_.max_assertion_lifetime_seconds) {
       verified = Status(StatusCode::kUnauthenticated, "assertion exp too far ahead",
                         "lifetime_too_long");
     }
     if (!verified.ok()) {
-      RecordAuthFailure(client_id, request.remote_address);
       error->description = "client assertion rejected: " + verified.status().reason();
-      return verified.status();
+      return RecordAuthFailure(client_id, request.remote_address, verified.status(), error);
     }
     auto fresh = store_.RecordAssertionJti(client_id, (*verified)->jti, (*verified)->expires_at);
     if (!fresh.ok() || !*fresh) {
-      RecordAuthFailure(client_id, request.remote_address);
       error->description = "client assertion jti was already used";
-      return Status(StatusCode::kUnauthenticated, error->description, "assertion_replay");
+      return RecordAuthFailure(
+          client_id, request.remote_address,
+          Status(StatusCode::kUnauthenticated, error->description, "assertion_replay"), error);
     }
     if (!agent->enabled) {
       error->description = "client is disabled";
@@ -299,30 +315,29 @@ Result<AuthorizationServer::Caller> AuthorizationServer::AuthenticateClient(
     return Caller{client_id, false, method, agent};
   }
 
-  ZTA_RETURN_IF_ERROR(CheckRateLimit(client_id, request.remote_address, error));
-  if (const Agent* agent = registry.FindAgent(client_id)) {
-    if (agent->auth_method == ClientAuthMethod::kClientSecret &&
-        SecretMatchesDigest(secret, agent->secret_digest)) {
-      if (!agent->enabled) {
-        error->description = "client is disabled";
-        return Status(StatusCode::kUnauthenticated, error->description, "client_disabled");
-      }
-      return Caller{client_id, false, method, agent};
-    }
-  } else if (allow_resources) {
-    if (const Resource* res = registry.FindResource(client_id)) {
-      if (!res->introspection_secret_digest.empty() &&
-          SecretMatchesDigest(secret, res->introspection_secret_digest)) {
-        return Caller{client_id, true, method, nullptr};
-      }
-    }
-  } else {
-    // Unknown client: spend the same digest work so timing does not reveal which ids exist.
-    (void)SecretMatchesDigest(secret, "sha256:");
+  // Every presented secret is checked, over the failure limit or not, so a right one is always
+  // served. Exactly one digest per request, whoever the id names (or if it names no one with
+  // a secret), so timing does not reveal which ids exist.
+  const Agent* agent = registry.FindAgent(client_id);
+  const Resource* res = !agent && allow_resources ? registry.FindResource(client_id) : nullptr;
+  std::string_view digest = "sha256:";  // matches no secret
+  if (agent && agent->auth_method == ClientAuthMethod::kClientSecret) {
+    digest = agent->secret_digest;
+  } else if (res && !res->introspection_secret_digest.empty()) {
+    digest = res->introspection_secret_digest;
   }
-  RecordAuthFailure(client_id, request.remote_address);
+  if (SecretMatchesDigest(secret, digest)) {
+    if (!agent) return Caller{client_id, true, method, nullptr};
+    if (!agent->enabled) {
+      error->description = "client is disabled";
+      return Status(StatusCode::kUnauthenticated, error->description, "client_disabled");
+    }
+    return Caller{client_id, false, method, agent};
+  }
   error->description = "client authentication failed";
-  return Status(StatusCode::kUnauthenticated, error->description, "bad_client_secret");
+  return RecordAuthFailure(
+      client_id, request.remote_address,
+      Status(StatusCode::kUnauthenticated, error->description, "bad_client_secret"), error);
 }
 
 http::Response AuthorizationServer::Handle(const http::Request& request) {
@@ -443,6 +458,7 @@ AuthorizationServer::Decision AuthorizationServer::Token(const http::Request& re
     event.decision = AuditDecision::kDeny;
     event.reason = caller.status().reason().empty() ? error.error : caller.status().reason();
     event.attributes["zta.source_address"] = request.remote_address;
+    if (!error.failure.empty()) event.attributes["zta.auth_failure"] = error.failure;
     return Recorded(ErrorResponse(error), std::move(event), false);
   }
   event.client_id = caller->client_id;
@@ -567,7 +583,12 @@ std::optional<http::Response> AuthorizationServer::BeginTokenCall(const http::Re
   auto caller = AuthenticateClient(request, *form, *call->registry, allow_resources, &error);
   if (!caller.ok()) {
     event.decision = AuditDecision::kDeny;
-    event.reason = error.error;
+    // The OAuth error code, as ever; a slowed-down wrong credential says so, and what it was.
+    event.reason = error.failure.empty() ? error.error : caller.status().reason();
+    if (!error.failure.empty()) {
+      event.attributes["zta.auth_failure"] = error.failure;
+      event.attributes["zta.source_address"] = request.remote_address;
+    }
     (void)Audit(std::move(event));
     return ErrorResponse(error);
   }

@@ -12,6 +12,7 @@ namespace {
 using testing::IdpFixture;
 using testing::kHotel;
 using testing::kIssuer;
+using Form = std::vector<std::pair<std::string, std::string>>;
 
 class AuthorizationServerTest : public IdpFixture {
  protected:
@@ -26,6 +27,30 @@ class AuthorizationServerTest : public IdpFixture {
     o.required_typ = "at+jwt";
     return jose::VerifyJwt(token, *keys, o, clock_.NowSeconds());
   }
+
+  // A private_key_jwt assertion for client `id` with `aud` as given, signed by `key`.
+  std::string Assertion(const std::string& id, Json aud, const std::string& jti,
+                        const jose::Jwk& key) {
+    int64_t now = clock_.NowSeconds();
+    auto a = jose::JwtBuilder()
+                 .Issuer(id)
+                 .Subject(id)
+                 .Claim("aud", std::move(aud))
+                 .Id(jti)
+                 .IssuedAt(now)
+                 .ExpiresAt(now + 60)
+                 .Sign(jose::Algorithm::kES256, key);
+    EXPECT_TRUE(a.ok()) << a.status();
+    return a.ok() ? *a : std::string();
+  }
+
+  http::Response PostAssertion(const std::string& assertion) {
+    return Post("/token", {{"grant_type", "client_credentials"},
+                           {"client_assertion_type", kJwtBearer},
+                           {"client_assertion", assertion}});
+  }
+
+  static constexpr char kJwtBearer[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 };
 
 // client_secret_basic issues an RFC 9068 token the JWKS verifies, with the requested scope.
@@ -183,21 +208,168 @@ TEST_F(AuthorizationServerTest, ResourceServerIntrospects) {
   EXPECT_EQ(Body(theirs)["active"], false);
 }
 
-// Repeated failed authentications are rate-limited with 429 and Retry-After.
+// Repeated failed authentications are rate-limited with 429 and Retry-After; the right secret
+// is still served.
 TEST_F(AuthorizationServerTest, FailedAuthenticationIsRateLimited) {
   auto [id, secret] = AddSecretAgent({"hotels:read"});
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, "wrong").status, 401);
   }
-  auto r = Post("/token", {{"grant_type", "client_credentials"}}, id, secret);
+  auto r = Post("/token", {{"grant_type", "client_credentials"}}, id, "wrong");
   EXPECT_EQ(r.status, 429);
   ASSERT_TRUE(r.headers.Get("Retry-After").has_value());
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, secret).status, 200);
   // Another address and client are unaffected; after the window the client recovers.
   auto [id2, secret2] = AddSecretAgent({"hotels:read"});
   EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id2, secret2, "10.0.0.2").status,
             200);
   clock_.AdvanceSeconds(61);
   EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, secret).status, 200);
+}
+
+// Wrong guesses at an agent's id from one address, far past the limit, never keep that agent
+// from its token with its right secret from the same address, by Basic or by form post.
+TEST_F(AuthorizationServerTest, WrongGuessesDoNotLockOutTheRightSecret) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  const std::string shared = "127.0.0.1";  // attacker and agent behind the same address
+  auto basic = [&](const std::string& s) {
+    return Post("/token", {{"grant_type", "client_credentials"}}, id, s, shared);
+  };
+  auto post = [&](const std::string& s) {
+    Form form = {{"grant_type", "client_credentials"}, {"client_id", id}, {"client_secret", s}};
+    return Post("/token", form, "", "", shared);
+  };
+  http::Response last;
+  for (int i = 0; i < 30; ++i) last = i % 2 ? basic("guess") : post("guess");
+  EXPECT_EQ(last.status, 429);  // the limit did engage
+  auto by_basic = basic(secret);
+  EXPECT_EQ(by_basic.status, 200) << by_basic.body;
+  auto by_post = post(secret);
+  EXPECT_EQ(by_post.status, 200) << by_post.body;
+  EXPECT_EQ(audit_.Events().back().decision, AuditDecision::kAllow);
+}
+
+// Forged assertions for a private_key_jwt agent's id, past the limit, never keep that agent's
+// validly signed assertion from a token from the same address.
+TEST_F(AuthorizationServerTest, WrongGuessesDoNotLockOutAValidAssertion) {
+  auto key = jose::Jwk::Generate(jose::Algorithm::kES256);
+  auto forger = jose::Jwk::Generate(jose::Algorithm::kES256);
+  ASSERT_TRUE(key.ok() && forger.ok());
+  std::string id = AddJwtAgent(*key);
+  http::Response last;
+  for (int i = 0; i < 30; ++i) {
+    last = PostAssertion(Assertion(id, kIssuer, "forged" + std::to_string(i), *forger));
+  }
+  EXPECT_EQ(last.status, 429);
+  // With client_id in the form too, as some clients send it.
+  last = Post("/token", {{"grant_type", "client_credentials"},
+                         {"client_id", id},
+                         {"client_assertion_type", kJwtBearer},
+                         {"client_assertion", "x.y.z"}});
+  EXPECT_EQ(last.status, 429);
+  auto r = PostAssertion(Assertion(id, kIssuer, "real", *key));
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+// Wrong introspection secrets against a resource server's (public) URI, past the limit, never
+// keep that resource server's own introspection call from succeeding.
+TEST_F(AuthorizationServerTest, WrongGuessesDoNotLockOutAResourceServer) {
+  auto hotel = idp_->AddResource(kHotel, {"hotels:read"}, 0, true);  // re-add: new secret
+  ASSERT_TRUE(hotel.ok());
+  const std::string rs_secret = (*hotel)["introspection_secret"].get<std::string>();
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  auto token =
+      Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))["access_token"]
+          .get<std::string>();
+  http::Response last;
+  for (int i = 0; i < 30; ++i) last = Post("/introspect", {{"token", token}}, kHotel, "guess");
+  EXPECT_EQ(last.status, 429);
+  auto r = Post("/introspect", {{"token", token}}, kHotel, rs_secret);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["active"], true);
+}
+
+// Past failed_auth_limit wrong guesses for one client from one address, a wrong guess gets 429
+// slow_down with the rest of the window as Retry-After, audited as such; the count is per
+// (client, address), so the same client's first miss from elsewhere is still a plain 401.
+TEST_F(AuthorizationServerTest, WrongGuessesPastTheLimitGet429) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  for (int i = 0; i < 10; ++i) {
+    auto r = Post("/token", {{"grant_type", "client_credentials"}}, id, "guess", "198.51.100.1");
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(Body(r)["error"], "invalid_client");
+  }
+  auto r = Post("/token", {{"grant_type", "client_credentials"}}, id, "guess", "198.51.100.1");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(Body(r)["error"], "slow_down");
+  EXPECT_EQ(r.headers.Get("Retry-After"), "60");  // RFC 6585 §4
+  EXPECT_FALSE(r.headers.Get("WWW-Authenticate").has_value());
+  auto event = audit_.Events().back();
+  EXPECT_EQ(event.decision, AuditDecision::kDeny);
+  EXPECT_EQ(event.reason, "too_many_failures");
+  EXPECT_EQ(event.attributes["zta.auth_failure"], "bad_client_secret");
+  EXPECT_EQ(event.attributes["zta.source_address"], "198.51.100.1");
+  clock_.AdvanceSeconds(20);
+  auto later = Post("/token", {{"grant_type", "client_credentials"}}, id, "guess", "198.51.100.1");
+  EXPECT_EQ(later.status, 429);
+  EXPECT_EQ(later.headers.Get("Retry-After"), "40");
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, "guess", "192.0.2.9").status,
+            401);
+  clock_.AdvanceSeconds(41);  // the window is over
+  EXPECT_EQ(
+      Post("/token", {{"grant_type", "client_credentials"}}, id, "guess", "198.51.100.1").status,
+      401);
+}
+
+// Guesses spread over many client ids from one address get 429 once that address is past the
+// limit, while a client with its right secret from that address is still served.
+TEST_F(AuthorizationServerTest, PerAddressLimitSpansClientIds) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  const std::string nat = "203.0.113.50";
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}},
+                   "agt_guess" + std::to_string(i), "x", nat)
+                  .status,
+              401);
+  }
+  auto r = Post("/token", {{"grant_type", "client_credentials"}}, "agt_guess10", "x", nat);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_TRUE(r.headers.Get("Retry-After").has_value());
+  // A first wrong guess at a real client from the marked address is slowed down too ...
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, "x", nat).status, 429);
+  // ... but its right secret is served, and other addresses are untouched.
+  auto ok = Post("/token", {{"grant_type", "client_credentials"}}, id, secret, nat);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, "agt_guess11", "x", "192.0.2.1")
+                .status,
+            401);
+}
+
+// A client assertion's aud is exactly the issuer or the token endpoint, as a string or a
+// one-element array (draft-ietf-oauth-rfc7523bis); anything else is refused as bad_audience.
+TEST_F(AuthorizationServerTest, AssertionAudienceMustBeExactlyOurs) {
+  auto key = jose::Jwk::Generate(jose::Algorithm::kES256);
+  ASSERT_TRUE(key.ok());
+  std::string id = AddJwtAgent(*key);
+  const std::string token_endpoint = std::string(kIssuer) + "/token";
+  int n = 0;
+  auto try_aud = [&](Json aud) {
+    return PostAssertion(Assertion(id, std::move(aud), "a" + std::to_string(++n), *key));
+  };
+  EXPECT_EQ(try_aud(kIssuer).status, 200);
+  EXPECT_EQ(try_aud(token_endpoint).status, 200);
+  EXPECT_EQ(try_aud(Json::array({kIssuer})).status, 200);
+  EXPECT_EQ(try_aud(Json::array({token_endpoint})).status, 200);
+  for (Json aud : {Json::array({kIssuer, "https://evil"}), Json::array(),
+                   Json::array({"https://evil"}), Json(42), Json("https://evil"),
+                   Json::array({kIssuer, token_endpoint}), Json::array({42})}) {
+    auto r = try_aud(aud);
+    EXPECT_EQ(r.status, 401) << aud.dump();
+    EXPECT_EQ(Body(r)["error"], "invalid_client") << aud.dump();
+    EXPECT_EQ(Body(r)["error_description"], "client assertion rejected: bad_audience")
+        << aud.dump();
+    EXPECT_EQ(audit_.Events().back().reason, "bad_audience") << aud.dump();
+  }
 }
 
 // private_key_jwt: a fresh assertion works once; replay, wrong audience and wrong key fail.

@@ -13,6 +13,7 @@
 #include "zta/http/message.h"
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
+#include "zta/jose/jwk.h"
 
 namespace zta::idp::testing {
 
@@ -60,6 +61,20 @@ class IdpFixture : public ::testing::Test {
     auto out = idp_->AddAgent(spec);
     EXPECT_TRUE(out.ok()) << out.status();
     return {(*out)["client_id"].get<std::string>(), (*out)["client_secret"].get<std::string>()};
+  }
+
+  // Registers an agent that authenticates with private_key_jwt under `key`; returns its
+  // client_id.
+  std::string AddJwtAgent(const jose::Jwk& key) {
+    AgentSpec spec;
+    spec.name = "booker";
+    spec.owner = "alice@example.com";
+    spec.resource = kHotel;
+    spec.scopes = {"bookings:create"};
+    spec.public_jwk = key.ToPublicJson();
+    auto out = idp_->AddAgent(spec);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? (*out)["client_id"].get<std::string>() : std::string();
   }
 
   http::Response Post(const std::string& path,

@@ -30,8 +30,10 @@ struct AuthorizationServerOptions {
   int64_t max_assertion_lifetime_seconds = 300;
   // Cache-Control max-age on the JWKS, seconds. Default: 60.
   int64_t jwks_max_age_seconds = 60;
-  // Failed client authentications allowed per client id and per source address within the
-  // window before answering 429. Default: 10 per 60 s.
+  // Wrong client credentials allowed per (client id, source address) and per source address
+  // within the window; past either, a wrong credential gets 429 slow_down (RFC 6585 §4) instead
+  // of 401. A right credential is always served, however many wrong ones came before it.
+  // Default: 10 per 60 s.
   int failed_auth_limit = 10;
   int64_t failed_auth_window_seconds = 60;
   // How often the registry is re-read for token requests, milliseconds (introspection always
@@ -91,11 +93,13 @@ class AuthorizationServer {
                                     const RegistrySnapshot& registry, bool allow_resources,
                                     OAuthError* error);
   std::shared_ptr<const RegistrySnapshot> Registry(bool force_check);
-  // While this client or source address is over its failed-authentication budget: fills
-  // `error` (429 slow_down, Retry-After) and returns kResourceExhausted.
-  Status CheckRateLimit(const std::string& client_id, const std::string& address,
-                        OAuthError* error);
-  void RecordAuthFailure(const std::string& client_id, const std::string& address);
+  // Counts a wrong credential `address` presented for `client_id`, per (client, address) and per
+  // address, and returns `why`; once either count is over failed_auth_limit in its window,
+  // fills `error` with 429 slow_down and Retry-After and returns kResourceExhausted
+  // ("too_many_failures") instead. Called only after the credential was checked and found
+  // wrong, so no count ever refuses a right one.
+  Status RecordAuthFailure(const std::string& client_id, const std::string& address, Status why,
+                           OAuthError* error);
   http::Response ErrorResponse(const OAuthError& error) const;
   Status Audit(AuditEvent event);
 
@@ -114,7 +118,8 @@ class AuthorizationServer {
     int64_t window_start = 0;
     int failures = 0;
   };
-  std::map<std::string, FailureWindow> failures_;  // GUARDED_BY(limiter_mu_), "c:"/"a:" keys
+  // GUARDED_BY(limiter_mu_); keys "a:<address>" and "c:<address> <client_id>".
+  std::map<std::string, FailureWindow> failures_;
 };
 
 // Client secrets are 256-bit random values, so a plain SHA-256 digest is safe to store (there is
