@@ -1,5 +1,6 @@
 // The blocking HTTP client on libcurl's easy API: one reusable handle per thread (so its
-// connection cache gives keep-alive), bounded response size, no redirects, http(s) only.
+// connection cache gives keep-alive), bounded response size, no redirects, http(s) only. Also
+// internal::CurlTransfer, the transfer setup it shares with AsyncClient.
 #include "zta/http/client.h"
 
 #include <curl/curl.h>
@@ -21,14 +22,6 @@ struct SlistDeleter {
 using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
 using CurlHeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
 
-// curl_global_init is not thread-safe and must run before any other curl call.
-CURLcode GlobalInit() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  return result;
-}
-
 // The calling thread's handle. curl_easy_reset() between requests clears the options but keeps
 // the connection cache, so consecutive requests to one origin reuse the TCP (and TLS) session.
 CURL* ThreadHandle() {
@@ -47,29 +40,37 @@ bool IsToken(std::string_view s) {
   return true;
 }
 
-// What the write and header callbacks fill in during one transfer.
-struct Transfer {
+}  // namespace
+
+// What the write and header callbacks fill in during one transfer, and what libcurl points to.
+struct internal::CurlTransfer::State {
+  CURL* curl = nullptr;
+  const ClientRequest* request = nullptr;
+  std::string what;  // Describe(): for error messages
   std::string body;
-  size_t max_body = 0;
   bool body_too_large = false;
   Headers headers;
-  CURL* curl = nullptr;
-  const std::function<bool(int, std::string_view)>* on_body_piece = nullptr;
   bool cancelled = false;
+  CurlHeaderList header_list;
+  char error_buffer[CURL_ERROR_SIZE] = {0};
 };
 
+namespace {
+
+using TransferState = internal::CurlTransfer::State;
+
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
+  auto* transfer = static_cast<TransferState*>(user);
   size_t n = size * count;
-  if (transfer->body.size() + n > transfer->max_body) {
+  if (transfer->body.size() + n > transfer->request->max_response_bytes) {
     transfer->body_too_large = true;
     return 0;  // any value other than n aborts the transfer with CURLE_WRITE_ERROR
   }
   transfer->body.append(data, n);
-  if (transfer->on_body_piece != nullptr && *transfer->on_body_piece) {
+  if (transfer->request->on_body_piece) {
     long status = 0;
     curl_easy_getinfo(transfer->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (!(*transfer->on_body_piece)(static_cast<int>(status), std::string_view(data, n))) {
+    if (!transfer->request->on_body_piece(static_cast<int>(status), std::string_view(data, n))) {
       transfer->cancelled = true;
       return 0;
     }
@@ -89,7 +90,7 @@ std::string_view Trim(std::string_view s) {
 // curl calls this once per header line, status line included, for every response it reads
 // (interim 1xx ones too), so a status line starts a fresh field list.
 size_t OnHeaderLine(char* data, size_t size, size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
+  auto* transfer = static_cast<TransferState*>(user);
   size_t n = size * count;
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
@@ -144,12 +145,31 @@ Status TransportError(CURLcode code, const char* detail, const std::string& what
 
 }  // namespace
 
-Result<Response> Send(const ClientRequest& request) {
+Status internal::CurlTransfer::GlobalInit() {
+  // curl_global_init is not thread-safe and must run before any other curl call.
+  static std::once_flag once;
+  static CURLcode result = CURLE_OK;
+  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return result == CURLE_OK ? Status::Ok() : Internal("curl_global_init failed");
+}
+
+internal::CurlTransfer::CurlTransfer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+internal::CurlTransfer::CurlTransfer(CurlTransfer&& other) noexcept = default;
+
+internal::CurlTransfer::~CurlTransfer() {
+  if (state_ == nullptr) return;  // moved from
+  // The handle may outlive this transfer (Send's is per thread); the list and the buffer go now.
+  curl_easy_setopt(state_->curl, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(state_->curl, CURLOPT_ERRORBUFFER, nullptr);
+}
+
+Result<internal::CurlTransfer> internal::CurlTransfer::Prepare(const ClientRequest& request,
+                                                               void* easy) {
   ZTA_ASSIGN_OR_RETURN(Url url, ParseUrl(request.url));
   if (!IsToken(request.method)) {
     return InvalidArgument("HTTP method is not a token: '" + request.method + "'");
   }
-  const std::string what = Describe(request.method, url);
+  std::string what = Describe(request.method, url);
   for (const auto& [name, value] : request.headers.fields()) {
     // RFC 9110 §5.5: no CR/LF/NUL, or a caller could inject fields into the request.
     if (!IsToken(name) || value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
@@ -159,25 +179,22 @@ Result<Response> Send(const ClientRequest& request) {
   if (request.timeout.count() <= 0) {
     return Status(StatusCode::kDeadlineExceeded, what + ": no time left", "timeout");
   }
-  if (GlobalInit() != CURLE_OK) return Internal("curl_global_init failed");
-  CURL* curl = ThreadHandle();
-  if (curl == nullptr) return Internal("curl_easy_init failed");
+  if (easy == nullptr) return Internal("curl_easy_init failed");
+  CURL* curl = static_cast<CURL*>(easy);
   curl_easy_reset(curl);
 
-  Transfer transfer;
-  transfer.max_body = request.max_response_bytes;
-  transfer.curl = curl;
-  transfer.on_body_piece = &request.on_body_piece;
-  char error_buffer[CURL_ERROR_SIZE] = {0};
+  auto state = std::make_unique<State>();
+  state->curl = curl;
+  state->request = &request;
+  state->what = std::move(what);
 
   // Field lines in curl's syntax: "Name: value", and "Name;" for an empty value ("Name:" alone
   // would tell curl to drop one of its own headers).
-  CurlHeaderList header_list;
-  auto append = [&header_list](const std::string& line) {
+  auto append = [&state](const std::string& line) {
     // Returns the head of the list: the old head once the list is non-empty.
-    curl_slist* head = curl_slist_append(header_list.get(), line.c_str());
+    curl_slist* head = curl_slist_append(state->header_list.get(), line.c_str());
     if (head == nullptr) return false;
-    if (!header_list) header_list.reset(head);
+    if (!state->header_list) state->header_list.reset(head);
     return true;
   };
   bool ok = true;
@@ -192,7 +209,12 @@ Result<Response> Send(const ClientRequest& request) {
   bool setup_ok = true;
   auto set = [&setup_ok](CURLcode rc) { setup_ok = setup_ok && rc == CURLE_OK; };
   set(curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str()));
-  set(curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer));
+  // zta builds every URL itself (a route's upstream plus the checked request target, a tool's
+  // URL template plus escaped arguments): the path must go out as built. Without this libcurl
+  // resolves "/../" and "/./" (RFC 3986 §5.2.4), so a ".." that reached a path segment would
+  // move the request to a different resource than the one that was authorized.
+  set(curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L));
+  set(curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, state->error_buffer));
   // Only http(s), also on redirects (which are not followed anyway): a URL from configuration
   // or from a peer must never reach file://, gopher:// or the like.
   set(curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https"));
@@ -202,14 +224,14 @@ Result<Response> Send(const ClientRequest& request) {
   set(curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L));
   set(curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count())));
   set(curl_easy_setopt(curl, CURLOPT_USERAGENT, "zta"));
-  // The handle is reused per thread: always set the CA file, back to the default when empty.
+  // The handle may be reused: always set the CA file, back to the default when empty.
   set(curl_easy_setopt(curl, CURLOPT_CAINFO,
                        request.ca_file.empty() ? nullptr : request.ca_file.c_str()));
-  set(curl_easy_setopt(curl, CURLOPT_HTTPHEADER, header_list.get()));
+  set(curl_easy_setopt(curl, CURLOPT_HTTPHEADER, state->header_list.get()));
   set(curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody));
-  set(curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer));
+  set(curl_easy_setopt(curl, CURLOPT_WRITEDATA, state.get()));
   set(curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeaderLine));
-  set(curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer));
+  set(curl_easy_setopt(curl, CURLOPT_HEADERDATA, state.get()));
   // Refuses early when Content-Length already says too much; OnBody catches the rest.
   set(curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
                        static_cast<curl_off_t>(request.max_response_bytes)));
@@ -229,28 +251,38 @@ Result<Response> Send(const ClientRequest& request) {
       set(curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
     }
   }
-  if (!setup_ok) return Internal(what + ": cannot configure libcurl");
+  // Built before the check so that its destructor unhooks what was set.
+  CurlTransfer transfer(std::move(state));
+  if (!setup_ok) return Internal(transfer.state_->what + ": cannot configure libcurl");
+  return transfer;
+}
 
-  CURLcode rc = curl_easy_perform(curl);
-  // The handle outlives this call; leave it pointing at nothing of ours.
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
-  if (transfer.cancelled) {
-    return Status(StatusCode::kUnavailable, what + ": stopped by the body reader",
+Result<Response> internal::CurlTransfer::Finish(int code) {
+  State& state = *state_;
+  if (state.cancelled) {
+    return Status(StatusCode::kUnavailable, state.what + ": stopped by the body reader",
                   "stopped_by_reader");
   }
+  auto rc = static_cast<CURLcode>(code);
   if (rc != CURLE_OK) {
-    return TransportError(rc, error_buffer, what, transfer.body_too_large,
-                          request.max_response_bytes);
+    return TransportError(rc, state.error_buffer, state.what, state.body_too_large,
+                          state.request->max_response_bytes);
   }
-
   long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(state.curl, CURLINFO_RESPONSE_CODE, &status);
   Response response;
   response.status = static_cast<int>(status);
-  response.headers = std::move(transfer.headers);
-  response.body = std::move(transfer.body);
+  response.headers = std::move(state.headers);
+  response.body = std::move(state.body);
   return response;
+}
+
+Result<Response> Send(const ClientRequest& request) {
+  ZTA_RETURN_IF_ERROR(internal::CurlTransfer::GlobalInit());
+  CURL* curl = ThreadHandle();
+  ZTA_ASSIGN_OR_RETURN(internal::CurlTransfer transfer,
+                       internal::CurlTransfer::Prepare(request, curl));
+  return transfer.Finish(curl_easy_perform(curl));
 }
 
 Result<Json> GetJson(const std::string& url, std::chrono::milliseconds timeout) {

@@ -2,11 +2,7 @@
 // oversize), no redirects, http(s) only, and GetJson.
 #include "zta/http/client.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <future>
@@ -21,6 +17,7 @@ namespace zta::http {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::RefusingPort;
 
 ClientRequest GetRequest(std::string url) {
   ClientRequest request;
@@ -33,28 +30,6 @@ std::unique_ptr<HttpServer> StartServer(Handler handler) {
   EXPECT_TRUE(server.ok()) << server.status();
   return server.ok() ? std::move(server).value() : nullptr;
 }
-
-// A loopback port that is bound but not listening: connecting to it is refused, and nobody
-// else can take it while the test runs.
-class RefusingPort {
- public:
-  RefusingPort() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~RefusingPort() { close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
 
 // Methods, request headers and bodies reach the server as sent, PUT and DELETE included.
 TEST(ClientTest, SendsMethodsHeadersAndBodies) {
@@ -89,6 +64,18 @@ TEST(ClientTest, SendsMethodsHeadersAndBodies) {
     EXPECT_EQ((*json)["empty"], "");
     EXPECT_EQ((*json)["expect"], false);  // no 100-continue round trip
     EXPECT_EQ(resp->headers.Get("x-reply"), "padded value");
+  }
+}
+
+// The path goes out exactly as built: libcurl does not resolve dot segments (RFC 3986 §5.2.4),
+// so a ".." that reached a URL cannot move the request to a resource nobody authorized.
+TEST(ClientTest, SendsDotSegmentsAsIs) {
+  auto server = StartServer([](const Request& r) { return Response::Text(200, r.target); });
+  ASSERT_NE(server, nullptr);
+  for (const char* target : {"/a/../b", "/a/./b", "/a/b/..", "/a/%2e%2e/b", "/../../etc?x=/../y"}) {
+    auto resp = Send(GetRequest(server->BaseUrl() + target));
+    ASSERT_TRUE(resp.ok()) << target << ": " << resp.status();
+    EXPECT_EQ(resp->body, target);
   }
 }
 

@@ -1,5 +1,6 @@
 // Test helpers for zta::http: a raw loopback TCP connection (to send what no well-behaved client
-// would) and a one-shot raw HTTP responder (to return what no well-behaved server would).
+// would), a one-shot raw HTTP responder (to return what no well-behaved server would) and a port
+// that refuses connections.
 #pragma once
 
 #include <arpa/inet.h>
@@ -184,6 +185,32 @@ class RawResponder {
   int fd_ = -1;
   int port_ = 0;
   std::thread thread_;
+};
+
+// A loopback port that is bound but not listening: connecting to it is refused, and nobody
+// else can take it while the test runs. Not thread-safe.
+class RefusingPort {
+ public:
+  RefusingPort() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~RefusingPort() { close(fd_); }
+  RefusingPort(const RefusingPort&) = delete;
+  RefusingPort& operator=(const RefusingPort&) = delete;
+
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
 };
 
 }  // namespace zta::http::testing
