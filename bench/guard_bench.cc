@@ -4,6 +4,7 @@
 //   guard_vs_open        requests/s of a hello endpoint on zta's HTTP server with Validator
 //                        (verified-token cache on) over the same endpoint unprotected
 //   gateway_vs_direct    requests/s through `zta gateway`'s Gateway over the upstream directly
+//   gateway_blocking_vs_direct  the same with the blocking forward on two threads (baseline)
 //   gateway_peak_rss_mb  peak resident memory of this process (gateway, upstream, issuer and
 //                        load generator together: an upper bound for the gateway alone)
 // The HTTP load comes from in-process keep-alive clients (libcurl via http::Send), because wrk
@@ -219,8 +220,16 @@ void HttpSummaries(std::FILE* out) {
   auto gateway = guard::Gateway::Create(go, clock, audit);
   if (!gateway.ok()) Die(gateway.status().ToString());
   guard::Gateway* g = gateway->get();
-  // Two threads, as `zta gateway` runs by default: a handler blocks while the upstream answers.
-  auto gateway_server = Serve([g](const http::Request& r) { return g->Handle(r); }, 2);
+  // Served as `zta gateway` serves: asynchronously, the upstream call on the gateway's
+  // AsyncClient, with the server's default I/O threads.
+  auto gateway_started = http::HttpServer::StartAsync(
+      {}, [g](const http::Request& r, http::Respond respond) { g->HandleAsync(r, std::move(respond)); });
+  if (!gateway_started.ok()) Die(gateway_started.status().ToString());
+  auto gateway_server = std::move(gateway_started).value();
+  // Baseline in the same run: the same gateway forwarding with the blocking client on two
+  // server threads, as it did before forwarding became asynchronous. Faster with two fast
+  // clients (no thread hop), but one slow upstream call holds a thread (docs/gateway.md).
+  auto blocking_server = Serve([g](const http::Request& r) { return g->Handle(r); }, 2);
 
   const int64_t now = clock.NowSeconds();
   auto token = jose::JwtBuilder()
@@ -239,27 +248,33 @@ void HttpSummaries(std::FILE* out) {
   // in interleaved short rounds and each ratio is the median of its per-round ratios, because
   // the machine is shared and its load drifts within seconds.
   constexpr int kRounds = 7;
-  std::vector<double> guard_ratios, gateway_ratios;
-  double open = 0, guarded = 0, through = 0;
+  std::vector<double> guard_ratios, gateway_ratios, blocking_ratios;
+  double open = 0, guarded = 0, through = 0, blocking = 0;
   for (int round = 0; round < kRounds; ++round) {
     const double o = Load(upstream->BaseUrl() + "/hello", *token, clients, seconds / kRounds);
     const double p = Load(protected_server->BaseUrl() + "/hello", *token, clients,
                           seconds / kRounds);
     const double g = Load(gateway_server->BaseUrl() + "/hello", *token, clients,
                           seconds / kRounds);
+    const double b = Load(blocking_server->BaseUrl() + "/hello", *token, clients,
+                          seconds / kRounds);
     guard_ratios.push_back(p / o);
     gateway_ratios.push_back(g / o);
+    blocking_ratios.push_back(b / o);
     open += o / kRounds;
     guarded += p / kRounds;
     through += g / kRounds;
+    blocking += b / kRounds;
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
-  std::fprintf(stderr, "http rps: open %.0f, guarded %.0f, gateway %.0f\n", open, guarded, through);
+  std::fprintf(stderr, "http rps: open %.0f, guarded %.0f, gateway %.0f, gateway blocking %.0f\n",
+               open, guarded, through, blocking);
   std::fprintf(out, "SUMMARY guard_vs_open %.2f\n", median(guard_ratios));
   std::fprintf(out, "SUMMARY gateway_vs_direct %.2f\n", median(gateway_ratios));
+  std::fprintf(out, "SUMMARY gateway_blocking_vs_direct %.2f\n", median(blocking_ratios));
   std::fprintf(out, "SUMMARY gateway_peak_rss_mb %.1f\n", PeakRssMb());
 }
 

@@ -129,8 +129,10 @@ int RunGateway(const GatewayFlags& f) {
   server_options.max_header_bytes = 32 * 1024;
   server_options.server_name = "zta-gateway";
   guard::Gateway* g = gateway->get();
-  auto server =
-      http::HttpServer::Start(server_options, [g](const http::Request& r) { return g->Handle(r); });
+  auto server = http::HttpServer::StartAsync(
+      server_options, [g](const http::Request& r, http::Respond respond) {
+        g->HandleAsync(r, std::move(respond));
+      });
   if (!server.ok()) return Fail(server.status());
   std::cout << "listening on " << (*server)->BaseUrl() << std::endl;
   int sig = http::WaitForTerminationSignal();
@@ -167,7 +169,7 @@ void RegisterGatewayCommand(CLI::App& app) {
   gw->add_option("--typ", f->typ, "required typ header (default at+jwt; \"\" to skip)");
   gw->add_option("--audit-dir", f->audit_dir,
                  "data folder for the durable audit log (default: JSON lines on stderr)");
-  gw->add_option("--threads", f->threads, "server threads (default 2)");
+  gw->add_option("--threads", f->threads, "server I/O threads (default: one per CPU, at most 8)");
   gw->add_flag("--forward-authorization", f->forward_authorization,
                "also forward the client's Authorization header upstream");
   SetAction(gw, [f]() { return RunGateway(*f); });

@@ -21,6 +21,15 @@ const CLI::App* Leaf(const CLI::App* app) {
   }
   return app;
 }
+// Options of a command group work after its subcommands too ("zta idp serve --data D" as well
+// as "zta idp --data D serve"): an option a subcommand does not know falls through to its
+// parent, as common CLIs behave. Set on every subcommand once all are registered.
+void FallThroughToParents(CLI::App* app) {
+  for (CLI::App* sub : app->get_subcommands({})) {
+    sub->fallthrough();
+    FallThroughToParents(sub);
+  }
+}
 }  // namespace
 
 void SetAction(CLI::App* cmd, Action action) { Actions()[cmd] = std::move(action); }
@@ -60,6 +69,7 @@ int main(int argc, char** argv) {
   RegisterTokenCommands(app);
   RegisterGatewayCommand(app);
   RegisterAgentCommands(app);
+  FallThroughToParents(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

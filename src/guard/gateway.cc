@@ -124,17 +124,19 @@ Status GatewayOptions::Validate() const {
     if (r.upstream_timeout.count() < 0) return InvalidArgument(name + ": negative timeout");
   }
   if (listen_port < 0 || listen_port > 65535) return InvalidArgument("listen port out of range");
-  if (threads < 1) return InvalidArgument("threads must be at least 1");
+  if (threads < 0) return InvalidArgument("threads must not be negative");
+  if (max_upstream_in_flight < 1) return InvalidArgument("max_upstream_in_flight must be >= 1");
   if (upstream_timeout.count() <= 0) return InvalidArgument("upstream timeout must be positive");
   return Status::Ok();
 }
 
 Gateway::Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, AuditSink& audit,
-                 HttpFetcher fetcher)
+                 HttpFetcher fetcher, std::unique_ptr<http::AsyncClient> async_client)
     : options_(std::move(options)),
       validator_(std::move(validator)),
       audit_(audit),
-      fetcher_(std::move(fetcher)) {}
+      fetcher_(std::move(fetcher)),
+      async_client_(std::move(async_client)) {}
 
 Gateway::~Gateway() = default;
 
@@ -146,8 +148,11 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options, const C
   for (auto& r : options.routes) r.path = *NormalizeRoutePattern(r.path);
   if (options.validator.audit_component == "guard") options.validator.audit_component = "gateway";
   ZTA_ASSIGN_OR_RETURN(auto validator, Validator::Create(options.validator, clock, audit, fetcher));
-  return std::unique_ptr<Gateway>(
-      new Gateway(std::move(options), std::move(validator), audit, std::move(fetcher)));
+  http::AsyncClientOptions async;
+  async.max_in_flight = options.max_upstream_in_flight;
+  ZTA_ASSIGN_OR_RETURN(auto async_client, http::AsyncClient::Create(async));
+  return std::unique_ptr<Gateway>(new Gateway(std::move(options), std::move(validator), audit,
+                                              std::move(fetcher), std::move(async_client)));
 }
 
 http::Response Gateway::Refuse(const http::Request& request, int status, std::string_view error,
@@ -236,8 +241,17 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
 
 http::Response Gateway::Relay(Result<http::Response> answer, const std::string& upstream_origin) {
   if (!answer.ok()) {
-    return http::Response::Json(answer.status().code() == StatusCode::kDeadlineExceeded ? 504 : 502,
-                                Json{{"error", "bad_gateway"}});
+    switch (answer.status().code()) {
+      case StatusCode::kDeadlineExceeded:
+        return http::Response::Json(504, Json{{"error", "gateway_timeout"}});
+      case StatusCode::kResourceExhausted: {  // max_upstream_in_flight reached
+        http::Response busy = http::Response::Json(503, Json{{"error", "temporarily_unavailable"}});
+        busy.headers.Set("Retry-After", "1");
+        return busy;
+      }
+      default:
+        return http::Response::Json(502, Json{{"error", "bad_gateway"}});
+    }
   }
   http::Response response;
   response.status = answer->status;
@@ -259,6 +273,17 @@ http::Response Gateway::Handle(const http::Request& request) {
   Decision decision = Decide(request);
   if (decision.answer) return std::move(*decision.answer);
   return Relay(fetcher_(decision.upstream), decision.upstream_origin);
+}
+
+void Gateway::HandleAsync(const http::Request& request, http::Respond respond) {
+  Decision decision = Decide(request);
+  if (decision.answer) return respond(std::move(*decision.answer));
+  // The callback runs on the client's thread and must not block: Relay only copies headers.
+  async_client_->Send(std::move(decision.upstream),
+                      [respond = std::move(respond), origin = std::move(decision.upstream_origin)](
+                          Result<http::Response> answer) {
+                        respond(Relay(std::move(answer), origin));
+                      });
 }
 
 }  // namespace zta::guard

@@ -94,6 +94,7 @@ Status ReadGateway(const toml::table& root, GatewayOptions* o) {
   ZTA_RETURN_IF_ERROR(r.Get("forward_authorization", &o->forward_authorization));
   ZTA_RETURN_IF_ERROR(r.Get("threads", &o->threads));
   ZTA_RETURN_IF_ERROR(r.Get("max_body_bytes", &o->max_body_bytes));
+  ZTA_RETURN_IF_ERROR(r.Get("max_upstream_in_flight", &o->max_upstream_in_flight));
   ZTA_RETURN_IF_ERROR(r.Get("upstream_timeout_ms", &timeout_ms));
   o->upstream_timeout = std::chrono::milliseconds(timeout_ms);
   if (!listen.empty()) ZTA_RETURN_IF_ERROR(ParseHostPort(listen, &o->listen_host, &o->listen_port));

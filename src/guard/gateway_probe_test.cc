@@ -4,7 +4,10 @@
 // what was forwarded.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <future>
 #include <mutex>
+#include <thread>
 
 #include "../http/test_util.h"
 #include "test_util.h"
@@ -355,6 +358,91 @@ TEST_F(GatewayProbeTest, TokenInQueryOrFormIsRefusedInEverySpelling) {
                 R"({"x":1})"),
             200);
   EXPECT_EQ(TakeRecorded().size(), 1u);
+}
+
+// Finding 7: with the gateway serving asynchronously on ONE I/O thread, two upstream calls held
+// open do not stall metadata or another route; and a route's own upstream timeout answers 504.
+// No timing thresholds: the slow calls are held by a latch until the fast ones have finished.
+TEST(GatewayAsyncTest, SlowUpstreamsNeverBlockOtherRequests) {
+  SystemClock& clock = SystemClock::Instance();
+  InMemoryAuditSink audit;
+  FakeIssuer issuer;
+  std::mutex mu;
+  std::condition_variable cv;
+  int slow_arrived = 0;
+  bool release = false;
+  http::ServerOptions upstream_options;
+  upstream_options.threads = 4;  // the upstream itself must hold two calls and answer a third
+  auto upstream = http::HttpServer::Start(upstream_options, [&](const http::Request& r) {
+    if (r.path.starts_with("/slow")) {
+      std::unique_lock lock(mu);
+      ++slow_arrived;
+      cv.notify_all();
+      cv.wait_for(lock, std::chrono::seconds(20), [&] { return release; });
+    }
+    return http::Response::Text(200, r.path);
+  });
+  ASSERT_TRUE(upstream.ok());
+
+  GatewayOptions o;
+  TrustedIssuer t;
+  t.issuer = issuer.issuer();
+  o.validator.issuers.push_back(t);
+  o.validator.audience = kAudience;
+  o.upstream = (*upstream)->BaseUrl();
+  for (const char* spec : {"GET /slow* read_hotels", "GET /fast* read_hotels",
+                           "GET /hung* read_hotels"}) {
+    o.routes.push_back(*ParseRoute(spec));
+  }
+  o.routes[2].path = "/slow/hung";  // held like /slow, with a short timeout of its own
+  o.routes[2].upstream_timeout = std::chrono::milliseconds(300);
+  std::swap(o.routes[0], o.routes[2]);  // the more specific route first
+  auto gateway = Gateway::Create(o, clock, audit);
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  http::ServerOptions gateway_options;
+  gateway_options.threads = 1;
+  Gateway* g = gateway->get();
+  auto server = http::HttpServer::StartAsync(
+      gateway_options,
+      [g](const http::Request& r, http::Respond respond) { g->HandleAsync(r, std::move(respond)); });
+  ASSERT_TRUE(server.ok());
+  const std::string token = issuer.Sign(issuer.Token(clock).Claim("scope", "read_hotels"));
+  auto get = [&](const std::string& target) {
+    http::ClientRequest r;
+    r.url = (*server)->BaseUrl() + target;
+    r.headers.Set("Authorization", "Bearer " + token);
+    r.timeout = std::chrono::seconds(30);
+    auto answer = http::Send(r);
+    return answer.ok() ? answer->status : -1;
+  };
+  // Warm the key cache so the slow calls do not race the JWKS fetch.
+  ASSERT_EQ(get("/fast/warm"), 200);
+
+  std::atomic<int> slow_done{0};
+  auto slow1 = std::async(std::launch::async, [&] { int s = get("/slow/1"); ++slow_done; return s; });
+  auto slow2 = std::async(std::launch::async, [&] { int s = get("/slow/2"); ++slow_done; return s; });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return slow_arrived == 2; }));
+  }
+  // Both slow calls are held upstream; the gateway still answers at once.
+  http::ClientRequest metadata;
+  metadata.url = (*server)->BaseUrl() + "/.well-known/oauth-protected-resource";
+  auto m = http::Send(metadata);
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->status, 200);
+  EXPECT_EQ(get("/fast/1"), 200);
+  EXPECT_EQ(get("/nothing"), 404);
+  // A held call on a route with a 300 ms timeout of its own: 504, while the others still wait.
+  EXPECT_EQ(get("/slow/hung"), 504);
+  EXPECT_EQ(slow_done.load(), 0);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  EXPECT_EQ(slow1.get(), 200);
+  EXPECT_EQ(slow2.get(), 200);
 }
 
 }  // namespace

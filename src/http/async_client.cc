@@ -31,6 +31,9 @@ using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
 // wakes it with curl_multi_wakeup, and libcurl shortens the wait to its own next timeout.
 constexpr int kIdlePollMs = 1000;
 
+// Finished easy handles kept for reuse; beyond this many they are freed.
+constexpr size_t kMaxIdleEasyHandles = 64;
+
 Status Stopped() {
   return Status(StatusCode::kUnavailable, "HTTP client stopped before the response arrived",
                 "client_stopped");
@@ -140,7 +143,12 @@ class AsyncClient::Impl {
     auto queued = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - call->sent);
     call->request.timeout -= std::min(queued, call->request.timeout);
-    call->easy.reset(curl_easy_init());
+    if (!idle_easy_.empty()) {
+      call->easy = std::move(idle_easy_.back());
+      idle_easy_.pop_back();
+    } else {
+      call->easy.reset(curl_easy_init());
+    }
     auto transfer = internal::CurlTransfer::Prepare(call->request, call->easy.get());
     if (!transfer.ok()) {
       Answer(std::move(call), transfer.status());
@@ -176,6 +184,13 @@ class AsyncClient::Impl {
   void Answer(std::unique_ptr<Call> call, Result<Response> result) {
     ResponseCallback done = std::move(call->done);
     bool counted = !call->refused.has_value();
+    // A finished handle is kept for the next request: curl_easy_reset clears its options but
+    // keeps its buffers, which saves allocating and initializing a handle per request.
+    call->transfer.reset();
+    if (call->easy && idle_easy_.size() < kMaxIdleEasyHandles) {
+      curl_easy_reset(call->easy.get());
+      idle_easy_.push_back(std::move(call->easy));
+    }
     call.reset();
     if (counted) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -194,6 +209,7 @@ class AsyncClient::Impl {
 
   // The client's thread only: transfers added to the multi handle, by their easy handle.
   std::unordered_map<CURL*, std::unique_ptr<Call>> active_;
+  std::vector<EasyHandle> idle_easy_;  // finished handles, reset, for reuse
   std::thread thread_;
 };
 

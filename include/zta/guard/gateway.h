@@ -14,7 +14,9 @@
 #include "zta/core/clock.h"
 #include "zta/core/status.h"
 #include "zta/guard/validator.h"
+#include "zta/http/async_client.h"
 #include "zta/http/message.h"
+#include "zta/http/server.h"
 
 namespace zta::guard {
 
@@ -68,10 +70,13 @@ struct GatewayOptions {
   // Where to listen. Defaults: 127.0.0.1 and 8080.
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
-  // Server threads, at least 1. Default: 2, not the HTTP server's one per CPU: Handle holds its
-  // thread while the upstream answers, so one slow upstream call must not stall every client
-  // on a one-CPU machine.
-  int threads = 2;
+  // Server I/O threads; 0 means the HTTP server's default (one per CPU, at most 8). Forwarding
+  // is asynchronous (HandleAsync), so no thread waits for an upstream and a slow upstream never
+  // stalls metadata, health or other routes. Default: 0.
+  int threads = 0;
+  // Upstream requests in flight at once; beyond, a request is answered 503 at once instead of
+  // queueing without bound behind a slow upstream. Default: 1024.
+  size_t max_upstream_in_flight = 1024;
   // Largest request body forwarded, bytes. Default: 1 MiB.
   size_t max_body_bytes = 1 << 20;
   // Upstream request timeout, for routes that set none. Default: 10 s — long enough for an API
@@ -101,6 +106,11 @@ class Gateway {
   // Authorizes and forwards one request; 400/401/403/404 on denial, 502 when the upstream fails,
   // 504 when it times out. Blocks while the upstream answers.
   http::Response Handle(const http::Request& request);
+  // The same, answering through `respond`: the upstream call runs on the gateway's own
+  // http::AsyncClient, so no server thread waits for an upstream (`zta gateway` serves this
+  // way). Validation still runs on the calling thread; it waits only for a JWKS refresh or an
+  // introspection call, each bounded by its own timeout.
+  void HandleAsync(const http::Request& request, http::Respond respond);
 
   const GatewayOptions& options() const { return options_; }
   Validator& validator() { return *validator_; }
@@ -114,7 +124,7 @@ class Gateway {
   };
 
   Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, AuditSink& audit,
-          HttpFetcher fetcher);
+          HttpFetcher fetcher, std::unique_ptr<http::AsyncClient> async_client);
   Decision Decide(const http::Request& request);
   static http::Response Relay(Result<http::Response> answer, const std::string& upstream_origin);
   http::Response Refuse(const http::Request& request, int status, std::string_view error,
@@ -124,6 +134,8 @@ class Gateway {
   std::unique_ptr<Validator> validator_;
   AuditSink& audit_;
   const HttpFetcher fetcher_;
+  // Last member: destroyed first, answering the calls it still holds before the rest goes.
+  std::unique_ptr<http::AsyncClient> async_client_;
 };
 
 }  // namespace zta::guard
