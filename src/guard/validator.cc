@@ -2,12 +2,10 @@
 // through jose::JwtVerifier with JWKS refresh, claim mapping, RFC 7662 introspection, audit.
 #include "zta/guard/validator.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <mutex>
-#include <unordered_map>
 
+#include "introspector.h"
 #include "zta/core/base64url.h"
 #include "zta/http/client.h"
 #include "zta/jose/verify_error.h"
@@ -23,13 +21,6 @@ Status Unauthenticated(std::string message, std::string reason) {
 }
 Status BadRequest(std::string message, std::string reason) {
   return Deny(StatusCode::kInvalidArgument, std::move(message), std::move(reason));
-}
-
-std::string Sha256(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<char*>(md), len);
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -190,13 +181,7 @@ class Validator::IssuerState {
   }
   std::mutex keys_mu;
 
-  struct Introspected {
-    bool active = false;
-    int64_t until = 0;
-  };
-  std::mutex introspection_mu;
-  std::string introspection_endpoint;                          // GUARDED_BY(introspection_mu)
-  std::unordered_map<std::string, Introspected> introspected;  // GUARDED_BY(introspection_mu)
+  std::unique_ptr<Introspector> introspector;  // set when the issuer has introspection options
 };
 
 bool Principal::HasScope(std::string_view scope) const {
@@ -336,7 +321,10 @@ Result<std::unique_ptr<Validator>> Validator::Create(ValidatorOptions options, c
     ZTA_RETURN_IF_ERROR(o.Validate());
     state->verifier = std::make_unique<jose::JwtVerifier>(
         std::move(o), nullptr, clock, v->options_.verified_token_cache_capacity);
-    if (t.introspection) state->introspection_endpoint = t.introspection->endpoint;
+    if (t.introspection) {
+      state->introspector =
+          std::make_unique<Introspector>(t.issuer, *t.introspection, v->fetcher_, clock);
+    }
     v->issuers_.push_back(std::move(state));
   }
   return v;
@@ -362,52 +350,59 @@ Result<Principal> Validator::AuthorizeToken(std::string_view token,
 
 namespace {
 
-// RFC 7662 §2: POST token, authenticated as this resource server; active=false or any failure
-// means the token is not accepted (fail closed).
-Status CallIntrospection(const HttpFetcher& fetcher, const std::string& endpoint,
-                         const IntrospectionOptions& o, std::string_view token, bool* active) {
-  http::ClientRequest request;
-  request.method = "POST";
-  request.url = endpoint;
-  request.timeout = o.timeout;
-  request.max_response_bytes = 256 * 1024;
-  request.headers.Set("Content-Type", "application/x-www-form-urlencoded");
-  request.headers.Set("Accept", "application/json");
-  // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
-  request.headers.Set("Authorization",
-                      "Basic " + Base64Encode(http::PercentEncode(o.client_id) + ":" +
-                                              http::PercentEncode(o.client_secret.Reveal())));
-  request.body =
-      http::FormEncode({{"token", std::string(token)}, {"token_type_hint", "access_token"}});
-  ZTA_ASSIGN_OR_RETURN(http::Response response, fetcher(request));
-  if (response.status != 200) {
-    return Unavailable("introspection answered HTTP " + std::to_string(response.status));
+// The Principal a verified token describes, by the issuer's claim mapping (RFC 9068 §2.2,
+// RFC 8693 §4.1 for act, scp/roles per TrustedIssuer::scope_claims).
+Result<Principal> PrincipalOf(std::shared_ptr<const jose::VerifiedJwt> verified,
+                              const TrustedIssuer& issuer) {
+  Principal p;
+  p.token = verified;
+  const auto& jwt = *verified;
+  const Json& claims = jwt.claims;
+  p.issuer = jwt.issuer;
+  p.subject = jwt.subject;
+  p.jti = jwt.jti;
+  p.expires_at = jwt.expires_at;
+  // RFC 9068 §2.2: sub is REQUIRED. Required of every issuer here (ID-token-shaped and Entra
+  // tokens carry one too): a principal without a subject would travel as an empty identity.
+  if (p.subject.empty()) return Unauthenticated("token has no sub", kReasonMissingSubject);
+  p.client_id = jwt.client_id;
+  if (p.client_id.empty()) p.client_id = StringClaim(claims, "azp");    // OIDC / Entra v2
+  if (p.client_id.empty()) p.client_id = StringClaim(claims, "appid");  // Entra v1
+  for (const auto& name : issuer.scope_claims) {
+    if (auto it = claims.find(name); it != claims.end()) {
+      ZTA_RETURN_IF_ERROR(AppendScopes(*it, name, &p.scopes));
+    }
   }
-  auto json = ParseJsonStrict(response.body);
-  if (!json.ok() || !json->is_object()) return Unavailable("introspection answer is not JSON");
-  auto it = json->find("active");
-  if (it == json->end() || !it->is_boolean()) return Unavailable("introspection lacks active");
-  *active = it->get<bool>();
-  return Status::Ok();
+  ZTA_RETURN_IF_ERROR(ActorChain(claims, &p.actor_chain));
+  if (auto it = claims.find("authorization_details"); it != claims.end()) {
+    p.authorization_details = *it;
+  }
+  return p;
 }
 
 }  // namespace
+
+Validator::IssuerState* Validator::SelectIssuer(std::string_view token, Status* error) {
+  if (issuers_.size() == 1) return issuers_[0].get();  // its verifier checks iss exactly
+  auto iss = PeekIssuer(token);
+  if (!iss.ok()) {
+    *error = Unauthenticated(iss.status().message(), iss.status().reason());
+    return nullptr;
+  }
+  for (const auto& s : issuers_) {
+    if (s->config.issuer == *iss) return s.get();
+  }
+  *error = Unauthenticated("issuer is not trusted", "bad_issuer");
+  return nullptr;
+}
 
 Result<Principal> Validator::Check(std::string_view token, const AuthorizeOptions& options) {
   if (token.size() > options_.max_token_bytes) {
     return Unauthenticated("token too large", "too_large");
   }
-  IssuerState* issuer = nullptr;
-  if (issuers_.size() == 1) {
-    issuer = issuers_[0].get();  // its verifier checks iss exactly
-  } else {
-    auto iss = PeekIssuer(token);
-    if (!iss.ok()) return Unauthenticated(iss.status().message(), iss.status().reason());
-    for (const auto& s : issuers_) {
-      if (s->config.issuer == *iss) issuer = s.get();
-    }
-    if (issuer == nullptr) return Unauthenticated("issuer is not trusted", "bad_issuer");
-  }
+  Status not_selected;
+  IssuerState* issuer = SelectIssuer(token, &not_selected);
+  if (issuer == nullptr) return not_selected;
 
   auto keys = issuer->jwks->Get();
   if (!keys.ok()) return Unauthenticated(keys.status().message(), kReasonJwksUnavailable);
@@ -426,67 +421,13 @@ Result<Principal> Validator::Check(std::string_view token, const AuthorizeOption
     return Unauthenticated(verified.status().message(), verified.status().reason());
   }
 
-  Principal p;
-  p.token = *verified;
-  const auto& jwt = **verified;
-  const Json& claims = jwt.claims;
-  p.issuer = jwt.issuer;
-  p.subject = jwt.subject;
-  p.jti = jwt.jti;
-  p.expires_at = jwt.expires_at;
-  // RFC 9068 §2.2: sub is REQUIRED. Required of every issuer here (ID-token-shaped and Entra
-  // tokens carry one too): a principal without a subject would travel as an empty identity.
-  if (p.subject.empty()) return Unauthenticated("token has no sub", kReasonMissingSubject);
-  p.client_id = jwt.client_id;
-  if (p.client_id.empty()) p.client_id = StringClaim(claims, "azp");    // OIDC / Entra v2
-  if (p.client_id.empty()) p.client_id = StringClaim(claims, "appid");  // Entra v1
-  for (const auto& name : issuer->config.scope_claims) {
-    if (auto it = claims.find(name); it != claims.end()) {
-      ZTA_RETURN_IF_ERROR(AppendScopes(*it, name, &p.scopes));
-    }
-  }
-  ZTA_RETURN_IF_ERROR(ActorChain(claims, &p.actor_chain));
-  if (auto it = claims.find("authorization_details"); it != claims.end()) {
-    p.authorization_details = *it;
-  }
-
+  ZTA_ASSIGN_OR_RETURN(Principal p, PrincipalOf(*verified, issuer->config));
   if (options.introspect) {
-    if (!issuer->config.introspection) {
+    if (!issuer->introspector) {
       return Unauthenticated("introspection required but not configured for this issuer",
                              kReasonIntrospectionFailed);
     }
-    const auto& io = *issuer->config.introspection;
-    const int64_t now = clock_.NowSeconds();
-    const std::string key = Sha256(token);
-    std::optional<bool> active;
-    std::string endpoint;
-    {
-      std::lock_guard lock(issuer->introspection_mu);
-      auto it = issuer->introspected.find(key);
-      if (it != issuer->introspected.end() && now < it->second.until) active = it->second.active;
-      endpoint = issuer->introspection_endpoint;
-    }
-    if (!active) {
-      if (endpoint.empty()) {
-        auto metadata = DiscoverMetadata(fetcher_, issuer->config.issuer, io.timeout);
-        if (metadata.ok() && metadata->contains("introspection_endpoint") &&
-            (*metadata)["introspection_endpoint"].is_string()) {
-          endpoint = (*metadata)["introspection_endpoint"].get<std::string>();
-        } else {
-          return Unauthenticated("no introspection endpoint", kReasonIntrospectionFailed);
-        }
-      }
-      bool is_active = false;
-      Status called = CallIntrospection(fetcher_, endpoint, io, token, &is_active);
-      if (!called.ok()) return Unauthenticated(called.message(), kReasonIntrospectionFailed);
-      active = is_active;
-      std::lock_guard lock(issuer->introspection_mu);
-      issuer->introspection_endpoint = endpoint;
-      if (issuer->introspected.size() > 10'000) issuer->introspected.clear();  // bound memory
-      issuer->introspected[key] = {is_active, std::min(now + io.cache_seconds, p.expires_at)};
-    }
-    if (!*active)
-      return Unauthenticated("the issuer says the token is inactive", kReasonTokenInactive);
+    ZTA_RETURN_IF_ERROR(issuer->introspector->CheckActive(token, p.expires_at));
   }
 
   for (const auto& scope : options.required_scopes) {

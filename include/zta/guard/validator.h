@@ -173,6 +173,9 @@ class Validator {
  private:
   Validator(ValidatorOptions options, const Clock& clock, AuditSink& audit, HttpFetcher fetcher);
   Result<Principal> Check(std::string_view token, const AuthorizeOptions& options);
+  // The trusted issuer whose keys must verify `token` (by its unverified iss when there are
+  // several); null with `error` set when none is.
+  IssuerState* SelectIssuer(std::string_view token, Status* error);
   Result<Principal> Decide(Result<Principal> outcome, const AuthorizeOptions& options,
                            const http::Request* request);
 
