@@ -455,9 +455,38 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
   return std::unique_ptr<ChatModel>(std::move(model));
 }
 
+namespace {
+
+// RFC 3986 §3.3 / §5.2.4: a segment "." or ".." (also written "%2E", §2.3 and §6.2.2.2) is removed
+// by dot-segment removal, in clients (libcurl) and servers alike.
+bool IsDotSegment(std::string_view segment) {
+  size_t dots = 0;
+  for (size_t i = 0; i < segment.size(); ++dots) {
+    if (segment[i] == '.') {
+      ++i;
+    } else if (segment.size() - i >= 3 && segment[i] == '%' && segment[i + 1] == '2' &&
+               (segment[i + 2] == 'e' || segment[i + 2] == 'E')) {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return dots == 1 || dots == 2;
+}
+
+}  // namespace
+
 Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Json& args,
                                       std::vector<std::string>* used) {
   std::string out;
+  // Which placeholder each byte of `out` came from (-1: the template), and where each one went,
+  // so that the path segments an argument helped make can be checked below.
+  std::vector<int> slot_of;
+  struct Slot {
+    std::string name;
+    size_t begin, end;  // its value in `out`
+  };
+  std::vector<Slot> slots;
   size_t pos = 0;
   while (pos < url_template.size()) {
     size_t open = url_template.find('{', pos);
@@ -478,10 +507,48 @@ Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Jso
       return Status(StatusCode::kInvalidArgument, "$." + name + ": must be a single value",
                     "invalid_arguments");
     }
+    slot_of.resize(out.size(), -1);
+    size_t begin = out.size();
     // Every reserved character is encoded, so "../" or "?x=" in a value stays inside its slot.
     out += http::PercentEncode(ArgText(*it));
+    slots.push_back({name, begin, out.size()});
+    slot_of.resize(out.size(), static_cast<int>(slots.size() - 1));
     if (used != nullptr) used->push_back(name);
     pos = close + 1;
+  }
+  slot_of.resize(out.size(), -1);
+
+  // The path: after the authority, up to the query or fragment. Encoded values hold no '/', '?'
+  // or '#', so the template alone draws these borders.
+  size_t scheme_end = out.find("://");
+  size_t path_begin =
+      scheme_end == std::string::npos ? 0 : out.find_first_of("/?#", scheme_end + 3);
+  if (path_begin == std::string::npos) path_begin = out.size();
+  size_t path_end = std::min(out.find_first_of("?#", path_begin), out.size());
+  // An empty value makes "//" or drops the segment it names (".../items/" instead of one item);
+  // many servers collapse "//", so the request would reach another resource.
+  for (const Slot& slot : slots) {
+    if (slot.begin == slot.end && slot.begin >= path_begin && slot.begin <= path_end) {
+      return Status(StatusCode::kInvalidArgument,
+                    "$." + slot.name + ": must not be empty in the URL path", "invalid_arguments");
+    }
+  }
+  // "." and ".." are unreserved and so not encoded; as a whole segment, alone or joined with the
+  // template text or another value around them, they would move the call up the path (with the
+  // agent's token). Query values are not path segments and may be anything.
+  for (size_t begin = path_begin; begin < path_end;) {
+    size_t end = std::min(out.find('/', begin + 1), path_end);
+    size_t from = out[begin] == '/' ? begin + 1 : begin;
+    auto owner = std::find_if(slot_of.begin() + from, slot_of.begin() + end,
+                              [](int slot) { return slot >= 0; });
+    if (owner != slot_of.begin() + end &&
+        IsDotSegment(std::string_view(out).substr(from, end - from))) {
+      return Status(StatusCode::kInvalidArgument,
+                    "$." + slots[*owner].name + ": must not make the URL path segment \"" +
+                        out.substr(from, end - from) + "\"",
+                    "invalid_arguments");
+    }
+    begin = end;
   }
   return out;
 }

@@ -150,6 +150,89 @@ TEST(DeclarativeTest, ExpandsUrlTemplatesSafely) {
             "invalid_arguments");
 }
 
+// A path argument that is, or together with the template text around it makes, a "." or ".."
+// segment (RFC 3986 §5.2.4 would remove it and move the call to another resource), or that is
+// empty, is refused; anything else, query values included, is encoded and kept in its slot.
+TEST(DeclarativeTest, RefusesArgumentsThatWouldMoveThePath) {
+  struct Case {
+    std::string url_template;
+    Json args;
+    std::string want;  // the expanded URL; empty: refused as invalid_arguments
+  };
+  const std::string kHotel = "http://h/api/hotels/{id}/details";
+  const std::vector<Case> cases = {
+      {kHotel, {{"id", "."}}, ""},
+      {kHotel, {{"id", ".."}}, ""},
+      {kHotel, {{"id", ""}}, ""},
+      {kHotel, {{"id", "..."}}, "http://h/api/hotels/.../details"},
+      {kHotel, {{"id", "v1.2"}}, "http://h/api/hotels/v1.2/details"},
+      {kHotel, {{"id", ".hidden"}}, "http://h/api/hotels/.hidden/details"},
+      {kHotel, {{"id", "a/../b"}}, "http://h/api/hotels/a%2F..%2Fb/details"},
+      {kHotel, {{"id", "/../"}}, "http://h/api/hotels/%2F..%2F/details"},
+      {kHotel, {{"id", "%2e%2e"}}, "http://h/api/hotels/%252e%252e/details"},
+      {kHotel, {{"id", 12}}, "http://h/api/hotels/12/details"},
+      // Two slots in one segment: what counts is the segment they make together.
+      {"http://h/api/{a}{b}/x", {{"a", "."}, {"b", "."}}, ""},
+      {"http://h/api/{a}{b}/x", {{"a", ".."}, {"b", ""}}, ""},
+      {"http://h/api/{a}{b}/x", {{"a", ""}, {"b", "."}}, ""},
+      {"http://h/api/{a}{b}/x", {{"a", "."}, {"b", "x"}}, "http://h/api/.x/x"},
+      {"http://h/api/{a}{b}/x", {{"a", ".."}, {"b", "."}}, "http://h/api/.../x"},
+      // Template text around a slot is part of its segment.
+      {"http://h/api/x{a}", {{"a", ".."}}, "http://h/api/x.."},
+      {"http://h/api/x{a}", {{"a", "."}}, "http://h/api/x."},
+      {"http://h/api/.{a}/y", {{"a", "."}}, ""},
+      {"http://h/api/%2E{a}/y", {{"a", "."}}, ""},
+      {"http://h/api/{a}", {{"a", ".."}}, ""},
+      {"http://h/api/{a}?n=1", {{"a", "."}}, ""},
+      {"http://h/api/{a}/{b}", {{"a", "ok"}, {"b", ".."}}, ""},
+      // Query values are not path segments.
+      {"http://h/api/items?q={q}", {{"q", ".."}}, "http://h/api/items?q=.."},
+      {"http://h/api/items?q={q}&r={r}", {{"q", ""}, {"r", "."}}, "http://h/api/items?q=&r=."},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.url_template + " " + DumpJson(c.args));
+    auto url = ExpandUrlTemplate(c.url_template, c.args);
+    if (c.want.empty()) {
+      ASSERT_FALSE(url.ok()) << *url;
+      EXPECT_EQ(url.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_EQ(url.status().reason(), "invalid_arguments");
+    } else {
+      ASSERT_TRUE(url.ok()) << url.status();
+      EXPECT_EQ(*url, c.want);
+    }
+  }
+}
+
+// The probe's call (`{"id": ".."}` on /api/hotels/{id}/details) is refused before any request
+// leaves, so the API never sees the token on another path.
+TEST(DeclarativeTest, DotSegmentArgumentNeverReachesTheApi) {
+  FakeTokenSource tokens("https://hotel.example/api", {"read_hotels"});
+  HttpToolConfig config;
+  config.name = "hotel_details";
+  config.url = "http://127.0.0.1:9/api/hotels/{id}/details";
+  config.parameters = {
+      {"type", "object"}, {"properties", {{"id", {{"type", "string"}}}}}, {"required", {"id"}}};
+  config.has_auth = true;
+  config.resource = "https://hotel.example/api";
+  config.scopes = {"read_hotels"};
+  auto tool = MakeHttpTool(config, &tokens);
+  ASSERT_TRUE(tool.ok()) << tool.status();
+  std::vector<std::string> sent;
+  ToolContext ctx;
+  ctx.transport = [&sent](const http::ClientRequest& r) -> Result<http::Response> {
+    sent.push_back(r.url);
+    return http::Response::Json(200, Json::object());
+  };
+  for (const char* id : {"..", ".", ""}) {
+    ToolOutcome out = (*tool)->Invoke({{"id", id}}, ctx);
+    EXPECT_EQ(out.status, ToolStatus::kError) << id;
+    EXPECT_EQ(out.reason, "invalid_arguments") << id;
+  }
+  EXPECT_TRUE(sent.empty());
+  EXPECT_EQ((*tool)->Invoke({{"id", "h1"}}, ctx).status, ToolStatus::kOk);
+  EXPECT_EQ(sent, std::vector<std::string>{"http://127.0.0.1:9/api/hotels/h1/details"});
+}
+
 // A fake hotel API recording what it received.
 class FakeHotelApi {
  public:

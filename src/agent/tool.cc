@@ -3,8 +3,13 @@
 #include "zta/agent/tool.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cctype>
+#include <cstdint>
 #include <exception>
+#include <memory>
+#include <span>
 #include <utility>
 
 namespace zta::agent {
@@ -133,6 +138,377 @@ void ReplaceAll(std::string& text, std::string_view needle) {
   }
 }
 
+// ---- Reshaped secrets: the forms of a value (verbatim, base64, hex, JWT segments) and finding
+// them in text whose writer may have wrapped or JSON-escaped them.
+
+constexpr size_t kMinSecretBytes = 6;    // AddSecret's rule for the value itself
+constexpr size_t kMinDerivedChars = 16;  // for any form but the value verbatim
+// Forms are indexed by their first kAnchorChars characters, packed into an integer; no form is
+// shorter, since kAnchorChars == kMinSecretBytes <= kMinDerivedChars.
+constexpr size_t kAnchorChars = 6;
+constexpr uint64_t kAnchorMask = (uint64_t{1} << (8 * kAnchorChars)) - 1;
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// The index's view of a character: case folded (hex may be in either case) and the base64url
+// characters as their base64 twins (RFC 4648 §5), so one key serves every variant of a form.
+// The match itself is exact but for those two allowances.
+uint8_t Fold(char c) {
+  if (c == '-') return '+';
+  if (c == '_') return '/';
+  return static_cast<uint8_t>(AsciiLower(c));
+}
+
+// A base64 character of the text against one of a form (written in the standard alphabet):
+// either alphabet matches.
+bool SameBase64(char text, char form) {
+  return text == form || (form == '+' && text == '-') || (form == '/' && text == '_');
+}
+
+// What a byte is to NeedleSet::Add, which classifies each call's token in one pass to learn
+// which of its forms need work.
+enum CharClass : uint8_t {
+  kStartsGap = 1,    // Compact may drop or rewrite text from here: whitespace or a backslash
+  kJsonEscaped = 2,  // a JSON string may write it otherwise: '"', '\\', controls, non-ASCII
+  kJwtChar = 4,      // base64url or '.'
+};
+constexpr std::array<uint8_t, 256> kCharClasses = [] {
+  std::array<uint8_t, 256> classes{};
+  for (int c = 0; c < 256; ++c) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\\') classes[c] |= kStartsGap;
+    if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) classes[c] |= kJsonEscaped;
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.') {
+      classes[c] |= kJwtChar;
+    }
+  }
+  return classes;
+}();
+uint8_t ClassOf(char c) { return kCharClasses[static_cast<unsigned char>(c)]; }
+
+// The base64 characters of a group of 1-3 bytes, without padding; returns how many (2-4).
+size_t EncodeGroup(std::string_view bytes, char out[4]) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    v = v << 8 | (i < bytes.size() ? static_cast<unsigned char>(bytes[i]) : 0u);
+  }
+  for (int k = 0; k < 4; ++k) out[k] = kBase64Alphabet[(v >> (18 - 6 * k)) & 63];
+  return bytes.size() + 1;
+}
+
+// Text without what a writer inserts into long values: spaces, tabs and line breaks (base64
+// wrapped at 60 or 76 columns, RFC 2045 §6.8), and the JSON escapes \n \r \t, which it drops,
+// and \/, which it reads as '/' (RFC 8259 §7). Forms are searched for in this text, so a
+// match may span any of them.
+struct Compacted {
+  std::string chars;
+  // (index in chars, index in the text) where the mapping between the two moves; from (0, 0).
+  std::vector<std::pair<size_t, size_t>> jumps;
+
+  size_t Origin(size_t k) const {
+    auto it = std::upper_bound(jumps.begin(), jumps.end(), k,
+                               [](size_t k, const auto& jump) { return k < jump.first; });
+    --it;
+    return it->second + (k - it->first);
+  }
+};
+
+Compacted Compact(std::string_view text) {
+  Compacted c;
+  c.chars.reserve(text.size());
+  c.jumps.emplace_back(0, 0);
+  bool moved = false;
+  auto emit = [&c, &moved](char ch, size_t at) {
+    if (moved) c.jumps.emplace_back(c.chars.size(), at);
+    moved = false;
+    c.chars.push_back(ch);
+  };
+  for (size_t i = 0; i < text.size();) {
+    char ch = text[i];
+    if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') {
+      ++i;
+      moved = true;
+      continue;
+    }
+    if (ch == '\\' && i + 1 < text.size()) {
+      char next = text[i + 1];
+      if (next == 'n' || next == 'r' || next == 't') {
+        i += 2;
+        moved = true;
+        continue;
+      }
+      if (next == '/') {
+        emit('/', i);
+        i += 2;
+        moved = true;
+        continue;
+      }
+      if (next == '\\') {  // an escaped backslash: the second one starts no escape
+        emit('\\', i);
+        emit('\\', i + 1);
+        i += 2;
+        continue;
+      }
+    }
+    emit(ch, i);
+    ++i;
+  }
+  return c;
+}
+
+// One form in which a value may appear. Its characters are computed from `bytes` when its
+// anchor is seen rather than stored, so deriving the forms of a call's token copies nothing of
+// it (a few microseconds were per tool call otherwise, for a 1 KB token).
+struct Needle {
+  enum class Form : uint8_t {
+    kText,    // `bytes` are the characters
+    kBase64,  // `bytes` (a multiple of 3) encoded from a group boundary; `tail` the 1-2 bytes
+              // after them, as the final group of the encoded data (then '=' padding, optional)
+    kHex,     // `bytes`, two hex digits each, in either case
+  };
+  Form form = Form::kText;
+  std::string_view bytes;
+  std::string_view tail;
+  uint64_t anchor = 0;  // the first kAnchorChars characters, folded
+};
+
+uint64_t AnchorOf(const Needle& n) {
+  char chars[8];
+  switch (n.form) {
+    case Needle::Form::kText:
+      std::copy_n(n.bytes.begin(), kAnchorChars, chars);
+      break;
+    case Needle::Form::kBase64:
+      EncodeGroup(n.bytes.substr(0, 3), chars);
+      EncodeGroup(n.bytes.substr(3, 3), chars + 4);
+      break;
+    case Needle::Form::kHex:
+      for (size_t i = 0; i < kAnchorChars / 2; ++i) {
+        auto b = static_cast<unsigned char>(n.bytes[i]);
+        chars[2 * i] = kHexDigits[b >> 4];
+        chars[2 * i + 1] = kHexDigits[b & 15];
+      }
+      break;
+  }
+  uint64_t key = 0;
+  for (size_t k = 0; k < kAnchorChars; ++k) key = key << 8 | Fold(chars[k]);
+  return key;
+}
+
+// How many characters of `c` from `p` on the needle matches; 0 when it does not.
+size_t MatchLength(const Needle& n, std::string_view c, size_t p) {
+  std::string_view rest = c.substr(p);
+  switch (n.form) {
+    case Needle::Form::kText:
+      return rest.starts_with(n.bytes) ? n.bytes.size() : 0;
+    case Needle::Form::kHex: {
+      if (rest.size() / 2 < n.bytes.size()) return 0;
+      for (size_t i = 0; i < n.bytes.size(); ++i) {
+        auto b = static_cast<unsigned char>(n.bytes[i]);
+        if (AsciiLower(rest[2 * i]) != kHexDigits[b >> 4] ||
+            AsciiLower(rest[2 * i + 1]) != kHexDigits[b & 15]) {
+          return 0;
+        }
+      }
+      return 2 * n.bytes.size();
+    }
+    case Needle::Form::kBase64: {
+      size_t length = n.bytes.size() / 3 * 4;
+      if (rest.size() < length) return 0;
+      char group[4];
+      for (size_t i = 0; i < n.bytes.size(); i += 3) {
+        EncodeGroup(n.bytes.substr(i, 3), group);
+        for (size_t k = 0; k < 4; ++k) {
+          if (!SameBase64(rest[i / 3 * 4 + k], group[k])) return 0;
+        }
+      }
+      if (n.tail.empty()) return length;
+      // The value ends the encoded data: its last bytes make a short group, maybe padded.
+      size_t chars = EncodeGroup(n.tail, group);
+      if (rest.size() - length < chars) return length;
+      for (size_t k = 0; k < chars; ++k) {
+        if (!SameBase64(rest[length + k], group[k])) return length;
+      }
+      length += chars;
+      for (size_t pad = chars; pad < 4 && length < rest.size() && rest[length] == '='; ++pad) {
+        ++length;
+      }
+      return length;
+    }
+  }
+  return 0;
+}
+
+// The parts of a compact JWS (3) or JWE (5) serialization (RFC 7515 §7.1, RFC 7516 §7.1);
+// empty when `value`, made of base64url characters and dots, has another number of parts.
+std::vector<std::string_view> JwtSegments(std::string_view value) {
+  std::vector<std::string_view> parts;
+  for (size_t begin = 0;;) {
+    size_t dot = value.find('.', begin);
+    parts.push_back(value.substr(begin, dot == std::string_view::npos ? dot : dot - begin));
+    if (dot == std::string_view::npos) break;
+    begin = dot + 1;
+  }
+  if (parts.size() != 3 && parts.size() != 5) parts.clear();
+  return parts;
+}
+
+// The forms of some values, indexed by anchor. Values added must outlive the set; it keeps the
+// few forms that are not ranges of a value (compacted or JSON-escaped text) itself.
+class NeedleSet {
+ public:
+  NeedleSet() = default;
+  NeedleSet(const NeedleSet&) = delete;
+  NeedleSet& operator=(const NeedleSet&) = delete;
+
+  void Add(std::string_view value) {
+    uint8_t any = 0, all = 0xff;
+    for (char c : value) {
+      any |= ClassOf(c);
+      all &= ClassOf(c);
+    }
+    AddText(value, any & kStartsGap);
+    if (any & kJsonEscaped) {
+      std::string json;
+      AppendJsonString(json, value);
+      std::string escaped = json.substr(1, json.size() - 2);
+      if (escaped != value) AddText(Own(std::move(escaped)), true);
+    }
+    AddEncoded(value);
+    if ((all & kJwtChar) == 0) return;
+    std::vector<std::string_view> segments = JwtSegments(value);
+    // Not the first, the JOSE header: it is public and the same in every token of the issuer,
+    // so redacting it would cut another of its tokens in the text out of its JWT shape (and so
+    // out of RedactTokenShapes' sight).
+    for (size_t i = 1; i < segments.size(); ++i) {
+      std::string_view segment = segments[i];
+      if (segment.size() < kMinDerivedChars) continue;
+      Push({Needle::Form::kText, segment, {}});  // base64url: nothing to compact
+      AddEncoded(segment);
+    }
+  }
+
+  // Builds the index; after the last Add.
+  void Index() {
+    std::sort(needles_.begin(), needles_.end(),
+              [](const Needle& a, const Needle& b) { return a.anchor < b.anchor; });
+    size_t size = 8;
+    while (size < 2 * needles_.size()) size *= 2;
+    slots_.assign(size, Slot{});
+    bits_ = std::countr_zero(size);
+    for (size_t begin = 0; begin < needles_.size();) {
+      size_t end = begin + 1;
+      while (end < needles_.size() && needles_[end].anchor == needles_[begin].anchor) ++end;
+      uint64_t key = needles_[begin].anchor | kUsed;
+      size_t h = Hash(key);
+      while (slots_[h].key != 0) h = (h + 1) & (size - 1);
+      slots_[h] = {key, static_cast<uint32_t>(begin), static_cast<uint32_t>(end)};
+      begin = end;
+    }
+  }
+
+  bool empty() const { return needles_.empty(); }
+
+  // The longest match at c[p..] among the forms whose first characters fold to `anchor`.
+  size_t LongestMatch(std::string_view c, size_t p, uint64_t anchor) const {
+    if (slots_.empty()) return 0;
+    uint64_t key = anchor | kUsed;
+    for (size_t h = Hash(key); slots_[h].key != 0; h = (h + 1) & (slots_.size() - 1)) {
+      if (slots_[h].key != key) continue;
+      size_t longest = 0;
+      for (uint32_t i = slots_[h].begin; i < slots_[h].end; ++i) {
+        longest = std::max(longest, MatchLength(needles_[i], c, p));
+      }
+      return longest;
+    }
+    return 0;
+  }
+
+ private:
+  static constexpr uint64_t kUsed = uint64_t{1} << 63;  // anchors use 48 bits
+  struct Slot {
+    uint64_t key = 0;  // anchor | kUsed; 0: empty
+    uint32_t begin = 0, end = 0;
+  };
+
+  size_t Hash(uint64_t key) const {
+    return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - bits_));
+  }
+  std::string_view Own(std::string text) {
+    owned_.push_back(std::make_unique<const std::string>(std::move(text)));
+    return *owned_.back();
+  }
+  void Push(Needle n) {
+    n.anchor = AnchorOf(n);
+    needles_.push_back(n);
+  }
+  // The value as text, as found after compaction (`gaps`: it has something Compact changes).
+  void AddText(std::string_view text, bool gaps) {
+    if (!gaps) {
+      if (text.size() >= kAnchorChars) Push({Needle::Form::kText, text, {}});
+      return;
+    }
+    std::string compact = Compact(text).chars;
+    if (compact.size() < kAnchorChars) return;
+    Push({Needle::Form::kText, Own(std::move(compact)), {}});
+  }
+  // Base64 from each of the three byte alignments, and hex.
+  void AddEncoded(std::string_view bytes) {
+    for (size_t shift = 0; shift < 3 && shift < bytes.size(); ++shift) {
+      size_t whole = (bytes.size() - shift) / 3 * 3;
+      if (whole / 3 * 4 < kMinDerivedChars) continue;
+      Push({Needle::Form::kBase64, bytes.substr(shift, whole), bytes.substr(shift + whole)});
+    }
+    if (2 * bytes.size() >= kMinDerivedChars) Push({Needle::Form::kHex, bytes, {}});
+  }
+
+  std::vector<std::unique_ptr<const std::string>> owned_;
+  std::vector<Needle> needles_;  // sorted by anchor once indexed
+  std::vector<Slot> slots_;      // open addressing: anchor → a run of needles_
+  int bits_ = 3;
+};
+
+// Replaces what the needles of `sets` match in `text` by kRedacted, each match with the line
+// breaks and escapes it spans; overlapping or touching matches become one.
+std::string RedactForms(std::string text, std::span<const NeedleSet* const> sets) {
+  Compacted c = Compact(text);
+  std::string out;
+  size_t copied = 0;                          // text[0, copied) is accounted for in out
+  size_t begin = std::string::npos, end = 0;  // the pending match, in c.chars
+  auto flush = [&] {
+    size_t first = c.Origin(begin), last = c.Origin(end - 1);
+    last += c.chars[end - 1] == '/' && text[last] == '\\' ? 2 : 1;  // "\/" is one character
+    out.append(text, copied, first - copied);
+    out.append(Scrubber::kRedacted);
+    copied = last;
+  };
+  uint64_t anchor = 0;
+  for (size_t i = 0; i < c.chars.size(); ++i) {
+    anchor = (anchor << 8 | Fold(c.chars[i])) & kAnchorMask;
+    if (i + 1 < kAnchorChars) continue;
+    size_t p = i + 1 - kAnchorChars;
+    size_t length = 0;
+    for (const NeedleSet* set : sets) {
+      length = std::max(length, set->LongestMatch(c.chars, p, anchor));
+    }
+    if (length == 0) continue;
+    if (begin != std::string::npos && p <= end) {
+      end = std::max(end, p + length);
+      continue;
+    }
+    if (begin != std::string::npos) flush();
+    begin = p;
+    end = p + length;
+  }
+  if (begin == std::string::npos) return text;
+  flush();
+  out.append(text, copied);
+  return out;
+}
+
 // A token source's reason code as the model may see it: RFC 6749 §5.2 error codes are short
 // snake_case words, but an IdP may send any text as "error". Anything else becomes "no_token".
 std::string SafeReason(const std::string& reason) {
@@ -150,9 +526,19 @@ std::string ContentOf(const Json& value) {
 
 }  // namespace
 
+struct Scrubber::Forms {
+  std::vector<std::string> secrets;  // never resized once `needles` points into them
+  NeedleSet needles;
+};
+
 void Scrubber::AddSecret(std::string value) {
-  if (value.size() < 6) return;
-  secrets_.push_back(std::move(value));
+  if (value.size() < kMinSecretBytes) return;
+  auto forms = std::make_shared<Forms>();
+  if (forms_ != nullptr) forms->secrets = forms_->secrets;
+  forms->secrets.push_back(std::move(value));
+  for (const std::string& secret : forms->secrets) forms->needles.Add(secret);
+  forms->needles.Index();
+  forms_ = std::move(forms);
 }
 
 std::string Scrubber::Scrub(std::string_view text) const { return Scrub(text, {}); }
@@ -160,8 +546,22 @@ std::string Scrubber::Scrub(std::string_view text) const { return Scrub(text, {}
 std::string Scrubber::Scrub(std::string_view text, std::string_view extra) const {
   // Verbatim secrets first: they may not look like anything.
   std::string s(text);
-  if (extra.size() >= 6) ReplaceAll(s, extra);
-  for (const std::string& secret : secrets_) ReplaceAll(s, secret);
+  bool has_extra = extra.size() >= kMinSecretBytes;
+  if (has_extra) ReplaceAll(s, extra);
+  if (forms_ != nullptr) {
+    for (const std::string& secret : forms_->secrets) ReplaceAll(s, secret);
+  }
+  // Then the same values reshaped: encoded, wrapped, escaped, split into JWT segments.
+  NeedleSet call;
+  if (has_extra) {
+    call.Add(extra);
+    call.Index();
+  }
+  std::array<const NeedleSet*, 2> sets{};
+  size_t count = 0;
+  if (forms_ != nullptr && !forms_->needles.empty()) sets[count++] = &forms_->needles;
+  if (!call.empty()) sets[count++] = &call;
+  if (count > 0) s = RedactForms(std::move(s), std::span(sets.data(), count));
   return RedactTokenShapes(RedactCredentialMembers(s));
 }
 

@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "testing.h"
+#include "zta/core/base64url.h"
 
 namespace zta::agent {
 namespace {
@@ -255,6 +258,260 @@ TEST(ScrubberTest, RedactsCredentialsOnly) {
   EXPECT_EQ(s.Scrub(R"({"hotel":"Bearer Inn","max_tokens":3,"city":"abc"})"),
             R"({"hotel":"Bearer Inn","max_tokens":3,"city":"abc"})");
   EXPECT_EQ(s.Scrub("eyJ is not a token. a.b.c neither"), "eyJ is not a token. a.b.c neither");
+}
+
+// Reshaped-token helpers: the encodings an upstream might apply, and the text wrappers around
+// them.
+std::string Hex(std::string_view bytes, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+std::string MixedCase(std::string hex) {
+  for (size_t i = 0; i < hex.size(); i += 2) hex[i] = static_cast<char>(std::toupper(hex[i]));
+  return hex;
+}
+std::string Unpadded(std::string b64) {
+  while (!b64.empty() && b64.back() == '=') b64.pop_back();
+  return b64;
+}
+std::string Wrap(std::string_view text, size_t columns, std::string_view eol) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); i += columns) {
+    if (i > 0) out += eol;
+    out += text.substr(i, columns);
+  }
+  return out;
+}
+std::string WithoutWhitespace(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') out += c;
+  }
+  return out;
+}
+
+struct Encoding {
+  const char* name;
+  std::function<std::string(std::string_view)> encode;
+  size_t group_bytes, group_chars;  // base64: 3 bytes in 4 characters; hex: 1 in 2
+};
+const std::vector<Encoding>& Encodings() {
+  static const std::vector<Encoding> encodings = {
+      {"base64", [](std::string_view b) { return Base64Encode(b); }, 3, 4},
+      {"base64 unpadded", [](std::string_view b) { return Unpadded(Base64Encode(b)); }, 3, 4},
+      {"base64url", [](std::string_view b) { return Base64UrlEncode(b); }, 3, 4},
+      {"base64url padded",
+       [](std::string_view b) {
+         std::string out = Base64UrlEncode(b);
+         return out.append((4 - out.size() % 4) % 4, '=');
+       },
+       3, 4},
+      {"hex", [](std::string_view b) { return Hex(b, false); }, 1, 2},
+      {"HEX", [](std::string_view b) { return Hex(b, true); }, 1, 2},
+      {"Hex mixed", [](std::string_view b) { return MixedCase(Hex(b, false)); }, 1, 2},
+  };
+  return encodings;
+}
+
+// The encoding of prefix + secret + suffix with the secret's characters redacted: everything
+// from the first group made only of the secret's bytes to the last one (to the end when the
+// secret ends the text). The groups shared with the text around it keep at most two of the
+// secret's bytes, which is what any encoding-aware scrubber can do. REQUIRES: `suffix` is empty
+// or starts with a byte whose top four bits are not zero (e.g. 'x'), so that the group after the
+// secret does not happen to encode like the secret's final partial group (also redacted).
+std::string ExpectedRedaction(const Encoding& e, const std::string& prefix,
+                              const std::string& secret, const std::string& suffix) {
+  std::string encoded = e.encode(prefix + secret + suffix);
+  size_t g = e.group_bytes;
+  size_t first = (prefix.size() + g - 1) / g * e.group_chars;
+  size_t last =
+      suffix.empty() ? encoded.size() : (prefix.size() + secret.size()) / g * e.group_chars;
+  return encoded.substr(0, first) + "[redacted]" + encoded.substr(last);
+}
+
+// The call's token encoded as base64, base64url or hex (any case) inside a larger encoded text
+// (an echoed "Authorization: Bearer <token>" header) is redacted at each of the three byte
+// alignments, at the end of the text with and without padding, and the text around it is kept.
+TEST(ScrubberTest, RedactsTheTokenInEncodedTextAtEveryAlignment) {
+  const std::string token = FakeTokenSource::kTokenValue;
+  Scrubber s;
+  for (const Encoding& e : Encodings()) {
+    for (size_t shift = 0; shift < 3; ++shift) {
+      for (std::string suffix : {std::string("x\r\nHost: api.example\r\n"), std::string()}) {
+        std::string prefix = std::string(shift, '>') + "Authorization: Bearer ";
+        SCOPED_TRACE(std::string(e.name) + " alignment " + std::to_string((prefix.size()) % 3) +
+                     (suffix.empty() ? " at the end" : ""));
+        std::string encoded = e.encode(prefix + token + suffix);
+        EXPECT_EQ(s.Scrub("echo: " + encoded + " ok", token),
+                  "echo: " + ExpectedRedaction(e, prefix, token, suffix) + " ok");
+      }
+    }
+  }
+}
+
+// Line breaks and spaces inside the encoded token do not hide it: base64 wrapped at 60 or 76
+// columns with \n or \r\n, and the same inside a JSON string where the line breaks are the
+// two-character escapes \n and \r\n and '/' is written \/.
+TEST(ScrubberTest, RedactsWrappedEncodingsAndJsonEscapes) {
+  const std::string token = FakeTokenSource::kTokenValue;
+  // Six '?' give a '/' in the secret's base64 at every alignment, for the \/ case.
+  const std::string secret = "client-secret-" + std::string(6, '?') + "-value-0123456789";
+  Scrubber s;
+  s.AddSecret(secret);
+  for (const std::string& value : {token, secret}) {
+    for (size_t shift = 0; shift < 3; ++shift) {
+      std::string prefix = std::string(shift, '>') + "Authorization: Basic ";
+      std::string suffix = "x\r\nAccept: */*\r\n";
+      const Encoding& b64 = Encodings()[0];
+      std::string encoded = b64.encode(prefix + value + suffix);
+      std::string want = ExpectedRedaction(b64, prefix, value, suffix);
+      for (size_t columns : {60, 76}) {
+        for (const char* eol : {"\n", "\r\n", " "}) {
+          SCOPED_TRACE(value.substr(0, 6) + " alignment " + std::to_string(prefix.size() % 3) +
+                       " columns " + std::to_string(columns) + " eol " + Hex(eol, false));
+          std::string wrapped = Wrap(encoded, columns, eol);
+          std::string out = s.Scrub(wrapped, token);
+          EXPECT_NE(out.find("[redacted]"), std::string::npos) << out;
+          EXPECT_EQ(WithoutWhitespace(out), want);
+
+          std::string json = DumpJson(Json{{"body", wrapped}, {"n", 1}});
+          if (std::string_view(eol) != " ") {
+            ASSERT_NE(json.find("\\n"), std::string::npos);
+          }
+          auto parsed = ParseJsonStrict(s.Scrub(json, token));
+          ASSERT_TRUE(parsed.ok()) << parsed.status();
+          EXPECT_EQ(WithoutWhitespace((*parsed)["body"].get<std::string>()), want);
+          EXPECT_EQ((*parsed)["n"], 1);
+        }
+      }
+      // JSON writers that escape '/' (PHP, some Java ones) write it as \/.
+      if (value == secret) {
+        std::string escaped;
+        // Some '/' is inside the part to redact, so the escape sits inside the match.
+        ASSERT_GT(std::count(encoded.begin(), encoded.end(), '/'),
+                  std::count(want.begin(), want.end(), '/'));
+        for (char c : DumpJson(Json{{"body", encoded}})) {
+          if (c == '/') escaped += '\\';
+          escaped += c;
+        }
+        auto parsed = ParseJsonStrict(s.Scrub(escaped, token));
+        ASSERT_TRUE(parsed.ok()) << parsed.status();
+        EXPECT_EQ((*parsed)["body"], want);
+      }
+    }
+  }
+}
+
+// The payload and signature of a JWT-shaped token are each redacted on their own: an upstream
+// that returns them in separate JSON members leaks nothing reusable. The JOSE header is public
+// and shared by every token of the issuer, so it is left alone, and another token with the same
+// header is still redacted whole as a JWT shape.
+TEST(ScrubberTest, RedactsTheSegmentsOfAJwtSeparately) {
+  const std::string token = FakeTokenSource::kTokenValue;
+  size_t dot1 = token.find('.'), dot2 = token.find('.', dot1 + 1);
+  std::string header = token.substr(0, dot1);
+  std::string payload = token.substr(dot1 + 1, dot2 - dot1 - 1);
+  std::string signature = token.substr(dot2 + 1);
+  Scrubber s;
+  std::string out = s.Scrub(
+      DumpJson(Json{{"alg_part", header}, {"claims_part", payload}, {"sig", signature}, {"ok", 1}}),
+      token);
+  auto parsed = ParseJsonStrict(out);
+  ASSERT_TRUE(parsed.ok()) << out;
+  EXPECT_EQ((*parsed)["alg_part"], header);
+  EXPECT_EQ((*parsed)["claims_part"], "[redacted]");
+  EXPECT_EQ((*parsed)["sig"], "[redacted]");
+  EXPECT_EQ((*parsed)["ok"], 1);
+  EXPECT_EQ(s.Scrub("sig=" + signature + "; body=" + Base64Encode(payload) + ";", token),
+            "sig=[redacted]; body=[redacted];");
+  EXPECT_EQ(s.Scrub("x " + Hex(signature, true) + " y", token), "x [redacted] y");
+  std::string sibling = header + "." + Base64UrlEncode(R"({"sub":"someone-else"})") + "." +
+                        Base64UrlEncode("another-signature-value");
+  EXPECT_EQ(s.Scrub("id_token " + sibling + " end", token), "id_token [redacted] end");
+}
+
+// Registered secrets get the same treatment as the call's token, whatever token the call has.
+TEST(ScrubberTest, RedactsRegisteredSecretsInEveryForm) {
+  const std::string secret = "sk-live-1234567890abcdef";
+  Scrubber s;
+  s.AddSecret(secret);
+  for (const Encoding& e : Encodings()) {
+    SCOPED_TRACE(e.name);
+    std::string prefix = "key=", suffix = "x=1";
+    EXPECT_EQ(s.Scrub(e.encode(prefix + secret + suffix)),
+              ExpectedRedaction(e, prefix, secret, suffix));
+    EXPECT_EQ(s.Scrub("[" + e.encode(secret) + "]", "other-token-value"), "[[redacted]]");
+  }
+  // Short values stay verbatim-only: 6 bytes are matched as is, never as a 4-character fragment
+  // of their encoding.
+  Scrubber shorty;
+  shorty.AddSecret("abc123");
+  EXPECT_EQ(shorty.Scrub("abc123 " + Base64Encode("abc123")), "[redacted] YWJjMTIz");
+}
+
+// Text that holds no token or secret comes out byte for byte as it went in: JSON, base64 of
+// other data wrapped over lines, hex digests, JWT-looking prose, JSON escapes and whitespace.
+TEST(ScrubberTest, LeavesOrdinaryTextUnchanged) {
+  const std::string token = FakeTokenSource::kTokenValue;
+  Scrubber s;
+  s.AddSecret("sk-live-1234567890abcdef");
+  s.AddSecret("client-secret-" + std::string(6, '?') + "-value-0123456789");
+  std::string hotels;
+  for (int i = 0; i < 200; ++i) {
+    hotels += DumpJson(Json{{"id", "h" + std::to_string(i)},
+                            {"name", "Hotel de l'Europe " + std::to_string(i)},
+                            {"price", 100 + i},
+                            {"photo", Base64Encode(std::string(90, static_cast<char>(i)))}}) +
+              ",\n";
+  }
+  const std::vector<std::string> texts = {
+      hotels,
+      Wrap(Base64Encode(std::string(3000, 'q') + "Authorization: Bearer not-the-token-at-all"), 76,
+           "\r\n"),
+      "sha256=" + Hex(std::string(32, '\x5a'), false) + " " + Hex(std::string(32, '\xa5'), true),
+      "version 1.2.3 of a.b.c, see eyJ and https://example.com/a/b?c=d",
+      R"({"text":"line one\nline two\r\n\ttabbed \/ slash \\ backslash \" quote"})",
+      "   \t\r\n  spaced    out   \n\n",
+      // Pieces of the token too short to be anything but coincidence.
+      token.substr(0, 5) + " " + Base64Encode(token.substr(0, 9)) + " " +
+          Hex(token.substr(0, 7), false),
+      "",
+  };
+  for (const std::string& text : texts) {
+    EXPECT_EQ(s.Scrub(text, token), text);
+    EXPECT_EQ(s.Scrub(text), text);
+  }
+}
+
+// A large encoded answer (1 MiB of base64 over lines, the token near its end) is scrubbed
+// completely; Scrub may run on many threads at once with different tokens.
+TEST(ScrubberTest, ScrubsLargeTextsAndConcurrentCalls) {
+  const std::string token = FakeTokenSource::kTokenValue;
+  Scrubber s;
+  s.AddSecret("sk-live-1234567890abcdef");
+  std::string prefix = std::string(768 * 1024, 'z') + "Bearer ", suffix = "x end";
+  std::string wrapped = Wrap(Base64Encode(prefix + token + suffix), 76, "\r\n");
+  EXPECT_EQ(WithoutWhitespace(s.Scrub(wrapped, token)),
+            ExpectedRedaction(Encodings()[0], prefix, token, suffix));
+
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::string own = "opaque-token-of-thread-" + std::to_string(t) + "-0123456789";
+      for (int i = 0; i < 50; ++i) {
+        std::string out = s.Scrub("a " + Base64Encode(own) + " b " + token, own);
+        if (out == "a [redacted] b [redacted]") ++ok;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), 200);
 }
 
 }  // namespace

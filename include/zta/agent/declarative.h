@@ -55,9 +55,9 @@ struct HttpToolConfig {
   std::string description;  // for the model
   // HTTP method. Default: "GET".
   std::string method = "GET";
-  // URL template; "{param}" is replaced by the percent-encoded argument. Placeholders are
-  // allowed in the path and query only, never in scheme, host or port (a model must not choose
-  // where a token goes). REQUIRED.
+  // URL template; "{param}" is replaced by the percent-encoded argument (see ExpandUrlTemplate
+  // for what a path argument may not be). Placeholders are allowed in the path and query only,
+  // never in scheme, host or port (a model must not choose where a token goes). REQUIRED.
   std::string url;
   // JSON Schema of the arguments (an object schema). Default: no arguments.
   Json parameters = {{"type", "object"}, {"properties", Json::object()}};
@@ -114,8 +114,14 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
     std::function<void(std::string_view)> on_text_delta = {});
 
 // Replaces each {name} in `url_template` with the percent-encoded argument (strings as is,
-// numbers and booleans as JSON text). Missing or null arguments are errors. `used` gets the
-// names consumed.
+// numbers and booleans as JSON text; every character but A-Z a-z 0-9 - . _ ~ is encoded, so a
+// value never adds a '/', '?' or '#'). `used` gets the names consumed. Errors (kInvalidArgument,
+// reason "invalid_arguments"): a missing or null argument, an object or array, and in the path
+// (before '?' or '#') an empty value, or one that makes a segment "." or ".." (also spelled
+// with %2E) alone or together with the template text and other values in that segment, e.g.
+// "{a}{b}" with a = b = "." (RFC 3986 §5.2.4 would remove the segment and send the call, token
+// included, to another resource). "x{a}" with a = ".." and "..." are ordinary segments; query
+// values are not checked.
 Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Json& args,
                                       std::vector<std::string>* used = nullptr);
 

@@ -24,20 +24,41 @@ using HttpTransport = std::function<Result<http::Response>(const http::ClientReq
 // Redacts credentials from text before it enters a conversation: compact JWS/JWE-shaped strings
 // ("eyJ…"), "Bearer <token>" / "Basic <token>", the values of JSON members named like
 // credentials (access_token, refresh_token, id_token, client_secret, password, api_key,
-// authorization), and every registered secret verbatim. Thread-compatible: register secrets
-// before sharing; Scrub is const and safe to call concurrently.
+// authorization), and every registered secret and the call's own token (`extra`) in each of
+// these forms:
+//   - verbatim, also as a JSON string writes it (\" and \\ escaped);
+//   - standard base64 and base64url (RFC 4648 §4, §5), with or without padding, at each of the
+//     three byte alignments, so the value is found inside a larger encoded text such as
+//     base64("Authorization: Bearer <token>"); only the (at most two) bytes it shares with an
+//     encoding group of the text around it stay visible;
+//   - hex, in any case;
+//   - for a JWT-shaped value (3 or 5 dot-separated base64url segments), each segment after the
+//     first alone, in all of the forms above (the first, the JOSE header, is public and shared
+//     by all the issuer's tokens);
+// with spaces, tabs, line breaks or the JSON escapes \n \r \t \/ anywhere inside a match
+// (base64 wrapped at 60 or 76 columns, inside a JSON string). Derived forms shorter than 16
+// characters (base64 of fewer than 12 bytes, hex of fewer than 8, a shorter JWT segment) are
+// not searched for: such fragments could occur in ordinary text. A pattern scrubber cannot
+// undo every transform (see docs/agent.md): it is a second line behind keeping tokens out of
+// handlers' results. Scrub is linear in the text (each form is found through an index of its
+// first characters). Thread-compatible: register secrets before sharing; Scrub is const and
+// safe to call concurrently.
 class Scrubber {
  public:
   static constexpr std::string_view kRedacted = "[redacted]";
-  // Registers a value to redact wherever it appears. Values shorter than 6 bytes are ignored:
-  // redacting "abc" everywhere would mangle ordinary text, and such values are not secrets.
+  // Registers a value to redact wherever it appears, in all the forms above (derived here, once
+  // per secret, not per call). Values shorter than 6 bytes are ignored: redacting "abc"
+  // everywhere would mangle ordinary text, and such values are not secrets.
   void AddSecret(std::string value);
   std::string Scrub(std::string_view text) const;
-  // Scrubs with the registered secrets plus `extra` (e.g. the token of this one call).
+  // Scrubs with the registered secrets plus `extra` (e.g. the token of this one call; ignored
+  // when shorter than 6 bytes). Its forms are derived per call, at a cost that does not grow with
+  // its length.
   std::string Scrub(std::string_view text, std::string_view extra) const;
 
  private:
-  std::vector<std::string> secrets_;
+  struct Forms;  // the registered secrets and their derived forms, indexed (tool.cc)
+  std::shared_ptr<const Forms> forms_;  // replaced, never changed, by AddSecret
 };
 
 // Everything a tool handler gets besides its arguments. The token lives here — never in the
