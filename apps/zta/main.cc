@@ -79,9 +79,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // CLI11 reports an unknown command as "A subcommand is required"; name the word instead.
-    if (app.remaining_size() > 0 || (argc > 1 && app.get_subcommands().empty())) {
-      std::cerr << "zta: unknown command '" << (argc > 1 ? argv[1] : "") << "' (see --help)\n";
+    // CLI11 reports an unknown command as "A subcommand is required"; name the word instead,
+    // and an unknown option or extra word as such.
+    bool known_command = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      known_command = known_command || (argc > 1 && sub->check_name(argv[1]));
+    }
+    const std::vector<std::string> rest = app.remaining();
+    if (!rest.empty() && rest[0].rfind('-', 0) == 0) {
+      std::cerr << "zta: unknown option '" << rest[0] << "' (see --help)\n";
+    } else if (!rest.empty()) {
+      std::cerr << "zta: " << (known_command ? "unexpected '" : "unknown command '") << rest[0]
+                << "' (see --help)\n";
     } else {
       std::cerr << "zta: " << e.what() << " (see --help)\n";
     }

@@ -244,5 +244,41 @@ else
   fail "openssl could not make a test certificate"
 fi
 
+# --- options of a command group before or after its subcommand ----------------------------
+# DESIGN "The CLI": `zta idp --data D serve` and `zta idp serve --data D` are the same command.
+run idp --data before resource add https://before.example/api --scopes read
+[[ $code -eq 0 ]] && ok "idp --data D resource add" || fail "idp --data D resource add" "$err"
+run idp resource add https://after.example/api --scopes read --data after
+[[ $code -eq 0 ]] && ok "idp resource add ... --data D" || fail "idp resource add ... --data D" "$err"
+run idp resource list --data after
+[[ $code -eq 0 && $out == *"https://after.example/api"* && $out != *"before.example"* ]] &&
+  ok "idp resource list --data D reads that folder" || fail "idp resource list --data D" "$err"
+run idp agent add booking-agent --owner ops@example.com --resource https://after.example/api \
+  --scopes read --data after
+[[ $code -eq 0 && $out == *"client_secret"* ]] && ok "idp agent add ... --data D" ||
+  fail "idp agent add ... --data D" "exit $code: $err"
+for position in after before; do
+  if [[ $position == after ]]; then
+    "$zta" idp serve --data after --listen 127.0.0.1:0 >serve.out 2>serve.err &
+  else
+    "$zta" idp --data after serve --listen 127.0.0.1:0 >serve.out 2>serve.err &
+  fi
+  serve_pid=$!
+  url=""
+  for _ in $(seq 1 100); do
+    url=$(sed -n 's|^listening on \(http://[^ ]*\)$|\1|p' serve.out)
+    [[ -n $url ]] && break
+    sleep 0.05
+  done
+  if [[ -n $url ]] && curl -sf "$url/jwks" >/dev/null; then
+    ok "idp serve with --data $position the subcommand serves"
+  else
+    fail "idp serve with --data $position the subcommand serves" "$(cat serve.err)"
+  fi
+  kill "$serve_pid" 2>/dev/null
+  wait "$serve_pid" 2>/dev/null
+done
+expect_usage "an option no command level knows" idp resource list --data after --nonsense
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]
