@@ -50,25 +50,14 @@ class GatewayProbeTest : public ::testing::Test {
 
   void StartGateway(std::vector<std::string> specs, bool case_sensitive_admin = false) {
     server_.reset();
-    GatewayOptions o;
-    TrustedIssuer t;
-    t.issuer = issuer_.issuer();
-    o.validator.issuers.push_back(t);
-    o.validator.audience = kAudience;
-    o.upstream = upstream_->BaseUrl();
-    for (const auto& spec : specs) {
-      auto route = ParseRoute(spec);
-      ASSERT_TRUE(route.ok());
-      if (route->path.starts_with("/api/admin")) route->case_sensitive = case_sensitive_admin;
-      o.routes.push_back(*route);
+    GatewayOptions o = testing::GatewayOptionsFor(issuer_, upstream_->BaseUrl(), specs);
+    for (auto& route : o.routes) {
+      if (route.path.starts_with("/api/admin")) route.case_sensitive = case_sensitive_admin;
     }
-    auto gateway = Gateway::Create(o, clock_, audit_);
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = std::move(gateway).value();
-    auto server =
-        http::HttpServer::Start({}, [this](const http::Request& r) { return gateway_->Handle(r); });
-    ASSERT_TRUE(server.ok());
-    server_ = std::move(server).value();
+    auto served = testing::ServeGateway(std::move(o), clock_, audit_);
+    ASSERT_NE(served.server, nullptr);
+    gateway_ = std::move(served.gateway);
+    server_ = std::move(served.server);
   }
 
   // Sends `head` (request line and headers, without the final CRLF) and returns the status.
@@ -384,16 +373,9 @@ TEST(GatewayAsyncTest, SlowUpstreamsNeverBlockOtherRequests) {
   });
   ASSERT_TRUE(upstream.ok());
 
-  GatewayOptions o;
-  TrustedIssuer t;
-  t.issuer = issuer.issuer();
-  o.validator.issuers.push_back(t);
-  o.validator.audience = kAudience;
-  o.upstream = (*upstream)->BaseUrl();
-  for (const char* spec : {"GET /slow* read_hotels", "GET /fast* read_hotels",
-                           "GET /hung* read_hotels"}) {
-    o.routes.push_back(*ParseRoute(spec));
-  }
+  GatewayOptions o = testing::GatewayOptionsFor(
+      issuer, (*upstream)->BaseUrl(),
+      {"GET /slow* read_hotels", "GET /fast* read_hotels", "GET /hung* read_hotels"});
   o.routes[2].path = "/slow/hung";  // held like /slow, with a short timeout of its own
   o.routes[2].upstream_timeout = std::chrono::milliseconds(300);
   std::swap(o.routes[0], o.routes[2]);  // the more specific route first

@@ -28,25 +28,15 @@ class GatewayTest : public ::testing::Test {
     ASSERT_TRUE(upstream.ok());
     upstream_ = std::move(upstream).value();
 
-    GatewayOptions o;
-    TrustedIssuer t;
-    t.issuer = issuer_.issuer();
-    o.validator.issuers.push_back(t);
-    o.validator.audience = kAudience;
-    o.upstream = upstream_->BaseUrl();
-    for (const char* spec : {"GET /api/hotels* read_hotels", "POST /api/bookings create_bookings",
-                             "DELETE /api/staff staff_admin"}) {
-      auto route = ParseRoute(spec);
-      ASSERT_TRUE(route.ok());
-      o.routes.push_back(*route);
-    }
-    auto gateway = Gateway::Create(o, clock_, audit_);
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = std::move(gateway).value();
-    auto server =
-        http::HttpServer::Start({}, [this](const http::Request& r) { return gateway_->Handle(r); });
-    ASSERT_TRUE(server.ok());
-    server_ = std::move(server).value();
+    auto served = testing::ServeGateway(
+        testing::GatewayOptionsFor(issuer_, upstream_->BaseUrl(),
+                                   {"GET /api/hotels* read_hotels",
+                                    "POST /api/bookings create_bookings",
+                                    "DELETE /api/staff staff_admin"}),
+        clock_, audit_);
+    ASSERT_NE(served.server, nullptr);
+    gateway_ = std::move(served.gateway);
+    server_ = std::move(served.server);
   }
 
   http::Response Call(const std::string& method, const std::string& target,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "zta/core/clock.h"
+#include "zta/guard/gateway.h"
 #include "zta/http/server.h"
 #include "zta/jose/jwk.h"
 #include "zta/jose/jwt.h"
@@ -124,5 +125,41 @@ class FakeIssuer {
   std::atomic<int> introspections_{0};
   std::atomic<int> minted_{0};
 };
+
+// Gateway options trusting `issuer` for kAudience, forwarding to `upstream`, with routes in
+// the flag form ("GET /api/hotels* read_hotels").
+inline GatewayOptions GatewayOptionsFor(const FakeIssuer& issuer, const std::string& upstream,
+                                        const std::vector<std::string>& routes) {
+  GatewayOptions o;
+  TrustedIssuer t;
+  t.issuer = issuer.issuer();
+  o.validator.issuers.push_back(t);
+  o.validator.audience = kAudience;
+  o.upstream = upstream;
+  for (const auto& spec : routes) {
+    auto route = ParseRoute(spec);
+    EXPECT_TRUE(route.ok()) << spec;
+    if (route.ok()) o.routes.push_back(*route);
+  }
+  return o;
+}
+
+// A gateway for `options` behind a loopback server calling Handle (blocking forward).
+struct ServedGateway {
+  std::unique_ptr<Gateway> gateway;
+  std::unique_ptr<http::HttpServer> server;
+};
+inline ServedGateway ServeGateway(GatewayOptions options, const Clock& clock, AuditSink& audit) {
+  ServedGateway served;
+  auto gateway = Gateway::Create(std::move(options), clock, audit);
+  EXPECT_TRUE(gateway.ok()) << gateway.status();
+  if (!gateway.ok()) return served;
+  served.gateway = std::move(gateway).value();
+  Gateway* g = served.gateway.get();
+  auto server = http::HttpServer::Start({}, [g](const http::Request& r) { return g->Handle(r); });
+  EXPECT_TRUE(server.ok()) << server.status();
+  if (server.ok()) served.server = std::move(server).value();
+  return served;
+}
 
 }  // namespace zta::guard::testing

@@ -44,6 +44,17 @@ expect_invalid() {
   fi
 }
 
+# listening_url FILE SCHEME: waits (up to 5 s) for "listening on SCHEME://..." in FILE; prints it.
+listening_url() {
+  local url=""
+  for _ in $(seq 1 100); do
+    url=$(sed -n "s|^listening on \\($2://[^ ]*\\)\$|\\1|p" "$1")
+    [[ -n $url ]] && break
+    sleep 0.05
+  done
+  echo "$url"
+}
+
 b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
 ISS=https://idp.example
@@ -226,12 +237,7 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 
   printf 'tls_private_key_file = "key.pem"\n[tokens]\nttl_seconds = 120\n' >>tls.toml
   "$zta" idp --data idpdata serve --config tls.toml >serve.out 2>serve.err &
   serve_pid=$!
-  url=""
-  for _ in $(seq 1 100); do
-    url=$(sed -n 's|^listening on \(https://[^ ]*\)$|\1|p' serve.out)
-    [[ -n $url ]] && break
-    sleep 0.05
-  done
+  url=$(listening_url serve.out https)
   meta=$(curl -sS --cacert cert.pem "$url/.well-known/oauth-authorization-server" 2>&1)
   if [[ -n $url && $meta == *"\"issuer\":\"$url\""* ]]; then
     ok "idp serve --config with TLS serves discovery over https"
@@ -264,12 +270,7 @@ for position in after before; do
     "$zta" idp --data after serve --listen 127.0.0.1:0 >serve.out 2>serve.err &
   fi
   serve_pid=$!
-  url=""
-  for _ in $(seq 1 100); do
-    url=$(sed -n 's|^listening on \(http://[^ ]*\)$|\1|p' serve.out)
-    [[ -n $url ]] && break
-    sleep 0.05
-  done
+  url=$(listening_url serve.out http)
   if [[ -n $url ]] && curl -sf "$url/jwks" >/dev/null; then
     ok "idp serve with --data $position the subcommand serves"
   else
