@@ -285,6 +285,10 @@ Result<Response> Send(const ClientRequest& request) {
   return transfer.Finish(curl_easy_perform(curl));
 }
 
+Transport DefaultTransport() {
+  return [](const ClientRequest& request) { return Send(request); };
+}
+
 Result<Json> GetJson(const std::string& url, std::chrono::milliseconds timeout) {
   ClientRequest request;
   request.url = url;

@@ -1,19 +1,15 @@
 // Serving files embedded at build time.
 #include "zta/http/embedded_files.h"
 
-#include <openssl/evp.h>
-
 #include "zta/core/base64url.h"
+#include "zta/core/sha256.h"
 
 namespace zta::http {
 namespace {
 
 // A strong validator (RFC 9110 §8.8.3) from the bytes: equal bytes, equal tag, in any build.
 std::string ETagOf(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  return "\"" + Base64UrlEncode(std::string_view(reinterpret_cast<char*>(md), 16)) + "\"";
+  return "\"" + Base64UrlEncode(std::string_view(Sha256(bytes)).substr(0, 16)) + "\"";
 }
 
 }  // namespace

@@ -37,6 +37,15 @@ struct ClientRequest {
 // thread for up to request.timeout; see AsyncClient (async_client.h) for many at once.
 Result<Response> Send(const ClientRequest& request);
 
+// Sends one HTTP request and returns the response, as Send does. Whatever talks HTTP to another
+// party (JWKS and metadata fetches, token requests, tools, model clients) takes one of these,
+// so tests inject a fake that counts, scripts answers or fails, and no test needs the network.
+// Thread safety is the function's own; DefaultTransport's is Send's (thread-safe).
+using Transport = std::function<Result<Response>(const ClientRequest&)>;
+
+// http::Send as a Transport.
+Transport DefaultTransport();
+
 // Convenience: GET `url` and parse a JSON body; non-2xx is an error carrying the status.
 Result<Json> GetJson(const std::string& url,
                      std::chrono::milliseconds timeout = std::chrono::milliseconds(10'000));
