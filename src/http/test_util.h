@@ -19,7 +19,23 @@
 #include <thread>
 #include <vector>
 
+#include "zta/http/message.h"
+
 namespace zta::http::testing {
+
+// A handler that answers with what it received: method, target, body, the Authorization
+// fields, X-Empty and whether Expect was sent; and an X-Reply header padded with spaces (to
+// see the client trim it). For client tests of what arrives as sent.
+inline Response EchoRequest(const Request& r) {
+  Response resp = Response::Json(200, zta::Json{{"method", r.method},
+                                                {"target", r.target},
+                                                {"body", r.body},
+                                                {"auth", r.headers.GetAll("authorization")},
+                                                {"empty", r.headers.Get("x-empty").value_or("?")},
+                                                {"expect", r.headers.Has("expect")}});
+  resp.headers.Add("X-Reply", "  padded value  ");
+  return resp;
+}
 
 // The Content-Length of a header block (0 when absent); test peers only, no validation.
 inline size_t ContentLength(std::string head) {
