@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "zta/agent/assistant_agent.h"
 #include "zta/agent/declarative.h"
+#include "zta/auth/auth_config.h"
 #include "zta/auth/auth_provider.h"
 #include "zta/core/clock.h"
 #include "zta/core/random.h"
@@ -110,9 +111,10 @@ int AgentRun(const AgentRunFlags& f) {
   std::unique_ptr<auth::AuthProvider> provider;
   std::string client_secret;
   bool needs_tokens = false;
-  for (const auto& t : config.tools) needs_tokens = needs_tokens || t.has_auth;
+  for (const auto& t : config.tools) needs_tokens = needs_tokens || t.auth.has_value();
   if (needs_tokens) {
-    auto options = auth::ParseAuthConfig(config.identity_toml);
+    // Validate() guarantees an [identity] when a tool needs a token.
+    auto options = auth::ResolveAuthSettings(*config.identity);
     if (!options.ok()) return UsageError("[identity]: " + options.status().ToString());
     client_secret = options->client_secret.Reveal();
     auto created = auth::AuthProvider::Create(std::move(options).value(), SystemClock::Instance());
@@ -129,9 +131,9 @@ int AgentRun(const AgentRunFlags& f) {
     audit = std::make_unique<InMemoryAuditSink>();
   }
 
-  if (config.agent.id.empty()) {
+  if (config.agent.id.empty() && config.identity) {
     // The agent's identity is its OAuth client, when it has one.
-    auto options = auth::ParseAuthConfig(config.identity_toml);
+    auto options = auth::ResolveAuthSettings(*config.identity);
     if (options.ok() && !options->client_id.empty()) config.agent.id = options->client_id;
   }
   auto created = agent::AssistantAgent::Create(config.agent, **model, *audit);

@@ -42,88 +42,19 @@ Json ToJson(const toml::node& node) {
   return text.str();
 }
 
-Status CheckKeys(const toml::table& t, const std::string& where,
-                 std::initializer_list<std::string_view> known) {
-  for (const auto& [key, value] : t) {
-    if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-      return InvalidArgument(where + "." + std::string(key.str()) + " is not a known setting");
-    }
-  }
-  return Status::Ok();
-}
-
-// Typed readers: absent keys leave the default; a wrong type is an error naming the key.
-class TableReader {
- public:
-  TableReader(const toml::table& t, std::string where) : t_(t), where_(std::move(where)) {}
-
-  Status Str(const char* key, std::string* out) const {
-    if (const toml::node* n = t_.get(key)) {
-      auto v = n->value_exact<std::string>();
-      if (!v) return InvalidArgument(Name(key) + " must be a string");
-      *out = *v;
-    }
-    return Status::Ok();
-  }
-  Status Int(const char* key, int64_t* out) const {
-    if (const toml::node* n = t_.get(key)) {
-      auto v = n->value_exact<int64_t>();
-      if (!v) return InvalidArgument(Name(key) + " must be an integer");
-      *out = *v;
-    }
-    return Status::Ok();
-  }
-  Status Bool(const char* key, bool* out) const {
-    if (const toml::node* n = t_.get(key)) {
-      auto v = n->value_exact<bool>();
-      if (!v) return InvalidArgument(Name(key) + " must be true or false");
-      *out = *v;
-    }
-    return Status::Ok();
-  }
-  Status Double(const char* key, std::optional<double>* out) const {
-    if (const toml::node* n = t_.get(key)) {
-      auto v = n->value<double>();
-      if (!v) return InvalidArgument(Name(key) + " must be a number");
-      *out = *v;
-    }
-    return Status::Ok();
-  }
-  Status Strings(const char* key, std::vector<std::string>* out) const {
-    if (const toml::node* n = t_.get(key)) {
-      const toml::array* a = n->as_array();
-      if (a == nullptr) return InvalidArgument(Name(key) + " must be an array of strings");
-      for (const auto& item : *a) {
-        auto v = item.value_exact<std::string>();
-        if (!v) return InvalidArgument(Name(key) + " must be an array of strings");
-        out->push_back(*v);
-      }
-    }
-    return Status::Ok();
-  }
-
- private:
-  std::string Name(const char* key) const { return where_ + "." + key; }
-  const toml::table& t_;
-  std::string where_;
-};
-
 Status ReadAgent(const toml::table& t, AgentConfig* c) {
-  ZTA_RETURN_IF_ERROR(
-      CheckKeys(t, "agent",
-                {"name", "id", "description", "system_prompt", "max_tool_iterations",
-                 "max_parallel_tools", "user", "parallel_tool_calls", "tool_choice"}));
-  TableReader r(t, "agent");
+  TableReader r(t, "agent.");
   int64_t iterations = c->agent.max_tool_iterations, parallel = c->agent.max_parallel_tools;
-  ZTA_RETURN_IF_ERROR(r.Str("name", &c->agent.name));
-  ZTA_RETURN_IF_ERROR(r.Str("id", &c->agent.id));
-  ZTA_RETURN_IF_ERROR(r.Str("description", &c->agent.description));
-  ZTA_RETURN_IF_ERROR(r.Str("system_prompt", &c->agent.system_prompt));
-  ZTA_RETURN_IF_ERROR(r.Int("max_tool_iterations", &iterations));
-  ZTA_RETURN_IF_ERROR(r.Int("max_parallel_tools", &parallel));
-  ZTA_RETURN_IF_ERROR(r.Str("user", &c->user));
-  ZTA_RETURN_IF_ERROR(r.Bool("parallel_tool_calls", &c->agent.parallel_tool_calls));
-  ZTA_RETURN_IF_ERROR(r.Str("tool_choice", &c->agent.tool_choice));
+  ZTA_RETURN_IF_ERROR(r.GetString("name", &c->agent.name));
+  ZTA_RETURN_IF_ERROR(r.GetString("id", &c->agent.id));
+  ZTA_RETURN_IF_ERROR(r.GetString("description", &c->agent.description));
+  ZTA_RETURN_IF_ERROR(r.GetString("system_prompt", &c->agent.system_prompt));
+  ZTA_RETURN_IF_ERROR(r.GetInt("max_tool_iterations", &iterations));
+  ZTA_RETURN_IF_ERROR(r.GetInt("max_parallel_tools", &parallel));
+  ZTA_RETURN_IF_ERROR(r.GetString("user", &c->user));
+  ZTA_RETURN_IF_ERROR(r.GetBool("parallel_tool_calls", &c->agent.parallel_tool_calls));
+  ZTA_RETURN_IF_ERROR(r.GetString("tool_choice", &c->agent.tool_choice));
+  ZTA_RETURN_IF_ERROR(r.Finish());
   if (iterations < 0 || iterations > 100) {
     return InvalidArgument("agent.max_tool_iterations must be 0..100");
   }
@@ -134,35 +65,25 @@ Status ReadAgent(const toml::table& t, AgentConfig* c) {
   return Status::Ok();
 }
 
-// A table re-serialized as TOML text for auth::ParseAuthConfig; never empty, so "present but
-// empty" stays distinguishable from "absent".
-std::string TableAsToml(const toml::table& table) {
-  std::ostringstream text;
-  text << table;
-  return text.str().empty() ? "# empty\n" : text.str();
-}
-
 Status ReadModel(const toml::table& t, ModelConfig* m) {
-  ZTA_RETURN_IF_ERROR(
-      CheckKeys(t, "model",
-                {"provider", "base_url", "model", "deployment", "api_version", "api_key_env",
-                 "stream", "timeout_seconds", "max_attempts", "temperature", "entra"}));
-  TableReader r(t, "model");
+  TableReader r(t, "model.");
   std::string deployment;
-  ZTA_RETURN_IF_ERROR(r.Str("provider", &m->provider));
-  ZTA_RETURN_IF_ERROR(r.Str("base_url", &m->base_url));
-  ZTA_RETURN_IF_ERROR(r.Str("model", &m->model));
-  ZTA_RETURN_IF_ERROR(r.Str("deployment", &deployment));
-  ZTA_RETURN_IF_ERROR(r.Str("api_version", &m->api_version));
-  ZTA_RETURN_IF_ERROR(r.Str("api_key_env", &m->api_key_env));
-  ZTA_RETURN_IF_ERROR(r.Bool("stream", &m->stream));
-  ZTA_RETURN_IF_ERROR(r.Int("timeout_seconds", &m->timeout_seconds));
-  ZTA_RETURN_IF_ERROR(r.Int("max_attempts", &m->max_attempts));
-  ZTA_RETURN_IF_ERROR(r.Double("temperature", &m->temperature));
+  ZTA_RETURN_IF_ERROR(r.GetString("provider", &m->provider));
+  ZTA_RETURN_IF_ERROR(r.GetString("base_url", &m->base_url));
+  ZTA_RETURN_IF_ERROR(r.GetString("model", &m->model));
+  ZTA_RETURN_IF_ERROR(r.GetString("deployment", &deployment));
+  ZTA_RETURN_IF_ERROR(r.GetString("api_version", &m->api_version));
+  ZTA_RETURN_IF_ERROR(r.GetString("api_key_env", &m->api_key_env));
+  ZTA_RETURN_IF_ERROR(r.GetBool("stream", &m->stream));
+  ZTA_RETURN_IF_ERROR(r.GetInt("timeout_seconds", &m->timeout_seconds));
+  ZTA_RETURN_IF_ERROR(r.GetInt("max_attempts", &m->max_attempts));
+  ZTA_RETURN_IF_ERROR(r.GetNumber("temperature", &m->temperature));
+  r.Skip("entra");
+  ZTA_RETURN_IF_ERROR(r.Finish());
   if (const toml::node* entra = t.get("entra")) {
     const toml::table* table = entra->as_table();
     if (table == nullptr) return InvalidArgument("[model.entra] must be a table");
-    m->entra_toml = TableAsToml(*table);
+    ZTA_ASSIGN_OR_RETURN(m->entra, auth::ReadAuthSettings(*table, "model.entra."));
   }
   if (!deployment.empty()) {
     if (!m->model.empty() && m->model != deployment) {
@@ -173,50 +94,50 @@ Status ReadModel(const toml::table& t, ModelConfig* m) {
   return Status::Ok();
 }
 
+// auth = { resource, scopes, acting } of one tool.
+Result<ToolRequirement> ReadToolAuth(const toml::table& t, const std::string& where) {
+  TableReader r(t, where + ".auth.");
+  ToolRequirement requirement;
+  std::string acting = "agent";
+  ZTA_RETURN_IF_ERROR(r.GetString("resource", &requirement.resource));
+  ZTA_RETURN_IF_ERROR(r.GetStrings("scopes", &requirement.scopes));
+  ZTA_RETURN_IF_ERROR(r.GetString("acting", &acting));
+  ZTA_RETURN_IF_ERROR(r.Finish());
+  if (acting == "agent") {
+    requirement.acting = Acting::kAsAgent;
+  } else if (acting == "user") {
+    requirement.acting = Acting::kOnBehalfOfUser;
+  } else {
+    return InvalidArgument(where + ".auth.acting must be \"agent\" or \"user\"");
+  }
+  return requirement;
+}
+
 Status ReadTool(const toml::table& t, size_t index, HttpToolConfig* tool) {
   std::string where = "tools[" + std::to_string(index) + "]";
-  ZTA_RETURN_IF_ERROR(CheckKeys(t, where,
-                                {"name", "description", "method", "url", "parameters", "headers",
-                                 "timeout_seconds", "requires_approval", "auth"}));
-  TableReader r(t, where);
-  ZTA_RETURN_IF_ERROR(r.Str("name", &tool->name));
-  ZTA_RETURN_IF_ERROR(r.Str("description", &tool->description));
-  ZTA_RETURN_IF_ERROR(r.Str("method", &tool->method));
-  ZTA_RETURN_IF_ERROR(r.Str("url", &tool->url));
-  ZTA_RETURN_IF_ERROR(r.Int("timeout_seconds", &tool->timeout_seconds));
-  ZTA_RETURN_IF_ERROR(r.Bool("requires_approval", &tool->requires_approval));
+  TableReader r(t, where + ".");
+  ZTA_RETURN_IF_ERROR(r.GetString("name", &tool->name));
+  ZTA_RETURN_IF_ERROR(r.GetString("description", &tool->description));
+  ZTA_RETURN_IF_ERROR(r.GetString("method", &tool->method));
+  ZTA_RETURN_IF_ERROR(r.GetString("url", &tool->url));
+  ZTA_RETURN_IF_ERROR(r.GetInt("timeout_seconds", &tool->timeout_seconds));
+  ZTA_RETURN_IF_ERROR(r.GetBool("requires_approval", &tool->requires_approval));
+  ZTA_ASSIGN_OR_RETURN(const toml::table* parameters, r.GetTable("parameters"));
+  ZTA_ASSIGN_OR_RETURN(const toml::table* headers, r.GetTable("headers"));
+  ZTA_ASSIGN_OR_RETURN(const toml::table* auth, r.GetTable("auth"));
+  ZTA_RETURN_IF_ERROR(r.Finish());
   std::transform(tool->method.begin(), tool->method.end(), tool->method.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  if (const toml::node* p = t.get("parameters")) {
-    if (!p->is_table()) return InvalidArgument(where + ".parameters must be a table");
-    tool->parameters = ToJson(*p);
-  }
-  if (const toml::node* h = t.get("headers")) {
-    const toml::table* ht = h->as_table();
-    if (ht == nullptr) return InvalidArgument(where + ".headers must be a table");
-    for (const auto& [k, v] : *ht) {
+  if (parameters != nullptr) tool->parameters = ToJson(*parameters);
+  if (headers != nullptr) {
+    for (const auto& [k, v] : *headers) {
       auto value = v.value_exact<std::string>();
       if (!value) return InvalidArgument(where + ".headers values must be strings");
       tool->headers[std::string(k.str())] = *value;
     }
   }
-  if (const toml::node* a = t.get("auth")) {
-    const toml::table* at = a->as_table();
-    if (at == nullptr) return InvalidArgument(where + ".auth must be a table");
-    ZTA_RETURN_IF_ERROR(CheckKeys(*at, where + ".auth", {"resource", "scopes", "acting"}));
-    TableReader ar(*at, where + ".auth");
-    std::string acting = "agent";
-    ZTA_RETURN_IF_ERROR(ar.Str("resource", &tool->resource));
-    ZTA_RETURN_IF_ERROR(ar.Strings("scopes", &tool->scopes));
-    ZTA_RETURN_IF_ERROR(ar.Str("acting", &acting));
-    if (acting == "agent") {
-      tool->acting = Acting::kAsAgent;
-    } else if (acting == "user") {
-      tool->acting = Acting::kOnBehalfOfUser;
-    } else {
-      return InvalidArgument(where + ".auth.acting must be \"agent\" or \"user\"");
-    }
-    tool->has_auth = true;
+  if (auth != nullptr) {
+    ZTA_ASSIGN_OR_RETURN(tool->auth, ReadToolAuth(*auth, where));
   }
   return Status::Ok();
 }
@@ -299,9 +220,9 @@ Status AgentConfig::Validate() const {
     if (t.timeout_seconds < 1 || t.timeout_seconds > 600) {
       return InvalidArgument(where + ".timeout_seconds must be 1..600");
     }
-    if (t.has_auth) {
-      if (t.resource.empty()) return InvalidArgument(where + ".auth.resource is required");
-      if (identity_toml.empty()) {
+    if (t.auth) {
+      if (t.auth->resource.empty()) return InvalidArgument(where + ".auth.resource is required");
+      if (!identity) {
         return InvalidArgument(where + " needs a token: add an [identity] section");
       }
     }
@@ -312,7 +233,9 @@ Status AgentConfig::Validate() const {
 namespace {
 
 Status ReadAgentConfig(const toml::table& root, AgentConfig* c) {
-  ZTA_RETURN_IF_ERROR(CheckKeys(root, "(top level)", {"agent", "model", "identity", "tools"}));
+  TableReader r(root, "(top level).");
+  for (const char* section : {"agent", "model", "identity", "tools"}) r.Skip(section);
+  ZTA_RETURN_IF_ERROR(r.Finish());
   const toml::table* agent = root["agent"].as_table();
   if (agent == nullptr) return InvalidArgument("[agent] is required");
   ZTA_RETURN_IF_ERROR(ReadAgent(*agent, c));
@@ -324,7 +247,7 @@ Status ReadAgentConfig(const toml::table& root, AgentConfig* c) {
   if (root.contains("identity")) {
     const toml::table* identity = root["identity"].as_table();
     if (identity == nullptr) return InvalidArgument("[identity] must be a table");
-    c->identity_toml = TableAsToml(*identity);
+    ZTA_ASSIGN_OR_RETURN(c->identity, auth::ReadAuthSettings(*identity, "identity."));
   }
   if (root.contains("tools")) {
     const toml::array* tools = root["tools"].as_array();
@@ -417,14 +340,14 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
   o.timeout = std::chrono::seconds(config.timeout_seconds);
   o.max_attempts = static_cast<int>(config.max_attempts);
   std::unique_ptr<auth::AuthProvider> entra;
-  if (!config.entra_toml.empty()) {
+  if (config.entra) {
     if (config.provider != "azure") {
       return InvalidArgument("[model.entra] needs provider = \"azure\"");
     }
     if (!config.api_key_env.empty()) {
       return InvalidArgument("give one of model.api_key_env and [model.entra]");
     }
-    auto entra_options = auth::ParseAuthConfig(config.entra_toml);
+    auto entra_options = auth::ResolveAuthSettings(*config.entra);
     if (!entra_options.ok()) return entra_options.status().WithContext("[model.entra]");
     if (entra_options->default_resource.empty()) {
       entra_options->default_resource = o.token_resource;
@@ -612,7 +535,7 @@ Result<std::shared_ptr<Tool>> MakeHttpTool(const HttpToolConfig& config,
     if (json.ok()) return std::move(json).value();
     return Json(body);
   };
-  if (!config.has_auth) {
+  if (!config.auth) {
     ZTA_ASSIGN_OR_RETURN(auto tool, FunctionTool::Create(config.name, config.description,
                                                          config.parameters, handler));
     tool->set_requires_approval(config.requires_approval);
@@ -621,13 +544,9 @@ Result<std::shared_ptr<Tool>> MakeHttpTool(const HttpToolConfig& config,
   if (tokens == nullptr) {
     return FailedPrecondition("tool " + config.name + " needs a token source");
   }
-  ToolRequirement requirement;
-  requirement.resource = config.resource;
-  requirement.scopes = config.scopes;
-  requirement.acting = config.acting;
   ZTA_ASSIGN_OR_RETURN(
       auto tool, SecureFunctionTool::Create(config.name, config.description, config.parameters,
-                                            std::move(requirement), *tokens, handler));
+                                            *config.auth, *tokens, handler));
   tool->set_requires_approval(config.requires_approval);
   return std::shared_ptr<Tool>(std::move(tool));
 }

@@ -63,12 +63,12 @@ TEST(DeclarativeTest, ParsesTheIssueExample) {
   EXPECT_EQ(c->agent.max_tool_iterations, 5);
   EXPECT_EQ(c->model.provider, "offline");
   EXPECT_EQ(c->model.model, "gpt-4o");
-  EXPECT_NE(c->identity_toml.find("client_id = 'hotel-agent'"), std::string::npos)
-      << c->identity_toml;
+  ASSERT_TRUE(c->identity.has_value());
+  EXPECT_EQ(c->identity->options.client_id, "hotel-agent");
   ASSERT_EQ(c->tools.size(), 2u);
   EXPECT_EQ(c->tools[1].method, "POST");
-  EXPECT_TRUE(c->tools[1].has_auth);
-  EXPECT_EQ(c->tools[1].scopes, std::vector<std::string>{"cancel_bookings"});
+  ASSERT_TRUE(c->tools[1].auth.has_value());
+  EXPECT_EQ(c->tools[1].auth->scopes, std::vector<std::string>{"cancel_bookings"});
   EXPECT_EQ(c->tools[0].parameters["required"], Json({"city"}));
 }
 
@@ -212,9 +212,9 @@ TEST(DeclarativeTest, DotSegmentArgumentNeverReachesTheApi) {
   config.url = "http://127.0.0.1:9/api/hotels/{id}/details";
   config.parameters = {
       {"type", "object"}, {"properties", {{"id", {{"type", "string"}}}}}, {"required", {"id"}}};
-  config.has_auth = true;
-  config.resource = "https://hotel.example/api";
-  config.scopes = {"read_hotels"};
+  config.auth = ToolRequirement{};
+  config.auth->resource = "https://hotel.example/api";
+  config.auth->scopes = {"read_hotels"};
   auto tool = MakeHttpTool(config, &tokens);
   ASSERT_TRUE(tool.ok()) << tool.status();
   std::vector<std::string> sent;
@@ -298,7 +298,7 @@ TEST(DeclarativeTest, HttpToolsCallTheApi) {
   EXPECT_EQ(reqs[1].body, "{}");
 
   HttpToolConfig open = config->tools[0];
-  open.has_auth = false;
+  open.auth.reset();
   auto plain = MakeHttpTool(open, nullptr);
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ((*plain)->Invoke({{"city", "Oslo"}}, ctx).status, ToolStatus::kOk);
@@ -391,7 +391,7 @@ TEST(DeclarativeTest, AzureModelWithAnEntraToken) {
   openai.provider = "openai";
   openai.base_url = azure.BaseUrl();
   openai.model = "m";
-  openai.entra_toml = config->model.entra_toml;
+  openai.entra = config->model.entra;
   EXPECT_EQ(MakeChatModel(openai).status().code(), StatusCode::kInvalidArgument);
   ModelConfig both = config->model;
   both.api_key_env = "ZTA_TEST_ENTRA_SECRET";

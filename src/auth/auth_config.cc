@@ -2,104 +2,74 @@
 // secrets are read from the environment or files named in the config, never from the config.
 #include <toml++/toml.h>
 
-#include <algorithm>
 #include <cstdlib>
 
+#include "zta/auth/auth_config.h"
 #include "zta/auth/auth_provider.h"
 #include "zta/core/toml_reader.h"
 
 namespace zta::auth {
-namespace {
 
-Status ReadAuth(const toml::table& t, AuthProviderOptions* o) {
-  static constexpr std::string_view kKnown[] = {
-      "issuer",           "token_endpoint",        "client_id",
-      "auth_method",      "client_secret_env",     "client_secret_file",
-      "private_key_file", "assertion_audience",    "resource",
-      "scopes",           "request_timeout_ms",    "deadline_ms",
-      "max_attempts",     "min_remaining_seconds", "send_resource_indicator"};
-  for (const auto& [key, value] : t) {
-    if (std::find(std::begin(kKnown), std::end(kKnown), key.str()) == std::end(kKnown)) {
-      return InvalidArgument(std::string(key.str()) + " is not a known setting");
-    }
-  }
-  auto str = [&](const char* key, std::string* out) -> Status {
-    if (const toml::node* n = t.get(key)) {
-      auto v = n->value<std::string>();
-      if (!v) return InvalidArgument(std::string(key) + " must be a string");
-      *out = *v;
-    }
-    return Status::Ok();
-  };
-  auto num = [&](const char* key, int64_t* out) -> Status {
-    if (const toml::node* n = t.get(key)) {
-      auto v = n->value<int64_t>();
-      if (!v) return InvalidArgument(std::string(key) + " must be an integer");
-      *out = *v;
-    }
-    return Status::Ok();
-  };
-  std::string method, secret_env, secret_file, key_file;
-  ZTA_RETURN_IF_ERROR(str("issuer", &o->issuer));
-  ZTA_RETURN_IF_ERROR(str("token_endpoint", &o->token_endpoint));
-  ZTA_RETURN_IF_ERROR(str("client_id", &o->client_id));
-  ZTA_RETURN_IF_ERROR(str("auth_method", &method));
-  ZTA_RETURN_IF_ERROR(str("client_secret_env", &secret_env));
-  ZTA_RETURN_IF_ERROR(str("client_secret_file", &secret_file));
-  ZTA_RETURN_IF_ERROR(str("private_key_file", &key_file));
-  ZTA_RETURN_IF_ERROR(str("assertion_audience", &o->assertion_audience));
-  ZTA_RETURN_IF_ERROR(str("resource", &o->default_resource));
-  int64_t timeout = o->request_timeout.count(), deadline = o->deadline.count();
-  int64_t attempts = o->max_attempts;
-  ZTA_RETURN_IF_ERROR(num("request_timeout_ms", &timeout));
-  ZTA_RETURN_IF_ERROR(num("deadline_ms", &deadline));
-  ZTA_RETURN_IF_ERROR(num("max_attempts", &attempts));
-  ZTA_RETURN_IF_ERROR(num("min_remaining_seconds", &o->min_remaining_seconds));
-  if (const toml::node* n = t.get("send_resource_indicator")) {
-    auto v = n->value_exact<bool>();
-    if (!v) return InvalidArgument("send_resource_indicator must be true or false");
-    o->send_resource_indicator = *v;
-  }
-  o->request_timeout = std::chrono::milliseconds(timeout);
-  o->deadline = std::chrono::milliseconds(deadline);
-  o->max_attempts = static_cast<int>(attempts);
-  if (const toml::node* n = t.get("scopes")) {
-    const toml::array* a = n->as_array();
-    if (a == nullptr) return InvalidArgument("scopes must be an array of strings");
-    for (const auto& item : *a) {
-      auto v = item.value<std::string>();
-      if (!v) return InvalidArgument("scopes must be an array of strings");
-      o->default_scopes.push_back(*v);
-    }
-  }
 
+Result<AuthSettings> ReadAuthSettings(const toml::table& table, std::string_view where) {
+  AuthSettings s;
+  AuthProviderOptions& o = s.options;
+  TableReader r(table, std::string(where));
+  ZTA_RETURN_IF_ERROR(r.GetString("issuer", &o.issuer));
+  ZTA_RETURN_IF_ERROR(r.GetString("token_endpoint", &o.token_endpoint));
+  ZTA_RETURN_IF_ERROR(r.GetString("client_id", &o.client_id));
+  ZTA_RETURN_IF_ERROR(r.GetString("auth_method", &s.auth_method));
+  ZTA_RETURN_IF_ERROR(r.GetString("client_secret_env", &s.client_secret_env));
+  ZTA_RETURN_IF_ERROR(r.GetString("client_secret_file", &s.client_secret_file));
+  ZTA_RETURN_IF_ERROR(r.GetString("private_key_file", &s.private_key_file));
+  ZTA_RETURN_IF_ERROR(r.GetString("assertion_audience", &o.assertion_audience));
+  ZTA_RETURN_IF_ERROR(r.GetString("resource", &o.default_resource));
+  int64_t timeout = o.request_timeout.count(), deadline = o.deadline.count();
+  int64_t attempts = o.max_attempts;
+  ZTA_RETURN_IF_ERROR(r.GetInt("request_timeout_ms", &timeout));
+  ZTA_RETURN_IF_ERROR(r.GetInt("deadline_ms", &deadline));
+  ZTA_RETURN_IF_ERROR(r.GetInt("max_attempts", &attempts));
+  ZTA_RETURN_IF_ERROR(r.GetInt("min_remaining_seconds", &o.min_remaining_seconds));
+  ZTA_RETURN_IF_ERROR(r.GetBool("send_resource_indicator", &o.send_resource_indicator));
+  ZTA_RETURN_IF_ERROR(r.GetStrings("scopes", &o.default_scopes));
+  ZTA_RETURN_IF_ERROR(r.Finish());
+  o.request_timeout = std::chrono::milliseconds(timeout);
+  o.deadline = std::chrono::milliseconds(deadline);
+  o.max_attempts = static_cast<int>(attempts);
+  return s;
+}
+
+Result<AuthProviderOptions> ResolveAuthSettings(const AuthSettings& settings) {
+  AuthProviderOptions o = settings.options;
+  const std::string& secret_env = settings.client_secret_env;
+  const std::string& secret_file = settings.client_secret_file;
+  const std::string& key_file = settings.private_key_file;
   int sources = !secret_env.empty() + !secret_file.empty() + !key_file.empty();
   if (sources > 1) {
     return InvalidArgument(
         "give one of client_secret_env, client_secret_file and private_key_file");
   }
-  if (!method.empty()) {
-    ZTA_ASSIGN_OR_RETURN(o->auth_method, ParseClientAuthMethod(method));
+  if (!settings.auth_method.empty()) {
+    ZTA_ASSIGN_OR_RETURN(o.auth_method, ParseClientAuthMethod(settings.auth_method));
   } else if (!key_file.empty()) {
-    o->auth_method = ClientAuthMethod::kPrivateKeyJwt;
+    o.auth_method = ClientAuthMethod::kPrivateKeyJwt;
   }
   if (!secret_env.empty()) {
     const char* value = std::getenv(secret_env.c_str());
     if (value == nullptr || *value == '\0') {
       return InvalidArgument("environment variable " + secret_env + " is not set");
     }
-    o->client_secret = Secret(value);
+    o.client_secret = Secret(value);
   }
   if (!secret_file.empty()) {
-    ZTA_ASSIGN_OR_RETURN(o->client_secret, ReadSecretFile(secret_file));
+    ZTA_ASSIGN_OR_RETURN(o.client_secret, ReadSecretFile(secret_file));
   }
   if (!key_file.empty()) {
-    ZTA_ASSIGN_OR_RETURN(o->private_key, ReadPrivateKeyFile(key_file));
+    ZTA_ASSIGN_OR_RETURN(o.private_key, ReadPrivateKeyFile(key_file));
   }
-  return o->Validate();
+  ZTA_RETURN_IF_ERROR(o.Validate());
+  return o;
 }
-
-}  // namespace
 
 Result<Secret> ReadSecretFile(const std::string& path) {
   ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
@@ -120,9 +90,11 @@ Result<jose::Jwk> ReadPrivateKeyFile(const std::string& path) {
 
 Result<AuthProviderOptions> ParseAuthConfig(std::string_view toml_text) {
   AuthProviderOptions options;
-  ZTA_RETURN_IF_ERROR(ParseToml(toml_text, [&](const toml::table& root) {
+  ZTA_RETURN_IF_ERROR(ParseToml(toml_text, [&](const toml::table& root) -> Status {
     const toml::table* t = root["auth"].as_table();
-    return ReadAuth(t != nullptr ? *t : root, &options);
+    ZTA_ASSIGN_OR_RETURN(AuthSettings settings, ReadAuthSettings(t != nullptr ? *t : root));
+    ZTA_ASSIGN_OR_RETURN(options, ResolveAuthSettings(settings));
+    return Status::Ok();
   }));
   return options;
 }

@@ -13,6 +13,7 @@
 #include "zta/agent/assistant_agent.h"
 #include "zta/agent/chat_model.h"
 #include "zta/agent/tool.h"
+#include "zta/auth/auth_config.h"
 #include "zta/auth/token_source.h"
 #include "zta/core/json.h"
 #include "zta/core/status.h"
@@ -40,13 +41,13 @@ struct ModelConfig {
   // Attempts on 429/5xx/unreachable. Default: 3.
   int64_t max_attempts = 3;
   std::optional<double> temperature;  // Default: the server's.
-  // [model.entra] re-serialized as TOML: Azure OpenAI with a Microsoft Entra ID bearer token
-  // instead of an api-key, obtained with client_credentials by an auth::AuthProvider. Keys as in
-  // docs/auth.md (issuer, token_endpoint, client_id, client_secret_env | client_secret_file |
-  // private_key_file, ...); "resource" is the token's audience (default
-  // https://cognitiveservices.azure.com, asked for as the scope "<resource>/.default").
-  // Empty when absent. Only with provider = "azure"; not together with api_key_env.
-  std::string entra_toml;
+  // [model.entra]: Azure OpenAI with a Microsoft Entra ID bearer token instead of an api-key,
+  // obtained with client_credentials by an auth::AuthProvider. Keys as in docs/auth.md (issuer,
+  // token_endpoint, client_id, client_secret_env | client_secret_file | private_key_file, ...);
+  // "resource" is the token's audience (default https://cognitiveservices.azure.com, asked for
+  // as the scope "<resource>/.default"). The secret is read by MakeChatModel. Default: absent.
+  // Only with provider = "azure"; not together with api_key_env.
+  std::optional<auth::AuthSettings> entra;
 };
 
 // One [[tools]] entry: an HTTP endpoint the agent may call.
@@ -67,11 +68,9 @@ struct HttpToolConfig {
   int64_t timeout_seconds = 10;
   // A person must approve each call (the CLI asks on the terminal). Default: false.
   bool requires_approval = false;
-  // auth = { resource, scopes, acting }: present → a SecureFunctionTool; absent → no token.
-  bool has_auth = false;
-  std::string resource;
-  std::vector<std::string> scopes;
-  Acting acting = Acting::kAsAgent;  // acting = "agent" (default) | "user"
+  // auth = { resource, scopes, acting = "agent" (default) | "user" }: present → a
+  // SecureFunctionTool needing this token; absent → a FunctionTool, no token. Default: absent.
+  std::optional<ToolRequirement> auth;
 };
 
 // The whole file.
@@ -79,10 +78,10 @@ struct AgentConfig {
   AgentOptions agent;  // [agent]: name, id, description, system_prompt, limits
   std::string user;    // [agent] user: the conversation's user. Default: empty.
   ModelConfig model;   // [model]
-  // [identity] re-serialized as TOML, for auth::ParseAuthConfig (docs/auth.md keys: issuer,
-  // client_id, client_secret_env | client_secret_file | private_key_file, auth_method,
-  // token_endpoint, ...). Empty when the file has no [identity].
-  std::string identity_toml;
+  // [identity]: the agent's OAuth client (docs/auth.md keys: issuer, client_id,
+  // client_secret_env | client_secret_file | private_key_file, auth_method, token_endpoint, ...),
+  // checked at load; auth::ResolveAuthSettings reads its secret. Default: absent.
+  std::optional<auth::AuthSettings> identity;
   std::vector<HttpToolConfig> tools;  // [[tools]]
 
   // Tools with auth need an [identity]; names unique; URL templates safe.

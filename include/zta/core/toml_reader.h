@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <exception>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -65,6 +66,65 @@ class TableReader {
     return Status::Ok();
   }
 
+  // Exact-typed getters: an absent key leaves `out` as it is; a value of another TOML type is
+  // InvalidArgument "<where><key> must be a string" (an integer, true or false, a number, an
+  // array of strings). GetNumber takes integers too; the others take only their own type.
+  Status GetString(const char* key, std::string* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    auto v = node->value_exact<std::string>();
+    if (!v) return InvalidArgument(where_ + key + " must be a string");
+    *out = *std::move(v);
+    return Status::Ok();
+  }
+  Status GetInt(const char* key, int64_t* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    auto v = node->value_exact<int64_t>();
+    if (!v) return InvalidArgument(where_ + key + " must be an integer");
+    *out = *v;
+    return Status::Ok();
+  }
+  Status GetBool(const char* key, bool* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    auto v = node->value_exact<bool>();
+    if (!v) return InvalidArgument(where_ + key + " must be true or false");
+    *out = *v;
+    return Status::Ok();
+  }
+  Status GetNumber(const char* key, std::optional<double>* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    if (!node->is_number()) return InvalidArgument(where_ + key + " must be a number");
+    *out = node->value<double>();
+    return Status::Ok();
+  }
+  // Replaces `out` with the array's strings.
+  Status GetStrings(const char* key, std::vector<std::string>* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return Status::Ok();
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return InvalidArgument(where_ + key + " must be an array of strings");
+    std::vector<std::string> items;
+    for (const auto& item : *array) {
+      auto v = item.value_exact<std::string>();
+      if (!v) return InvalidArgument(where_ + key + " must be an array of strings");
+      items.push_back(*std::move(v));
+    }
+    *out = std::move(items);
+    return Status::Ok();
+  }
+  // The sub-table at `key`, nullptr when absent; InvalidArgument "<where><key> must be a table"
+  // for another type.
+  Result<const toml::table*> GetTable(const char* key) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return static_cast<const toml::table*>(nullptr);
+    const toml::table* table = node->as_table();
+    if (table == nullptr) return InvalidArgument(where_ + key + " must be a table");
+    return table;
+  }
+
   // Marks a key handled elsewhere (a sub-table or array of tables).
   void Skip(const char* key) { seen_.emplace_back(key); }
 
@@ -78,6 +138,11 @@ class TableReader {
   }
 
  private:
+  const toml::node* Find(const char* key) {
+    seen_.emplace_back(key);
+    return table_.get(key);
+  }
+
   const toml::table& table_;
   std::string where_;
   std::vector<std::string> seen_;
