@@ -5,21 +5,44 @@
 
 namespace zta::agent {
 
+std::string_view TeamStopReasonName(TeamStopReason reason) {
+  switch (reason) {
+    case TeamStopReason::kMaxMessages:
+      return "max_messages";
+    case TeamStopReason::kTextMention:
+      return "text_mention";
+    case TeamStopReason::kHandoff:
+      return "handoff";
+    case TeamStopReason::kEndOfInput:
+      return "end_of_input";
+    case TeamStopReason::kAgentDone:
+      return "agent_done";
+    case TeamStopReason::kMaxTurns:
+      return "max_turns";
+  }
+  return "unknown";
+}
+
+std::string TeamResult::StopReasonName() const {
+  if (stop_reason == TeamStopReason::kHandoff) return "handoff_to_" + handoff_target;
+  return std::string(TeamStopReasonName(stop_reason));
+}
+
 TerminationCondition MaxMessages(size_t n) {
-  return [n](const TeamState& s) -> std::optional<std::string> {
-    if (s.messages_added >= n) return "max_messages";
+  return [n](const TeamState& s) -> std::optional<TeamStopReason> {
+    if (s.messages_added >= n) return TeamStopReason::kMaxMessages;
     return std::nullopt;
   };
 }
 
 TerminationCondition TextMention(std::string text) {
-  return [text = std::move(text)](const TeamState& s) -> std::optional<std::string> {
+  return [text = std::move(text)](const TeamState& s) -> std::optional<TeamStopReason> {
     const auto& m = s.conversation.messages();
     size_t from = m.size() - std::min(m.size(), s.messages_added);
     // Only what the last turn said: earlier mentions were already checked.
     for (size_t i = m.size(); i-- > from;) {
       if (m[i].role == Role::kTool) continue;
-      if (m[i].content.find(text) != std::string::npos) return "text_mention";
+      if (m[i].content.find(text) != std::string::npos) return TeamStopReason::kTextMention;
       if (m[i].name != s.speaker && m[i].role == Role::kAssistant) break;
     }
     return std::nullopt;
@@ -27,16 +50,16 @@ TerminationCondition TextMention(std::string text) {
 }
 
 TerminationCondition HandoffTo(std::string target) {
-  return [target = std::move(target)](const TeamState& s) -> std::optional<std::string> {
+  return [target = std::move(target)](const TeamState& s) -> std::optional<TeamStopReason> {
     if (s.turn.stop_reason == "handoff" && s.turn.handoff_target == target) {
-      return "handoff_to_" + target;
+      return TeamStopReason::kHandoff;
     }
     return std::nullopt;
   };
 }
 
 TerminationCondition AnyOf(std::vector<TerminationCondition> conditions) {
-  return [conditions = std::move(conditions)](const TeamState& s) -> std::optional<std::string> {
+  return [conditions = std::move(conditions)](const TeamState& s) -> std::optional<TeamStopReason> {
     for (const auto& c : conditions) {
       if (!c) continue;
       if (auto reason = c(s)) return reason;
@@ -60,18 +83,19 @@ Result<TeamResult> RoundRobinTeam::Run(Conversation& conversation) {
     ++result.turns;
     result.last_speaker = agent->name();
     if (turn.stop_reason == "end_of_input") {
-      result.stop_reason = "end_of_input";
+      result.stop_reason = TeamStopReason::kEndOfInput;
       return result;
     }
     if (condition_) {
       TeamState state{conversation, conversation.size() - start, agent->name(), turn};
       if (auto reason = condition_(state)) {
         result.stop_reason = *reason;
+        if (*reason == TeamStopReason::kHandoff) result.handoff_target = turn.handoff_target;
         return result;
       }
     }
   }
-  result.stop_reason = "max_turns";
+  result.stop_reason = TeamStopReason::kMaxTurns;
   return result;
 }
 
@@ -119,7 +143,7 @@ Result<TeamResult> HandoffTeam::Run(Conversation& conversation) {
     ++result.turns;
     result.last_speaker = agent->name();
     if (turn.stop_reason == "end_of_input") {
-      result.stop_reason = "end_of_input";
+      result.stop_reason = TeamStopReason::kEndOfInput;
       return result;
     }
     if (condition_) {
@@ -132,13 +156,15 @@ Result<TeamResult> HandoffTeam::Run(Conversation& conversation) {
           }
         }
         result.stop_reason = *reason;
+        if (*reason == TeamStopReason::kHandoff) result.handoff_target = turn.handoff_target;
         return result;
       }
     }
     if (turn.stop_reason == "handoff") {
       ChatAgent* next = Find(turn.handoff_target);
       if (next == nullptr) {
-        result.stop_reason = "handoff_to_" + turn.handoff_target;
+        result.stop_reason = TeamStopReason::kHandoff;
+        result.handoff_target = turn.handoff_target;
         return result;
       }
       previous_ = agent;
@@ -150,10 +176,10 @@ Result<TeamResult> HandoffTeam::Run(Conversation& conversation) {
       if (previous_ != nullptr && previous_ != agent) std::swap(previous_, speaker_);
       continue;
     }
-    result.stop_reason = "agent_done";
+    result.stop_reason = TeamStopReason::kAgentDone;
     return result;
   }
-  result.stop_reason = "max_turns";
+  result.stop_reason = TeamStopReason::kMaxTurns;
   return result;
 }
 

@@ -37,7 +37,8 @@ TEST_F(TeamTest, RoundRobinUntilMaxMessages) {
   c.Append(Message::User("write a slogan"));
   auto r = team.Run(c);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->stop_reason, "max_messages");
+  EXPECT_EQ(r->stop_reason, TeamStopReason::kMaxMessages);
+  EXPECT_EQ(r->StopReasonName(), "max_messages");
   EXPECT_EQ(r->turns, 3);
   EXPECT_EQ(c.back().content, "draft 2");
   // The critic saw the writer's text as a user message naming the writer.
@@ -65,7 +66,8 @@ TEST_F(TeamTest, TextMentionAndUserProxy) {
   Conversation c;
   auto r = team.Run(c);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->stop_reason, "text_mention");
+  EXPECT_EQ(r->stop_reason, TeamStopReason::kTextMention);
+  EXPECT_EQ(r->StopReasonName(), "text_mention");
   EXPECT_EQ(prompts, (std::vector<std::string>{"", "hello"}));
   ASSERT_EQ(c.size(), 4u);
   EXPECT_EQ(c.messages()[0].name, "alice");
@@ -73,7 +75,8 @@ TEST_F(TeamTest, TextMentionAndUserProxy) {
   m.ThenText("more?");
   r = team.Run(c);  // user proxy: no more lines
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->stop_reason, "end_of_input");
+  EXPECT_EQ(r->stop_reason, TeamStopReason::kEndOfInput);
+  EXPECT_EQ(r->StopReasonName(), "end_of_input");
 }
 
 // The terminal callback asks with a prompt, skips empty lines, and ends the run on "exit" (and
@@ -89,7 +92,8 @@ TEST_F(TeamTest, TerminalUserProxy) {
   Conversation c;
   auto r = team.Run(c);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->stop_reason, "end_of_input");
+  EXPECT_EQ(r->stop_reason, TeamStopReason::kEndOfInput);
+  EXPECT_EQ(r->StopReasonName(), "end_of_input");
   ASSERT_EQ(c.size(), 2u);
   EXPECT_EQ(c.messages()[0].content, "hotels in Oslo");
   EXPECT_EQ(out.str(), "alice> alice> alice> ");
@@ -115,7 +119,8 @@ TEST_F(TeamTest, HandoffFollowsTransfers) {
   c.Append(Message::User("assign staff to my booking"));
   auto r = team.Run(c);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->stop_reason, "agent_done");
+  EXPECT_EQ(r->stop_reason, TeamStopReason::kAgentDone);
+  EXPECT_EQ(r->StopReasonName(), "agent_done");
   EXPECT_EQ(r->last_speaker, "staff");
   EXPECT_EQ(team.current_speaker(), "staff");
   // Staff's model does not see the guest's transfer call or its result.
@@ -132,7 +137,8 @@ TEST_F(TeamTest, HandoffFollowsTransfers) {
   ms.ThenCalls({Call("h2", "transfer_to_user", "{}")});
   r = team.Run(c);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->stop_reason, "handoff_to_user");
+  EXPECT_EQ(r->stop_reason, TeamStopReason::kHandoff);
+  EXPECT_EQ(r->StopReasonName(), "handoff_to_user");
   EXPECT_EQ(r->turns, 1);
 }
 
@@ -152,9 +158,24 @@ TEST_F(TeamTest, MaxTurnsBoundsPingPong) {
   c.Append(Message::User("go"));
   auto r = team.Run(c);
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->stop_reason, "max_turns");
+  EXPECT_EQ(r->stop_reason, TeamStopReason::kMaxTurns);
+  EXPECT_EQ(r->StopReasonName(), "max_turns");
   EXPECT_EQ(r->turns, 4);
 }
 
 }  // namespace
+// Every stop reason has its fixed name; a handoff's result names its target.
+TEST(TeamStopReasonTest, Names) {
+  EXPECT_EQ(TeamStopReasonName(TeamStopReason::kMaxMessages), "max_messages");
+  EXPECT_EQ(TeamStopReasonName(TeamStopReason::kTextMention), "text_mention");
+  EXPECT_EQ(TeamStopReasonName(TeamStopReason::kHandoff), "handoff");
+  EXPECT_EQ(TeamStopReasonName(TeamStopReason::kEndOfInput), "end_of_input");
+  EXPECT_EQ(TeamStopReasonName(TeamStopReason::kAgentDone), "agent_done");
+  EXPECT_EQ(TeamStopReasonName(TeamStopReason::kMaxTurns), "max_turns");
+  TeamResult handoff;
+  handoff.stop_reason = TeamStopReason::kHandoff;
+  handoff.handoff_target = "billing";
+  EXPECT_EQ(handoff.StopReasonName(), "handoff_to_billing");
+}
+
 }  // namespace zta::agent

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zta/agent/assistant_agent.h"
@@ -21,8 +22,20 @@ struct TeamState {
   const TurnResult& turn;      // how that turn ended
 };
 
-// Returns a reason to stop ("max_messages", "text_mention", "handoff_to_user", …) or nothing.
-using TerminationCondition = std::function<std::optional<std::string>(const TeamState&)>;
+// Why a team's run ended.
+enum class TeamStopReason {
+  kMaxMessages,  // "max_messages": MaxMessages(n) saw n messages added
+  kTextMention,  // "text_mention": TextMention saw its text
+  kHandoff,      // "handoff_to_<target>": HandoffTo(target), or a handoff to a non-member
+  kEndOfInput,   // "end_of_input": a user proxy reached the end of its input
+  kAgentDone,    // "agent_done": a HandoffTeam speaker ended its turn without a handoff
+  kMaxTurns,     // "max_turns": the team's turn limit
+};
+// The fixed snake_case name ("handoff" for kHandoff; TeamResult adds the target).
+std::string_view TeamStopReasonName(TeamStopReason reason);
+
+// Returns a reason to stop, or nothing to go on.
+using TerminationCondition = std::function<std::optional<TeamStopReason>(const TeamState&)>;
 
 // Stops once `n` messages were added during the run.
 TerminationCondition MaxMessages(size_t n);
@@ -34,9 +47,13 @@ TerminationCondition HandoffTo(std::string target = "user");
 TerminationCondition AnyOf(std::vector<TerminationCondition> conditions);
 
 struct TeamResult {
-  std::string stop_reason;  // the condition's reason, "end_of_input", "agent_done" or "max_turns"
+  TeamStopReason stop_reason = TeamStopReason::kMaxTurns;
+  std::string handoff_target;  // with kHandoff: whom the last turn handed off to
   int turns = 0;
   std::string last_speaker;
+
+  // TeamStopReasonName, with kHandoff spelled "handoff_to_<handoff_target>".
+  std::string StopReasonName() const;
 };
 
 // Agents speak in order, one turn each, until the condition stops the run or max_turns.
