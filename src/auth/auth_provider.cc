@@ -2,8 +2,6 @@
 // cache with single-flight, and bounded retries (see auth_provider.h).
 #include "zta/auth/auth_provider.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -12,8 +10,11 @@
 
 #include "zta/core/base64url.h"
 #include "zta/core/json.h"
-#include "zta/core/scopes.h"
 #include "zta/core/random.h"
+#include "zta/core/scopes.h"
+#include "zta/core/sha256.h"
+#include "zta/http/discovery.h"
+#include "zta/http/protocol.h"
 #include "zta/jose/jwt.h"
 
 namespace zta::auth {
@@ -22,19 +23,6 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr char kIdpUnavailable[] = "idp_unavailable";
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
 
 // error_description is IdP-controlled text headed for our logs: printable ASCII, bounded.
 std::string Sanitize(std::string_view s) {
@@ -98,17 +86,6 @@ Json PeekClaims(std::string_view token) {
   return json.ok() && json->is_object() ? *json : Json();
 }
 
-bool Retryable(const http::Response& r) { return r.status >= 500 || r.status == 429; }
-
-std::optional<std::chrono::milliseconds> RetryAfter(const http::Response& r) {
-  auto value = r.headers.Get("Retry-After");
-  if (!value || value->empty() || value->size() > 6) return std::nullopt;
-  if (!std::all_of(value->begin(), value->end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;  // an HTTP-date: use our own backoff
-  }
-  return std::chrono::seconds(std::stoi(*value));
-}
-
 jose::Algorithm DefaultAlgorithm(const jose::Jwk& key) {
   if (auto alg = key.alg()) return *alg;
   switch (key.kty()) {
@@ -137,10 +114,6 @@ struct AuthProvider::Flight {
   bool done = false;                          // GUARDED_BY(mu)
   std::optional<Result<AccessToken>> result;  // GUARDED_BY(mu)
 };
-
-HttpTransport DefaultTransport() {
-  return [](const http::ClientRequest& request) { return http::Send(request); };
-}
 
 std::string_view ClientAuthMethodName(ClientAuthMethod method) {
   switch (method) {
@@ -188,7 +161,8 @@ Status AuthProviderOptions::Validate() const {
   return Status::Ok();
 }
 
-AuthProvider::AuthProvider(AuthProviderOptions options, const Clock& clock, HttpTransport transport)
+AuthProvider::AuthProvider(AuthProviderOptions options, const Clock& clock,
+                           http::Transport transport)
     : options_(std::move(options)), clock_(clock), transport_(std::move(transport)) {
   token_endpoint_ = options_.token_endpoint;
 }
@@ -197,7 +171,7 @@ AuthProvider::~AuthProvider() = default;
 
 Result<std::unique_ptr<AuthProvider>> AuthProvider::Create(AuthProviderOptions options,
                                                            const Clock& clock,
-                                                           HttpTransport transport) {
+                                                           http::Transport transport) {
   ZTA_RETURN_IF_ERROR(options.Validate());
   return std::unique_ptr<AuthProvider>(
       new AuthProvider(std::move(options), clock, std::move(transport)));
@@ -317,10 +291,12 @@ Result<http::Response> AuthProvider::SendWithRetries(
     request.timeout = std::min(options_.request_timeout, remaining);
     auto response = transport_(request);
     std::chrono::milliseconds wait = backoff;
-    if (response.ok() && !Retryable(*response)) return response;
+    if (response.ok() && !http::IsRetryableStatus(response->status)) return response;
     if (response.ok()) {
       last = Unavailable("HTTP " + std::to_string(response->status) + " from " + request.url);
-      if (auto after = RetryAfter(*response)) wait = std::max(wait, *after);
+      if (auto value = response->headers.Get("Retry-After")) {
+        if (auto after = http::ParseRetryAfter(*value, clock_)) wait = std::max(wait, *after);
+      }
     } else if (response.status().code() == StatusCode::kInvalidArgument) {
       return response.status();  // a bad URL does not get better by waiting
     } else {
@@ -343,53 +319,28 @@ Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline
     std::lock_guard lock(mu_);
     if (!token_endpoint_.empty()) return token_endpoint_;
   }
-  std::string base = options_.issuer;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  ZTA_ASSIGN_OR_RETURN(http::Url url, http::ParseUrl(base));
-  std::string path = url.target == "/" ? "" : url.target;
-  // RFC 8414 §3.1 first, then OpenID Connect Discovery §4.
-  const std::string candidates[] = {url.Origin() + "/.well-known/oauth-authorization-server" + path,
-                                    base + "/.well-known/openid-configuration"};
-  Status last = Unavailable("no metadata");
-  for (const auto& candidate : candidates) {
-    auto response = SendWithRetries(
-        [&]() -> Result<http::ClientRequest> {
-          http::ClientRequest r;
-          r.url = candidate;
-          r.headers.Set("Accept", "application/json");
-          return r;
-        },
-        deadline);
-    if (!response.ok()) return response.status().WithContext("discovering " + options_.issuer);
-    if (response->status != 200) {
-      last = Unavailable("HTTP " + std::to_string(response->status) + " from " + candidate);
-      continue;
+  // Every discovery request goes through the same retries as token requests: a transport
+  // failure or retryable status that outlasts them ends discovery with idp_unavailable.
+  const http::Transport with_retries = [&](const http::ClientRequest& request) {
+    return SendWithRetries([&]() -> Result<http::ClientRequest> { return request; }, deadline);
+  };
+  auto metadata = http::DiscoverMetadata(with_retries, options_.issuer, options_.request_timeout);
+  if (!metadata.ok()) {
+    // token_source.h's reasons: a document naming another issuer is bad_metadata; no document
+    // at all is idp_unavailable, like any other unreachable IdP.
+    if (metadata.status().reason() == http::kReasonMetadataUnavailable) {
+      return Status(StatusCode::kUnavailable, metadata.status().message(), kIdpUnavailable);
     }
-    auto json = ParseJsonStrict(response->body);
-    if (!json.ok() || !json->is_object()) {
-      last = Unavailable("metadata at " + candidate + " is not a JSON object");
-      continue;
-    }
-    // RFC 8414 §3.3: the document must name the issuer we asked about.
-    if (!json->contains("issuer") || (*json)["issuer"] != options_.issuer) {
-      // Not this issuer's document (some servers answer any path with 200): try the next.
-      last = Status(StatusCode::kFailedPrecondition,
-                    "metadata at " + candidate + " does not name issuer " + options_.issuer,
-                    "bad_metadata");
-      continue;
-    }
-    auto it = json->find("token_endpoint");
-    if (it == json->end() || !it->is_string()) {
-      return Status(StatusCode::kFailedPrecondition, "metadata has no token_endpoint",
-                    "bad_metadata");
-    }
-    std::lock_guard lock(mu_);
-    token_endpoint_ = it->get<std::string>();
-    return token_endpoint_;
+    return metadata.status();
   }
-  if (last.code() == StatusCode::kFailedPrecondition) return last;
-  return Status(StatusCode::kUnavailable, "discovering " + options_.issuer + ": " + last.message(),
-                kIdpUnavailable);
+  auto it = metadata->find("token_endpoint");
+  if (it == metadata->end() || !it->is_string()) {
+    return Status(StatusCode::kFailedPrecondition, "metadata has no token_endpoint",
+                  http::kReasonBadMetadata);
+  }
+  std::lock_guard lock(mu_);
+  token_endpoint_ = it->get<std::string>();
+  return token_endpoint_;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> AuthProvider::ClientAuthentication(

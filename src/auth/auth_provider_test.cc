@@ -352,6 +352,54 @@ TEST_F(AuthProviderTest, UnreachableIdp) {
   EXPECT_EQ(t.status().reason(), "idp_unavailable");
 }
 
+// 408 Request Timeout is retryable too (http::IsRetryableStatus), like 5xx and 429.
+TEST_F(AuthProviderTest, RetriesRequestTimeout) {
+  auto p = Make(Options());
+  server_.set_failures(1, 408);
+  auto t = p->GetToken(Request());
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(server_.token_calls(), 2);
+}
+
+// Retry-After as an HTTP-date (RFC 9110 §10.2.3) counts: a date an hour away, beyond the
+// deadline, ends the call after one attempt instead of retrying on the client's own backoff.
+TEST_F(AuthProviderTest, HonoursRetryAfterHttpDate) {
+  int calls = 0;
+  http::Transport transport = [&](const http::ClientRequest& r) -> Result<http::Response> {
+    if (r.url.ends_with("/token")) {
+      ++calls;
+      auto busy = http::Response::Json(503, Json{{"error", "server_error"}});
+      // FakeClock starts at 1,700,000,000 = Tue, 14 Nov 2023 22:13:20 GMT.
+      busy.headers.Set("Retry-After", "Tue, 14 Nov 2023 23:13:20 GMT");
+      return busy;
+    }
+    return http::Send(r);
+  };
+  auto p = AuthProvider::Create(Options(), clock_, transport);
+  ASSERT_TRUE(p.ok()) << p.status();
+  auto t = (*p)->GetToken(Request());
+  EXPECT_EQ(t.status().reason(), "idp_unavailable");
+  EXPECT_EQ(calls, 1);
+}
+
+// Discovery that only finds a document naming another issuer fails with bad_metadata, and no
+// token request is sent (RFC 8414 §3.3).
+TEST_F(AuthProviderTest, DiscoveryRefusesAnotherIssuer) {
+  http::Transport transport = [&](const http::ClientRequest& r) -> Result<http::Response> {
+    if (r.url.find("/.well-known/") != std::string::npos) {
+      return http::Response::Json(
+          200, Json{{"issuer", "https://evil.example"}, {"token_endpoint", r.url + "/token"}});
+    }
+    return http::Send(r);
+  };
+  auto p = AuthProvider::Create(Options(), clock_, transport);
+  ASSERT_TRUE(p.ok()) << p.status();
+  auto t = (*p)->GetToken(Request());
+  EXPECT_EQ(t.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(t.status().reason(), "bad_metadata");
+  EXPECT_EQ(server_.token_calls(), 0);
+}
+
 // OAuth errors are typed by the IdP's error code, carry a sanitized error_description and are
 // not retried.
 TEST_F(AuthProviderTest, TypedErrors) {

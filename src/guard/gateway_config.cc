@@ -3,11 +3,11 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 
 #include "zta/core/toml_reader.h"
 #include "zta/guard/gateway.h"
+#include "zta/http/protocol.h"
 
 namespace zta::guard {
 namespace {
@@ -130,20 +130,10 @@ Status ReadGateway(const toml::table& root, GatewayOptions* o) {
 }  // namespace
 
 Status ParseHostPort(std::string_view text, std::string* host, int* port) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
-    return InvalidArgument("listen address '" + std::string(text) + "' is not HOST:PORT");
-  }
-  std::string_view h = text.substr(0, colon);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  std::string_view p = text.substr(colon + 1);
-  int n = 0;
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
-  if (ec != std::errc() || end != p.data() + p.size() || n < 0 || n > 65535) {
-    return InvalidArgument("listen port '" + std::string(p) + "' is not a port number");
-  }
-  *host = std::string(h);
-  *port = n;
+  auto parsed = http::ParseHostPort(text);
+  if (!parsed.ok()) return parsed.status().WithContext("listen");
+  *host = std::move(parsed->host);
+  *port = parsed->port;
   return Status::Ok();
 }
 

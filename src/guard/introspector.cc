@@ -1,12 +1,12 @@
 // RFC 7662 introspection calls and their cache.
 #include "introspector.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 
 #include "zta/core/base64url.h"
+#include "zta/core/sha256.h"
 #include "zta/http/client.h"
+#include "zta/http/discovery.h"
 
 namespace zta::guard {
 namespace {
@@ -15,17 +15,9 @@ Status Unavailable401(std::string message) {
   return Status(StatusCode::kUnauthenticated, std::move(message), kReasonIntrospectionFailed);
 }
 
-// The cache is keyed by a digest: a token never sits in memory longer than its request.
-std::string Sha256(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
-
 // RFC 7662 §2: POST token, authenticated as this resource server; active=false or any failure
 // means the token is not accepted (fail closed).
-Result<bool> CallIntrospection(const HttpFetcher& fetcher, const std::string& endpoint,
+Result<bool> CallIntrospection(const http::Transport& fetcher, const std::string& endpoint,
                                const IntrospectionOptions& o, std::string_view token) {
   http::ClientRequest request;
   request.method = "POST";
@@ -54,7 +46,7 @@ Result<bool> CallIntrospection(const HttpFetcher& fetcher, const std::string& en
 }  // namespace
 
 Introspector::Introspector(std::string issuer, IntrospectionOptions options,
-                           const HttpFetcher& fetcher, const Clock& clock)
+                           const http::Transport& fetcher, const Clock& clock)
     : issuer_(std::move(issuer)),
       options_(std::move(options)),
       fetcher_(fetcher),
@@ -66,7 +58,7 @@ Result<std::string> Introspector::Endpoint() {
     std::lock_guard lock(mu_);
     if (!endpoint_.empty()) return endpoint_;
   }
-  auto metadata = DiscoverMetadata(fetcher_, issuer_, options_.timeout);
+  auto metadata = http::DiscoverMetadata(fetcher_, issuer_, options_.timeout);
   if (!metadata.ok() || !metadata->contains("introspection_endpoint") ||
       !(*metadata)["introspection_endpoint"].is_string()) {
     return Unavailable401("no introspection endpoint");
@@ -78,6 +70,7 @@ Result<std::string> Introspector::Endpoint() {
 
 Status Introspector::CheckActive(std::string_view token, int64_t expires_at) {
   const int64_t now = clock_.NowSeconds();
+  // The cache is keyed by a digest: a token never sits in memory longer than its request.
   const std::string key = Sha256(token);
   std::optional<bool> active;
   {

@@ -19,7 +19,7 @@ namespace zta::guard {
 class Introspector {
  public:
   // `fetcher` and `clock` must outlive the introspector.
-  Introspector(std::string issuer, IntrospectionOptions options, const HttpFetcher& fetcher,
+  Introspector(std::string issuer, IntrospectionOptions options, const http::Transport& fetcher,
                const Clock& clock);
 
   // OK when the issuer says the token is active; kUnauthenticated with reason token_inactive
@@ -32,7 +32,7 @@ class Introspector {
 
   const std::string issuer_;
   const IntrospectionOptions options_;
-  const HttpFetcher& fetcher_;
+  const http::Transport& fetcher_;
   const Clock& clock_;
 
   struct Answer {

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "zta/http/discovery.h"
+
 namespace zta::guard {
 namespace {
 
@@ -30,7 +32,7 @@ bool IsHttpUrl(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
 
-Result<Json> FetchJson(const HttpFetcher& fetcher, const std::string& url,
+Result<Json> FetchJson(const http::Transport& fetcher, const std::string& url,
                        std::chrono::milliseconds timeout, http::Response* raw) {
   http::ClientRequest request;
   request.url = url;
@@ -51,10 +53,6 @@ Result<Json> FetchJson(const HttpFetcher& fetcher, const std::string& url,
 }
 
 }  // namespace
-
-HttpFetcher DefaultFetcher() {
-  return [](const http::ClientRequest& request) { return http::Send(request); };
-}
 
 std::optional<int64_t> CacheControlMaxAge(std::string_view cache_control) {
   std::optional<int64_t> max_age;
@@ -79,41 +77,6 @@ std::optional<int64_t> CacheControlMaxAge(std::string_view cache_control) {
   return max_age;
 }
 
-Result<Json> DiscoverMetadata(const HttpFetcher& fetcher, const std::string& issuer,
-                              std::chrono::milliseconds timeout) {
-  if (!IsHttpUrl(issuer)) return InvalidArgument("issuer is not an http(s) URL: " + issuer);
-  std::string base = issuer;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  // RFC 8414 §3.1 inserts the well-known segment between host and path; OIDC Discovery §4
-  // appends it. For a path-less issuer (the common case) the two agree on the host part.
-  auto url = http::ParseUrl(base);
-  if (!url.ok()) return url.status();
-  std::string path = url->target == "/" ? "" : url->target;
-  const std::string candidates[] = {
-      url->Origin() + "/.well-known/oauth-authorization-server" + path,
-      base + "/.well-known/openid-configuration",
-  };
-  Status last = Unavailable("no metadata");
-  for (const auto& candidate : candidates) {
-    auto metadata = FetchJson(fetcher, candidate, timeout, nullptr);
-    if (!metadata.ok()) {
-      last = metadata.status();
-      continue;
-    }
-    // RFC 8414 §3.3: the metadata must name exactly the issuer we asked about, or an attacker
-    // who controls one document could impersonate another issuer.
-    auto it = metadata->find("issuer");
-    if (it == metadata->end() || !it->is_string() || *it != issuer) {
-      // Not this issuer's document (some servers answer any path with 200): try the next
-      // location, and never use this one.
-      last = FailedPrecondition("metadata at " + candidate + " does not name issuer " + issuer);
-      continue;
-    }
-    return metadata;
-  }
-  return last.WithContext("discovering " + issuer);
-}
-
 Status JwksCacheOptions::Validate() const {
   if (issuer.empty() && jwks_uri.empty()) return InvalidArgument("issuer or jwks_uri required");
   if (!jwks_uri.empty() && !IsHttpUrl(jwks_uri)) {
@@ -129,7 +92,7 @@ Status JwksCacheOptions::Validate() const {
   return Status::Ok();
 }
 
-JwksCache::JwksCache(JwksCacheOptions options, const Clock& clock, HttpFetcher fetcher)
+JwksCache::JwksCache(JwksCacheOptions options, const Clock& clock, http::Transport fetcher)
     : options_(std::move(options)),
       clock_(clock),
       fetcher_(std::move(fetcher)),
@@ -202,7 +165,7 @@ Status JwksCache::FetchLocked(int64_t now) {
     return status;
   };
   if (jwks_uri_.empty()) {
-    auto metadata = DiscoverMetadata(fetcher_, options_.issuer, options_.fetch_timeout);
+    auto metadata = http::DiscoverMetadata(fetcher_, options_.issuer, options_.fetch_timeout);
     if (!metadata.ok()) return fail(metadata.status());
     auto it = metadata->find("jwks_uri");
     if (it == metadata->end() || !it->is_string() || !IsHttpUrl(it->get<std::string>())) {

@@ -292,13 +292,13 @@ std::string BearerChallenge(std::string_view realm, std::string_view error,
 }
 
 Validator::Validator(ValidatorOptions options, const Clock& clock, AuditSink& audit,
-                     HttpFetcher fetcher)
+                     http::Transport fetcher)
     : options_(std::move(options)), clock_(clock), audit_(audit), fetcher_(std::move(fetcher)) {}
 
 Validator::~Validator() = default;
 
 Result<std::unique_ptr<Validator>> Validator::Create(ValidatorOptions options, const Clock& clock,
-                                                     AuditSink& audit, HttpFetcher fetcher) {
+                                                     AuditSink& audit, http::Transport fetcher) {
   ZTA_RETURN_IF_ERROR(options.Validate());
   if (options.realm.empty()) options.realm = options.audience;
   std::unique_ptr<Validator> v(new Validator(std::move(options), clock, audit, fetcher));

@@ -25,10 +25,6 @@
 
 namespace zta::auth {
 
-// Sends one HTTP request; the default is http::Send. Injected so tests can script failures.
-using HttpTransport = std::function<Result<http::Response>(const http::ClientRequest&)>;
-HttpTransport DefaultTransport();
-
 // How the client proves its identity at the token endpoint.
 enum class ClientAuthMethod {
   kClientSecretBasic,  // RFC 6749 §2.3.1, HTTP Basic with form-urlencoded id and secret
@@ -39,8 +35,8 @@ std::string_view ClientAuthMethodName(ClientAuthMethod method);
 Result<ClientAuthMethod> ParseClientAuthMethod(std::string_view name);
 
 struct AuthProviderOptions {
-  // The authorization server's issuer identifier; its metadata (RFC 8414) gives the token
-  // endpoint. REQUIRED.
+  // The authorization server's issuer identifier; its metadata (RFC 8414, found by
+  // http::DiscoverMetadata) gives the token endpoint. REQUIRED.
   std::string issuer;
   // Token endpoint URL. Default: token_endpoint from the issuer's metadata.
   std::string token_endpoint;
@@ -63,7 +59,8 @@ struct AuthProviderOptions {
   std::chrono::milliseconds request_timeout{5'000};
   // All attempts of one GetToken together, backoff included. Default: 15 s.
   std::chrono::milliseconds deadline{15'000};
-  // Attempts when the IdP is unreachable, times out, answers 5xx or 429. Default: 4.
+  // Attempts when the IdP is unreachable, times out, or answers a status http::IsRetryableStatus
+  // calls retryable (408, 429, 5xx), waiting at least what its Retry-After asks. Default: 4.
   int max_attempts = 4;
   // Backoff between attempts: doubled each time (with jitter), capped. Defaults: 200 ms, 2 s.
   std::chrono::milliseconds initial_backoff{200};
@@ -94,10 +91,11 @@ Result<jose::Jwk> ReadPrivateKeyFile(const std::string& path);
 // key share one HTTP request (single-flight).
 class AuthProvider final : public TokenSource {
  public:
-  // `clock` must outlive the provider.
-  static Result<std::unique_ptr<AuthProvider>> Create(AuthProviderOptions options,
-                                                      const Clock& clock,
-                                                      HttpTransport transport = DefaultTransport());
+  // `clock` must outlive the provider. `transport` sends every request (discovery, tokens);
+  // tests inject one that scripts failures.
+  static Result<std::unique_ptr<AuthProvider>> Create(
+      AuthProviderOptions options, const Clock& clock,
+      http::Transport transport = http::DefaultTransport());
   ~AuthProvider() override;
 
   // A token for `request`: from the cache while enough lifetime remains, else from the IdP.
@@ -119,11 +117,12 @@ class AuthProvider final : public TokenSource {
     int64_t refresh_at = 0;  // Unix seconds: served up to and including this second
   };
 
-  AuthProvider(AuthProviderOptions options, const Clock& clock, HttpTransport transport);
+  AuthProvider(AuthProviderOptions options, const Clock& clock, http::Transport transport);
   std::string CacheKey(const TokenRequest& request, std::vector<std::string>* sorted) const;
   Result<AccessToken> Fetch(const TokenRequest& request, const std::vector<std::string>& scopes);
   Result<std::string> TokenEndpoint(std::chrono::steady_clock::time_point deadline);
-  // Sends what `build` makes, retrying transport failures, 5xx and 429 within `deadline`.
+  // Sends what `build` makes, retrying transport failures and retryable statuses within
+  // `deadline`.
   Result<http::Response> SendWithRetries(const std::function<Result<http::ClientRequest>()>& build,
                                          std::chrono::steady_clock::time_point deadline);
   Result<std::vector<std::pair<std::string, std::string>>> ClientAuthentication(
@@ -131,7 +130,7 @@ class AuthProvider final : public TokenSource {
 
   const AuthProviderOptions options_;
   const Clock& clock_;
-  const HttpTransport transport_;
+  const http::Transport transport_;
 
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;                      // GUARDED_BY(mu_)

@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,21 +17,18 @@
 
 namespace zta::guard {
 
-// Sends one HTTP request. The default is http::Send; tests inject one that counts or fails.
-using HttpFetcher = std::function<Result<http::Response>(const http::ClientRequest&)>;
-HttpFetcher DefaultFetcher();
+// The guard's name for http::Transport, kept because validator.h and gateway.h spell it; new
+// code says http::Transport. The default is http::Send; tests inject one that counts or fails.
+using HttpFetcher = http::Transport;
+inline HttpFetcher DefaultFetcher() { return http::DefaultTransport(); }
 
 // Seconds from "Cache-Control: max-age=N" (RFC 9111 §5.2.2.1); 0 for no-store/no-cache;
 // nullopt when the header gives no freshness lifetime.
 std::optional<int64_t> CacheControlMaxAge(std::string_view cache_control);
 
-// Fetches the authorization server metadata of `issuer` (RFC 8414 §3, then OpenID Connect
-// Discovery 1.0 §4) and checks that its "issuer" is exactly `issuer` (RFC 8414 §3.3).
-Result<Json> DiscoverMetadata(const HttpFetcher& fetcher, const std::string& issuer,
-                              std::chrono::milliseconds timeout);
-
 struct JwksCacheOptions {
-  // The issuer, for discovery when jwks_uri is empty. One of the two is REQUIRED.
+  // The issuer, for discovery (http::DiscoverMetadata) when jwks_uri is empty. One of the two
+  // is REQUIRED.
   std::string issuer;
   // Where the key set lives. Default: "jwks_uri" from the issuer's metadata.
   std::string jwks_uri;
@@ -62,7 +58,7 @@ struct JwksCacheOptions {
 // time fetches, and while it does others keep using the current set.
 class JwksCache {
  public:
-  JwksCache(JwksCacheOptions options, const Clock& clock, HttpFetcher fetcher);
+  JwksCache(JwksCacheOptions options, const Clock& clock, http::Transport fetcher);
 
   // The key set to verify with now. Fetches on first use and when the refresh time has passed
   // (the caller that notices fetches; concurrent callers go on with the current set). Fails
@@ -97,7 +93,7 @@ class JwksCache {
 
   const JwksCacheOptions options_;
   const Clock& clock_;
-  const HttpFetcher fetcher_;
+  const http::Transport fetcher_;
 
   std::shared_ptr<const State> state_;          // atomic load/store
   std::mutex fetch_mu_;                         // one fetcher at a time
