@@ -7,6 +7,8 @@
 #include <thread>
 #include <utility>
 
+#include "zta/http/protocol.h"
+
 namespace zta::agent {
 namespace {
 
@@ -42,17 +44,6 @@ std::string StringOr(const Json& j, const char* key, std::string fallback = {}) 
   return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
-// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil): no timegm,
-// so no process time zone and no libc differences.
-int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 std::optional<int64_t> ParseDigits(std::string_view s) {
   if (s.empty() || s.size() > 9) return std::nullopt;
   int64_t n = 0;
@@ -69,17 +60,9 @@ std::optional<std::chrono::milliseconds> RetryAfter(const http::Response& r, con
   if (auto ms = r.headers.Get("retry-after-ms")) {
     if (auto n = ParseDigits(*ms)) return std::chrono::milliseconds(*n);
   }
-  if (auto s = r.headers.Get("Retry-After")) {
-    if (auto n = ParseDigits(*s)) return std::chrono::milliseconds(*n * 1000);
-    if (auto at = ParseHttpDate(*s)) {
-      int64_t wait_ms = *at * 1000 - clock.NowMicros() / 1000;
-      return std::chrono::milliseconds(std::max<int64_t>(wait_ms, 0));
-    }
-  }
+  if (auto s = r.headers.Get("Retry-After")) return http::ParseRetryAfter(*s, clock);
   return std::nullopt;
 }
-
-bool Retryable(int status) { return status == 429 || status == 408 || status >= 500; }
 
 // A short, safe description of an error response: the server's own message, truncated.
 Status HttpError(const http::Response& r, const Secret& api_key) {
@@ -271,7 +254,7 @@ Result<ChatResponse> OpenAiChatModel::Complete(const ChatRequest& request) {
       return ParseChatCompletion(*json);
     } else {
       last = HttpError(*response, options_.api_key);
-      if (!Retryable(response->status)) return last;
+      if (!http::IsRetryableStatus(response->status)) return last;
       if (auto after = RetryAfter(*response, clock)) wait = std::max(wait, *after);
     }
     if (attempt == options_.max_attempts) break;
@@ -279,29 +262,6 @@ Result<ChatResponse> OpenAiChatModel::Complete(const ChatRequest& request) {
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return last.WithContext("after " + std::to_string(options_.max_attempts) + " attempts");
-}
-
-std::optional<int64_t> ParseHttpDate(std::string_view text) {
-  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed width, 29 characters.
-  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text[7] != ' ' || text[11] != ' ' ||
-      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
-    return std::nullopt;
-  }
-  static constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-  if (std::find(std::begin(kDays), std::end(kDays), text.substr(0, 3)) == std::end(kDays)) {
-    return std::nullopt;
-  }
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  auto month = std::find(std::begin(kMonths), std::end(kMonths), text.substr(8, 3));
-  if (month == std::end(kMonths)) return std::nullopt;
-  auto day = ParseDigits(text.substr(5, 2)), year = ParseDigits(text.substr(12, 4));
-  auto hour = ParseDigits(text.substr(17, 2)), minute = ParseDigits(text.substr(20, 2));
-  auto second = ParseDigits(text.substr(23, 2));
-  if (!day || !year || !hour || !minute || !second) return std::nullopt;
-  if (*day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  int64_t m = month - std::begin(kMonths) + 1;
-  return DaysFromCivil(*year, m, *day) * 86400 + *hour * 3600 + *minute * 60 + *second;
 }
 
 Result<ChatResponse> ParseChatCompletion(const Json& body) {

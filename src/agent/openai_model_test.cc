@@ -11,6 +11,7 @@
 #include "fake_model_server.h"
 #include "testing.h"
 #include "zta/agent/assistant_agent.h"
+#include "zta/http/protocol.h"
 
 namespace zta::agent {
 namespace {
@@ -162,8 +163,9 @@ TEST_F(OpenAiModelTest, RateLimitedAfterEveryAttempt) {
   EXPECT_EQ(sleeps_.size(), 2u);
 }
 
-// IMF-fixdate only, checked field by field.
+// IMF-fixdate only, checked field by field (the parser now lives in zta/http/protocol.h).
 TEST(HttpDateTest, ParsesImfFixdateOnly) {
+  using http::ParseHttpDate;
   EXPECT_EQ(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
   EXPECT_EQ(ParseHttpDate("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
   EXPECT_EQ(ParseHttpDate("Tue, 29 Feb 2028 12:00:00 GMT"), 1835438400);

@@ -16,6 +16,7 @@
 #include "zta/core/clock.h"
 #include "zta/core/secret.h"
 #include "zta/core/status.h"
+#include "zta/http/client.h"
 
 namespace zta::agent {
 
@@ -51,7 +52,8 @@ struct OpenAiOptions {
   std::string token_resource = "https://cognitiveservices.azure.com";
   // Deadline of one HTTP attempt. Default: 120 s (local models are slow).
   std::chrono::milliseconds timeout{120'000};
-  // Attempts on 429, 5xx and transport failures. Default: 3.
+  // Attempts on retryable statuses (http::IsRetryableStatus: 408, 429, 5xx) and transport
+  // failures. Default: 3.
   int max_attempts = 3;
   // Backoff before a retry, doubled each time, unless the server's Retry-After / retry-after-ms
   // says longer; capped at max_retry_after. Defaults: 500 ms, 8 s, 30 s.
@@ -67,7 +69,7 @@ struct OpenAiOptions {
   // Largest response accepted. Default: 8 MiB.
   size_t max_response_bytes = 8 << 20;
   // Injected for tests. Defaults: http::Send and std::this_thread::sleep_for.
-  HttpTransport transport;
+  http::Transport transport;
   std::function<void(std::chrono::milliseconds)> sleep;
   // Reads "now" for a Retry-After given as an HTTP-date. Not owned. Default (null): the system
   // clock.
@@ -99,9 +101,6 @@ class OpenAiChatModel final : public ChatModel {
 
 // Parses a complete (non-streamed) chat.completion body.
 Result<ChatResponse> ParseChatCompletion(const Json& body);
-// Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 §5.6.7) into Unix seconds.
-// The obsolete RFC 850 and asctime forms are not accepted (senders MUST NOT generate them).
-std::optional<int64_t> ParseHttpDate(std::string_view text);
 // Joins an SSE stream (HTML Living Standard §9.2) of chat.completion.chunk events as its bytes
 // arrive, split anywhere: text deltas appended (and reported), tool-call deltas joined by their
 // index (id and name from the first delta, arguments concatenated), chunks with empty "choices"

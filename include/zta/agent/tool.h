@@ -18,8 +18,9 @@
 
 namespace zta::agent {
 
-// Sends one HTTP request; the default is http::Send. Injected so tests need no network.
-using HttpTransport = std::function<Result<http::Response>(const http::ClientRequest&)>;
+// The agent's name for http::Transport, kept because assistant_agent.h spells it; new code
+// says http::Transport. The default is http::Send; injected so tests need no network.
+using HttpTransport = http::Transport;
 
 // Redacts credentials from text before it enters a conversation: compact JWS/JWE-shaped strings
 // ("eyJ…"), "Bearer <token>" / "Basic <token>", the values of JSON members named like
@@ -71,7 +72,7 @@ struct ToolContext {
   // Set by SecureFunctionTool for the duration of the handler; null for plain tools.
   const auth::AccessToken* token = nullptr;
   // Transport for Send(). Default (empty): http::Send.
-  HttpTransport transport;
+  http::Transport transport;
 
   // Sends `request`, adding "Authorization: Bearer <token>" when this call holds a token. Handlers
   // call this instead of touching the token themselves.
