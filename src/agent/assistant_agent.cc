@@ -184,145 +184,176 @@ Status AssistantAgent::Audit(const Conversation& conversation, const PendingCall
   return audit_.Append(std::move(e));
 }
 
+bool AssistantAgent::EndsTurn(const ChatResponse& response, bool allow_tools, Message& reply,
+                              TurnResult& result) {
+  if (response.finish_reason == "content_filter") {
+    reply.tool_calls.clear();
+    if (reply.content.empty()) {
+      reply.content = "[the model provider's content filter withheld this answer]";
+    }
+    result.stop_reason = "content_filter";
+    result.text = reply.content;
+    return true;
+  }
+  if (reply.tool_calls.empty() || !allow_tools) {
+    // A model that still asks for tools after the last round gets no more: its text stands.
+    bool wanted_tools = !reply.tool_calls.empty();
+    reply.tool_calls.clear();
+    result.text = reply.content;
+    result.stop_reason = wanted_tools ? "max_tool_iterations" : "final";
+    return true;
+  }
+  return false;
+}
+
+std::vector<AssistantAgent::PendingCall> AssistantAgent::TakeToolCalls(int round, Message& reply) {
+  // Models reuse or omit ids; every call needs a distinct one to pair results with calls.
+  std::set<std::string> seen_ids;
+  for (size_t i = 0; i < reply.tool_calls.size(); ++i) {
+    ToolCall& c = reply.tool_calls[i];
+    if (c.id.empty() || !seen_ids.insert(c.id).second) {
+      c.id = "call_" + std::to_string(round) + "_" + std::to_string(i);
+      seen_ids.insert(c.id);
+    }
+  }
+  std::vector<PendingCall> calls(reply.tool_calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) calls[i].call = reply.tool_calls[i];
+  return calls;
+}
+
+void AssistantAgent::PrepareCall(const Conversation& conversation, PendingCall& p) const {
+  for (const auto& t : tools_) {
+    if (t->spec().name == p.call.name) p.tool = t.get();
+  }
+  for (const auto& h : handoffs_) {
+    if (h.spec.name == p.call.name) p.handoff = &h;
+  }
+  if (p.tool == nullptr && p.handoff == nullptr) {
+    p.outcome = ToolOutcome::Failure(
+        ToolStatus::kError, "error: there is no tool named '" + p.call.name + "'", "unknown_tool");
+    return;
+  }
+  JsonLimits limits;
+  limits.max_depth = 32;
+  limits.max_bytes = 256 * 1024;
+  auto args = ParseJsonStrict(p.call.arguments.empty() ? "{}" : p.call.arguments, limits);
+  if (!args.ok()) {
+    p.outcome = ToolOutcome::Failure(ToolStatus::kError,
+                                     "error: the arguments are not valid JSON; call " +
+                                         p.call.name + " again with a JSON object",
+                                     "invalid_json");
+    return;
+  }
+  p.args = std::move(args).value();
+  if (p.tool != nullptr && p.tool->requires_approval()) {
+    bool yes = approval_ &&
+               approval_({options_.name, p.call.name, p.call.id, p.args, conversation.user()});
+    if (!yes) {
+      p.outcome = ToolOutcome::Failure(
+          ToolStatus::kDenied, "denied: a person did not approve this call to " + p.call.name,
+          "not_approved");
+      return;
+    }
+  }
+  p.ready = true;
+}
+
+const AssistantAgent::Handoff* AssistantAgent::SelectRunnable(std::vector<PendingCall>& calls,
+                                                              std::vector<size_t>& runnable) {
+  const Handoff* handoff = nullptr;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (!calls[i].ready) continue;
+    if (calls[i].handoff != nullptr) {
+      if (handoff == nullptr) {
+        handoff = calls[i].handoff;
+        calls[i].outcome.content = "transferred to " + handoff->target;
+      } else {
+        calls[i].outcome = ToolOutcome::Failure(
+            ToolStatus::kError, "error: only one handoff per reply", "duplicate_handoff");
+      }
+      continue;
+    }
+    runnable.push_back(i);
+  }
+  return handoff;
+}
+
+void AssistantAgent::InvokeCalls(const Conversation& conversation, std::vector<PendingCall>& calls,
+                                 const std::vector<size_t>& runnable) const {
+  auto run_one = [&](size_t i) {
+    PendingCall& p = calls[i];
+    ToolContext context;
+    context.agent_id = options_.id;
+    context.user = conversation.user();
+    context.tool_call_id = p.call.id;
+    context.trace_id = conversation.trace_id();
+    context.transport = transport_;
+    p.outcome = p.tool->Invoke(p.args, context);
+  };
+  size_t workers = std::min<size_t>(runnable.size(), options_.max_parallel_tools);
+  if (workers <= 1) {
+    for (size_t i : runnable) run_one(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      for (size_t k = next++; k < runnable.size(); k = next++) run_one(runnable[k]);
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
+Status AssistantAgent::RecordCalls(Conversation& conversation, std::vector<PendingCall>& calls,
+                                   TurnResult& result) {
+  Status audit_status;
+  for (PendingCall& p : calls) {
+    p.outcome.content = scrubber_.Scrub(p.outcome.content);
+    if (p.outcome.status == ToolStatus::kDenied) ++result.denied_calls;
+    if (p.outcome.status == ToolStatus::kError) ++result.failed_calls;
+    Status s = Audit(conversation, p);
+    if (!s.ok() && audit_status.ok()) audit_status = s;
+    Append(conversation, Message::ToolResult(p.call.id, p.call.name, p.outcome.content),
+           &p.outcome);
+  }
+  if (!audit_status.ok()) {
+    return Status(StatusCode::kUnavailable,
+                  "audit sink refused a tool-call event: " + audit_status.message(),
+                  "audit_unavailable");
+  }
+  return Status::Ok();
+}
+
 Result<TurnResult> AssistantAgent::Run(Conversation& conversation) {
   TurnResult result;
   for (int round = 0;; ++round) {
+    // Prepare: ask the model, apply the stop rules, check each call it asks for.
     const bool allow_tools = round < options_.max_tool_iterations;
     ZTA_ASSIGN_OR_RETURN(ChatResponse response,
                          model_.Complete(BuildRequest(conversation, allow_tools)));
     Message reply = std::move(response.message);
     reply.role = Role::kAssistant;
     reply.name = options_.name;
-
-    if (response.finish_reason == "content_filter") {
-      reply.tool_calls.clear();
-      if (reply.content.empty()) {
-        reply.content = "[the model provider's content filter withheld this answer]";
-      }
-      result.stop_reason = "content_filter";
-      result.text = reply.content;
+    if (EndsTurn(response, allow_tools, reply, result)) {
       Append(conversation, std::move(reply), nullptr);
       return result;
     }
-    if (reply.tool_calls.empty() || !allow_tools) {
-      // A model that still asks for tools after the last round gets no more: its text stands.
-      bool wanted_tools = !reply.tool_calls.empty();
-      reply.tool_calls.clear();
-      result.text = reply.content;
-      result.stop_reason = wanted_tools ? "max_tool_iterations" : "final";
-      Append(conversation, std::move(reply), nullptr);
-      return result;
-    }
-
-    // Models reuse or omit ids; every call needs a distinct one to pair results with calls.
-    std::set<std::string> seen_ids;
-    for (size_t i = 0; i < reply.tool_calls.size(); ++i) {
-      ToolCall& c = reply.tool_calls[i];
-      if (c.id.empty() || !seen_ids.insert(c.id).second) {
-        c.id = "call_" + std::to_string(round) + "_" + std::to_string(i);
-        seen_ids.insert(c.id);
-      }
-    }
-    std::vector<PendingCall> calls(reply.tool_calls.size());
-    for (size_t i = 0; i < calls.size(); ++i) calls[i].call = reply.tool_calls[i];
+    std::vector<PendingCall> calls = TakeToolCalls(round, reply);
     Append(conversation, std::move(reply), nullptr);
-
     // Checks run in order on this thread (the approval hook may prompt a person).
     for (PendingCall& p : calls) {
       ++result.tool_calls;
-      for (const auto& t : tools_) {
-        if (t->spec().name == p.call.name) p.tool = t.get();
-      }
-      for (const auto& h : handoffs_) {
-        if (h.spec.name == p.call.name) p.handoff = &h;
-      }
-      if (p.tool == nullptr && p.handoff == nullptr) {
-        p.outcome = ToolOutcome::Failure(ToolStatus::kError,
-                                         "error: there is no tool named '" + p.call.name + "'",
-                                         "unknown_tool");
-        continue;
-      }
-      JsonLimits limits;
-      limits.max_depth = 32;
-      limits.max_bytes = 256 * 1024;
-      auto args = ParseJsonStrict(p.call.arguments.empty() ? "{}" : p.call.arguments, limits);
-      if (!args.ok()) {
-        p.outcome = ToolOutcome::Failure(ToolStatus::kError,
-                                         "error: the arguments are not valid JSON; call " +
-                                             p.call.name + " again with a JSON object",
-                                         "invalid_json");
-        continue;
-      }
-      p.args = std::move(args).value();
-      if (p.tool != nullptr && p.tool->requires_approval()) {
-        bool yes = approval_ &&
-                   approval_({options_.name, p.call.name, p.call.id, p.args, conversation.user()});
-        if (!yes) {
-          p.outcome = ToolOutcome::Failure(
-              ToolStatus::kDenied, "denied: a person did not approve this call to " + p.call.name,
-              "not_approved");
-          continue;
-        }
-      }
-      p.ready = true;
+      PrepareCall(conversation, p);
     }
 
     // Run the approved calls, at most max_parallel_tools at a time.
     std::vector<size_t> runnable;
-    const Handoff* handoff = nullptr;
-    for (size_t i = 0; i < calls.size(); ++i) {
-      if (!calls[i].ready) continue;
-      if (calls[i].handoff != nullptr) {
-        if (handoff == nullptr) {
-          handoff = calls[i].handoff;
-          calls[i].outcome.content = "transferred to " + handoff->target;
-        } else {
-          calls[i].outcome = ToolOutcome::Failure(
-              ToolStatus::kError, "error: only one handoff per reply", "duplicate_handoff");
-        }
-        continue;
-      }
-      runnable.push_back(i);
-    }
-    auto run_one = [&](size_t i) {
-      PendingCall& p = calls[i];
-      ToolContext context;
-      context.agent_id = options_.id;
-      context.user = conversation.user();
-      context.tool_call_id = p.call.id;
-      context.trace_id = conversation.trace_id();
-      context.transport = transport_;
-      p.outcome = p.tool->Invoke(p.args, context);
-    };
-    size_t workers = std::min<size_t>(runnable.size(), options_.max_parallel_tools);
-    if (workers <= 1) {
-      for (size_t i : runnable) run_one(i);
-    } else {
-      std::atomic<size_t> next{0};
-      std::vector<std::thread> threads;
-      for (size_t w = 0; w < workers; ++w) {
-        threads.emplace_back([&] {
-          for (size_t k = next++; k < runnable.size(); k = next++) run_one(runnable[k]);
-        });
-      }
-      for (auto& t : threads) t.join();
-    }
+    const Handoff* handoff = SelectRunnable(calls, runnable);
+    InvokeCalls(conversation, calls, runnable);
 
-    Status audit_status;
-    for (PendingCall& p : calls) {
-      p.outcome.content = scrubber_.Scrub(p.outcome.content);
-      if (p.outcome.status == ToolStatus::kDenied) ++result.denied_calls;
-      if (p.outcome.status == ToolStatus::kError) ++result.failed_calls;
-      Status s = Audit(conversation, p);
-      if (!s.ok() && audit_status.ok()) audit_status = s;
-      Append(conversation, Message::ToolResult(p.call.id, p.call.name, p.outcome.content),
-             &p.outcome);
-    }
-    if (!audit_status.ok()) {
-      return Status(StatusCode::kUnavailable,
-                    "audit sink refused a tool-call event: " + audit_status.message(),
-                    "audit_unavailable");
-    }
+    // Record: scrub, audit and append every result; a refused audit event ends the turn.
+    ZTA_RETURN_IF_ERROR(RecordCalls(conversation, calls, result));
     if (handoff != nullptr) {
       result.stop_reason = "handoff";
       result.handoff_target = handoff->target;

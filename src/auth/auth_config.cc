@@ -1,15 +1,15 @@
 // AuthProvider configuration from TOML (docs/auth.md). toml++ throws; it is caught here, and
 // secrets are read from the environment or files named in the config, never from the config.
+#include "zta/auth/auth_config.h"
+
 #include <toml++/toml.h>
 
 #include <cstdlib>
 
-#include "zta/auth/auth_config.h"
 #include "zta/auth/auth_provider.h"
 #include "zta/core/toml_reader.h"
 
 namespace zta::auth {
-
 
 Result<AuthSettings> ReadAuthSettings(const toml::table& table, std::string_view where) {
   AuthSettings s;

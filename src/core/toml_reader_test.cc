@@ -18,8 +18,8 @@ toml::table Parse(std::string_view text) {
 
 // Each exact getter reads its own type and leaves the default for an absent key.
 TEST(TableReaderTest, ExactGettersReadTheirType) {
-  toml::table t = Parse(
-      "s = \"x\"\ni = 7\nb = true\nf = 1.5\nn = 2\nl = [\"a\", \"b\"]\n[sub]\nk = 1\n");
+  toml::table t =
+      Parse("s = \"x\"\ni = 7\nb = true\nf = 1.5\nn = 2\nl = [\"a\", \"b\"]\n[sub]\nk = 1\n");
   TableReader r(t, "cfg.");
   std::string s, absent = "kept";
   int64_t i = 0;

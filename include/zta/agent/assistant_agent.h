@@ -131,6 +131,25 @@ class AssistantAgent final : public ChatAgent {
   ChatRequest BuildRequest(const Conversation& conversation, bool allow_tools) const;
   void Append(Conversation& conversation, Message message, const ToolOutcome* outcome);
   Status Audit(const Conversation& conversation, const PendingCall& call);
+  // The steps of one Run round.
+  // Stop rules: true when `reply` ends the turn (content filter, a text answer, or tool calls
+  // after the last round); then `reply` is trimmed and `result` says why.
+  static bool EndsTurn(const ChatResponse& response, bool allow_tools, Message& reply,
+                       TurnResult& result);
+  // Gives every tool call of `reply` a distinct id; one PendingCall per call.
+  static std::vector<PendingCall> TakeToolCalls(int round, Message& reply);
+  // Finds the tool or handoff, parses the arguments, asks for approval; `ready` when all pass.
+  void PrepareCall(const Conversation& conversation, PendingCall& call) const;
+  // The ready tool calls in `runnable`; returns the first ready handoff (later ones fail).
+  static const Handoff* SelectRunnable(std::vector<PendingCall>& calls,
+                                       std::vector<size_t>& runnable);
+  // Invokes calls[runnable...], at most max_parallel_tools at a time.
+  void InvokeCalls(const Conversation& conversation, std::vector<PendingCall>& calls,
+                   const std::vector<size_t>& runnable) const;
+  // Scrubs, counts, audits and appends each result. kUnavailable "audit_unavailable" when the
+  // sink refused an event (after every result was appended).
+  Status RecordCalls(Conversation& conversation, std::vector<PendingCall>& calls,
+                     TurnResult& result);
 
   AgentOptions options_;
   ChatModel& model_;
