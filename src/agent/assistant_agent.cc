@@ -2,8 +2,6 @@
 // audit each one, feed scrubbed results back, until a text answer, a handoff or the round limit.
 #include "zta/agent/assistant_agent.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <set>
@@ -11,24 +9,12 @@
 #include <utility>
 
 #include "zta/core/scopes.h"
+#include "zta/core/sha256.h"
 
 namespace zta::agent {
 namespace {
 
 constexpr std::string_view kHandoffPrefix = "transfer_to_";
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) return "";
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < len; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
-  }
-  return hex;
-}
 
 AuditDecision DecisionOf(ToolStatus status) {
   switch (status) {
