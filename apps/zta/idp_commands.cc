@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "zta/http/protocol.h"
 #include "idp_config.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
@@ -65,20 +66,10 @@ int Fail(const Status& s) {
 }
 
 Status ParseListen(const std::string& listen, http::ServerOptions& options) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return InvalidArgument("--listen must be HOST:PORT");
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  try {
-    int port = std::stoi(listen.substr(colon + 1));
-    if (port < 0 || port > 65535) throw std::out_of_range("port");
-    options.port = port;
-  } catch (...) {
-    return InvalidArgument("--listen port must be 0..65535");
-  }
-  options.host = host;
+  auto parsed = http::ParseHostPort(listen);
+  if (!parsed.ok()) return InvalidArgument("--listen: " + parsed.status().message());
+  options.host = parsed->host;
+  options.port = parsed->port;
   return Status::Ok();
 }
 
