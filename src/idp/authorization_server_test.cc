@@ -427,6 +427,18 @@ TEST_F(AuthorizationServerTest, MetadataAndJwks) {
   EXPECT_EQ(Get("/token").status, 405);
 }
 
+// Metadata's grant_types_supported is the grant table and its auth methods are those
+// client_auth.cc implements.
+TEST_F(AuthorizationServerTest, MetadataListsGrantsAndAuthMethods) {
+  Json m = server_->Metadata(/*openid=*/false);
+  EXPECT_EQ(m["grant_types_supported"], Json::array({"client_credentials"}));
+  Json methods = Json::array({"client_secret_basic", "client_secret_post", "private_key_jwt"});
+  EXPECT_EQ(m["token_endpoint_auth_methods_supported"], methods);
+  EXPECT_EQ(m["introspection_endpoint_auth_methods_supported"], methods);
+  EXPECT_EQ(m["revocation_endpoint_auth_methods_supported"], methods);
+  EXPECT_FALSE(m.contains("subject_types_supported"));
+}
+
 // Key rotation: the next key is published before it signs; the old one stays until its tokens
 // expire, and a reopened data folder keeps the same keys.
 TEST_F(AuthorizationServerTest, KeyRotation) {

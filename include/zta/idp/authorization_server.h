@@ -41,11 +41,19 @@ struct AuthorizationServerOptions {
   int64_t registry_refresh_millis = 250;
 };
 
+struct ServerContext;  // src/idp/server_context.h
+
+// The facade `zta idp serve` and the tests drive: routes each request by exact path to its
+// endpoint (src/idp/endpoints/), records the endpoint's audit event, then answers. Client
+// authentication is src/idp/client_auth.cc, each grant type a file in src/idp/grants/.
 // Thread-safe: Handle() may run on many threads at once.
 class AuthorizationServer {
  public:
   AuthorizationServer(AuthorizationServerOptions options, IdpStore& store, KeyManager& keys,
                       AuditSink& audit, const Clock& clock);
+  ~AuthorizationServer();
+  AuthorizationServer(const AuthorizationServer&) = delete;
+  AuthorizationServer& operator=(const AuthorizationServer&) = delete;
 
   // Answers `request`; returns once its audit event (if any) is recorded.
   http::Response Handle(const http::Request& request);
@@ -57,69 +65,14 @@ class AuthorizationServer {
   // Metadata document (RFC 8414 §2); `openid` adds the OIDC discovery members.
   Json Metadata(bool openid);
 
-  const AuthorizationServerOptions& options() const { return options_; }
+  const AuthorizationServerOptions& options() const;
 
  private:
-  struct Caller;  // an authenticated client or resource server
-  struct OAuthError;
-  // A response and the audit event to record before it may be sent.
-  struct Decision {
-    http::Response response;
-    std::optional<AuditEvent> event;
-    bool grants = false;  // when recording fails: true → 503 instead (fail closed)
-  };
-  static Decision Unrecorded(http::Response response) { return {std::move(response), {}, false}; }
-  static Decision Recorded(http::Response response, AuditEvent event, bool grants) {
-    return {std::move(response), std::move(event), grants};
-  }
-
-  // What /introspect and /revoke start with: an authenticated caller and the token parameter.
-  struct TokenCall;
-  // Parses the form, authenticates the caller against a freshly checked registry and finds the
-  // token. Returns the response to send instead (the refusal audited) when any step fails.
-  std::optional<http::Response> BeginTokenCall(const http::Request& request, bool allow_resources,
-                                               AuditEvent& event, TokenCall* call);
-
-  Decision Dispatch(const http::Request& request);
-  Decision Token(const http::Request& request);
   http::Response AuditUnavailable() const;
-  http::Response Introspect(const http::Request& request);
-  http::Response Revoke(const http::Request& request);
-  http::Response Jwks() const;
 
-  // Authenticates the client (Basic, form secret or client assertion) against `registry`.
-  Result<Caller> AuthenticateClient(const http::Request& request,
-                                    const std::vector<std::pair<std::string, std::string>>& form,
-                                    const RegistrySnapshot& registry, bool allow_resources,
-                                    OAuthError* error);
-  std::shared_ptr<const RegistrySnapshot> Registry(bool force_check);
-  // Counts a wrong credential `address` presented for `client_id`, per (client, address) and per
-  // address, and returns `why`; once either count is over failed_auth_limit in its window,
-  // fills `error` with 429 slow_down and Retry-After and returns kResourceExhausted
-  // ("too_many_failures") instead. Called only after the credential was checked and found
-  // wrong, so no count ever refuses a right one.
-  Status RecordAuthFailure(const std::string& client_id, const std::string& address, Status why,
-                           OAuthError* error);
-  http::Response ErrorResponse(const OAuthError& error) const;
-  Status Audit(AuditEvent event);
-
-  const AuthorizationServerOptions options_;
-  IdpStore& store_;
-  KeyManager& keys_;
-  AuditSink& audit_;
-  const Clock& clock_;
-
-  std::mutex registry_mu_;
-  std::shared_ptr<const RegistrySnapshot> registry_;  // GUARDED_BY(registry_mu_)
-  int64_t registry_checked_micros_ = 0;               // GUARDED_BY(registry_mu_)
-
-  std::mutex limiter_mu_;
-  struct FailureWindow {
-    int64_t window_start = 0;
-    int failures = 0;
-  };
-  // GUARDED_BY(limiter_mu_); keys "a:<address>" and "c:<address> <client_id>".
-  std::map<std::string, FailureWindow> failures_;
+  // The options, collaborators, registry cache, client authentication and grant table the
+  // endpoints share. Never null.
+  const std::unique_ptr<ServerContext> context_;
 };
 
 // Client secrets are 256-bit random values, so a plain SHA-256 digest is safe to store (there is

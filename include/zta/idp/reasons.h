@@ -1,0 +1,64 @@
+// The idp's own audit reason codes: every string the authorization server records as an event's
+// reason, or as zta.auth_failure, that is not an OAuth error code or a jose reason code.
+#pragma once
+
+#include <string_view>
+
+namespace zta::idp {
+
+// Besides these, an event's reason is
+//   - the OAuth error code itself ("invalid_request", "invalid_client", "invalid_scope",
+//     "invalid_target", "unsupported_grant_type", ...; see oauth_error.h) when a refusal has no
+//     finer reason, and always for refused client authentication at /introspect and /revoke
+//     short of the failure limit;
+//   - a jose::VerifyError reason ("bad_signature", "bad_audience", "expired", "malformed", ...)
+//     for a client assertion or an introspected token that does not verify.
+// Tests assert these strings and audit queries search for them: never change a value.
+
+// --- client authentication (RFC 6749 §2.3, RFC 7523 §3), at every endpoint ---
+// 401 invalid_client: no private_key_jwt client has that id, or the assertion's sub is not it.
+inline constexpr char kReasonUnknownClient[] = "unknown_client";
+// 401 invalid_client: the client's registered public JWK no longer parses.
+inline constexpr char kReasonBadClientKey[] = "bad_client_key";
+// 401 invalid_client: the assertion's jti was seen before (RFC 7523 §3 item 7).
+inline constexpr char kReasonAssertionReplay[] = "assertion_replay";
+// 401 invalid_client: the client secret (or introspection secret) is wrong, or names no one.
+inline constexpr char kReasonBadClientSecret[] = "bad_client_secret";
+// 401 invalid_client: the credential is right but the agent is disabled.
+inline constexpr char kReasonClientDisabled[] = "client_disabled";
+// 429 slow_down: a wrong credential past the failure limit (RFC 6585 §4; see zta.auth_failure).
+inline constexpr char kReasonTooManyFailures[] = "too_many_failures";
+
+// --- token endpoint (RFC 6749 §5.1), decision "error" ---
+// 500 server_error: no key is active for signing.
+inline constexpr char kReasonNoSigningKey[] = "no_signing_key";
+// 500 server_error: the active key could not sign the token.
+inline constexpr char kReasonSigningFailed[] = "signing_failed";
+
+// --- introspection (RFC 7662 §2.2): 200 {"active": false} ---
+// A resource server asked about a token addressed to another resource.
+inline constexpr char kReasonWrongAudience[] = "wrong_audience";
+// The token's jti is on the revocation list (or the list could not be read: fail closed).
+inline constexpr char kReasonRevoked[] = "revoked";
+// The agent the token was issued to has been deleted.
+inline constexpr char kReasonAgentDeleted[] = "agent_deleted";
+// The agent the token was issued to is disabled.
+inline constexpr char kReasonAgentDisabled[] = "agent_disabled";
+
+// --- revocation (RFC 7009) ---
+// 200, decision "allow": not a token this server signed; nothing to revoke (RFC 7009 §2.2).
+inline constexpr char kReasonUnknownToken[] = "unknown_token";
+// 400 unauthorized_client: the token was issued to another client (RFC 7009 §2.1).
+inline constexpr char kReasonNotTokenOwner[] = "not_token_owner";
+// 503 temporarily_unavailable, decision "error": the revocation could not be stored.
+inline constexpr char kReasonStoreError[] = "store_error";
+
+// Every code above, for tests that must see each one produced.
+inline constexpr std::string_view kAllReasons[] = {
+    kReasonUnknownClient,  kReasonBadClientKey,    kReasonAssertionReplay, kReasonBadClientSecret,
+    kReasonClientDisabled, kReasonTooManyFailures, kReasonNoSigningKey,    kReasonSigningFailed,
+    kReasonWrongAudience,  kReasonRevoked,         kReasonAgentDeleted,    kReasonAgentDisabled,
+    kReasonUnknownToken,   kReasonNotTokenOwner,   kReasonStoreError,
+};
+
+}  // namespace zta::idp

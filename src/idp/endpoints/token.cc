@@ -1,0 +1,76 @@
+// The token endpoint (RFC 6749 §3.2): authenticate the client, look up its grant_type, run the
+// grant. Every outcome but a malformed body is audited as token.issue; an issued token leaves
+// only once its event is recorded (DESIGN.md, Audit: no record, no token).
+#include "../form_fields.h"
+#include "endpoint.h"
+
+namespace zta::idp {
+namespace {
+
+// The refusal of a client that did not authenticate; its id stays unrecorded.
+Decision RefuseClient(const http::Request& request, const OAuthError& error, AuditEvent event) {
+  event.decision = AuditDecision::kDeny;
+  event.reason = error.AuditReason();
+  event.attributes["zta.source_address"] = request.remote_address;
+  if (!error.auth_failure().empty()) event.attributes["zta.auth_failure"] = error.auth_failure();
+  return Decision::Recorded(error.ToResponse(), std::move(event), false);
+}
+
+// The refusal of an authenticated client's request.
+Decision Refuse(const OAuthError& error, AuditEvent event) {
+  if (!error.audited()) return Decision::Unrecorded(error.ToResponse());
+  event.decision = error.AuditOutcome();
+  event.reason = error.AuditReason();
+  return Decision::Recorded(error.ToResponse(), std::move(event), false);
+}
+
+// "only client_credentials is supported", from the grant table.
+std::string SupportedGrants(const GrantTypes& grants) {
+  std::vector<std::string> names = grants.Names();
+  std::string list;
+  for (const std::string& name : names) list += (list.empty() ? "" : ", ") + name;
+  return "only " + list + (names.size() == 1 ? " is supported" : " are supported");
+}
+
+}  // namespace
+
+Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
+  AuditEvent event;
+  event.action = "token.issue";
+  auto form = http::ParseForm(request.body);
+  if (!form.ok()) {
+    return Decision::Unrecorded(OAuthError::InvalidRequest("malformed form body").ToResponse());
+  }
+  auto registry = context.registry.Get(false);  // keeps caller->agent alive
+  auto fields = UniqueFields(*form);
+  if (!fields.ok()) return RefuseClient(request, fields.error(), std::move(event));
+  auto caller = context.client_auth.Authenticate(request, *fields, *registry, false);
+  if (!caller.ok()) return RefuseClient(request, caller.error(), std::move(event));
+  event.client_id = caller->client_id;
+  event.subject = caller->client_id;
+  event.actor_chain = {caller->client_id};
+  event.attributes["zta.client_auth_method"] = caller->auth_method;
+
+  const std::string& grant_type = Field(*fields, "grant_type");
+  if (grant_type.empty()) {
+    return Refuse(OAuthError::InvalidRequest("missing grant_type"), std::move(event));
+  }
+  GrantHandler grant = context.grants.Find(grant_type);
+  if (!grant) {
+    return Refuse(OAuthError::UnsupportedGrantType(SupportedGrants(context.grants)),
+                  std::move(event));
+  }
+  GrantContext grant_context{*caller,       *fields,      *registry,     context.options,
+                             context.clock, context.keys, context.store, event};
+  GrantResult granted = grant(grant_context);
+  if (!granted.ok()) return Refuse(granted.error(), std::move(event));
+
+  http::Response r = http::Response::Json(200, *granted);
+  r.headers.Set("Cache-Control", "no-store");  // RFC 6749 §5.1
+  r.headers.Set("Pragma", "no-cache");
+  event.decision = AuditDecision::kAllow;
+  // DESIGN.md, Audit: the issuance is durable before the token leaves; no record, no token.
+  return Decision::Recorded(std::move(r), std::move(event), /*grants=*/true);
+}
+
+}  // namespace zta::idp

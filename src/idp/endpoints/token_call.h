@@ -1,0 +1,23 @@
+// What /introspect and /revoke start with: an authenticated caller and the token parameter.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "endpoint.h"
+
+namespace zta::idp {
+
+struct TokenCall {
+  std::shared_ptr<const RegistrySnapshot> registry;  // keeps caller.agent alive
+  Caller caller;
+  std::string token;  // the "token" form parameter
+};
+
+// Parses the form, authenticates the caller against a freshly checked registry and finds the
+// token; `event` gets the caller's client_id. Returns the error to answer with instead when a
+// step fails; a refused caller is audited here, on `event`.
+OAuthResult<TokenCall> BeginTokenCall(ServerContext& context, const http::Request& request,
+                                      bool allow_resources, AuditEvent& event);
+
+}  // namespace zta::idp

@@ -1,0 +1,232 @@
+// The idp's audit reason codes: a scripted set of requests produces every code reasons.h
+// declares, each where it belongs, and the idp records no reason that is not declared.
+#include "zta/idp/reasons.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "test_fixture.h"
+#include "zta/idp/oauth_error.h"
+#include "zta/jose/jwt.h"
+#include "zta/jose/verify_error.h"
+
+namespace zta::idp {
+namespace {
+
+using testing::IdpFixture;
+using testing::kHotel;
+using testing::kIssuer;
+
+// The real store, except that revocations cannot be stored.
+class RevocationFailingStore : public IdpStore {
+ public:
+  explicit RevocationFailingStore(IdpStore& real) : real_(real) {}
+  Result<uint64_t> RegistryVersion() override { return real_.RegistryVersion(); }
+  Result<std::shared_ptr<const RegistrySnapshot>> LoadRegistry() override {
+    return real_.LoadRegistry();
+  }
+  Status PutResource(const Resource& r) override { return real_.PutResource(r); }
+  Status PutAgent(const Agent& a) override { return real_.PutAgent(a); }
+  Status DeleteAgent(const std::string& id) override { return real_.DeleteAgent(id); }
+  Status Revoke(const std::string&, int64_t) override { return Unavailable("disk full"); }
+  Result<bool> IsRevoked(const std::string& jti) override { return real_.IsRevoked(jti); }
+  Result<bool> RecordAssertionJti(const std::string& id, const std::string& jti,
+                                  int64_t exp) override {
+    return real_.RecordAssertionJti(id, jti, exp);
+  }
+  Result<std::vector<KeyRow>> ListKeys() override { return real_.ListKeys(); }
+  Status PutKey(const KeyRow& row) override { return real_.PutKey(row); }
+
+ private:
+  IdpStore& real_;
+};
+
+class IdpReasonsTest : public IdpFixture {
+ protected:
+  static constexpr char kJwtBearer[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+  std::string Assertion(const std::string& id, const std::string& jti, const jose::Jwk& key) {
+    const int64_t now = clock_.NowSeconds();
+    auto a = jose::JwtBuilder()
+                 .Issuer(id)
+                 .Subject(id)
+                 .Audience(kIssuer)
+                 .Id(jti)
+                 .IssuedAt(now)
+                 .ExpiresAt(now + 60)
+                 .Sign(jose::Algorithm::kES256, key);
+    EXPECT_TRUE(a.ok()) << a.status();
+    return a.ok() ? *a : std::string();
+  }
+  http::Response PostAssertion(const std::string& assertion) {
+    return Post("/token", {{"grant_type", "client_credentials"},
+                           {"client_assertion_type", kJwtBearer},
+                           {"client_assertion", assertion}});
+  }
+  std::string Token(const std::string& id, const std::string& secret) {
+    return Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))["access_token"]
+        .get<std::string>();
+  }
+  // Sets every key row's alg or retirement, as another process would, and reloads.
+  void EditKeys(const std::function<void(IdpStore::KeyRow&)>& edit) {
+    for (IdpStore::KeyRow row : idp_->keys().List()) {
+      edit(row);
+      ASSERT_TRUE(idp_->store().PutKey(row).ok());
+    }
+    ASSERT_TRUE(idp_->keys().Reload().ok());
+  }
+  // Runs `request`, expects `status`, and checks the last event's reason is `reason`.
+  void Expect(const char* reason, int status, const std::function<http::Response()>& request) {
+    http::Response r = request();
+    EXPECT_EQ(r.status, status) << reason << ": " << r.body;
+    ASSERT_FALSE(audit_.Events().empty());
+    EXPECT_EQ(audit_.Events().back().reason, reason) << r.body;
+  }
+  // Every reason and zta.auth_failure recorded so far.
+  std::set<std::string> RecordedReasons() const {
+    std::set<std::string> out;
+    for (const AuditEvent& e : audit_.Events()) {
+      if (!e.reason.empty()) out.insert(e.reason);
+      if (e.attributes.contains("zta.auth_failure")) {
+        out.insert(e.attributes["zta.auth_failure"].get<std::string>());
+      }
+    }
+    return out;
+  }
+  // The scripted requests, in one data folder: every reason code, each checked where it comes.
+  void RunScript() {
+    ClientAuthenticationReasons();
+    TokenReasons();
+  }
+  void ClientAuthenticationReasons();
+  void TokenReasons();
+};
+
+void IdpReasonsTest::ClientAuthenticationReasons() {
+  auto key = jose::Jwk::Generate(jose::Algorithm::kES256);
+  ASSERT_TRUE(key.ok());
+  const std::string jwt_agent = AddJwtAgent(*key);
+  Expect(kReasonUnknownClient, 401, [&] { return PostAssertion(Assertion("agt_x", "u", *key)); });
+  Agent broken;
+  broken.client_id = "agt_broken_key";
+  broken.auth_method = ClientAuthMethod::kPrivateKeyJwt;
+  broken.public_jwk = {{"kty", "EC"}};
+  broken.allowances[kHotel] = {"hotels:read"};
+  ASSERT_TRUE(idp_->store().PutAgent(broken).ok());
+  Expect(kReasonBadClientKey, 401,
+         [&] { return PostAssertion(Assertion(broken.client_id, "b", *key)); });
+  const std::string once = Assertion(jwt_agent, "once", *key);
+  EXPECT_EQ(PostAssertion(once).status, 200);
+  Expect(kReasonAssertionReplay, 401, [&] { return PostAssertion(once); });
+
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  Expect(kReasonBadClientSecret, 401, [&] {
+    return Post("/token", {{"grant_type", "client_credentials"}}, id, "wrong", "192.0.2.7");
+  });
+  for (int i = 0; i < 10; ++i) (void)Post("/token", {}, id, "wrong", "192.0.2.8");
+  Expect(kReasonTooManyFailures, 429, [&] { return Post("/token", {}, id, "wrong", "192.0.2.8"); });
+  ASSERT_TRUE(idp_->SetAgentEnabled(id, false).ok());
+  Expect(kReasonClientDisabled, 401, [&] { return Post("/token", {}, id, secret); });
+}
+
+void IdpReasonsTest::TokenReasons() {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  auto [other, other_secret] = AddSecretAgent({"hotels:read"});
+  auto staff = idp_->AddResource("https://staff.example", {"staff:assign"}, 0, true);
+  ASSERT_TRUE(staff.ok());
+  const std::string token = Token(id, secret);
+  Expect(kReasonWrongAudience, 200, [&] {
+    return Post("/introspect", {{"token", token}}, "https://staff.example",
+                (*staff)["introspection_secret"].get<std::string>());
+  });
+  Expect(kReasonNotTokenOwner, 400, [&] {
+    return Post("/revoke", {{"token", token}}, other, other_secret);
+  });
+  Expect(kReasonUnknownToken, 200, [&] {
+    return Post("/revoke", {{"token", "nonsense"}}, id, secret);
+  });
+  EXPECT_EQ(Post("/revoke", {{"token", token}}, id, secret).status, 200);
+  Expect(kReasonRevoked, 200, [&] { return Post("/introspect", {{"token", token}}, id, secret); });
+
+  const std::string second = Token(id, secret);
+  ASSERT_TRUE(idp_->SetAgentEnabled(id, false).ok());
+  Expect(kReasonAgentDisabled, 200, [&] {
+    return Post("/introspect", {{"token", second}}, other, other_secret);
+  });
+  ASSERT_TRUE(idp_->DeleteAgent(id).ok());
+  Expect(kReasonAgentDeleted, 200, [&] {
+    return Post("/introspect", {{"token", second}}, other, other_secret);
+  });
+
+  // The same server over a store that cannot record revocations.
+  RevocationFailingStore failing(idp_->store());
+  const std::string third = Token(other, other_secret);
+  auto unstorable = std::make_unique<AuthorizationServer>(server_->options(), failing, idp_->keys(),
+                                                          audit_, clock_);
+  std::swap(server_, unstorable);
+  Expect(kReasonStoreError, 503, [&] {
+    return Post("/revoke", {{"token", third}}, other, other_secret);
+  });
+  std::swap(server_, unstorable);
+
+  auto issue = [&] {
+    return Post("/token", {{"grant_type", "client_credentials"}}, other, other_secret);
+  };
+  EditKeys([](IdpStore::KeyRow& row) { row.alg = "RS256"; });  // an EC key cannot sign RS256
+  Expect(kReasonSigningFailed, 500, issue);
+  EditKeys([](IdpStore::KeyRow& row) { row.retired = true; });
+  Expect(kReasonNoSigningKey, 500, issue);
+}
+
+// Each scripted request gives its reason, and every code reasons.h declares is among them.
+TEST_F(IdpReasonsTest, EveryReasonCodeIsProduced) {
+  RunScript();
+  std::set<std::string> recorded = RecordedReasons();
+  for (std::string_view reason : kAllReasons) {
+    EXPECT_TRUE(recorded.count(std::string(reason))) << "no request produces " << reason;
+  }
+}
+
+// Every reason the idp records is declared: a reasons.h code, an OAuth error code (a refusal
+// with nothing finer to say) or a jose reason code (a token or assertion that does not verify).
+TEST_F(IdpReasonsTest, EveryRecordedReasonIsDeclared) {
+  RunScript();
+  std::set<std::string> declared(std::begin(kAllReasons), std::end(kAllReasons));
+  for (const OAuthError& e :
+       {OAuthError::InvalidRequest(""), OAuthError::InvalidClient("", false),
+        OAuthError::InvalidGrant(""), OAuthError::UnauthorizedClient(""),
+        OAuthError::UnsupportedGrantType(""), OAuthError::InvalidScope(""),
+        OAuthError::InvalidTarget(""), OAuthError::SlowDown(1, ""),
+        OAuthError::TemporarilyUnavailable(""), OAuthError::ServerError("")}) {
+    declared.insert(e.error());
+  }
+  for (const std::string& reason : RecordedReasons()) {
+    EXPECT_TRUE(declared.count(reason) || jose::VerifyErrorFromReason(reason).has_value())
+        << reason << " is recorded but declared nowhere";
+  }
+}
+
+// kAllReasons lists every kReason* constant of reasons.h, so the coverage test sees them all.
+TEST(IdpReasons, ListHoldsEveryConstant) {
+  std::ifstream in(ZTA_IDP_REASONS_HEADER);
+  ASSERT_TRUE(in) << "cannot read reasons.h";
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string source = text.str();
+  std::set<std::string> listed(std::begin(kAllReasons), std::end(kAllReasons));
+  std::regex constant(R"re(constexpr char (kReason\w+)\[\] = "([a-z_]+)";)re");
+  int n = 0;
+  for (std::sregex_iterator it(source.begin(), source.end(), constant), end; it != end; ++it) {
+    ++n;
+    EXPECT_TRUE(listed.count((*it)[2].str())) << (*it)[1].str() << " is not in kAllReasons";
+  }
+  EXPECT_EQ(n, static_cast<int>(std::size(kAllReasons))) << "a value appears twice";
+}
+
+}  // namespace
+}  // namespace zta::idp

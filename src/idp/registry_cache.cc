@@ -1,0 +1,40 @@
+// Registry lookups and the polled snapshot cache.
+#include "registry_cache.h"
+
+namespace zta::idp {
+
+const Agent* RegistrySnapshot::FindAgent(const std::string& client_id) const {
+  auto it = agents.find(client_id);
+  return it == agents.end() ? nullptr : &it->second;
+}
+
+const Resource* RegistrySnapshot::FindResource(const std::string& uri) const {
+  auto it = resources.find(uri);
+  return it == resources.end() ? nullptr : &it->second;
+}
+
+RegistryCache::RegistryCache(IdpStore& store, KeyManager& keys, const Clock& clock,
+                             int64_t refresh_millis)
+    : store_(store), keys_(keys), clock_(clock), refresh_micros_(refresh_millis * 1000) {}
+
+std::shared_ptr<const RegistrySnapshot> RegistryCache::Get(bool force_check) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t now = clock_.NowMicros();
+  bool due = !registry_ || force_check || now - checked_micros_ >= refresh_micros_;
+  if (due) {
+    checked_micros_ = now;
+    auto version = store_.RegistryVersion();
+    if (version.ok() && (!registry_ || *version != registry_->version)) {
+      auto loaded = store_.LoadRegistry();
+      if (loaded.ok()) {
+        // Key rotations by the CLI bump the same version: pick up new keys as well.
+        if (registry_) (void)keys_.Reload();
+        registry_ = *loaded;
+      }
+    }
+  }
+  if (!registry_) registry_ = std::make_shared<const RegistrySnapshot>();
+  return registry_;
+}
+
+}  // namespace zta::idp

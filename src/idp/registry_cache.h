@@ -1,0 +1,35 @@
+// The registry snapshot the endpoints read, re-read from the store when it has changed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "zta/core/clock.h"
+#include "zta/idp/key_manager.h"
+#include "zta/idp/registry.h"
+
+namespace zta::idp {
+
+// Thread-safe: many request threads call Get() at once; one of them re-reads when due.
+class RegistryCache {
+ public:
+  // `refresh_millis`: how often Get(false) asks the store whether the registry changed.
+  RegistryCache(IdpStore& store, KeyManager& keys, const Clock& clock, int64_t refresh_millis);
+
+  // The current snapshot (never null; empty when the store cannot be read). `force_check` asks
+  // the store now, so a just-disabled agent is seen at once.
+  std::shared_ptr<const RegistrySnapshot> Get(bool force_check);
+
+ private:
+  IdpStore& store_;
+  KeyManager& keys_;
+  const Clock& clock_;
+  const int64_t refresh_micros_;
+
+  std::mutex mu_;
+  std::shared_ptr<const RegistrySnapshot> registry_;  // GUARDED_BY(mu_)
+  int64_t checked_micros_ = 0;                        // GUARDED_BY(mu_)
+};
+
+}  // namespace zta::idp

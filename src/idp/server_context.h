@@ -1,0 +1,53 @@
+// What every endpoint of the authorization server shares: its options, its collaborators, the
+// registry cache, client authentication and the grant table. One per AuthorizationServer.
+#pragma once
+
+#include "client_auth.h"
+#include "grants/grant.h"
+#include "registry_cache.h"
+#include "zta/core/audit_sink.h"
+#include "zta/core/clock.h"
+#include "zta/idp/authorization_server.h"
+#include "zta/idp/key_manager.h"
+#include "zta/idp/registry.h"
+
+namespace zta::idp {
+
+// Thread-safe: each member is, and the options and the grant table never change.
+struct ServerContext {
+  ServerContext(AuthorizationServerOptions server_options, IdpStore& idp_store,
+                KeyManager& key_manager, AuditSink& audit_sink, const Clock& server_clock)
+      : options(std::move(server_options)),
+        store(idp_store),
+        keys(key_manager),
+        audit(audit_sink),
+        clock(server_clock),
+        registry(store, keys, clock, options.registry_refresh_millis),
+        client_auth(options, store, clock),
+        grants(GrantTypes::Default()) {}
+  ServerContext(const ServerContext&) = delete;
+  ServerContext& operator=(const ServerContext&) = delete;
+
+  // Marks `event` as the idp's and stamps its time when unset.
+  void Stamp(AuditEvent& event) const {
+    event.component = "idp";
+    if (event.time_micros == 0) event.time_micros = clock.NowMicros();
+  }
+  // Records `event`. Durable sinks return only once it is on disk. Callers that grant something
+  // check the result and fail closed; refusals are refused whether or not the record landed.
+  Status Audit(AuditEvent event) {
+    Stamp(event);
+    return audit.Append(std::move(event));
+  }
+
+  const AuthorizationServerOptions options;
+  IdpStore& store;
+  KeyManager& keys;
+  AuditSink& audit;
+  const Clock& clock;
+  RegistryCache registry;
+  ClientAuthenticator client_auth;  // references options: declared after it
+  const GrantTypes grants;
+};
+
+}  // namespace zta::idp
