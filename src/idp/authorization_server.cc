@@ -15,8 +15,7 @@ namespace {
 
 // What a route lets through to its endpoint.
 enum class Accepts {
-  kAnyMethod,  // the JWKS answers any method, as it always has
-  kGetOrHead,  // metadata documents
+  kGetOrHead,  // JWKS and metadata documents
   kFormPost,   // POST with an application/x-www-form-urlencoded body (RFC 6749 §3.2)
 };
 
@@ -31,7 +30,7 @@ constexpr Route kRoutes[] = {
     {"/token", Accepts::kFormPost, TokenEndpoint},
     {"/introspect", Accepts::kFormPost, IntrospectEndpoint},
     {"/revoke", Accepts::kFormPost, RevokeEndpoint},
-    {"/jwks", Accepts::kAnyMethod, JwksEndpoint},
+    {"/jwks", Accepts::kGetOrHead, JwksEndpoint},
     {"/.well-known/oauth-authorization-server", Accepts::kGetOrHead, OAuthMetadataEndpoint},
     {"/.well-known/openid-configuration", Accepts::kGetOrHead, OpenIdConfigurationEndpoint},
 };
@@ -39,16 +38,19 @@ constexpr Route kRoutes[] = {
 // The answer to a request the route does not let through, if any.
 std::optional<http::Response> RefuseAtRoute(Accepts accepts, const http::Request& request) {
   switch (accepts) {
-    case Accepts::kAnyMethod:
-      return std::nullopt;
-    case Accepts::kGetOrHead:
+    case Accepts::kGetOrHead: {
       if (request.method == "GET" || request.method == "HEAD") return std::nullopt;
-      // A bare 405, without Allow or Cache-Control, as the metadata routes have always answered.
-      return http::Response::Json(405, {{"error", "invalid_request"}});
+      // RFC 9110 §15.5.6: a 405 names the methods the resource does allow.
+      http::Response refused = http::Response::Json(405, {{"error", "invalid_request"}});
+      refused.headers.Set("Allow", "GET, HEAD");
+      return refused;
+    }
     case Accepts::kFormPost: {
       if (request.method != "POST") return OAuthError::MethodNotAllowed("POST").ToResponse();
-      auto ct = request.headers.Get("Content-Type");
-      if (!ct || ct->rfind("application/x-www-form-urlencoded", 0) != 0) {
+      // The media type compared as RFC 9110 §8.3.1 says (case-insensitive, parameters aside),
+      // as the guard compares it: "Application/X-WWW-Form-Urlencoded" is a form, and
+      // "application/x-www-form-urlencodedX" is not.
+      if (!http::IsFormUrlEncoded(request.headers)) {
         return OAuthError::InvalidRequest("Content-Type must be application/x-www-form-urlencoded")
             .ToResponse();
       }

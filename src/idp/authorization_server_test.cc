@@ -497,5 +497,31 @@ TEST_F(AuthorizationServerTest, MalformedRequests) {
   EXPECT_EQ(server_->Handle(junk).status, 401);
 }
 
+// The form's media type is compared case-insensitively with parameters aside (RFC 9110
+// §8.3.1), not as a prefix; the JWKS and metadata answer only GET and HEAD, and a 405 names
+// what is allowed (RFC 9110 §15.5.6).
+TEST_F(AuthorizationServerTest, MediaTypeAndMethodsFollowRfc9110) {
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  http::Request r;
+  r.method = "POST";
+  r.path = r.target = "/token";
+  r.body = "grant_type=client_credentials&client_id=" + http::PercentEncode(id) +
+           "&client_secret=" + http::PercentEncode(secret);
+  r.remote_address = "127.0.0.1";
+  r.headers.Set("Content-Type", "Application/X-WWW-Form-Urlencoded ; charset=UTF-8");
+  EXPECT_EQ(server_->Handle(r).status, 200);
+  r.headers.Set("Content-Type", "application/x-www-form-urlencodedX");
+  EXPECT_EQ(server_->Handle(r).status, 400);
+  for (const char* path : {"/jwks", "/.well-known/oauth-authorization-server",
+                           "/.well-known/openid-configuration"}) {
+    http::Request post;
+    post.method = "POST";
+    post.path = post.target = path;
+    auto refused = server_->Handle(post);
+    EXPECT_EQ(refused.status, 405) << path;
+    EXPECT_EQ(refused.headers.Get("Allow"), "GET, HEAD") << path;
+  }
+}
+
 }  // namespace
 }  // namespace zta::idp
