@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test demo bench bench-idp fuzz sanitize format clean
+.PHONY: all deps configure build test layering demo bench bench-idp fuzz sanitize format clean
 
 all: build
 
@@ -21,6 +21,10 @@ build: configure
 test: deps
 	@$(MAKE) --no-print-directory build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The rule of dependencies between modules alone (also part of `make test`; docs/architecture.md).
+layering:
+	@python3 tests/layering/check_layering.py
 
 demo: deps
 	@$(MAKE) --no-print-directory build

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config
+  build-essential cmake ninja-build pkg-config
+  ccache                # compiles shared across clones (cmake/ccache.cmake)
   libssl-dev            # OpenSSL 3: every signature, digest and random byte
   nlohmann-json3-dev    # JSON
   libboost-dev libcurl4-openssl-dev  # HTTP server (Beast/Asio, header-only) and client
@@ -16,6 +17,7 @@ packages=(
   nodejs                # interop tests against npm `jose`
   wrk                   # make bench-idp: HTTP load on the token endpoint
   openssl curl          # CLI tests: a test TLS certificate, HTTPS requests
+  python3               # tests/layering: the rule of dependencies between modules
 )
 
 missing=()
