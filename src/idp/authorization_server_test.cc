@@ -28,29 +28,7 @@ class AuthorizationServerTest : public IdpFixture {
     return jose::VerifyJwt(token, *keys, o, clock_.NowSeconds());
   }
 
-  // A private_key_jwt assertion for client `id` with `aud` as given, signed by `key`.
-  std::string Assertion(const std::string& id, Json aud, const std::string& jti,
-                        const jose::Jwk& key) {
-    int64_t now = clock_.NowSeconds();
-    auto a = jose::JwtBuilder()
-                 .Issuer(id)
-                 .Subject(id)
-                 .Claim("aud", std::move(aud))
-                 .Id(jti)
-                 .IssuedAt(now)
-                 .ExpiresAt(now + 60)
-                 .Sign(jose::Algorithm::kES256, key);
-    EXPECT_TRUE(a.ok()) << a.status();
-    return a.ok() ? *a : std::string();
-  }
 
-  http::Response PostAssertion(const std::string& assertion) {
-    return Post("/token", {{"grant_type", "client_credentials"},
-                           {"client_assertion_type", kJwtBearer},
-                           {"client_assertion", assertion}});
-  }
-
-  static constexpr char kJwtBearer[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 };
 
 // client_secret_basic issues an RFC 9068 token the JWKS verifies, with the requested scope.

@@ -48,25 +48,9 @@ class RevocationFailingStore : public IdpStore {
 
 class IdpReasonsTest : public IdpFixture {
  protected:
-  static constexpr char kJwtBearer[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
   std::string Assertion(const std::string& id, const std::string& jti, const jose::Jwk& key) {
-    const int64_t now = clock_.NowSeconds();
-    auto a = jose::JwtBuilder()
-                 .Issuer(id)
-                 .Subject(id)
-                 .Audience(kIssuer)
-                 .Id(jti)
-                 .IssuedAt(now)
-                 .ExpiresAt(now + 60)
-                 .Sign(jose::Algorithm::kES256, key);
-    EXPECT_TRUE(a.ok()) << a.status();
-    return a.ok() ? *a : std::string();
-  }
-  http::Response PostAssertion(const std::string& assertion) {
-    return Post("/token", {{"grant_type", "client_credentials"},
-                           {"client_assertion_type", kJwtBearer},
-                           {"client_assertion", assertion}});
+    return IdpFixture::Assertion(id, kIssuer, jti, key);
   }
   std::string Token(const std::string& id, const std::string& secret) {
     return Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))["access_token"]

@@ -14,6 +14,8 @@
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
 #include "zta/jose/jwk.h"
+#include "zta/jose/jwt.h"
+#include "zta/jose/jwk.h"
 
 namespace zta::idp::testing {
 
@@ -22,6 +24,30 @@ inline constexpr char kIssuer[] = "http://127.0.0.1:9999";
 
 class IdpFixture : public ::testing::Test {
  protected:
+  static constexpr char kJwtBearer[] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+  // A private_key_jwt assertion for client `id` with `aud` as given, signed by `key`.
+  std::string Assertion(const std::string& id, Json aud, const std::string& jti,
+                        const jose::Jwk& key) {
+    int64_t now = clock_.NowSeconds();
+    auto a = jose::JwtBuilder()
+                 .Issuer(id)
+                 .Subject(id)
+                 .Claim("aud", std::move(aud))
+                 .Id(jti)
+                 .IssuedAt(now)
+                 .ExpiresAt(now + 60)
+                 .Sign(jose::Algorithm::kES256, key);
+    EXPECT_TRUE(a.ok()) << a.status();
+    return a.ok() ? *a : std::string();
+  }
+
+  http::Response PostAssertion(const std::string& assertion) {
+    return Post("/token", {{"grant_type", "client_credentials"},
+                           {"client_assertion_type", kJwtBearer},
+                           {"client_assertion", assertion}});
+  }
+
   void SetUp() override {
     char tmpl[] = "/tmp/zta-idp-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
