@@ -126,7 +126,10 @@ int AgentRun(const AgentRunFlags& f) {
   if (!f.data.empty()) {
     Status status;
     audit = OpenDataFolderAuditSink(f.data, &status);
-    if (!audit) return UsageError(status.ToString());
+    if (!audit) {
+      std::cerr << "zta: " << status.ToString() << "\n";
+      return ExitCodeFor(status);
+    }
   } else {
     audit = std::make_unique<InMemoryAuditSink>();
   }
@@ -160,7 +163,10 @@ int AgentRun(const AgentRunFlags& f) {
     auto result = assistant.Run(conversation);
     if (!result.ok()) {
       std::cerr << "zta: agent turn failed: " << result.status().ToString() << "\n";
-      return kExitCheckFailed;
+      // A model or tool error ends the turn: the check failed (1), whatever its code. An
+      // audit failure is what it is for every command (ExitCodeFor).
+      const bool audit_failed = result.status().reason() == kReasonAuditUnavailable;
+      return audit_failed ? ExitCodeFor(result.status()) : kExitCheckFailed;
     }
     if (result->stop_reason != "final") {
       std::cerr << "(turn ended: " << result->stop_reason << ")\n";

@@ -22,6 +22,13 @@ using Action = std::function<int()>;
 // Binds `action` to `cmd`; main runs the action of the subcommand that was parsed.
 void SetAction(CLI::App* cmd, Action action);
 
+// The reason code an audit write failure carries (guard, agent): the event could not be recorded.
+inline constexpr char kReasonAuditUnavailable[] = "audit_unavailable";
+
+// The exit code for a command that ends with `status` (the mapping is documented at the
+// definition, main.cc). Every command turns a Status into an exit code with this.
+int ExitCodeFor(const Status& status);
+
 // Prints "zta: <message>" on stderr and returns kExitUsage.
 int UsageError(const std::string& message);
 

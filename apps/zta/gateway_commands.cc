@@ -50,7 +50,7 @@ struct GatewayFlags {
 
 int Fail(const Status& s) {
   std::cerr << "zta: " << s.ToString() << "\n";
-  return kExitCheckFailed;
+  return ExitCodeFor(s);
 }
 
 int RunGateway(const GatewayFlags& f) {
