@@ -164,7 +164,7 @@ int AgentRun(const AgentRunFlags& f) {
     if (!result.ok()) {
       std::cerr << "zta: agent turn failed: " << result.status().ToString() << "\n";
       // A model or tool error ends the turn: the check failed (1), whatever its code. An
-      // audit failure is what it is for every command (ExitCodeFor).
+      // audit failure exits as in every command (ExitCodeFor: 2).
       const bool audit_failed = result.status().reason() == kReasonAuditUnavailable;
       return audit_failed ? ExitCodeFor(result.status()) : kExitCheckFailed;
     }

@@ -13,12 +13,9 @@ std::unique_ptr<AuditSink> OpenDataFolderAuditSink(const std::string& data_dir, 
   options.data_dir = data_dir;
   auto sink = audit::DurableAuditSink::Open(options, SystemClock::Instance());
   if (!sink.ok()) {
-    *status = sink.status().WithContext("opening the audit log in " + data_dir);
-    // A log that cannot be opened is a configuration error (exit 2, see ExitCodeFor), even
-    // when the cause carries a code that would otherwise mean "the check failed".
-    if (ExitCodeFor(*status) != kExitUsage) {
-      *status = Status(StatusCode::kFailedPrecondition, status->message(), status->reason());
-    }
+    // A log that cannot be opened is a configuration error (exit 2, see ExitCodeFor).
+    *status =
+        AsConfigurationError(sink.status().WithContext("opening the audit log in " + data_dir));
     return nullptr;
   }
   return std::move(sink).value();

@@ -29,6 +29,11 @@ inline constexpr char kReasonAuditUnavailable[] = "audit_unavailable";
 // definition, main.cc). Every command turns a Status into an exit code with this.
 int ExitCodeFor(const Status& status);
 
+// `status` (not ok) as a configuration error, exit 2, keeping its message and reason. For
+// failures to open what a command is configured with (a data folder, its audit log, its keys):
+// a wrong ZTA_IDP_KEY_ENCRYPTION_KEY (kPermissionDenied) is not a check that failed.
+Status AsConfigurationError(const Status& status);
+
 // Prints "zta: <message>" on stderr and returns kExitUsage.
 int UsageError(const std::string& message);
 

@@ -83,13 +83,16 @@ Result<std::unique_ptr<idp::IdentityProvider>> OpenIdp(const IdpFlags& flags, Au
   return idp::IdentityProvider::Open(flags.data_dir, keys, audit, SystemClock::Instance());
 }
 
-// Opens the data folder once per command: the audit sink first, then the IdP over it.
+// Opens the data folder once per command: the audit sink first, then the IdP over it. A folder
+// that cannot be opened is a configuration error (exit 2), e.g. a wrong key-encryption key.
 Result<DataFolder> OpenDataFolder(const IdpFlags& flags) {
   DataFolder folder;
   Status audit_status;
   folder.audit = OpenDataFolderAuditSink(flags.data_dir, &audit_status);
   if (!folder.audit) return audit_status;
-  ZTA_ASSIGN_OR_RETURN(folder.idp, OpenIdp(flags, *folder.audit));
+  auto idp = OpenIdp(flags, *folder.audit);
+  if (!idp.ok()) return AsConfigurationError(idp.status());
+  folder.idp = std::move(idp).value();
   return folder;
 }
 

@@ -36,37 +36,41 @@ void SetAction(CLI::App* cmd, Action action) { Actions()[cmd] = std::move(action
 
 // DESIGN "The CLI": 0 success, 1 the check failed, 2 usage or configuration error.
 //   0  kOk.
-//   1  the command ran and the answer is no, or could not be had (fail closed):
-//      kUnauthenticated, kPermissionDenied (a credential or a request refused), kNotFound (the
-//      named agent, resource or event is not there), kUnavailable and kDeadlineExceeded (a
-//      dependency such as the IdP could not be reached or a port could not be bound).
-//   2  the command cannot run as configured: kInvalidArgument, kAlreadyExists,
-//      kFailedPrecondition, kResourceExhausted, kDataLoss, kUnimplemented, kInternal.
-// An audit failure is always 2. Nothing was decided: zta refuses to act without its log, and the
-// operator has to fix the data folder. Writing fails with kUnavailable and reason
-// "audit_unavailable" (checked before the code); a log that cannot be opened is reported by
-// OpenDataFolderAuditSink with a configuration code (audit_sink_factory.cc).
+//   1  the command ran and the answer is no: kUnauthenticated, kPermissionDenied (a credential
+//      or a request refused), kNotFound (the named agent, resource or event is not there).
+//   2  the command could not run as given or configured: kInvalidArgument, kAlreadyExists,
+//      kFailedPrecondition, kResourceExhausted, kDataLoss, kUnimplemented, kInternal, and
+//      kUnavailable / kDeadlineExceeded: a dependency that cannot be reached (a JWKS URL, a port
+//      already in use) decided nothing, as `jwt verify` with an unreachable JWKS URL shows.
+// An audit failure is therefore 2 in every command: writing fails with kUnavailable, reason
+// "audit_unavailable"; a log that cannot be opened comes with a configuration code
+// (OpenDataFolderAuditSink makes sure, with AsConfigurationError). zta refuses to act without
+// its log; nothing was decided, and the operator has to fix the data folder.
 int ExitCodeFor(const Status& status) {
-  if (status.reason() == kReasonAuditUnavailable) return kExitUsage;
   switch (status.code()) {
     case StatusCode::kOk:
       return kExitOk;
     case StatusCode::kUnauthenticated:
     case StatusCode::kPermissionDenied:
     case StatusCode::kNotFound:
-    case StatusCode::kUnavailable:
-    case StatusCode::kDeadlineExceeded:
       return kExitCheckFailed;
     case StatusCode::kInvalidArgument:
     case StatusCode::kAlreadyExists:
     case StatusCode::kFailedPrecondition:
     case StatusCode::kResourceExhausted:
+    case StatusCode::kUnavailable:
+    case StatusCode::kDeadlineExceeded:
     case StatusCode::kDataLoss:
     case StatusCode::kUnimplemented:
     case StatusCode::kInternal:
       return kExitUsage;
   }
   return kExitUsage;
+}
+
+Status AsConfigurationError(const Status& status) {
+  if (ExitCodeFor(status) == kExitUsage) return status;
+  return Status(StatusCode::kFailedPrecondition, status.message(), status.reason());
 }
 
 int UsageError(const std::string& message) {
