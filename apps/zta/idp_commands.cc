@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "commands.h"
-#include "zta/http/protocol.h"
 #include "idp_config.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
 #include "zta/http/message.h"
+#include "zta/http/protocol.h"
 #include "zta/http/server.h"
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
@@ -299,8 +299,7 @@ void RegisterAgent(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
   aadd->add_option("--description", af->description, "what the agent does");
   aadd->add_option("--model", af->model, "the model it runs on (informational)");
   SetAction(aadd, [flags, af] { return RunAgentAdd(*flags, *af); });
-  SetAction(agent->add_subcommand("list", "list agents"),
-            [flags] { return RunAgentList(*flags); });
+  SetAction(agent->add_subcommand("list", "list agents"), [flags] { return RunAgentList(*flags); });
   SetAction(AddAgentIdCommand(agent, *af, "show", "show one agent"),
             [flags, af] { return RunAgentShow(*flags, af->id); });
   SetAction(AddAgentIdCommand(agent, *af, "disable",
@@ -346,8 +345,8 @@ void RegisterKeys(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
   keys->require_subcommand(1);
   CLI::App* klist = keys->add_subcommand("list", "list signing keys and their schedule");
   SetAction(klist, [flags] { return RunKeysList(*flags); });
-  CLI::App* krot = keys->add_subcommand(
-      "rotate", "publish a new key now; it signs after --overlap seconds");
+  CLI::App* krot =
+      keys->add_subcommand("rotate", "publish a new key now; it signs after --overlap seconds");
   krot->add_option("--overlap", flags->overlap_seconds,
                    "seconds the new key is published before it signs (default 60)");
   krot->add_option("--alg", flags->alg, "algorithm of the new key (default ES256)");
@@ -360,8 +359,7 @@ void RegisterIdpCommands(CLI::App& app) {
   auto flags = std::make_shared<IdpFlags>();
   CLI::App* idp = app.add_subcommand("idp", "the embedded identity provider (OAuth 2.0 AS)");
   idp->require_subcommand(1);
-  idp->add_option("--data", flags->data_dir,
-                  "data folder (default: $ZTA_DATA_DIR or ./zta-data)");
+  idp->add_option("--data", flags->data_dir, "data folder (default: $ZTA_DATA_DIR or ./zta-data)");
   RegisterServe(idp, flags);
   RegisterResource(idp, flags);
   RegisterAgent(idp, flags);

@@ -1,8 +1,8 @@
 // zta: the one command-line binary. Thin: parses flags and calls the libraries.
-#include <iostream>
-#include <map>
 #include <fstream>
+#include <iostream>
 #include <iterator>
+#include <map>
 #include <sstream>
 
 #include "commands.h"
