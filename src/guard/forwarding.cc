@@ -158,11 +158,23 @@ void SetPrincipalHeaders(const Principal& principal, http::Headers* upstream) {
   if (!principal.jti.empty()) upstream->Set("X-Zta-Jti", HeaderSafe(principal.jti));
 }
 
-std::string RewriteUpstreamLocation(std::string_view value, std::string_view upstream_origin) {
+std::optional<std::string> RewriteUpstreamLocation(std::string_view value,
+                                                   std::string_view upstream_origin,
+                                                   std::string_view upstream_prefix) {
   auto url = http::ParseUrl(value);
   if (!url.ok()) return std::string(value);  // already relative, or not a URL we can judge
   if (!http::EqualsIgnoreCase(url->Origin(), upstream_origin)) return std::string(value);
-  return url->target;
+  std::string_view target = url->target;
+  if (!upstream_prefix.empty()) {
+    if (!target.starts_with(upstream_prefix)) return std::nullopt;
+    target.remove_prefix(upstream_prefix.size());
+    if (target.empty() || target.front() == '?') return "/" + std::string(target);
+    if (target.front() != '/') return std::nullopt;  // "/v1x" is not under "/v1"
+  }
+  if (target.size() >= 2 && target[0] == '/' && (target[1] == '/' || target[1] == '\\')) {
+    return std::nullopt;
+  }
+  return std::string(target);
 }
 
 }  // namespace zta::guard::forwarding

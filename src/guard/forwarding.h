@@ -3,6 +3,7 @@
 // and how the upstream's absolute URLs are kept from reaching the client.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,8 +37,13 @@ void SetForwardedHeaders(const http::Request& request, http::Headers* upstream);
 void SetPrincipalHeaders(const Principal& principal, http::Headers* upstream);
 
 // A Location or Content-Location value from the upstream: an absolute URL on the upstream's own
-// origin becomes the path-absolute reference (RFC 9110 §10.2.2 allows a relative one), so the
-// upstream's internal address never reaches the client. Other values pass unchanged.
-std::string RewriteUpstreamLocation(std::string_view value, std::string_view upstream_origin);
+// origin (and under its path prefix, which is removed: the client's path P is the upstream's
+// prefix + P) becomes the path-absolute reference (RFC 9110 §10.2.2 allows a relative one), so
+// the upstream's internal address never reaches the client. nullopt — drop the field — when
+// that URL lies outside the prefix, or when its path would read as a network-path reference
+// ("//evil", "/\evil": an open redirect). Other values pass unchanged.
+std::optional<std::string> RewriteUpstreamLocation(std::string_view value,
+                                                   std::string_view upstream_origin,
+                                                   std::string_view upstream_prefix);
 
 }  // namespace zta::guard::forwarding

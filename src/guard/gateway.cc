@@ -27,29 +27,105 @@ bool HasMethodOverride(const std::vector<std::pair<std::string, std::string>>& f
   return false;
 }
 
-// What a request may not be, before any route or token is looked at: query and urlencoded body
-// must decode (a malformed one would be read differently by the upstream), and neither may
-// override the method.
-Status InspectQueryAndForm(const http::Request& request) {
-  if (!request.query.empty()) {
-    auto fields = http::ParseForm(request.query);
-    if (!fields.ok()) {
-      return Status(StatusCode::kInvalidArgument, "malformed query", kReasonMalformedQuery);
-    }
-    if (HasMethodOverride(*fields)) {
-      return Status(StatusCode::kInvalidArgument, "_method in the query", kReasonMethodOverride);
+// RFC 3986 §3.4: query = *( pchar / "/" / "?" ), escapes checked by ParseForm. A raw '#'
+// would end the URL for the upstream's client (the fragment is never sent), so the gateway
+// would have inspected more than it forwards; controls, space and non-ASCII are not URL bytes.
+bool IsQueryText(std::string_view query) {
+  for (unsigned char c : query) {
+    if (c <= 0x20 || c >= 0x7f) return false;
+    if (std::string_view("#\"<>\\^`{|}").find(static_cast<char>(c)) != std::string_view::npos) {
+      return false;
     }
   }
-  if (!request.body.empty() && http::IsFormUrlEncoded(request.headers)) {
+  return true;
+}
+
+// multipart/form-data (RFC 7578) part names, read loosely: `name="_method"` anywhere in a part
+// header is enough to refuse, since Rack, Symfony and Laravel read multipart fields as POST
+// parameters too.
+bool MultipartNamesMethod(std::string_view body) {
+  std::string lower(body.substr(0, std::min<size_t>(body.size(), 1 << 20)));
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t at = 0;
+  while ((at = lower.find("name=", at)) != std::string::npos) {
+    at += 5;
+    size_t start = at < lower.size() && lower[at] == '"' ? at + 1 : at;
+    size_t end = lower.find_first_of("\";\r\n", start);
+    if (end == std::string::npos) end = lower.size();
+    if (ParameterNameIs(std::string_view(lower).substr(start, end - start), "_method")) return true;
+  }
+  return false;
+}
+
+// A JSON object body with a top-level `_method` (Laravel and Symfony read JSON bodies as input).
+bool JsonNamesMethod(std::string_view body) {
+  auto json = ParseJsonStrict(body);
+  if (!json.ok() || !json->is_object()) return false;
+  for (auto it = json->begin(); it != json->end(); ++it) {
+    if (ParameterNameIs(it.key(), "_method")) return true;
+  }
+  return false;
+}
+
+bool HasMediaType(const http::Headers& headers, std::string_view wanted_prefix) {
+  auto type = headers.Get("Content-Type");
+  if (!type) return false;
+  std::string lower(*type);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t start = lower.find_first_not_of(" \t");
+  return start != std::string::npos && std::string_view(lower).substr(start).starts_with(
+                                            wanted_prefix);
+}
+
+// What a request may not be, before any route or token is looked at: one Content-Type at most;
+// query and urlencoded body must decode (a malformed one would be read differently by the
+// upstream); nothing may override the method.
+Status InspectQueryAndForm(const http::Request& request) {
+  auto invalid = [](std::string message, const char* reason) {
+    return Status(StatusCode::kInvalidArgument, std::move(message), reason);
+  };
+  if (request.headers.GetAll("Content-Type").size() > 1) {
+    return invalid("more than one Content-Type", kReasonMultipleContentTypes);
+  }
+  if (!request.query.empty()) {
+    if (!IsQueryText(request.query)) return invalid("malformed query", kReasonMalformedQuery);
+    auto fields = http::ParseForm(request.query);
+    if (!fields.ok()) return invalid("malformed query", kReasonMalformedQuery);
+    if (HasMethodOverride(*fields)) return invalid("_method in the query", kReasonMethodOverride);
+  }
+  if (request.body.empty()) return Status::Ok();
+  if (http::IsFormUrlEncoded(request.headers)) {
     auto fields = http::ParseForm(request.body);
-    if (!fields.ok()) {
-      return Status(StatusCode::kInvalidArgument, "malformed form body", kReasonMalformedBody);
+    if (!fields.ok()) return invalid("malformed form body", kReasonMalformedBody);
+    if (HasMethodOverride(*fields)) return invalid("_method in the form", kReasonMethodOverride);
+  } else if (HasMediaType(request.headers, "multipart/")) {
+    if (MultipartNamesMethod(request.body)) {
+      return invalid("_method in a multipart part", kReasonMethodOverride);
     }
-    if (HasMethodOverride(*fields)) {
-      return Status(StatusCode::kInvalidArgument, "_method in the form", kReasonMethodOverride);
-    }
+  } else if (HasMediaType(request.headers, "application/json") ||
+             HasMediaType(request.headers, "text/json")) {
+    if (JsonNamesMethod(request.body)) return invalid("_method in JSON", kReasonMethodOverride);
   }
   return Status::Ok();
+}
+
+// RFC 9110 §9.1: methods are case-sensitive, and every standard one is upper case. Werkzeug and
+// ASP.NET upper-case what they receive, so "delete" would miss a DELETE route here and still
+// run as DELETE there: refused, as Tomcat and Node refuse it.
+bool HasLowerCase(std::string_view method) {
+  return std::any_of(method.begin(), method.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+// RFC 9112 §6.1: only "chunked" is decoded here; a body in any other transfer coding would
+// reach the upstream still coded, without the field that said so.
+bool HasUnsupportedTransferCoding(const http::Headers& headers) {
+  for (const auto& value : headers.GetAll("Transfer-Encoding")) {
+    std::string_view v(value);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (!http::EqualsIgnoreCase(v, "chunked")) return true;
+  }
+  return false;
 }
 
 // RFC 9110 §4.2.3-style comparison of a route pattern with a normalized path, one trailing '/'
@@ -178,6 +254,14 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
     decision.answer = Refuse(request, 400, "invalid_request", kReasonAbsoluteFormTarget);
     return decision;
   }
+  if (HasLowerCase(request.method)) {
+    decision.answer = Refuse(request, 400, "invalid_request", kReasonLowerCaseMethod);
+    return decision;
+  }
+  if (HasUnsupportedTransferCoding(request.headers)) {
+    decision.answer = Refuse(request, 501, "not_implemented", kReasonUnsupportedTransferCoding);
+    return decision;
+  }
   if (auto metadata = validator_->HandleMetadataRequest(request)) {
     decision.answer = std::move(*metadata);
     return decision;
@@ -218,6 +302,10 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
   const std::string& base = route->upstream.empty() ? options_.upstream : route->upstream;
   auto origin = http::ParseUrl(base);  // validated at Create
   decision.upstream_origin = origin->Origin();
+  decision.upstream_prefix = origin->target == "/" ? "" : origin->target;
+  while (!decision.upstream_prefix.empty() && decision.upstream_prefix.back() == '/') {
+    decision.upstream_prefix.pop_back();
+  }
   http::ClientRequest& up = decision.upstream;
   up.method = request.method;
   std::string_view prefix = base;  // an upstream may carry a path prefix ("http://h:9000/v1")
@@ -239,7 +327,8 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
   return decision;
 }
 
-http::Response Gateway::Relay(Result<http::Response> answer, const std::string& upstream_origin) {
+http::Response Gateway::Relay(Result<http::Response> answer, const std::string& upstream_origin,
+                              const std::string& upstream_prefix) {
   if (!answer.ok()) {
     switch (answer.status().code()) {
       case StatusCode::kDeadlineExceeded:
@@ -261,7 +350,9 @@ http::Response Gateway::Relay(Result<http::Response> answer, const std::string& 
     if (forwarding::DropsResponseHeader(name, upstream_options)) continue;
     if (http::EqualsIgnoreCase(name, "Location") ||
         http::EqualsIgnoreCase(name, "Content-Location")) {
-      response.headers.Add(name, forwarding::RewriteUpstreamLocation(value, upstream_origin));
+      auto rewritten =
+          forwarding::RewriteUpstreamLocation(value, upstream_origin, upstream_prefix);
+      if (rewritten) response.headers.Add(name, std::move(*rewritten));
       continue;
     }
     response.headers.Add(name, value);
@@ -272,7 +363,7 @@ http::Response Gateway::Relay(Result<http::Response> answer, const std::string& 
 http::Response Gateway::Handle(const http::Request& request) {
   Decision decision = Decide(request);
   if (decision.answer) return std::move(*decision.answer);
-  return Relay(fetcher_(decision.upstream), decision.upstream_origin);
+  return Relay(fetcher_(decision.upstream), decision.upstream_origin, decision.upstream_prefix);
 }
 
 void Gateway::HandleAsync(const http::Request& request, http::Respond respond) {
@@ -280,9 +371,10 @@ void Gateway::HandleAsync(const http::Request& request, http::Respond respond) {
   if (decision.answer) return respond(std::move(*decision.answer));
   // The callback runs on the client's thread and must not block: Relay only copies headers.
   async_client_->Send(std::move(decision.upstream),
-                      [respond = std::move(respond), origin = std::move(decision.upstream_origin)](
+                      [respond = std::move(respond), origin = std::move(decision.upstream_origin),
+                       prefix = std::move(decision.upstream_prefix)](
                           Result<http::Response> answer) {
-                        respond(Relay(std::move(answer), origin));
+                        respond(Relay(std::move(answer), origin, prefix));
                       });
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "../http/test_util.h"
+#include "forwarding.h"
 #include "test_util.h"
 #include "zta/guard/gateway.h"
 #include "zta/http/client.h"
@@ -204,6 +205,58 @@ TEST_F(GatewayProbeTest, PathSpellingsCannotReachAMoreSpecificRoute) {
   EXPECT_EQ(TakeRecorded().at(0).target, "/API/Admin");
 }
 
+// Review findings: a lower-case method (Werkzeug and ASP.NET upper-case it, so "delete" would
+// miss a DELETE route and still run as DELETE), a second Content-Type, `_method` in multipart
+// and JSON bodies and in PHP's spellings, '#' and non-URL bytes in the query, and a transfer
+// coding other than chunked are refused before any route is matched; nothing is forwarded.
+TEST_F(GatewayProbeTest, MethodAndBodyOverridesAreRefused) {
+  const std::string auth = "Authorization: Bearer " + read_token_ + "\r\n";
+  EXPECT_EQ(Raw("get /api/hotels HTTP/1.1\r\n" + auth), 400);
+  EXPECT_EQ(Raw("Get /api/hotels HTTP/1.1\r\n" + auth), 400);
+  EXPECT_EQ(audit_.Events().back().reason, kReasonLowerCaseMethod);
+  auto post = [&](const std::string& headers, const std::string& body) {
+    return Raw("POST /api/forms HTTP/1.1\r\n" + auth + headers, body);
+  };
+  EXPECT_EQ(post("Content-Type: text/plain\r\nContent-Type: application/x-www-form-urlencoded\r\n",
+                 "_method=DELETE"),
+            400);
+  EXPECT_EQ(audit_.Events().back().reason, kReasonMultipleContentTypes);
+  EXPECT_EQ(post("Content-Type: multipart/form-data; boundary=XX\r\n",
+                 "--XX\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--XX--\r\n"),
+            400);
+  EXPECT_EQ(post("Content-Type: Application/JSON\r\n", R"({"_method":"DELETE"})"), 400);
+  EXPECT_EQ(post("Content-Type: application/x-www-form-urlencoded\r\n", "+_method=DELETE"), 400);
+  EXPECT_EQ(post("Content-Type: application/x-www-form-urlencoded\r\n", "_method%00=DELETE"), 400);
+  EXPECT_EQ(audit_.Events().back().reason, kReasonMethodOverride);
+  for (std::string query : {"?%20_method=DELETE", "?+_method=DELETE", "?_method%00x=DELETE",
+                            "?a=1#/../admin", "?a=\x7f", "?a=<b>"}) {
+    SCOPED_TRACE(query);
+    EXPECT_EQ(Get("/api/hotels" + query, read_token_), 400);
+  }
+  {
+    http::testing::RawConnection c(server_->port());
+    ASSERT_TRUE(c.Write("POST /api/forms HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n" + auth +
+                        "Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"));
+    EXPECT_EQ(c.ReadToEnd().substr(0, 12), "HTTP/1.1 501");
+  }
+  EXPECT_TRUE(TakeRecorded().empty());
+  // Names that merely contain the word pass: "payment_method" is not an override.
+  EXPECT_EQ(post("Content-Type: application/json\r\n", R"({"payment_method":"card"})"), 200);
+  EXPECT_EQ(TakeRecorded().size(), 1u);
+}
+
+// A body sent without a Content-Type reaches the upstream without one: libcurl's default
+// (application/x-www-form-urlencoded) would make the upstream parse a form the gateway never
+// inspected as one.
+TEST_F(GatewayProbeTest, BodyWithoutContentTypeStaysUntyped) {
+  EXPECT_EQ(Raw("POST /api/forms HTTP/1.1\r\nAuthorization: Bearer " + read_token_ + "\r\n",
+                "_method=DELETE"),
+            200);
+  auto seen = TakeRecorded();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_FALSE(seen[0].headers.Has("Content-Type"));
+}
+
 // A route declared case-sensitive matches only its own spelling: "/API/admin" then falls to the
 // next route (for an upstream that really does tell them apart).
 TEST_F(GatewayProbeTest, CaseSensitiveRouteMatchesOnlyItsSpelling) {
@@ -309,6 +362,23 @@ TEST_F(GatewayProbeTest, UpstreamLocationIsRewritten) {
   EXPECT_EQ(answer->status, 302);
   EXPECT_EQ(answer->headers.Get("Location"), "/api/elsewhere?x=1");
   EXPECT_EQ(answer->headers.Get("Content-Location"), "http://other.example/doc");
+  // Review finding: a path that reads as a network-path reference would be an open redirect;
+  // a URL outside the upstream's path prefix has no client path. Both are dropped.
+  EXPECT_EQ(forwarding::RewriteUpstreamLocation(upstream_base_ + "//evil.example/x",
+                                                upstream_base_, ""),
+            std::nullopt);
+  EXPECT_EQ(forwarding::RewriteUpstreamLocation(upstream_base_ + "/\\evil.example/x",
+                                                upstream_base_, ""),
+            std::nullopt);
+  EXPECT_EQ(forwarding::RewriteUpstreamLocation(upstream_base_ + "/v1/items/2?x", upstream_base_,
+                                                "/v1"),
+            "/items/2?x");
+  EXPECT_EQ(forwarding::RewriteUpstreamLocation(upstream_base_ + "/v1", upstream_base_, "/v1"), "/");
+  EXPECT_EQ(forwarding::RewriteUpstreamLocation(upstream_base_ + "/v2/x", upstream_base_, "/v1"),
+            std::nullopt);
+  EXPECT_EQ(forwarding::RewriteUpstreamLocation(upstream_base_ + "/v1x", upstream_base_, "/v1"),
+            std::nullopt);
+  EXPECT_EQ(forwarding::RewriteUpstreamLocation("/relative", upstream_base_, "/v1"), "/relative");
   for (const auto& [n, v] : answer->headers.fields()) {
     EXPECT_EQ(v.find(upstream_base_), std::string::npos) << n;
   }

@@ -226,6 +226,9 @@ Status ValidatorOptions::Validate() const {
 }
 
 bool ParameterNameIs(std::string_view name, std::string_view wanted) {
+  // PHP (php_register_variable_ex) skips leading spaces and ends a name at NUL or '['.
+  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+  name = name.substr(0, name.find('\0'));
   name = name.substr(0, name.find('['));
   if (name.size() != wanted.size()) return false;
   for (size_t i = 0; i < name.size(); ++i) {

@@ -97,6 +97,11 @@ size_t OnHeaderLine(char* data, size_t size, size_t count, void* user) {
     transfer->headers = Headers();
     return n;
   }
+  // RFC 9112 §5.5 (and §2.2): a bare CR inside a field line is not a line break; a recipient
+  // that passed it on could split one field into two (response splitting). Refuse the response.
+  std::string_view content = line;
+  if (content.ends_with("\r\n")) content.remove_suffix(2);
+  if (content.find('\r') != std::string_view::npos) return 0;  // aborts: CURLE_WRITE_ERROR
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return n;  // blank line ending the block
   std::string_view name = line.substr(0, colon);
@@ -204,6 +209,10 @@ Result<internal::CurlTransfer> internal::CurlTransfer::Prepare(const ClientReque
   // curl sends "Expect: 100-continue" for larger bodies and then waits up to a second for the
   // interim response; requests here are small, so skip the extra round trip.
   if (!request.headers.Has("Expect")) ok = ok && append("Expect:");
+  // libcurl labels a body it sends with no Content-Type as a form
+  // (application/x-www-form-urlencoded): the receiver would then parse a body nobody said was a
+  // form, which the gateway never inspected as one. "Content-Type:" turns that default off.
+  if (!request.headers.Has("Content-Type")) ok = ok && append("Content-Type:");
   if (!ok) return Internal("curl_slist_append failed");
 
   bool setup_ok = true;

@@ -157,6 +157,31 @@ TEST(ClientTest, OversizedResponseIsError) {
   EXPECT_EQ(resp.status().reason(), "response_too_large");
 }
 
+// A bare CR inside a response header line is refused (RFC 9112 §5.5): passed on, it would split
+// one field into two for whoever relays it (the gateway). A body without a Content-Type is sent
+// without one, not labelled a form by libcurl.
+TEST(ClientTest, RefusesBareCrInResponseHeadersAndInventsNoContentType) {
+  testing::RawResponder responder(
+      "HTTP/1.1 302 Found\r\nLocation: http://x.example/\rSet-Cookie: pwn=1\r\n"
+      "Content-Length: 0\r\nConnection: close\r\n\r\n");
+  ClientRequest r;
+  r.url = responder.url();
+  auto resp = Send(r);
+  EXPECT_FALSE(resp.ok());
+  std::string content_type = "unset";
+  auto typed = HttpServer::Start({}, [&content_type](const Request& req) {
+    content_type = req.headers.Get("Content-Type").value_or("none");
+    return Response::Text(200, "ok");
+  });
+  ASSERT_TRUE(typed.ok());
+  ClientRequest post;
+  post.method = "POST";
+  post.url = (*typed)->BaseUrl() + "/x";
+  post.body = "_method=DELETE";
+  ASSERT_TRUE(Send(post).ok());
+  EXPECT_EQ(content_type, "none");
+}
+
 // on_body_piece sees the body while it arrives: the first piece is read before the server has
 // sent the rest (the server holds it back until the reader has seen the first), with the status
 // already known; returning false stops the transfer.

@@ -23,7 +23,10 @@ namespace zta::guard {
 // Reason codes of requests the gateway refuses before routing (400 invalid_request, audited),
 // besides those of NormalizeRequestPath and the validator's malformed_query / malformed_body.
 inline constexpr char kReasonAbsoluteFormTarget[] = "absolute_form_target";  // not origin-form
-inline constexpr char kReasonMethodOverride[] = "method_override";  // `_method` in query or form
+inline constexpr char kReasonMethodOverride[] = "method_override";  // `_method` in query or body
+inline constexpr char kReasonLowerCaseMethod[] = "lowercase_method";  // "delete": see gateway.cc
+inline constexpr char kReasonMultipleContentTypes[] = "multiple_content_types";
+inline constexpr char kReasonUnsupportedTransferCoding[] = "unsupported_transfer_coding";  // 501
 
 struct Route {
   // Request method, exact ("GET", "POST", ...), or "*" for any. REQUIRED.
@@ -121,12 +124,14 @@ class Gateway {
     std::optional<http::Response> answer;
     http::ClientRequest upstream;
     std::string upstream_origin;  // for rewriting the upstream's Location
+    std::string upstream_prefix;  // the upstream URL's path, without a trailing '/'; may be ""
   };
 
   Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, AuditSink& audit,
           HttpFetcher fetcher, std::unique_ptr<http::AsyncClient> async_client);
   Decision Decide(const http::Request& request);
-  static http::Response Relay(Result<http::Response> answer, const std::string& upstream_origin);
+  static http::Response Relay(Result<http::Response> answer, const std::string& upstream_origin,
+                              const std::string& upstream_prefix);
   http::Response Refuse(const http::Request& request, int status, std::string_view error,
                         std::string_view reason);
 

@@ -195,8 +195,8 @@ class Validator {
 Result<std::string> ExtractBearerToken(const http::Request& request);
 
 // True when a decoded query or form field name would reach a common server framework as
-// `wanted`: ASCII case folded, and PHP's reading of ' ' and '.' as '_' and of "name[...]" as
-// "name" applied ("Access.Token[]" is access_token).
+// `wanted`: ASCII case folded, and PHP's reading applied: leading spaces skipped, the name ended
+// at NUL or '[', ' ' and '.' read as '_' (" Access.Token[]" is access_token).
 bool ParameterNameIs(std::string_view name, std::string_view wanted);
 
 // `WWW-Authenticate: Bearer realm="...", error="...", ...` (RFC 6750 §3).
