@@ -67,16 +67,6 @@ bool JsonNamesMethod(std::string_view body) {
   return false;
 }
 
-bool HasMediaType(const http::Headers& headers, std::string_view wanted_prefix) {
-  auto type = headers.Get("Content-Type");
-  if (!type) return false;
-  std::string lower(*type);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  size_t start = lower.find_first_not_of(" \t");
-  return start != std::string::npos && std::string_view(lower).substr(start).starts_with(
-                                            wanted_prefix);
-}
-
 // What a request may not be, before any route or token is looked at: one Content-Type at most;
 // query and urlencoded body must decode (a malformed one would be read differently by the
 // upstream); nothing may override the method.
@@ -94,16 +84,17 @@ Status InspectQueryAndForm(const http::Request& request) {
     if (HasMethodOverride(*fields)) return invalid("_method in the query", kReasonMethodOverride);
   }
   if (request.body.empty()) return Status::Ok();
-  if (http::IsFormUrlEncoded(request.headers)) {
+  const std::string media = http::MediaType(request.headers);
+  if (media == "application/x-www-form-urlencoded") {
     auto fields = http::ParseForm(request.body);
     if (!fields.ok()) return invalid("malformed form body", kReasonMalformedBody);
     if (HasMethodOverride(*fields)) return invalid("_method in the form", kReasonMethodOverride);
-  } else if (HasMediaType(request.headers, "multipart/")) {
+  } else if (media.starts_with("multipart/")) {
     if (MultipartNamesMethod(request.body)) {
       return invalid("_method in a multipart part", kReasonMethodOverride);
     }
-  } else if (HasMediaType(request.headers, "application/json") ||
-             HasMediaType(request.headers, "text/json")) {
+  } else if (media.find("/json") != std::string::npos || media.find("+json") != std::string::npos) {
+    // Laravel's isJson() reads a body as JSON input for any such type.
     if (JsonNamesMethod(request.body)) return invalid("_method in JSON", kReasonMethodOverride);
   }
   return Status::Ok();
@@ -207,11 +198,13 @@ Status GatewayOptions::Validate() const {
 }
 
 Gateway::Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, AuditSink& audit,
-                 HttpFetcher fetcher, std::unique_ptr<http::AsyncClient> async_client)
+                 HttpFetcher fetcher, std::vector<Upstream> upstreams,
+                 std::unique_ptr<http::AsyncClient> async_client)
     : options_(std::move(options)),
       validator_(std::move(validator)),
       audit_(audit),
       fetcher_(std::move(fetcher)),
+      upstreams_(std::move(upstreams)),
       async_client_(std::move(async_client)) {}
 
 Gateway::~Gateway() = default;
@@ -221,14 +214,22 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options, const C
   ZTA_RETURN_IF_ERROR(options.Validate());
   // Routes are matched in the requests' normal form, so their patterns are brought to it too:
   // a pattern "/api/%61dmin*" must guard "/api/admin".
-  for (auto& r : options.routes) r.path = *NormalizeRoutePattern(r.path);
+  std::vector<Upstream> upstreams;
+  for (auto& r : options.routes) {
+    r.path = *NormalizeRoutePattern(r.path);
+    auto url = http::ParseUrl(r.upstream.empty() ? options.upstream : r.upstream);  // validated
+    std::string prefix = url->target == "/" ? "" : url->target;
+    while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+    upstreams.push_back({url->Origin(), std::move(prefix)});
+  }
   if (options.validator.audit_component == "guard") options.validator.audit_component = "gateway";
   ZTA_ASSIGN_OR_RETURN(auto validator, Validator::Create(options.validator, clock, audit, fetcher));
   http::AsyncClientOptions async;
   async.max_in_flight = options.max_upstream_in_flight;
   ZTA_ASSIGN_OR_RETURN(auto async_client, http::AsyncClient::Create(async));
   return std::unique_ptr<Gateway>(new Gateway(std::move(options), std::move(validator), audit,
-                                              std::move(fetcher), std::move(async_client)));
+                                              std::move(fetcher), std::move(upstreams),
+                                              std::move(async_client)));
 }
 
 http::Response Gateway::Refuse(const http::Request& request, int status, std::string_view error,
@@ -276,10 +277,10 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
     return decision;
   }
   const Route* route = nullptr;
-  for (const auto& r : options_.routes) {
-    if (r.Matches(request.method, *path)) {
-      route = &r;
-      break;
+  for (size_t i = 0; i < options_.routes.size() && route == nullptr; ++i) {
+    if (options_.routes[i].Matches(request.method, *path)) {
+      route = &options_.routes[i];
+      decision.target = &upstreams_[i];
     }
   }
   // Deny by default: only what a route names is reachable.
@@ -299,18 +300,10 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
   }
 
   // The upstream receives the path that was authorized: its normal form, not the raw one.
-  const std::string& base = route->upstream.empty() ? options_.upstream : route->upstream;
-  auto origin = http::ParseUrl(base);  // validated at Create
-  decision.upstream_origin = origin->Origin();
-  decision.upstream_prefix = origin->target == "/" ? "" : origin->target;
-  while (!decision.upstream_prefix.empty() && decision.upstream_prefix.back() == '/') {
-    decision.upstream_prefix.pop_back();
-  }
   http::ClientRequest& up = decision.upstream;
   up.method = request.method;
-  std::string_view prefix = base;  // an upstream may carry a path prefix ("http://h:9000/v1")
-  while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
-  up.url = std::string(prefix) + *path + (request.query.empty() ? "" : "?" + request.query);
+  up.url = decision.target->origin + decision.target->prefix + *path +
+           (request.query.empty() ? "" : "?" + request.query);
   up.timeout = route->upstream_timeout.count() > 0 ? route->upstream_timeout
                                                     : options_.upstream_timeout;
   up.max_response_bytes = 16 << 20;
@@ -327,8 +320,7 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
   return decision;
 }
 
-http::Response Gateway::Relay(Result<http::Response> answer, const std::string& upstream_origin,
-                              const std::string& upstream_prefix) {
+http::Response Gateway::Relay(Result<http::Response> answer, const Upstream& upstream) {
   if (!answer.ok()) {
     switch (answer.status().code()) {
       case StatusCode::kDeadlineExceeded:
@@ -350,8 +342,7 @@ http::Response Gateway::Relay(Result<http::Response> answer, const std::string& 
     if (forwarding::DropsResponseHeader(name, upstream_options)) continue;
     if (http::EqualsIgnoreCase(name, "Location") ||
         http::EqualsIgnoreCase(name, "Content-Location")) {
-      auto rewritten =
-          forwarding::RewriteUpstreamLocation(value, upstream_origin, upstream_prefix);
+      auto rewritten = forwarding::RewriteUpstreamLocation(value, upstream.origin, upstream.prefix);
       if (rewritten) response.headers.Add(name, std::move(*rewritten));
       continue;
     }
@@ -363,18 +354,18 @@ http::Response Gateway::Relay(Result<http::Response> answer, const std::string& 
 http::Response Gateway::Handle(const http::Request& request) {
   Decision decision = Decide(request);
   if (decision.answer) return std::move(*decision.answer);
-  return Relay(fetcher_(decision.upstream), decision.upstream_origin, decision.upstream_prefix);
+  return Relay(fetcher_(decision.upstream), *decision.target);
 }
 
 void Gateway::HandleAsync(const http::Request& request, http::Respond respond) {
   Decision decision = Decide(request);
   if (decision.answer) return respond(std::move(*decision.answer));
   // The callback runs on the client's thread and must not block: Relay only copies headers.
+  // `target` lives in upstreams_, which outlives async_client_ (destroyed first, answering all).
   async_client_->Send(std::move(decision.upstream),
-                      [respond = std::move(respond), origin = std::move(decision.upstream_origin),
-                       prefix = std::move(decision.upstream_prefix)](
+                      [respond = std::move(respond), target = decision.target](
                           Result<http::Response> answer) {
-                        respond(Relay(std::move(answer), origin, prefix));
+                        respond(Relay(std::move(answer), *target));
                       });
 }
 

@@ -170,14 +170,21 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_v
   return fields;
 }
 
-bool IsFormUrlEncoded(const Headers& headers) {
+std::string MediaType(const Headers& headers) {
   auto type = headers.Get("Content-Type");
-  if (!type) return false;
+  if (!type) return {};
   std::string_view media(*type);
   media = media.substr(0, media.find(';'));
   while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
   while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
-  return EqualsIgnoreCase(media, "application/x-www-form-urlencoded");
+  std::string out;
+  out.reserve(media.size());
+  for (char c : media) out += ToLowerAscii(c);
+  return out;
+}
+
+bool IsFormUrlEncoded(const Headers& headers) {
+  return MediaType(headers) == "application/x-www-form-urlencoded";
 }
 
 std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {

@@ -119,19 +119,24 @@ class Gateway {
   Validator& validator() { return *validator_; }
 
  private:
+  // A route's upstream, resolved once at Create: requests go to origin + prefix + path, and a
+  // Location on that origin and under that prefix is rewritten.
+  struct Upstream {
+    std::string origin;  // scheme://host[:port]
+    std::string prefix;  // the upstream URL's path without a trailing '/'; may be ""
+  };
   // Either the answer to send now (a denial, metadata) or the upstream call to make.
   struct Decision {
     std::optional<http::Response> answer;
     http::ClientRequest upstream;
-    std::string upstream_origin;  // for rewriting the upstream's Location
-    std::string upstream_prefix;  // the upstream URL's path, without a trailing '/'; may be ""
+    const Upstream* target = nullptr;  // the route's upstream, for rewriting Location
   };
 
   Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, AuditSink& audit,
-          HttpFetcher fetcher, std::unique_ptr<http::AsyncClient> async_client);
+          HttpFetcher fetcher, std::vector<Upstream> upstreams,
+          std::unique_ptr<http::AsyncClient> async_client);
   Decision Decide(const http::Request& request);
-  static http::Response Relay(Result<http::Response> answer, const std::string& upstream_origin,
-                              const std::string& upstream_prefix);
+  static http::Response Relay(Result<http::Response> answer, const Upstream& upstream);
   http::Response Refuse(const http::Request& request, int status, std::string_view error,
                         std::string_view reason);
 
@@ -139,6 +144,7 @@ class Gateway {
   std::unique_ptr<Validator> validator_;
   AuditSink& audit_;
   const HttpFetcher fetcher_;
+  const std::vector<Upstream> upstreams_;  // one per route, in options_.routes' order
   // Last member: destroyed first, answering the calls it still holds before the rest goes.
   std::unique_ptr<http::AsyncClient> async_client_;
 };

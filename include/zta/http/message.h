@@ -55,9 +55,11 @@ struct Response {
 // application/x-www-form-urlencoded (HTML §4.10.21.6, as RFC 6749 §3.2 uses it).
 // Fails on bad percent-escapes. Repeated names keep every value.
 Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view body);
-// True when Content-Type's media type is application/x-www-form-urlencoded. RFC 9110 §8.3.1:
-// type and subtype are case-insensitive, parameters (";charset=...") and whitespace around
-// them are not part of it.
+// Content-Type's media type, lower-cased ("application/json"), or "" when absent. RFC 9110
+// §8.3.1: type and subtype are case-insensitive; parameters (";charset=...") and whitespace
+// around them are not part of it.
+std::string MediaType(const Headers& headers);
+// True when that media type is application/x-www-form-urlencoded.
 bool IsFormUrlEncoded(const Headers& headers);
 std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields);
 std::string PercentEncode(std::string_view s);  // RFC 3986 unreserved kept as-is
