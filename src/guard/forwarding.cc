@@ -62,12 +62,7 @@ std::string HeaderSafe(std::string_view s) {
 // RFC 7239 §4: a value is a token or a quoted-string; an IPv6 address and a host with a port
 // are not tokens.
 std::string ForwardedValue(std::string_view value) {
-  bool token = !value.empty();
-  for (unsigned char c : value) {
-    token = token && (std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(
-                                             c)) != std::string_view::npos);
-  }
-  if (token) return std::string(value);
+  if (http::IsToken(value)) return std::string(value);
   std::string out = "\"";
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7f) continue;

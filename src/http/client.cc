@@ -29,17 +29,6 @@ CURL* ThreadHandle() {
   return handle.get();
 }
 
-// RFC 9110 §5.6.2 token: methods and field names.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!tchar) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 // What the write and header callbacks fill in during one transfer, and what libcurl points to.

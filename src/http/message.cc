@@ -170,6 +170,16 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_v
   return fields;
 }
 
+bool IsToken(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!tchar) return false;
+  }
+  return true;
+}
+
 std::string MediaType(const Headers& headers) {
   auto type = headers.Get("Content-Type");
   if (!type) return {};

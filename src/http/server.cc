@@ -87,17 +87,6 @@ struct ServerState {
 
 std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
 
-// RFC 9110 §5.6.2: token = 1*tchar.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!tchar) return false;
-  }
-  return true;
-}
-
 // RFC 9110 §5.5: CR, LF and NUL are never valid in a field value. A handler that copies user
 // input into a header must not be able to inject fields or split the response.
 bool IsSafeFieldValue(std::string_view s) {

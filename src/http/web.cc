@@ -8,18 +8,6 @@
 namespace zta::http {
 namespace {
 
-// RFC 9110 §5.6.2 tchar.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                  std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
 // RFC 6265 §4.1.1 cookie-octet.
 bool IsCookieValue(std::string_view s) {
   for (unsigned char c : s) {

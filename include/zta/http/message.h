@@ -32,6 +32,9 @@ class Headers {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// RFC 9110 §5.6.2: token = 1*tchar (methods, field names, auth schemes, cookie names).
+bool IsToken(std::string_view s);
+
 struct Request {
   std::string method;          // "GET", "POST", ...
   std::string target;          // as received: path and query, e.g. "/token?x=1"
