@@ -7,6 +7,7 @@
 
 #include "introspector.h"
 #include "zta/core/base64url.h"
+#include "zta/core/scopes.h"
 #include "zta/http/client.h"
 #include "zta/jose/verify_error.h"
 
@@ -96,14 +97,9 @@ Status AppendScopes(const Json& value, const std::string& name, std::vector<std:
     return Status::Ok();
   };
   if (value.is_string()) {
-    const auto& s = value.get_ref<const std::string&>();
-    size_t i = 0;
-    while (i <= s.size()) {
-      size_t j = s.find(' ', i);
-      if (j == std::string::npos) j = s.size();
-      // Repeated or edge spaces are tolerated (they hide nothing); anything else is checked.
-      if (j > i) ZTA_RETURN_IF_ERROR(add(s.substr(i, j - i)));
-      i = j + 1;
+    // Repeated or edge spaces are tolerated (they hide nothing); every item is checked.
+    for (auto& scope : SplitSpaceDelimited(value.get_ref<const std::string&>())) {
+      ZTA_RETURN_IF_ERROR(add(std::move(scope)));
     }
     return Status::Ok();
   }
