@@ -97,10 +97,8 @@ std::vector<std::string> ConnectionOptions(const http::Headers& headers) {
     while (i <= value.size()) {
       size_t j = value.find(',', i);
       if (j == std::string::npos) j = value.size();
-      std::string item = value.substr(i, j - i);
-      item.erase(0, item.find_first_not_of(" \t"));
-      item.erase(item.find_last_not_of(" \t") + 1);
-      if (!item.empty()) out.push_back(item);
+      std::string_view item = http::TrimOws(std::string_view(value).substr(i, j - i));
+      if (!item.empty()) out.emplace_back(item);
       i = j + 1;
     }
   }

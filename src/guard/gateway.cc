@@ -111,10 +111,7 @@ bool HasLowerCase(std::string_view method) {
 // reach the upstream still coded, without the field that said so.
 bool HasUnsupportedTransferCoding(const http::Headers& headers) {
   for (const auto& value : headers.GetAll("Transfer-Encoding")) {
-    std::string_view v(value);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    if (!http::EqualsIgnoreCase(v, "chunked")) return true;
+    if (!http::EqualsIgnoreCase(http::TrimOws(value), "chunked")) return true;
   }
   return false;
 }

@@ -22,12 +22,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool IsHttpUrl(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
@@ -60,7 +54,7 @@ std::optional<int64_t> CacheControlMaxAge(std::string_view cache_control) {
   while (i <= cache_control.size()) {
     size_t j = cache_control.find(',', i);
     if (j == std::string_view::npos) j = cache_control.size();
-    std::string directive = Lower(Trim(cache_control.substr(i, j - i)));
+    std::string directive = Lower(http::TrimOws(cache_control.substr(i, j - i)));
     // RFC 9111 §5.2.2.4/§5.2.2.5: the response must not be reused without revalidation.
     if (directive == "no-store" || directive == "no-cache") return int64_t{0};
     if (directive.rfind("max-age=", 0) == 0) {

@@ -67,15 +67,6 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // curl calls this once per header line, status line included, for every response it reads
 // (interim 1xx ones too), so a status line starts a fresh field list.
 size_t OnHeaderLine(char* data, size_t size, size_t count, void* user) {
@@ -89,13 +80,14 @@ size_t OnHeaderLine(char* data, size_t size, size_t count, void* user) {
   // RFC 9112 §5.5 (and §2.2): a bare CR inside a field line is not a line break; a recipient
   // that passed it on could split one field into two (response splitting). Refuse the response.
   std::string_view content = line;
-  if (content.ends_with("\r\n")) content.remove_suffix(2);
+  if (content.ends_with('\n')) content.remove_suffix(1);
+  if (content.ends_with('\r')) content.remove_suffix(1);
   if (content.find('\r') != std::string_view::npos) return 0;  // aborts: CURLE_WRITE_ERROR
   size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return n;  // blank line ending the block
   std::string_view name = line.substr(0, colon);
   if (!IsToken(name)) return n;
-  transfer->headers.Add(std::string(name), std::string(Trim(line.substr(colon + 1))));
+  transfer->headers.Add(std::string(name), std::string(TrimOws(content.substr(colon + 1))));
   return n;
 }
 

@@ -170,6 +170,12 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_v
   return fields;
 }
 
+std::string_view TrimOws(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 bool IsToken(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -183,10 +189,7 @@ bool IsToken(std::string_view s) {
 std::string MediaType(const Headers& headers) {
   auto type = headers.Get("Content-Type");
   if (!type) return {};
-  std::string_view media(*type);
-  media = media.substr(0, media.find(';'));
-  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
-  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  std::string_view media = TrimOws(std::string_view(*type).substr(0, type->find(';')));
   std::string out;
   out.reserve(media.size());
   for (char c : media) out += ToLowerAscii(c);

@@ -24,12 +24,6 @@ bool IsAttributeValue(std::string_view s) {
   return true;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 Response HtmlPage(int status, std::string body) {
@@ -122,12 +116,12 @@ std::vector<std::pair<std::string, std::string>> ParseCookies(const Headers& hea
     std::string_view rest(field);
     while (!rest.empty()) {
       size_t semi = rest.find(';');
-      std::string_view pair = Trim(rest.substr(0, semi));
+      std::string_view pair = TrimOws(rest.substr(0, semi));
       rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
       size_t eq = pair.find('=');
       if (eq == std::string_view::npos) continue;
-      std::string_view name = Trim(pair.substr(0, eq));
-      std::string_view value = Trim(pair.substr(eq + 1));
+      std::string_view name = TrimOws(pair.substr(0, eq));
+      std::string_view value = TrimOws(pair.substr(eq + 1));
       // RFC 6265 §4.1.1 allows a DQUOTE-wrapped value; the quotes are not part of it.
       if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
         value = value.substr(1, value.size() - 2);

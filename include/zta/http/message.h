@@ -32,6 +32,9 @@ class Headers {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// `s` without the optional whitespace (RFC 9110 §5.6.3 OWS: spaces and tabs) at either end.
+std::string_view TrimOws(std::string_view s);
+
 // RFC 9110 §5.6.2: token = 1*tchar (methods, field names, auth schemes, cookie names).
 bool IsToken(std::string_view s);
 
