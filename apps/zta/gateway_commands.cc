@@ -154,7 +154,8 @@ void RegisterGatewayCommand(CLI::App& app) {
   gw->add_option("--upstream", f->upstream,
                  "where allowed requests go, e.g. http://127.0.0.1:9000");
   gw->add_option("--route", f->routes,
-                 "\"METHOD PATH [SCOPE...]\", PATH exact or ending in '*' (repeatable)");
+                 "\"METHOD PATH [SCOPE...]\", PATH exact or ending in '*', matched normalized and "
+                 "case-insensitively (docs/gateway.md; repeatable)");
   gw->add_option("--introspect-route", f->introspect_routes,
                  "a route whose tokens are also introspected (RFC 7662)");
   gw->add_option("--introspect-client-id", f->introspect_client_id,
