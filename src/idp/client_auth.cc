@@ -137,7 +137,7 @@ OAuthError AuthFailureLimiter::Count(const std::string& client_id, const std::st
       .WithAuthFailure(wrong.reason());
 }
 
-ClientAuthenticator::ClientAuthenticator(const AuthorizationServerOptions& options, IdpStore& store,
+ClientAuthenticator::ClientAuthenticator(const AuthorizationServerOptions& options, TokenStateStore& store,
                                          const Clock& clock)
     : options_(options),
       store_(store),

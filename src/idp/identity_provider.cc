@@ -47,6 +47,19 @@ void IdentityProvider::AuditChange(const std::string& action, const std::string&
   (void)audit_.Append(std::move(e));
 }
 
+Result<KeyRow> IdentityProvider::RotateKeys() {
+  ZTA_ASSIGN_OR_RETURN(KeyRow row, keys_->Rotate());
+  AuditEvent e;
+  e.component = "idp";
+  e.action = "keys.rotate";
+  e.decision = AuditDecision::kAllow;
+  e.time_micros = clock_.NowMicros();
+  e.attributes["zta.kid"] = row.kid;
+  e.attributes["zta.alg"] = row.alg;
+  (void)audit_.Append(std::move(e));
+  return row;
+}
+
 Result<Json> IdentityProvider::AddResource(const std::string& uri,
                                            const std::vector<std::string>& scopes,
                                            int64_t max_ttl_seconds,

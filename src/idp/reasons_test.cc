@@ -57,8 +57,8 @@ class IdpReasonsTest : public IdpFixture {
         .get<std::string>();
   }
   // Sets every key row's alg or retirement, as another process would, and reloads.
-  void EditKeys(const std::function<void(IdpStore::KeyRow&)>& edit) {
-    for (IdpStore::KeyRow row : idp_->keys().List()) {
+  void EditKeys(const std::function<void(KeyRow&)>& edit) {
+    for (KeyRow row : idp_->keys().List()) {
       edit(row);
       ASSERT_TRUE(idp_->store().PutKey(row).ok());
     }
@@ -161,9 +161,9 @@ void IdpReasonsTest::TokenReasons() {
   auto issue = [&] {
     return Post("/token", {{"grant_type", "client_credentials"}}, other, other_secret);
   };
-  EditKeys([](IdpStore::KeyRow& row) { row.alg = "RS256"; });  // an EC key cannot sign RS256
+  EditKeys([](KeyRow& row) { row.alg = "RS256"; });  // an EC key cannot sign RS256
   Expect(kReasonSigningFailed, 500, issue);
-  EditKeys([](IdpStore::KeyRow& row) { row.retired = true; });
+  EditKeys([](KeyRow& row) { row.retired = true; });
   Expect(kReasonNoSigningKey, 500, issue);
 }
 

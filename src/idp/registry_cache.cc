@@ -13,7 +13,7 @@ const Resource* RegistrySnapshot::FindResource(const std::string& uri) const {
   return it == resources.end() ? nullptr : &it->second;
 }
 
-RegistryCache::RegistryCache(IdpStore& store, KeyManager& keys, const Clock& clock,
+RegistryCache::RegistryCache(RegistryStore& store, KeyManager& keys, const Clock& clock,
                              int64_t refresh_millis)
     : store_(store), keys_(keys), clock_(clock), refresh_micros_(refresh_millis * 1000) {}
 

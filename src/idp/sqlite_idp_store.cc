@@ -220,7 +220,7 @@ Result<bool> SqliteIdpStore::RecordAssertionJti(const std::string& client_id,
   return true;
 }
 
-Result<std::vector<IdpStore::KeyRow>> SqliteIdpStore::ListKeys() {
+Result<std::vector<KeyRow>> SqliteIdpStore::ListKeys() {
   std::lock_guard<std::mutex> lock(mu_);
   ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT kid, alg, created_at, activate_at, "
                                             "publish_until, retired FROM signing_keys "

@@ -48,6 +48,9 @@ class IdentityProvider {
   Status DeleteAgent(const std::string& client_id);
   Result<Json> ListResources();
 
+  // Starts a key rotation (KeyManager::Rotate) and records it as `keys.rotate` with the new kid.
+  Result<KeyRow> RotateKeys();
+
   static Json AgentPublicView(const Agent& agent);
 
  private:

@@ -1,5 +1,5 @@
 // The identity provider's registry: resources (APIs, the token audiences) and agents (OAuth
-// clients with their own identities), and the store interface that persists them.
+// clients with their own identities). Persisted by a RegistryStore (zta/idp/stores.h).
 #pragma once
 
 #include <cstdint>
@@ -54,41 +54,6 @@ struct RegistrySnapshot {
 
   const Agent* FindAgent(const std::string& client_id) const;
   const Resource* FindResource(const std::string& uri) const;
-};
-
-// Persistence of the registry, revocations and single-use assertion ids. Implementations are
-// thread-safe. SQLite now (SqliteIdpStore); the interface lets PostgreSQL follow.
-class IdpStore {
- public:
-  virtual ~IdpStore() = default;
-
-  // A counter that changes whenever any process changes the registry (cheap to poll).
-  virtual Result<uint64_t> RegistryVersion() = 0;
-  virtual Result<std::shared_ptr<const RegistrySnapshot>> LoadRegistry() = 0;
-
-  virtual Status PutResource(const Resource& resource) = 0;
-  virtual Status PutAgent(const Agent& agent) = 0;  // insert or replace
-  virtual Status DeleteAgent(const std::string& client_id) = 0;
-
-  // Revocation list: jti → the token's exp (rows can be dropped after it).
-  virtual Status Revoke(const std::string& jti, int64_t expires_at) = 0;
-  virtual Result<bool> IsRevoked(const std::string& jti) = 0;
-
-  // RFC 7523 §3 item 7: records an assertion jti; false if it was seen before (replay).
-  virtual Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti,
-                                          int64_t expires_at) = 0;
-
-  // Key metadata rows; the private key material lives in files (KeyManager).
-  struct KeyRow {
-    std::string kid;
-    std::string alg;
-    int64_t created_at = 0;
-    int64_t activate_at = 0;    // begins signing at this time
-    int64_t publish_until = 0;  // 0 = while active or next; else stays in JWKS until then
-    bool retired = false;
-  };
-  virtual Result<std::vector<KeyRow>> ListKeys() = 0;
-  virtual Status PutKey(const KeyRow& row) = 0;
 };
 
 }  // namespace zta::idp

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-#include "zta/idp/registry.h"
+#include "zta/idp/stores.h"
 #include "zta/store/sqlite.h"
 
 namespace zta::idp {
