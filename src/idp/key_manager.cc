@@ -4,7 +4,6 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 
 #include "zta/core/base64url.h"
 #include "zta/core/random.h"
+#include "zta/core/sha256.h"
 
 namespace zta::idp {
 namespace {
@@ -25,9 +25,7 @@ struct CipherCtxDeleter {
 };
 
 std::string KeyFromSecret(const Secret& secret) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(secret.Reveal().data()), secret.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+  return Sha256(secret.Reveal());
 }
 
 // AES-256-GCM, 96-bit random IV, the kid as associated data so files cannot be swapped.
