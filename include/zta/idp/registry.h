@@ -22,6 +22,39 @@ struct Resource {
   // Digest of the resource server's introspection secret ("" = cannot introspect).
   std::string introspection_secret_digest;
   int64_t created_at = 0;
+  // scope → plain words for the consent page ("see your bookings").
+  std::map<std::string, std::string> scope_descriptions;
+  // RFC 9396 §2: the authorization_details types this resource accepts.
+  struct DetailsType {
+    Json schema;        // JSON Schema (the subset agent/schema.h validates) of one entry
+    std::string text;   // consent-page template, "{field}" replaced by the entry's values
+  };
+  std::map<std::string, DetailsType> details_types;
+};
+
+// A person who signs in at the idp and lets agents act for them.
+struct User {
+  std::string id;            // stable, never reused: "u-" + 128 random bits; the tokens' sub
+  std::string username;      // the login name, unique
+  std::string email;
+  std::string display_name;
+  std::string password_hash; // PHC string of Argon2id (password.h)
+  bool enabled = true;
+  int64_t created_at = 0;
+};
+
+// A client application that hosts agents (a chat front end, a CLI): an OAuth client that
+// sends users to /authorize (RFC 6749 §4.1).
+struct App {
+  std::string client_id;     // "app-" + random
+  std::string name;
+  std::vector<std::string> redirect_uris;             // exact match; loopback per RFC 8252 §7.3
+  std::vector<std::string> post_logout_redirect_uris;
+  bool is_public = false;    // true: no secret, PKCE alone (RFC 6749 §2.1)
+  std::string secret_digest; // confidential apps: DigestSecret() of the generated secret
+  bool require_par = false;  // RFC 9126 §5: only pushed authorization requests
+  bool enabled = true;
+  int64_t created_at = 0;
 };
 
 enum class ClientAuthMethod {
@@ -51,9 +84,14 @@ struct RegistrySnapshot {
   uint64_t version = 0;
   std::map<std::string, Resource> resources;
   std::map<std::string, Agent> agents;
+  std::map<std::string, User> users;  // by id
+  std::map<std::string, App> apps;    // by client_id
 
   const Agent* FindAgent(const std::string& client_id) const;
   const Resource* FindResource(const std::string& uri) const;
+  const User* FindUser(const std::string& id) const;
+  const User* FindUserByName(const std::string& username) const;
+  const App* FindApp(const std::string& client_id) const;
 };
 
 }  // namespace zta::idp
