@@ -12,6 +12,7 @@ packages=(
   libcli11-dev          # command-line parsing
   libtomlplusplus-dev   # TOML config files (auth, gateway, idp, agents)
   libsqlite3-dev        # data folders (idp, audit)
+  libargon2-dev         # Argon2id password hashing (zta idp user, the login page)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev  # libFuzzer and sanitizers
   nodejs                # interop tests against npm `jose`
