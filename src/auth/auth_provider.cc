@@ -213,8 +213,11 @@ std::string AuthProvider::CacheKey(const TokenRequest& request,
 Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
   if (request.resource.empty()) return InvalidArgument("a resource (RFC 8707) is required");
   if (!request.on_behalf_of.empty()) {
-    return Status(StatusCode::kUnimplemented, "tokens on behalf of a user need the delegation flow",
-                  "unsupported");
+    // The person's consent is DelegatedTokenSource's (zta/auth/delegation.h).
+    return Status(StatusCode::kPermissionDenied,
+                  "tokens on behalf of a user need their consent: use a DelegatedTokenSource "
+                  "with a ConsentHandler",
+                  "consent_required");
   }
   std::vector<std::string> scopes;
   const std::string key = CacheKey(request, &scopes);

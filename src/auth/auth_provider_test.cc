@@ -437,7 +437,7 @@ TEST_F(AuthProviderTest, ValidatesInput) {
   EXPECT_EQ(p->GetToken(no_resource).status().code(), StatusCode::kInvalidArgument);
   TokenRequest delegated = Request();
   delegated.on_behalf_of = "alice";
-  EXPECT_EQ(p->GetToken(delegated).status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(p->GetToken(delegated).status().reason(), "consent_required");
   auto o = Options();
   o.client_secret = Secret();
   EXPECT_FALSE(AuthProvider::Create(o, clock_).ok());

@@ -99,8 +99,9 @@ class AuthProvider final : public TokenSource {
   ~AuthProvider() override;
 
   // A token for `request`: from the cache while enough lifetime remains, else from the IdP.
-  // Errors carry the reasons listed in token_source.h. `on_behalf_of` is not supported yet
-  // (kUnimplemented): delegation needs the user's grant.
+  // Errors carry the reasons listed in token_source.h. A request with `on_behalf_of` fails with
+  // consent_required: delegation needs the person's consent, which DelegatedTokenSource
+  // (zta/auth/delegation.h) obtains, using this provider for the agent's actor token.
   Result<AccessToken> GetToken(const TokenRequest& request) override;
 
   // Drops the cached token for `request` (e.g. after a resource server answered 401).

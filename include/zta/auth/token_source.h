@@ -51,7 +51,9 @@ inline std::ostream& operator<<(std::ostream& os, const AccessToken& token) {
 //   "access_denied" (the IdP refused; message carries error_description),
 //   "idp_unavailable" (unreachable, timeout or 5xx after retries),
 //   "bad_token_response" (no token, not Bearer, or already expired), "bad_metadata"
-//   (discovery found no matching issuer), "unsupported" (on_behalf_of before delegation lands);
+//   (discovery found no matching issuer); for on_behalf_of (zta/auth/delegation.h):
+//   "consent_required" (no consent handler), "consent_denied", "consent_timeout",
+//   "state_mismatch", "issuer_mismatch", "bad_authorization_response";
 //   any other OAuth error code (RFC 6749 §5.2) the IdP sends, as is.
 // Never an expired or empty token: a TokenSource either returns a usable token or an error.
 class TokenSource {
