@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "zta/core/base64url.h"
+#include "zta/core/mutex.h"
 #include "zta/http/server.h"
 #include "zta/jose/jwt.h"
 
@@ -46,20 +47,20 @@ class FakeTokenServer {
     failure_status_ = status;
   }
   void set_error(std::string error) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     error_ = std::move(error);
   }
   void set_ttl(int64_t ttl) { ttl_ = ttl; }
   std::vector<std::pair<std::string, std::string>> last_form() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return last_form_;
   }
   std::string last_authorization() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return last_authorization_;
   }
   std::vector<std::string> assertion_jtis() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return assertion_jtis_;
   }
 
@@ -93,7 +94,7 @@ class FakeTokenServer {
     if (!form.ok()) return http::Response::Json(400, Json{{"error", "invalid_request"}});
     std::string error;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       last_form_ = *form;
       last_authorization_ = r.headers.Get("Authorization").value_or("");
       error = error_;
@@ -122,7 +123,7 @@ class FakeTokenServer {
                       Field(*form, "client_assertion_type") ==
                           "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
       if (v.ok()) {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         assertion_jtis_.push_back((*v)->jti);
       }
     }
@@ -152,11 +153,11 @@ class FakeTokenServer {
   std::atomic<int> token_calls_{0}, discovery_calls_{0}, delay_ms_{0}, failures_{0},
       failure_status_{503}, issued_{0};
   std::atomic<int64_t> ttl_{300};
-  std::mutex mu_;
-  std::string error_;                                           // GUARDED_BY(mu_)
-  std::vector<std::pair<std::string, std::string>> last_form_;  // GUARDED_BY(mu_)
-  std::string last_authorization_;                              // GUARDED_BY(mu_)
-  std::vector<std::string> assertion_jtis_;                     // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::string error_ ZTA_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, std::string>> last_form_ ZTA_GUARDED_BY(mu_);
+  std::string last_authorization_ ZTA_GUARDED_BY(mu_);
+  std::vector<std::string> assertion_jtis_ ZTA_GUARDED_BY(mu_);
   // Declared last so it is destroyed first: a handler still running must not outlive the
   // members above that it writes.
   std::unique_ptr<http::HttpServer> server_;

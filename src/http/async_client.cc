@@ -7,13 +7,14 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "zta/core/mutex.h"
 
 namespace zta::http {
 namespace {
@@ -63,7 +64,7 @@ class AsyncClient::Impl {
   // Ends the thread once it has answered everything owed. Idempotent.
   void Stop() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
     curl_multi_wakeup(multi_.get());
@@ -78,10 +79,10 @@ class AsyncClient::Impl {
     auto call = std::make_unique<Call>();
     call->sent = std::chrono::steady_clock::now();
     call->done = std::move(done);
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) {
       // Only a callback can get here (the destructor is running); nobody will drain the queue.
-      lock.unlock();
+      lock.Unlock();
       if (call->done) call->done(Stopped());
       return;
     }
@@ -100,7 +101,7 @@ class AsyncClient::Impl {
   }
 
   size_t in_flight() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return in_flight_;
   }
 
@@ -109,7 +110,7 @@ class AsyncClient::Impl {
     std::vector<std::unique_ptr<Call>> incoming;
     for (;;) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         incoming.swap(queue_);
         if (stopping_) break;
       }
@@ -193,7 +194,7 @@ class AsyncClient::Impl {
     }
     call.reset();
     if (counted) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       --in_flight_;
     }
     if (done) done(std::move(result));
@@ -202,10 +203,10 @@ class AsyncClient::Impl {
   const AsyncClientOptions options_;
   const MultiHandle multi_;
 
-  mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Call>> queue_;  // GUARDED_BY(mu_)
-  size_t in_flight_ = 0;                      // GUARDED_BY(mu_): queued or active, not refused
-  bool stopping_ = false;                     // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::vector<std::unique_ptr<Call>> queue_ ZTA_GUARDED_BY(mu_);
+  size_t in_flight_ ZTA_GUARDED_BY(mu_) = 0;  // queued or active, not refused
+  bool stopping_ ZTA_GUARDED_BY(mu_) = false;
 
   // The client's thread only: transfers added to the multi handle, by their easy handle.
   std::unordered_map<CURL*, std::unique_ptr<Call>> active_;
