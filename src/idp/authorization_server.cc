@@ -6,6 +6,8 @@
 #include <optional>
 #include <string_view>
 
+#include "browser/browser_state.h"
+#include "browser/pages.h"
 #include "endpoints/endpoint.h"
 #include "server_context.h"
 #include "zta/idp/oauth_error.h"
@@ -17,6 +19,7 @@ namespace {
 enum class Accepts {
   kGetOrHead,  // JWKS and metadata documents
   kFormPost,   // POST with an application/x-www-form-urlencoded body (RFC 6749 §3.2)
+  kBrowser,    // pages: GET, HEAD, or POST of a form; refused with an HTML page
 };
 
 struct Route {
@@ -33,7 +36,17 @@ constexpr Route kRoutes[] = {
     {"/jwks", Accepts::kGetOrHead, JwksEndpoint},
     {"/.well-known/oauth-authorization-server", Accepts::kGetOrHead, OAuthMetadataEndpoint},
     {"/.well-known/openid-configuration", Accepts::kGetOrHead, OpenIdConfigurationEndpoint},
+    {"/authorize", Accepts::kBrowser, AuthorizeEndpoint},
+    {"/par", Accepts::kFormPost, ParEndpoint},
+    {"/login", Accepts::kBrowser, LoginEndpoint},
+    {"/consent", Accepts::kBrowser, ConsentEndpoint},
+    {"/account", Accepts::kBrowser, AccountEndpoint},
+    {"/account/revoke", Accepts::kBrowser, AccountRevokeEndpoint},
+    {"/logout", Accepts::kBrowser, LogoutEndpoint},
 };
+
+// The pages' CSS and images (AuthorizationServerOptions::static_files) live under this.
+constexpr std::string_view kStaticPrefix = "/static/";
 
 // The answer to a request the route does not let through, if any.
 std::optional<http::Response> RefuseAtRoute(Accepts accepts, const http::Request& request) {
@@ -56,11 +69,28 @@ std::optional<http::Response> RefuseAtRoute(Accepts accepts, const http::Request
       }
       return std::nullopt;
     }
+    case Accepts::kBrowser: {
+      if (request.method == "GET" || request.method == "HEAD") return std::nullopt;
+      if (request.method != "POST") {
+        http::Response refused =
+            browser::ErrorPage(405, "Request refused", "This page takes GET and POST only.");
+        refused.headers.Set("Allow", "GET, HEAD, POST");
+        return refused;
+      }
+      if (!http::IsFormUrlEncoded(request.headers)) {
+        return browser::ErrorPage(415, "Request refused", "The form could not be read.");
+      }
+      return std::nullopt;
+    }
   }
   return std::nullopt;
 }
 
 Decision Dispatch(ServerContext& context, const http::Request& request) {
+  if (request.path.starts_with(kStaticPrefix)) {
+    http::StaticFiles files(context.options.static_files, std::string(kStaticPrefix));
+    if (auto served = files.Serve(request)) return Decision::Unrecorded(std::move(*served));
+  }
   for (const Route& route : kRoutes) {
     if (route.path != request.path) continue;
     if (auto refused = RefuseAtRoute(route.accepts, request)) {
@@ -77,7 +107,8 @@ AuthorizationServer::AuthorizationServer(AuthorizationServerOptions options, Idp
                                          KeyManager& keys, AuditSink& audit, const Clock& clock)
     : context_(std::make_unique<ServerContext>(std::move(options), store, keys, audit, clock)) {}
 
-AuthorizationServer::~AuthorizationServer() = default;
+// The browser endpoints' in-memory state (pending requests, login failures) ends with the server.
+AuthorizationServer::~AuthorizationServer() { browser::BrowserState::Forget(*context_); }
 
 const AuthorizationServerOptions& AuthorizationServer::options() const { return context_->options; }
 

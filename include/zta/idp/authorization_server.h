@@ -9,10 +9,12 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/http/embedded_files.h"
 #include "zta/http/message.h"
 #include "zta/http/server.h"
 #include "zta/idp/key_manager.h"
@@ -39,6 +41,27 @@ struct AuthorizationServerOptions {
   // How often the registry is re-read for token requests, milliseconds (introspection always
   // checks for changes). Default: 250.
   int64_t registry_refresh_millis = 250;
+
+  // Browser pages (/authorize, /login, /consent, /account; src/idp/browser/).
+  // A login session ends this long after its last request, seconds. Default: 1800 (30 min).
+  int64_t session_idle_seconds = 1800;
+  // ... and this long after the password was checked, whatever happens. Default: 43200 (12 h).
+  int64_t session_absolute_seconds = 43200;
+  // Wrong passwords allowed per user name and per source address within the window; past
+  // either, the login page answers 429 without checking the password. Default: 5 per 300 s.
+  int login_failure_limit = 5;
+  int64_t login_failure_window_seconds = 300;
+  // How long a browser may take from /authorize to the consent decision, seconds.
+  // Default: 600.
+  int64_t pending_request_seconds = 600;
+  // Authorization code lifetime, seconds (RFC 6749 §4.1.2: short; OAuth 2.1: ≤ 60 s is
+  // usual). Default: 60. REQUIRES: 0 < code_ttl_seconds <= 60.
+  int64_t code_ttl_seconds = 60;
+  // Lifetime of a pushed request_uri (RFC 9126 §2.2 expires_in), seconds. Default: 60.
+  int64_t par_ttl_seconds = 60;
+  // The pages' CSS (web/idp/, zta::web::Files()), served under /static/; set by whoever links
+  // zta::web (the CLI, IdpService). Default: none (pages render unstyled).
+  std::span<const http::EmbeddedFile> static_files;
 };
 
 struct ServerContext;  // src/idp/server_context.h

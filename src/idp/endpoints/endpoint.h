@@ -45,4 +45,21 @@ Decision OpenIdConfigurationEndpoint(ServerContext& context, const http::Request
 // The metadata document (RFC 8414 §2); `openid` adds the OIDC discovery members. metadata.cc
 Json BuildMetadata(ServerContext& context, bool openid);
 
+// Browser endpoints (HTML; src/idp/browser/ holds what they share). Their route lets through
+// GET, HEAD and form POSTs; each endpoint checks which of those it takes.
+// /authorize (RFC 6749 §4.1.1, RFC 9207, RFC 8707, RFC 9396, PKCE RFC 7636). authorize.cc
+Decision AuthorizeEndpoint(ServerContext& context, const http::Request& request);
+// POST /par: pushed authorization requests (RFC 9126). par.cc
+Decision ParEndpoint(ServerContext& context, const http::Request& request);
+// /login: the password form and the session cookie. login.cc
+Decision LoginEndpoint(ServerContext& context, const http::Request& request);
+// /consent: shows what the agent asks for; POST approves (a code) or denies. consent.cc
+Decision ConsentEndpoint(ServerContext& context, const http::Request& request);
+// /account: the user's remembered consents and grants. account.cc
+Decision AccountEndpoint(ServerContext& context, const http::Request& request);
+// POST /account/revoke: revokes one grant or remembered consent. account.cc
+Decision AccountRevokeEndpoint(ServerContext& context, const http::Request& request);
+// POST /logout: ends the session. logout.cc
+Decision LogoutEndpoint(ServerContext& context, const http::Request& request);
+
 }  // namespace zta::idp
