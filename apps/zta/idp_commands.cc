@@ -1,4 +1,4 @@
-// `zta idp serve|resource|agent|keys`: run the embedded identity provider and administer its
+// `zta idp serve|resource|agent|app|user|keys`: run the embedded identity provider and administer its
 // registry in a data folder. Registry changes take effect in a running server within a second.
 #include <atomic>
 #include <cstdlib>
@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/core/secret.h"
 #include "zta/http/message.h"
 #include "zta/http/protocol.h"
 #include "zta/http/server.h"
@@ -58,6 +59,20 @@ struct ResourceFlags {
   std::string uri, scopes;
   int64_t ttl = 0;
   bool introspection = false;
+  std::vector<std::string> scope_descriptions;  // "scope=text"
+  // RFC 9396 details types: the i-th type goes with the i-th schema file and text.
+  std::vector<std::string> details_types, details_schemas, details_texts;
+};
+
+struct AppFlags {
+  std::string name, id;
+  std::vector<std::string> redirect_uris, post_logout_redirect_uris;
+  bool is_public = false, require_par = false;
+};
+
+struct UserFlags {
+  std::string name, email, display_name, id;
+  bool password_stdin = false;
 };
 
 struct AgentFlags {
@@ -177,9 +192,33 @@ void RegisterServe(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
 // --- resource ------------------------------------------------------------------------------
 
 int RunResourceAdd(const IdpFlags& flags, const ResourceFlags& rf) {
+  idp::ResourceSpec spec;
+  spec.uri = rf.uri;
+  spec.scopes = SplitWords(rf.scopes);
+  spec.max_ttl_seconds = rf.ttl;
+  spec.with_introspection_secret = rf.introspection;
+  for (const auto& d : rf.scope_descriptions) {
+    size_t eq = d.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return UsageError("--scope-description takes SCOPE=TEXT, got '" + d + "'");
+    }
+    spec.scope_descriptions[d.substr(0, eq)] = d.substr(eq + 1);
+  }
+  if (rf.details_schemas.size() != rf.details_types.size() ||
+      rf.details_texts.size() != rf.details_types.size()) {
+    return UsageError("each --details-type needs one --details-schema FILE and one --details-text");
+  }
+  for (size_t i = 0; i < rf.details_types.size(); ++i) {
+    idp::DetailsTypeSpec d;
+    d.type = rf.details_types[i];
+    std::string error;
+    if (!ReadFileOrStdin(rf.details_schemas[i], d.schema_json, &error)) return UsageError(error);
+    d.text = rf.details_texts[i];
+    spec.details_types.push_back(std::move(d));
+  }
   auto folder = OpenDataFolder(flags);
   if (!folder.ok()) return Fail(folder.status());
-  auto out = folder->idp->AddResource(rf.uri, SplitWords(rf.scopes), rf.ttl, rf.introspection);
+  auto out = folder->idp->AddResource(spec);
   if (!out.ok()) return Fail(out.status());
   if (out->contains("introspection_secret")) {
     std::cerr << "zta: the introspection_secret is shown once; store it as a secret\n";
@@ -205,6 +244,15 @@ void RegisterResource(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
   radd->add_option("--ttl", rf->ttl, "maximum token lifetime for it, seconds (0 = default)");
   radd->add_flag("--introspection-secret", rf->introspection,
                  "generate a secret the resource server uses at /introspect (shown once)");
+  radd->add_option("--scope-description", rf->scope_descriptions,
+                   "SCOPE=TEXT: plain words for the consent page (repeatable)");
+  radd->add_option("--details-type", rf->details_types,
+                   "an RFC 9396 authorization_details type it accepts (repeatable, each with "
+                   "--details-schema and --details-text)");
+  radd->add_option("--details-schema", rf->details_schemas,
+                   "JSON Schema file of one entry of the type (- for stdin)");
+  radd->add_option("--details-text", rf->details_texts,
+                   "consent-page template, e.g. 'book room {room_id} at {hotel_id}'");
   SetAction(radd, [flags, rf] { return RunResourceAdd(*flags, *rf); });
   CLI::App* rlist = resource->add_subcommand("list", "list resources");
   SetAction(rlist, [flags] { return RunResourceList(*flags); });
@@ -304,6 +352,164 @@ void RegisterAgent(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
             [flags, af] { return RunAgentDelete(*flags, af->id); });
 }
 
+// --- app -----------------------------------------------------------------------------------
+
+int RunAppAdd(const IdpFlags& flags, const AppFlags& af) {
+  idp::AppSpec spec;
+  spec.name = af.name;
+  spec.redirect_uris = af.redirect_uris;
+  spec.post_logout_redirect_uris = af.post_logout_redirect_uris;
+  spec.is_public = af.is_public;
+  spec.require_par = af.require_par;
+  auto folder = OpenDataFolder(flags);
+  if (!folder.ok()) return Fail(folder.status());
+  auto out = folder->idp->AddApp(spec);
+  if (!out.ok()) return Fail(out.status());
+  if (out->contains("client_secret")) {
+    std::cerr << "zta: the client_secret is shown once and stored only as a digest; keep it "
+                 "secret\n";
+  }
+  return PrintJson(*out);
+}
+
+void RegisterApp(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
+  CLI::App* app = idp->add_subcommand("app", "register client applications that host agents");
+  app->require_subcommand(1);
+  auto af = std::make_shared<AppFlags>();
+  CLI::App* add = app->add_subcommand("add", "register an app (an OAuth client for /authorize)");
+  add->add_option("NAME", af->name, "app name")->required();
+  add->add_option("--redirect-uri", af->redirect_uris,
+                  "redirect URI (repeatable): https, http on loopback (any port when none is "
+                  "given, RFC 8252 §7.3) or a private-use scheme like com.example.app:/cb")
+      ->required();
+  add->add_option("--post-logout-redirect-uri", af->post_logout_redirect_uris,
+                  "where the app may send users after logout (repeatable)");
+  add->add_flag("--public", af->is_public,
+                "a public client (no secret; PKCE alone), e.g. a CLI or single-page app");
+  add->add_flag("--require-par", af->require_par,
+                "accept only pushed authorization requests (RFC 9126)");
+  SetAction(add, [flags, af] { return RunAppAdd(*flags, *af); });
+  SetAction(app->add_subcommand("list", "list apps"), [flags] {
+    auto folder = OpenDataFolder(*flags);
+    if (!folder.ok()) return Fail(folder.status());
+    auto out = folder->idp->ListApps();
+    return out.ok() ? PrintJson(*out) : Fail(out.status());
+  });
+  CLI::App* show = app->add_subcommand("show", "show one app");
+  show->add_option("ID", af->id, "client_id")->required();
+  SetAction(show, [flags, af] {
+    auto folder = OpenDataFolder(*flags);
+    if (!folder.ok()) return Fail(folder.status());
+    auto out = folder->idp->ShowApp(af->id);
+    return out.ok() ? PrintJson(*out) : Fail(out.status());
+  });
+  CLI::App* del = app->add_subcommand("delete", "remove the app; it can no longer sign users in");
+  del->add_option("ID", af->id, "client_id")->required();
+  SetAction(del, [flags, af] {
+    auto folder = OpenDataFolder(*flags);
+    if (!folder.ok()) return Fail(folder.status());
+    if (Status s = folder->idp->DeleteApp(af->id); !s.ok()) return Fail(s);
+    std::cout << "deleted " << af->id << "\n";
+    return kExitOk;
+  });
+}
+
+// --- user ----------------------------------------------------------------------------------
+
+// One line of standard input without its line ending: a password is never an argument (it
+// would show in `ps` and shell history).
+Result<Secret> ReadPasswordLine() {
+  std::string line;
+  if (!std::getline(std::cin, line) && line.empty()) {
+    return InvalidArgument("--password-stdin: no password on standard input");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  Secret password(std::move(line));
+  if (password.empty()) return InvalidArgument("--password-stdin: the password is empty");
+  return password;
+}
+
+int RunUserAdd(const IdpFlags& flags, const UserFlags& uf) {
+  if (!uf.password_stdin) {
+    return UsageError("user add needs --password-stdin (the password is read from "
+                      "standard input, never from an argument)");
+  }
+  auto password = ReadPasswordLine();
+  if (!password.ok()) return Fail(password.status());
+  auto folder = OpenDataFolder(flags);
+  if (!folder.ok()) return Fail(folder.status());
+  auto out = folder->idp->AddUser(uf.name, uf.email, uf.display_name, *password);
+  return out.ok() ? PrintJson(*out) : Fail(out.status());
+}
+
+int RunUserPasswd(const IdpFlags& flags, const UserFlags& uf) {
+  if (!uf.password_stdin) {
+    return UsageError("user passwd needs --password-stdin (one line of standard input)");
+  }
+  auto password = ReadPasswordLine();
+  if (!password.ok()) return Fail(password.status());
+  auto folder = OpenDataFolder(flags);
+  if (!folder.ok()) return Fail(folder.status());
+  if (Status s = folder->idp->SetUserPassword(uf.id, *password); !s.ok()) return Fail(s);
+  std::cout << "password changed for " << uf.id << "\n";
+  return kExitOk;
+}
+
+// `user show | disable | enable | delete ID|NAME`.
+int RunUserCommand(const IdpFlags& flags, const std::string& command, const std::string& user) {
+  auto folder = OpenDataFolder(flags);
+  if (!folder.ok()) return Fail(folder.status());
+  idp::IdentityProvider& idp = *folder->idp;
+  if (command == "show") {
+    auto out = idp.ShowUser(user);
+    return out.ok() ? PrintJson(*out) : Fail(out.status());
+  }
+  Status s = command == "delete"  ? idp.DeleteUser(user)
+             : command == "enable" ? idp.SetUserEnabled(user, true)
+                                   : idp.SetUserEnabled(user, false);
+  if (!s.ok()) return Fail(s);
+  std::cout << (command == "delete" ? "deleted " : command == "enable" ? "enabled " : "disabled ")
+            << user << "\n";
+  return kExitOk;
+}
+
+void RegisterUser(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
+  CLI::App* user = idp->add_subcommand("user", "people who sign in and let agents act for them");
+  user->require_subcommand(1);
+  auto uf = std::make_shared<UserFlags>();
+  CLI::App* add = user->add_subcommand("add", "add a user (password from standard input)");
+  add->add_option("NAME", uf->name, "login name (unique)")->required();
+  add->add_option("--email", uf->email, "e-mail address");
+  add->add_option("--display-name", uf->display_name, "name shown on the idp's pages");
+  add->add_flag("--password-stdin", uf->password_stdin,
+                "read the password from one line of standard input (required)");
+  SetAction(add, [flags, uf] { return RunUserAdd(*flags, *uf); });
+  SetAction(user->add_subcommand("list", "list users"), [flags] {
+    auto folder = OpenDataFolder(*flags);
+    if (!folder.ok()) return Fail(folder.status());
+    auto out = folder->idp->ListUsers();
+    return out.ok() ? PrintJson(*out) : Fail(out.status());
+  });
+  struct Sub {
+    const char* name;
+    const char* help;
+  };
+  for (Sub sub : {Sub{"show", "show one user"},
+                  Sub{"disable", "refuse new tokens; outstanding ones become inactive"},
+                  Sub{"enable", "allow the user again"},
+                  Sub{"delete", "remove the user and revoke their grants"}}) {
+    CLI::App* cmd = user->add_subcommand(sub.name, sub.help);
+    cmd->add_option("USER", uf->id, "user id (u-...) or login name")->required();
+    std::string command = sub.name;
+    SetAction(cmd, [flags, uf, command] { return RunUserCommand(*flags, command, uf->id); });
+  }
+  CLI::App* passwd = user->add_subcommand("passwd", "set a user's password (from standard input)");
+  passwd->add_option("USER", uf->id, "user id (u-...) or login name")->required();
+  passwd->add_flag("--password-stdin", uf->password_stdin,
+                   "read the password from one line of standard input (required)");
+  SetAction(passwd, [flags, uf] { return RunUserPasswd(*flags, *uf); });
+}
+
 // --- keys ----------------------------------------------------------------------------------
 
 int RunKeysList(const IdpFlags& flags) {
@@ -351,6 +557,8 @@ void RegisterIdpCommands(CLI::App& app) {
   RegisterServe(idp, flags);
   RegisterResource(idp, flags);
   RegisterAgent(idp, flags);
+  RegisterApp(idp, flags);
+  RegisterUser(idp, flags);
   RegisterKeys(idp, flags);
 }
 

@@ -281,5 +281,98 @@ for position in after before; do
 done
 expect_usage "an option no command level knows" idp resource list --data after --nonsense
 
+# --- users, apps and resources' details types (issue 14) -----------------------------------
+PW='Tr0ub4dor&3-unlikely-in-any-output'
+STDIN=$PW run idp --data people user add alice --email alice@example.test \
+  --display-name "Alice Example" --password-stdin
+alice_id=$(sed -n 's/^  "id": "\(u-[A-Za-z0-9_-]*\)",\{0,1\}$/\1/p' out.txt)
+[[ $code -eq 0 && -n $alice_id && $out == *'"username": "alice"'* ]] &&
+  ok "idp user add NAME --password-stdin ($alice_id)" || fail "idp user add" "exit $code: $err"
+all_output=$out$err
+STDIN=other run idp user add alice --password-stdin --data people
+[[ $code -eq 2 && $err == *"already exists"* ]] && ok "idp user add: a duplicate name → 2" ||
+  fail "idp user add: a duplicate name → 2" "exit $code: $err"
+expect_usage "idp user add without --password-stdin" idp user add bob --data people
+STDIN= expect_usage "idp user add with an empty password" idp user add bob --password-stdin \
+  --data people
+run idp user list --data people
+[[ $code -eq 0 && $out == *"$alice_id"* && $out != *bob* && $out != *argon2* ]] &&
+  ok "idp user list (no hash shown)" || fail "idp user list" "exit $code: $out $err"
+all_output+=$out$err
+run idp user show alice --data people
+[[ $code -eq 0 && $out == *"$alice_id"* ]] && ok "idp user show NAME" || fail "idp user show" "$err"
+run idp user disable "$alice_id" --data people
+[[ $code -eq 0 ]] && ok "idp user disable ID" || fail "idp user disable ID" "$err"
+run idp user show "$alice_id" --data people
+[[ $out == *'"status": "disabled"'* ]] && ok "a disabled user shows as disabled" ||
+  fail "a disabled user shows as disabled" "$out"
+run idp user enable alice --data people
+[[ $code -eq 0 ]] && ok "idp user enable NAME" || fail "idp user enable NAME" "$err"
+STDIN="$PW-2" run idp user passwd alice --password-stdin --data people
+[[ $code -eq 0 ]] && ok "idp user passwd --password-stdin" || fail "idp user passwd" "$err"
+all_output+=$out$err
+run idp user show nobody --data people
+[[ $code -eq 1 ]] && ok "idp user show of an unknown user → 1" || fail "unknown user → 1" "$code"
+run idp user delete alice --data people
+[[ $code -eq 0 ]] && ok "idp user delete NAME" || fail "idp user delete NAME" "$err"
+run idp user show "$alice_id" --data people
+[[ $code -eq 1 ]] && ok "a deleted user is gone" || fail "a deleted user is gone" "exit $code"
+if [[ $all_output != *"$PW"* ]] && ! grep -rqaF "$PW" people; then
+  ok "the password is in no output, audit log or database file"
+else
+  fail "the password leaked into output or the data folder"
+fi
+
+run idp --data people app add "Web chat" --redirect-uri https://chat.example.test/cb \
+  --redirect-uri http://127.0.0.1/cb --post-logout-redirect-uri https://chat.example.test/ \
+  --require-par
+app_id=$(sed -n 's/^  "client_id": "\(app-[A-Za-z0-9_-]*\)",\{0,1\}$/\1/p' out.txt)
+secret=$(sed -n 's/^  "client_secret": "\([A-Za-z0-9_-]*\)",\{0,1\}$/\1/p' out.txt)
+[[ $code -eq 0 && -n $app_id && -n $secret && $err == *"shown once"* ]] &&
+  ok "idp app add (confidential: secret once, warning on stderr)" ||
+  fail "idp app add (confidential)" "exit $code: $out $err"
+run idp app add cli-app --public --redirect-uri com.example.app:/cb --data people
+[[ $code -eq 0 && $out != *client_secret* && $out == *'"client_type": "public"'* ]] &&
+  ok "idp app add --public: no secret" || fail "idp app add --public" "exit $code: $err"
+expect_usage "idp app add with an http redirect off loopback" idp app add bad \
+  --redirect-uri http://chat.example.test/cb --data people
+expect_usage "idp app add with a fragment in the redirect URI" idp app add bad \
+  --redirect-uri 'https://chat.example.test/cb#x' --data people
+expect_usage "idp app add without --redirect-uri" idp app add bad --data people
+run idp app list --data people
+[[ $code -eq 0 && $out == *"$app_id"* && $out == *cli-app* && $out != *"$secret"* ]] &&
+  ok "idp app list (no secret)" || fail "idp app list" "exit $code: $err"
+run idp app show "$app_id" --data people
+[[ $code -eq 0 && $out == *'"require_pushed_authorization_requests": true'* ]] &&
+  ok "idp app show ID" || fail "idp app show ID" "exit $code: $err"
+run idp app delete "$app_id" --data people
+[[ $code -eq 0 ]] && ok "idp app delete ID" || fail "idp app delete ID" "$err"
+run idp app show "$app_id" --data people
+[[ $code -eq 1 ]] && ok "a deleted app is gone" || fail "a deleted app is gone" "exit $code"
+if ! grep -rqaF "$secret" people; then ok "the app secret is not in the data folder"
+else fail "the app secret is in the data folder"; fi
+
+cat >booking.schema.json <<'JSON'
+{"type": "object", "required": ["hotel_id", "room_id"],
+ "properties": {"type": {"const": "hotel_booking"}, "hotel_id": {"type": "string"},
+                "room_id": {"type": "string"}, "max_total": {"type": "number"}}}
+JSON
+run idp resource add https://hotel.example/api --scopes "bookings:read bookings:create" \
+  --scope-description "bookings:read=see your bookings" \
+  --details-type hotel_booking --details-schema booking.schema.json \
+  --details-text "book room {room_id} at {hotel_id}, up to {max_total}" --data people
+[[ $code -eq 0 && $out == *'"hotel_booking"'* && $out == *"see your bookings"* ]] &&
+  ok "idp resource add with scope descriptions and a details type" ||
+  fail "idp resource add with details" "exit $code: $err"
+echo '[1]' >array.json
+expect_usage "idp resource add with a schema that is not an object" \
+  idp resource add https://hotel.example/api --scopes read --details-type t \
+  --details-schema array.json --details-text "x" --data people
+expect_usage "idp resource add with a details type but no schema" \
+  idp resource add https://hotel.example/api --scopes read --details-type t --data people
+expect_usage "idp resource add describing an undeclared scope" \
+  idp resource add https://hotel.example/api --scopes read --scope-description "write=x" \
+  --data people
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]
