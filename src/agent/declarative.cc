@@ -94,15 +94,44 @@ Status ReadModel(const toml::table& t, ModelConfig* m) {
   return Status::Ok();
 }
 
-// auth = { resource, scopes, acting } of one tool.
-Result<ToolRequirement> ReadToolAuth(const toml::table& t, const std::string& where) {
+// auth = { resource, scopes, acting, authorization_details } of one tool; `parameters` is the
+// tool's argument schema, whose properties the details template may name.
+Result<ToolRequirement> ReadToolAuth(const toml::table& t, const std::string& where,
+                                     const Json& parameters) {
   TableReader r(t, where + ".auth.");
   ToolRequirement requirement;
   std::string acting = "agent";
   ZTA_RETURN_IF_ERROR(r.GetString("resource", &requirement.resource));
   ZTA_RETURN_IF_ERROR(r.GetStrings("scopes", &requirement.scopes));
   ZTA_RETURN_IF_ERROR(r.GetString("acting", &acting));
+  r.Skip("authorization_details");
   ZTA_RETURN_IF_ERROR(r.Finish());
+  if (const toml::node* node = t.get("authorization_details")) {
+    // RFC 9396 §2: an array of objects, each with a string "type".
+    const toml::array* entries = node->as_array();
+    if (entries == nullptr || entries->empty()) {
+      return InvalidArgument(where + ".auth.authorization_details must be a non-empty array of "
+                                     "tables");
+    }
+    for (const auto& entry : *entries) {
+      const toml::table* e = entry.as_table();
+      if (e == nullptr || !(*e)["type"].is_string()) {
+        return InvalidArgument(where + ".auth.authorization_details entries must be tables with "
+                                       "a string type");
+      }
+    }
+    Json details_template = ToJson(*node);
+    const Json* properties = parameters.contains("properties") ? &parameters["properties"] : nullptr;
+    for (const auto& name : DetailsTemplatePlaceholders(details_template)) {
+      if (properties == nullptr || !properties->is_object() || !properties->contains(name)) {
+        return InvalidArgument(where + ".auth.authorization_details: {" + name +
+                               "} names no parameter");
+      }
+    }
+    requirement.authorization_details = [details_template](const Json& args) {
+      return ExpandDetailsTemplate(details_template, args);
+    };
+  }
   if (acting == "agent") {
     requirement.acting = Acting::kAsAgent;
   } else if (acting == "user") {
@@ -137,7 +166,7 @@ Status ReadTool(const toml::table& t, size_t index, HttpToolConfig* tool) {
     }
   }
   if (auth != nullptr) {
-    ZTA_ASSIGN_OR_RETURN(tool->auth, ReadToolAuth(*auth, where));
+    ZTA_ASSIGN_OR_RETURN(tool->auth, ReadToolAuth(*auth, where, tool->parameters));
   }
   return Status::Ok();
 }

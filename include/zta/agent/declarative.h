@@ -68,8 +68,11 @@ struct HttpToolConfig {
   int64_t timeout_seconds = 10;
   // A person must approve each call (the CLI asks on the terminal). Default: false.
   bool requires_approval = false;
-  // auth = { resource, scopes, acting = "agent" (default) | "user" }: present → a
-  // SecureFunctionTool needing this token; absent → a FunctionTool, no token. Default: absent.
+  // auth = { resource, scopes, acting = "agent" (default) | "user", authorization_details =
+  // [{ type = "hotel_booking", hotel_id = "{hotel_id}", ... }] }: present → a SecureFunctionTool
+  // needing this token; absent → a FunctionTool, no token. authorization_details (RFC 9396) is
+  // filled from each call's arguments (ExpandDetailsTemplate); every placeholder must name a
+  // parameter. Default: absent.
   std::optional<ToolRequirement> auth;
 };
 
@@ -123,6 +126,16 @@ Result<std::unique_ptr<ChatModel>> MakeChatModel(
 // values are not checked.
 Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Json& args,
                                       std::vector<std::string>* used = nullptr);
+
+// Fills an authorization_details template (a tool's auth.authorization_details, RFC 9396) from
+// the call's arguments: a string that is exactly "{name}" becomes the argument's JSON value (a
+// number stays a number: max_total = "{max_total}" → 240); "{name}" inside other text becomes the
+// argument's text (strings as they are, numbers and booleans in JSON form); other values are
+// copied. Names are [A-Za-z0-9_]+; other braces are literal. A missing or null argument, or an
+// object or array inside text, is an error (the tool answers invalid_arguments).
+Result<Json> ExpandDetailsTemplate(const Json& details_template, const Json& args);
+// The argument names a template's placeholders use.
+std::vector<std::string> DetailsTemplatePlaceholders(const Json& details_template);
 
 // A tool calling the configured endpoint: a SecureFunctionTool when the config has auth (then
 // `tokens` is REQUIRED and must outlive the tool), else a FunctionTool. Arguments not used by
