@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "curl_transfer.h"
+
 namespace zta::http {
 namespace {
 
