@@ -4,6 +4,8 @@
 #include <cmath>
 #include <regex>
 
+#include "zta/agent/reasons.h"
+
 namespace zta::agent {
 namespace {
 
@@ -14,7 +16,7 @@ Json Typed(const char* type, std::string description) {
 }
 
 Status Fail(const std::string& path, const std::string& what) {
-  return Status(StatusCode::kInvalidArgument, path + ": " + what, "invalid_arguments");
+  return Status(StatusCode::kInvalidArgument, path + ": " + what, kReasonInvalidArguments);
 }
 
 bool IsInteger(const Json& v) {
@@ -111,7 +113,7 @@ Status CheckString(const Json& schema, const std::string& s, const std::string& 
       }
     } catch (const std::regex_error&) {
       return Status(StatusCode::kInternal, path + ": the tool's schema has a bad pattern",
-                    "bad_schema");
+                    kReasonBadSchema);
     }
   }
   return Status::Ok();
