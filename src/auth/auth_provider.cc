@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
 #include "zta/core/json.h"
 #include "zta/core/random.h"
@@ -22,7 +23,8 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr char kIdpUnavailable[] = "idp_unavailable";
+// Discovery's bad_metadata is passed on as is: one value for both.
+static_assert(std::string_view(kReasonBadMetadata) == http::kReasonBadMetadata);
 
 // error_description is IdP-controlled text headed for our logs: printable ASCII, bounded.
 std::string Sanitize(std::string_view s) {
@@ -66,7 +68,8 @@ Status OAuthError(const http::Response& response) {
   }
   if (!IsSnakeCase(error)) {
     return Status(StatusCode::kFailedPrecondition,
-                  "token endpoint answered HTTP " + std::to_string(response.status), "token_error");
+                  "token endpoint answered HTTP " + std::to_string(response.status),
+                  kReasonTokenError);
   }
   std::string message = "the identity provider refused: " + error;
   if (!description.empty()) message += " (" + description + ")";
@@ -214,7 +217,7 @@ Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
   if (request.resource.empty()) return InvalidArgument("a resource (RFC 8707) is required");
   if (!request.on_behalf_of.empty()) {
     return Status(StatusCode::kUnimplemented, "tokens on behalf of a user need the delegation flow",
-                  "unsupported");
+                  kReasonUnsupported);
   }
   std::vector<std::string> scopes;
   const std::string key = CacheKey(request, &scopes);
@@ -311,7 +314,7 @@ Result<http::Response> AuthProvider::SendWithRetries(
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return Status(StatusCode::kUnavailable, "identity provider unavailable: " + last.message(),
-                kIdpUnavailable);
+                kReasonIdpUnavailable);
 }
 
 Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline) {
@@ -329,14 +332,14 @@ Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline
     // token_source.h's reasons: a document naming another issuer is bad_metadata; no document
     // at all is idp_unavailable, like any other unreachable IdP.
     if (metadata.status().reason() == http::kReasonMetadataUnavailable) {
-      return Status(StatusCode::kUnavailable, metadata.status().message(), kIdpUnavailable);
+      return Status(StatusCode::kUnavailable, metadata.status().message(), kReasonIdpUnavailable);
     }
     return metadata.status();
   }
   auto it = metadata->find("token_endpoint");
   if (it == metadata->end() || !it->is_string()) {
     return Status(StatusCode::kFailedPrecondition, "metadata has no token_endpoint",
-                  http::kReasonBadMetadata);
+                  kReasonBadMetadata);
   }
   std::lock_guard lock(mu_);
   token_endpoint_ = it->get<std::string>();
@@ -394,10 +397,11 @@ Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string&
   auto json = ParseJsonStrict(body);
   if (!json.ok() || !json->is_object()) {
     return Status(StatusCode::kFailedPrecondition, "token response is not a JSON object",
-                  "bad_token_response");
+                  kReasonBadTokenResponse);
   }
   auto bad = [](std::string what) {
-    return Status(StatusCode::kFailedPrecondition, "token response: " + what, "bad_token_response");
+    return Status(StatusCode::kFailedPrecondition, "token response: " + what,
+                  kReasonBadTokenResponse);
   };
   auto at = json->find("access_token");
   if (at == json->end() || !at->is_string() || at->get_ref<const std::string&>().empty()) {

@@ -46,13 +46,11 @@ inline std::ostream& operator<<(std::ostream& os, const AccessToken& token) {
   return os << "AccessToken{jti=" << token.jti << ", expires_at=" << token.expires_at << "}";
 }
 
-// Typed failures of token acquisition, as Status reasons:
-//   "invalid_client", "invalid_scope", "unauthorized_client", "invalid_target",
-//   "access_denied" (the IdP refused; message carries error_description),
-//   "idp_unavailable" (unreachable, timeout or 5xx after retries),
-//   "bad_token_response" (no token, not Bearer, or already expired), "bad_metadata"
-//   (discovery found no matching issuer), "unsupported" (on_behalf_of before delegation lands);
-//   any other OAuth error code (RFC 6749 §5.2) the IdP sends, as is.
+// Typed failures of token acquisition, as Status reasons: the codes of zta/auth/reasons.h
+// ("idp_unavailable", "bad_token_response", "bad_metadata", "token_error", "unsupported") or
+// the OAuth error code (RFC 6749 §5.2) the IdP sent, as is ("invalid_client", "invalid_scope",
+// "unauthorized_client", "invalid_target", "access_denied"; the message carries
+// error_description).
 // Never an expired or empty token: a TokenSource either returns a usable token or an error.
 class TokenSource {
  public:
