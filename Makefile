@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test layering demo bench bench-idp fuzz sanitize format clean
+.PHONY: all deps configure build test layering thread-safety demo bench bench-idp fuzz sanitize format clean
 
 all: build
 
@@ -25,6 +25,11 @@ test: deps
 # The rule of dependencies between modules alone (also part of `make test`; docs/architecture.md).
 layering:
 	@python3 tests/layering/check_layering.py
+
+# Clang's -Wthread-safety over every source (also part of `make test`; docs/architecture.md).
+thread-safety: deps
+	@$(MAKE) --no-print-directory configure
+	@JOBS=$(JOBS) bash scripts/thread-safety.sh $(BUILD_DIR)
 
 demo: deps
 	@$(MAKE) --no-print-directory build

@@ -9,6 +9,10 @@
 #   verify_ratio <ALG> <full/raw>     (ES256, RS256, EdDSA: JWT verifications/s over raw
 #                                      OpenSSL EVP_DigestVerify/s, in the same run)
 #   cached_verify_per_s <N>           (JwtVerifier cache hits/s, ES256)
+# password_bench prints
+#   argon2_hash_ms <ms>               (median HashPassword wall time, default Argon2id parameters)
+#   argon2_params m=<KiB>,t=<n>,p=<n> (those parameters, so the figure is never read without them)
+#   argon2_verify_ms <ms>, argon2_hash_over_raw <ratio> (over raw libargon2, same run)
 # Each binary also writes Google Benchmark JSON to build-bench/results/<name>.json; its console
 # output goes to the terminal. A binary that exits non-zero (a verification failed, so the
 # figures would be meaningless) fails the whole script.

@@ -12,12 +12,14 @@ packages=(
   libcli11-dev          # command-line parsing
   libtomlplusplus-dev   # TOML config files (auth, gateway, idp, agents)
   libsqlite3-dev        # data folders (idp, audit)
+  libargon2-dev         # Argon2id password hashing (zta idp user, the login page)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev  # libFuzzer and sanitizers
   nodejs                # interop tests against npm `jose`
   wrk                   # make bench-idp: HTTP load on the token endpoint
   openssl curl          # CLI tests: a test TLS certificate, HTTPS requests
   python3               # tests/layering: the rule of dependencies between modules
+  chromium              # tests/delegation_interop: login and consent pages in a real browser
 )
 
 missing=()
@@ -37,4 +39,14 @@ if ((${#missing[@]} > 0)); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq >/dev/null
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The npm packages of tests/delegation_interop (playwright-core, openid-client, jose, pinned by its
+# lock file), installed beside it only when missing or when the lock file changed.
+npm_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/delegation_interop"
+if [[ -f $npm_dir/package-lock.json ]] &&
+   ! cmp -s "$npm_dir/package-lock.json" "$npm_dir/node_modules/.installed-lock"; then
+  echo "install-deps: npm ci in tests/delegation_interop"
+  (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$npm_dir/package-lock.json" "$npm_dir/node_modules/.installed-lock"
 fi

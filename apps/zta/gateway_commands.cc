@@ -2,10 +2,10 @@
 // guard::Gateway behind http::HttpServer.
 #include <iostream>
 #include <memory>
-#include <mutex>
 
 #include "commands.h"
 #include "zta/core/clock.h"
+#include "zta/core/mutex.h"
 #include "zta/guard/gateway.h"
 #include "zta/http/server.h"
 
@@ -19,13 +19,13 @@ class StderrAuditSink final : public AuditSink {
   Status Append(AuditEvent event) override {
     if (event.time_micros == 0) event.time_micros = SystemClock::Instance().NowMicros();
     std::string line = DumpJson(event.ToJson());
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     std::cerr << line << "\n";
     return Status::Ok();
   }
 
  private:
-  std::mutex mu_;
+  Mutex mu_;  // whole lines on std::cerr
 };
 
 struct GatewayFlags {

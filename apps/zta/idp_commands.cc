@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "commands.h"
-#include "idp_config.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
 #include "zta/http/message.h"
@@ -16,6 +15,7 @@
 #include "zta/http/server.h"
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
+#include "zta/idp/idp_service.h"
 
 namespace zta::cli {
 namespace {
@@ -72,13 +72,17 @@ struct DataFolder {
   std::unique_ptr<idp::IdentityProvider> idp;
 };
 
-Result<std::unique_ptr<idp::IdentityProvider>> OpenIdp(const IdpFlags& flags, AuditSink& audit) {
-  auto alg = jose::AlgorithmFromName(flags.alg);
+Result<jose::Algorithm> KeyAlgorithm(const std::string& name) {
+  auto alg = jose::AlgorithmFromName(name);
   if (!alg || jose::Spec(*alg).key_type == jose::KeyType::kOct) {
     return InvalidArgument("--alg must be ES256, ES384, RS256, PS256 or EdDSA");
   }
+  return *alg;
+}
+
+Result<std::unique_ptr<idp::IdentityProvider>> OpenIdp(const IdpFlags& flags, AuditSink& audit) {
   idp::KeyManagerOptions keys;
-  keys.alg = *alg;
+  ZTA_ASSIGN_OR_RETURN(keys.alg, KeyAlgorithm(flags.alg));
   keys.rotation_overlap_seconds = flags.overlap_seconds;
   return idp::IdentityProvider::Open(flags.data_dir, keys, audit, SystemClock::Instance());
 }
@@ -116,49 +120,38 @@ Status ParseListen(const std::string& listen, http::ServerOptions& options) {
 
 // --- serve ---------------------------------------------------------------------------------
 
-// The config file (if any) with the flags laid over it; sets the key flags serve opens with.
-Result<IdpServeSettings> ServeSettings(const ServeFlags& f, IdpFlags& flags) {
-  IdpServeSettings settings;
-  if (!f.config.empty()) ZTA_RETURN_IF_ERROR(LoadIdpServeConfig(f.config, &settings));
-  if (!f.listen.empty()) settings.listen = f.listen;
-  if (!f.issuer.empty()) settings.issuer = f.issuer;
-  if (f.token_ttl > 0) settings.authorization.default_token_ttl_seconds = f.token_ttl;
-  if (f.threads > 0) settings.server.threads = f.threads;
-  if (!f.tls_cert.empty()) settings.server.tls_certificate_file = f.tls_cert;
-  if (!f.tls_key.empty()) settings.server.tls_private_key_file = f.tls_key;
-  if (f.alg_option->count() == 0) flags.alg = settings.alg;
-  flags.overlap_seconds = settings.rotation_overlap_seconds;
-  return settings;
+// The config file (if any) with the flags laid over it.
+Result<idp::IdpServiceOptions> ServiceOptions(const IdpFlags& flags, const ServeFlags& f) {
+  idp::IdpServiceOptions options;
+  options.data_dir = flags.data_dir;
+  options.keys.rotation_overlap_seconds = flags.overlap_seconds;
+  options.server.port = 8080;
+  if (!f.config.empty()) ZTA_RETURN_IF_ERROR(idp::LoadIdpServiceConfig(f.config, &options));
+  if (!f.listen.empty()) ZTA_RETURN_IF_ERROR(ParseListen(f.listen, options.server));
+  if (!f.issuer.empty()) options.authorization.issuer = f.issuer;
+  if (f.token_ttl > 0) options.authorization.default_token_ttl_seconds = f.token_ttl;
+  if (f.threads > 0) options.server.threads = f.threads;
+  if (!f.tls_cert.empty()) options.server.tls_certificate_file = f.tls_cert;
+  if (!f.tls_key.empty()) options.server.tls_private_key_file = f.tls_key;
+  if (f.alg_option->count() > 0) {
+    ZTA_ASSIGN_OR_RETURN(options.keys.alg, KeyAlgorithm(flags.alg));
+  }
+  return options;
 }
 
-int RunServe(IdpFlags& flags, const ServeFlags& serve_flags) {
-  auto settings = ServeSettings(serve_flags, flags);
-  if (!settings.ok()) return Fail(settings.status());
-  http::ServerOptions options = settings->server;
-  if (Status s = ParseListen(settings->listen, options); !s.ok()) return Fail(s);
-  auto folder = OpenDataFolder(flags);
-  if (!folder.ok()) return Fail(folder.status());
-  std::unique_ptr<idp::AuthorizationServer> as;
-  // Set once the issuer (which needs the bound port) is known; requests before then get 503.
-  std::atomic<idp::AuthorizationServer*> as_ptr{nullptr};
-  auto server = http::HttpServer::StartAsync(
-      options, [&as_ptr](const http::Request& r, http::Respond respond) {
-        idp::AuthorizationServer* as = as_ptr.load();
-        if (!as) return respond(http::Response::Json(503, {{"error", "temporarily_unavailable"}}));
-        as->HandleAsync(r, std::move(respond));
-      });
-  if (!server.ok()) return Fail(server.status());
-  idp::AuthorizationServerOptions as_options = settings->authorization;
-  as_options.issuer = settings->issuer.empty() ? (*server)->BaseUrl() : settings->issuer;
-  as = std::make_unique<idp::AuthorizationServer>(as_options, folder->idp->store(),
-                                                  folder->idp->keys(), *folder->audit,
-                                                  SystemClock::Instance());
-  as_ptr.store(as.get());
-  std::cout << "listening on " << (*server)->BaseUrl() << std::endl;
-  std::cerr << "issuer " << as_options.issuer << ", data " << flags.data_dir << std::endl;
+int RunServe(const IdpFlags& flags, const ServeFlags& serve_flags) {
+  auto options = ServiceOptions(flags, serve_flags);
+  if (!options.ok()) return Fail(options.status());
+  Status audit_status;
+  std::unique_ptr<AuditSink> audit = OpenDataFolderAuditSink(flags.data_dir, &audit_status);
+  if (!audit) return Fail(audit_status);
+  auto service = idp::IdpService::Start(*options, *audit, SystemClock::Instance());
+  if (!service.ok()) return Fail(AsConfigurationError(service.status()));
+  std::cout << "listening on " << (*service)->BaseUrl() << std::endl;
+  std::cerr << "issuer " << (*service)->issuer() << ", data " << flags.data_dir << std::endl;
   int sig = http::WaitForTerminationSignal();
   std::cerr << "signal " << sig << ": shutting down" << std::endl;
-  (*server)->Stop();
+  (*service)->Stop();
   return kExitOk;
 }
 
@@ -330,13 +323,8 @@ int RunKeysList(const IdpFlags& flags) {
 int RunKeysRotate(const IdpFlags& flags) {
   auto folder = OpenDataFolder(flags);
   if (!folder.ok()) return Fail(folder.status());
-  auto row = folder->idp->keys().Rotate();
+  auto row = folder->idp->RotateKeys();
   if (!row.ok()) return Fail(row.status());
-  AuditEvent e;
-  e.component = "idp";
-  e.action = "keys.rotate";
-  e.attributes["zta.kid"] = row->kid;
-  (void)folder->audit->Append(e);
   return PrintJson({{"kid", row->kid}, {"alg", row->alg}, {"activate_at", row->activate_at}});
 }
 

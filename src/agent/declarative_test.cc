@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <map>
-#include <mutex>
 
 #include "fake_model_server.h"
 #include "testing.h"
@@ -238,7 +237,7 @@ class FakeHotelApi {
  public:
   FakeHotelApi() {
     auto s = http::HttpServer::Start({}, [this](const http::Request& r) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       requests_.push_back(r);
       if (r.path == "/api/hotels") {
         return http::Response::Json(200, Json::array({{{"id", "h1"}, {"name", "Le Grand"}}}));
@@ -255,13 +254,13 @@ class FakeHotelApi {
   }
   std::string BaseUrl() const { return server_->BaseUrl(); }
   std::vector<http::Request> requests() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return requests_;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::vector<http::Request> requests_;
+  mutable Mutex mu_;
+  std::vector<http::Request> requests_ ZTA_GUARDED_BY(mu_);
   std::unique_ptr<http::HttpServer> server_;
 };
 

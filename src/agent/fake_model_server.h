@@ -5,12 +5,12 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "zta/core/json.h"
+#include "zta/core/mutex.h"
 #include "zta/http/server.h"
 
 namespace zta::agent::testing {
@@ -24,7 +24,7 @@ class FakeModelServer {
     auto server = http::HttpServer::Start(options, [this](const http::Request& r) {
       std::function<http::Response(const http::Request&)> step;
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         requests_.push_back(r);
         if (script_.empty()) return http::Response::Text(500, "script exhausted");
         step = std::move(script_.front());
@@ -39,7 +39,7 @@ class FakeModelServer {
   std::string BaseUrl() const { return server_->BaseUrl(); }
 
   void Then(std::function<http::Response(const http::Request&)> step) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     script_.push_back(std::move(step));
   }
   void ThenResponse(http::Response response) {
@@ -79,14 +79,14 @@ class FakeModelServer {
   }
 
   std::vector<http::Request> requests() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return requests_;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::deque<std::function<http::Response(const http::Request&)>> script_;
-  std::vector<http::Request> requests_;
+  mutable Mutex mu_;
+  std::deque<std::function<http::Response(const http::Request&)>> script_ ZTA_GUARDED_BY(mu_);
+  std::vector<http::Request> requests_ ZTA_GUARDED_BY(mu_);
   std::unique_ptr<http::HttpServer> server_;  // last: stopped first, before the script dies
 };
 

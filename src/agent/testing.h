@@ -3,13 +3,13 @@
 
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "zta/agent/chat_model.h"
 #include "zta/auth/token_source.h"
+#include "zta/core/mutex.h"
 
 namespace zta::agent::testing {
 
@@ -19,7 +19,7 @@ class ScriptedChatModel final : public ChatModel {
   using Step = std::function<Result<ChatResponse>(const ChatRequest&)>;
 
   void Then(Step step) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     steps_.push_back(std::move(step));
   }
   // The model answers in text.
@@ -45,7 +45,7 @@ class ScriptedChatModel final : public ChatModel {
   Result<ChatResponse> Complete(const ChatRequest& request) override {
     Step step;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       requests_.push_back(request);
       if (steps_.empty()) return Internal("scripted model: script exhausted");
       step = std::move(steps_.front());
@@ -56,14 +56,14 @@ class ScriptedChatModel final : public ChatModel {
   std::string Describe() const override { return "scripted model"; }
 
   std::vector<ChatRequest> requests() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return requests_;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::deque<Step> steps_;
-  std::vector<ChatRequest> requests_;
+  mutable Mutex mu_;
+  std::deque<Step> steps_ ZTA_GUARDED_BY(mu_);
+  std::vector<ChatRequest> requests_ ZTA_GUARDED_BY(mu_);
 };
 
 // Issues a token (a JWT-shaped canary) for the allowed scopes of one resource; refuses others
@@ -78,7 +78,7 @@ class FakeTokenSource final : public auth::TokenSource {
       : resource_(std::move(resource)), allowed_(std::move(allowed)) {}
 
   Result<auth::AccessToken> GetToken(const auth::TokenRequest& request) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     requests_.push_back(request);
     if (request.resource != resource_) {
       return Status(StatusCode::kPermissionDenied, "unknown resource " + request.resource,
@@ -100,25 +100,25 @@ class FakeTokenSource final : public auth::TokenSource {
   }
 
   void Invalidate(const auth::TokenRequest& request) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     invalidated_.push_back(request);
   }
 
   std::vector<auth::TokenRequest> requests() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return requests_;
   }
   std::vector<auth::TokenRequest> invalidated() const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return invalidated_;
   }
 
  private:
-  mutable std::mutex mu_;
-  std::vector<auth::TokenRequest> invalidated_;
-  std::string resource_;
-  std::set<std::string> allowed_;
-  std::vector<auth::TokenRequest> requests_;
+  mutable Mutex mu_;
+  std::vector<auth::TokenRequest> invalidated_ ZTA_GUARDED_BY(mu_);
+  const std::string resource_;
+  const std::set<std::string> allowed_;
+  std::vector<auth::TokenRequest> requests_ ZTA_GUARDED_BY(mu_);
 };
 
 inline ToolCall Call(std::string id, std::string name, std::string arguments) {

@@ -15,12 +15,12 @@
 #include <deque>
 #include <filesystem>
 #include <limits>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "log_files.h"
 #include "zta/audit/event_format.h"
+#include "zta/core/mutex.h"
 #include "zta/core/random.h"
 #include "zta/jose/jws.h"
 #include "zta/store/sqlite.h"
@@ -84,12 +84,12 @@ class DurableAuditSink::Impl {
   Status Append(AuditEvent event) {
     Pending pending;
     pending.rendered = Render(std::move(event));  // the costly part, on the caller's thread
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     WaitForRoom(lock);
     if (closed_) return FailedPrecondition("the audit sink is closed");
     queue_.push_back(&pending);
     WakeWriterIfDue();
-    done_cv_.wait(lock, [&] { return pending.done; });
+    while (!pending.done) lock.Wait(done_cv_);
     return pending.status;
   }
 
@@ -98,7 +98,7 @@ class DurableAuditSink::Impl {
     pending->rendered = Render(std::move(event));
     pending->callback = std::move(done);
     {
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       WaitForRoom(lock);
       if (!closed_) {
         queue_.push_back(pending.release());  // the writer owns it from here
@@ -110,17 +110,17 @@ class DurableAuditSink::Impl {
   }
 
   Status Checkpoint() {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (closed_) return FailedPrecondition("the audit sink is closed");
     uint64_t ticket = ++checkpoint_requested_;
     work_cv_.notify_one();
-    done_cv_.wait(lock, [&] { return checkpoint_done_ >= ticket; });
+    while (checkpoint_done_ < ticket) lock.Wait(done_cv_);
     return checkpoint_status_;
   }
 
   Status Close() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (closed_) return close_status_;
       closed_ = true;
       work_cv_.notify_one();
@@ -128,12 +128,12 @@ class DurableAuditSink::Impl {
     }
     if (writer_.joinable()) writer_.join();
     {
-      std::lock_guard<std::mutex> lock(wal_mu_);
+      MutexLock lock(wal_mu_);
       wal_stop_ = true;
       wal_cv_.notify_one();
     }
     if (checkpointer_.joinable()) checkpointer_.join();
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return close_status_;
   }
 
@@ -247,8 +247,9 @@ class DurableAuditSink::Impl {
   struct Pending {
     RenderedEvent rendered;
     AppendCallback callback;  // empty for Append
-    Status status;            // GUARDED_BY(mu_) once queued
-    bool done = false;        // GUARDED_BY(mu_)
+    // Guarded by Impl::mu_ once queued (an annotation cannot name another object's mutex).
+    Status status;
+    bool done = false;
   };
 
   RenderedEvent Render(AuditEvent event) {
@@ -260,37 +261,39 @@ class DurableAuditSink::Impl {
   }
 
   // Backpressure: callers wait while the queue is full, so a flood cannot grow it unbounded.
-  void WaitForRoom(std::unique_lock<std::mutex>& lock) {
+  void WaitForRoom(MutexLock& lock) ZTA_REQUIRES(mu_) {
     size_t limit = std::max<size_t>(options_.max_queued_events, 1);
-    room_cv_.wait(lock, [&] { return queue_.size() < limit || closed_; });
+    while (queue_.size() >= limit && !closed_) lock.Wait(room_cv_);
   }
 
   // Appenders wake the writer only when it waits for exactly this: the first event when idle,
   // the batch target while gathering, never while it commits (it looks at the queue again before
   // it sleeps). A wake-up per event would cost a context switch per event and, when appenders
   // and writer share a core, preempt the appender after every event: batches of one.
-  // REQUIRES mu_ held.
-  void WakeWriterIfDue() {
+  void WakeWriterIfDue() ZTA_REQUIRES(mu_) {
     if (queue_.size() >= wake_at_) work_cv_.notify_one();
   }
 
   void WriterLoop() {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto tick = std::chrono::seconds(1);
     if (options_.checkpoint_every_seconds > 0) {
       tick = std::min(tick, std::chrono::seconds(options_.checkpoint_every_seconds));
     }
     for (;;) {
       wake_at_ = 1;
-      work_cv_.wait_for(lock, tick, [&] {
-        return !queue_.empty() || closed_ || checkpoint_requested_ != checkpoint_done_;
-      });
+      auto wake_by = std::chrono::steady_clock::now() + tick;
+      while (queue_.empty() && !closed_ && checkpoint_requested_ == checkpoint_done_ &&
+             lock.WaitUntil(work_cv_, wake_by)) {
+      }
       if (!queue_.empty()) {
         size_t target = std::min(RecentPeakBatch(), std::max<size_t>(options_.max_batch, 1));
         if (options_.group_commit_delay_micros > 0 && target > 1 && queue_.size() < target) {
           wake_at_ = target;
-          work_cv_.wait_for(lock, std::chrono::microseconds(options_.group_commit_delay_micros),
-                            [&] { return queue_.size() >= target || closed_; });
+          auto gathered_by = std::chrono::steady_clock::now() +
+                             std::chrono::microseconds(options_.group_commit_delay_micros);
+          while (queue_.size() < target && !closed_ && lock.WaitUntil(work_cv_, gathered_by)) {
+          }
         }
         wake_at_ = std::numeric_limits<size_t>::max();  // committing: no wake-ups needed
         // Take everything that is waiting: this is the group in group commit.
@@ -300,7 +303,7 @@ class DurableAuditSink::Impl {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
         recent_batches_[batch_counter_++ % recent_batches_.size()] = batch.size();
         room_cv_.notify_all();
-        lock.unlock();
+        lock.Unlock();
         std::vector<Status> results = CommitBatch(batch);
         // Asynchronous appends hear their outcome first, outside the lock: a callback typically
         // hands an HTTP response to its connection. Their Pending is freed here; only the
@@ -315,7 +318,7 @@ class DurableAuditSink::Impl {
           batch[i] = nullptr;
           owned->callback(std::move(results[i]));
         }
-        lock.lock();
+        lock.Lock();
         for (size_t i = 0; i < batch.size(); ++i) {
           if (batch[i] == nullptr) continue;
           batch[i]->status = std::move(results[i]);
@@ -326,9 +329,9 @@ class DurableAuditSink::Impl {
       }
       if (checkpoint_requested_ != checkpoint_done_) {
         uint64_t ticket = checkpoint_requested_;
-        lock.unlock();
+        lock.Unlock();
         Status status = CheckpointInOwnTransaction();
-        lock.lock();
+        lock.Lock();
         checkpoint_done_ = ticket;
         checkpoint_status_ = status;
         done_cv_.notify_all();
@@ -336,15 +339,15 @@ class DurableAuditSink::Impl {
       }
       if (closed_) break;
       if (TimeCheckpointDue()) {
-        lock.unlock();
+        lock.Unlock();
         (void)CheckpointInOwnTransaction();  // retried on the next tick when it fails
-        lock.lock();
+        lock.Lock();
       }
     }
-    lock.unlock();
+    lock.Unlock();
     Status final_status;
     if (options_.checkpoint_on_close) final_status = CheckpointInOwnTransaction();
-    lock.lock();
+    lock.Lock();
     close_status_ = final_status;
   }
 
@@ -393,7 +396,7 @@ class DurableAuditSink::Impl {
   void AfterCommit() {
     if (++commits_since_wake_ >= kCommitsPerCheckpoint) {
       commits_since_wake_ = 0;
-      std::lock_guard<std::mutex> lock(wal_mu_);
+      MutexLock lock(wal_mu_);
       ++wal_wanted_;
       wal_cv_.notify_one();
     }
@@ -423,17 +426,17 @@ class DurableAuditSink::Impl {
   // The checkpointer thread: a PASSIVE checkpoint (never blocks the writer, copies what it can)
   // whenever the writer asks, and once at exit.
   void CheckpointerLoop() {
-    std::unique_lock<std::mutex> lock(wal_mu_);
+    MutexLock lock(wal_mu_);
     uint64_t done = 0;
     for (;;) {
-      wal_cv_.wait(lock, [&] { return wal_wanted_ != done || wal_stop_; });
+      while (wal_wanted_ == done && !wal_stop_) lock.Wait(wal_cv_);
       if (wal_stop_) break;
       done = wal_wanted_;
-      lock.unlock();
+      lock.Unlock();
       (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
-      lock.lock();
+      lock.Lock();
     }
-    lock.unlock();
+    lock.Unlock();
     (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
@@ -553,18 +556,18 @@ class DurableAuditSink::Impl {
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> checkpoints_{0};
 
-  std::mutex mu_;
-  std::condition_variable work_cv_;         // the writer waits here for work
-  std::condition_variable done_cv_;         // callers wait here for their batch
-  std::condition_variable room_cv_;         // callers wait here while the queue is full
-  std::deque<Pending*> queue_;              // GUARDED_BY(mu_)
-  bool closed_ = false;                     // GUARDED_BY(mu_)
-  Status close_status_;                     // GUARDED_BY(mu_)
-  uint64_t checkpoint_requested_ = 0;       // GUARDED_BY(mu_)
-  uint64_t checkpoint_done_ = 0;            // GUARDED_BY(mu_)
-  Status checkpoint_status_;                // GUARDED_BY(mu_)
-  // Queue length at which an appender wakes the writer (see WakeWriterIfDue). GUARDED_BY(mu_).
-  size_t wake_at_ = 1;
+  Mutex mu_;
+  std::condition_variable work_cv_;  // the writer waits here for work
+  std::condition_variable done_cv_;  // callers wait here for their batch
+  std::condition_variable room_cv_;  // callers wait here while the queue is full
+  std::deque<Pending*> queue_ ZTA_GUARDED_BY(mu_);
+  bool closed_ ZTA_GUARDED_BY(mu_) = false;
+  Status close_status_ ZTA_GUARDED_BY(mu_);
+  uint64_t checkpoint_requested_ ZTA_GUARDED_BY(mu_) = 0;
+  uint64_t checkpoint_done_ ZTA_GUARDED_BY(mu_) = 0;
+  Status checkpoint_status_ ZTA_GUARDED_BY(mu_);
+  // Queue length at which an appender wakes the writer (see WakeWriterIfDue).
+  size_t wake_at_ ZTA_GUARDED_BY(mu_) = 1;
   std::array<size_t, 8> recent_batches_{};  // writer thread only
   uint64_t batch_counter_ = 0;              // writer thread only
   std::thread writer_;
@@ -576,10 +579,10 @@ class DurableAuditSink::Impl {
   std::string wal_path_;
   int commits_since_wake_ = 0;        // writer thread only
   off_t wal_bytes_after_restart_ = 0;  // writer thread only
-  std::mutex wal_mu_;
+  Mutex wal_mu_;
   std::condition_variable wal_cv_;
-  uint64_t wal_wanted_ = 0;  // GUARDED_BY(wal_mu_)
-  bool wal_stop_ = false;    // GUARDED_BY(wal_mu_)
+  uint64_t wal_wanted_ ZTA_GUARDED_BY(wal_mu_) = 0;
+  bool wal_stop_ ZTA_GUARDED_BY(wal_mu_) = false;
   std::thread checkpointer_;
 };
 

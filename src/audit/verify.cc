@@ -7,7 +7,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "log_files.h"
 #include "zta/audit/durable_sink.h"
 #include "zta/audit/event_format.h"
+#include "zta/core/mutex.h"
 #include "zta/jose/jws.h"
 
 namespace zta::audit {
@@ -159,7 +159,7 @@ class ParallelLinkChecker {
   // An empty batch, recycled when one is free: fresh megabyte buffers would cost a page fault
   // per 4 KiB, as much as the hashing they hold.
   std::unique_ptr<LinkBatch> EmptyBatch() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (free_.empty()) return std::make_unique<LinkBatch>();
     std::unique_ptr<LinkBatch> batch = std::move(free_.back());
     free_.pop_back();
@@ -168,8 +168,8 @@ class ParallelLinkChecker {
 
   // Queues a batch; waits while too many are queued, so memory stays bounded.
   void Submit(std::unique_ptr<LinkBatch> batch) {
-    std::unique_lock<std::mutex> lock(mu_);
-    space_cv_.wait(lock, [&] { return queue_.size() < 2 * workers_.size() + 2; });
+    MutexLock lock(mu_);
+    while (queue_.size() >= 2 * workers_.size() + 2) lock.Wait(space_cv_);
     queue_.push_back(std::move(batch));
     work_cv_.notify_one();
   }
@@ -177,14 +177,14 @@ class ParallelLinkChecker {
   // Waits for every batch; the lowest position whose link does not hold, if any.
   std::optional<uint64_t> Finish() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       done_ = true;
       work_cv_.notify_all();
     }
     for (auto& w : workers_) {
       if (w.joinable()) w.join();
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return bad_;
   }
 
@@ -194,8 +194,8 @@ class ParallelLinkChecker {
     for (;;) {
       std::unique_ptr<LinkBatch> batch;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        work_cv_.wait(lock, [&] { return !queue_.empty() || done_; });
+        MutexLock lock(mu_);
+        while (queue_.empty() && !done_) lock.Wait(work_cv_);
         if (queue_.empty()) return;
         batch = std::move(queue_.front());
         queue_.pop_front();
@@ -208,7 +208,7 @@ class ParallelLinkChecker {
         }
       }
       std::optional<size_t> bad = batch->FirstBadLink(hasher);
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (bad) {
         uint64_t seq = batch->first_seq + *bad;
         if (!bad_ || seq < *bad_) bad_ = seq;
@@ -218,13 +218,13 @@ class ParallelLinkChecker {
     }
   }
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable space_cv_;
-  std::deque<std::unique_ptr<LinkBatch>> queue_;  // GUARDED_BY(mu_)
-  std::vector<std::unique_ptr<LinkBatch>> free_;  // GUARDED_BY(mu_)
-  bool done_ = false;                             // GUARDED_BY(mu_)
-  std::optional<uint64_t> bad_;                   // GUARDED_BY(mu_)
+  std::deque<std::unique_ptr<LinkBatch>> queue_ ZTA_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<LinkBatch>> free_ ZTA_GUARDED_BY(mu_);
+  bool done_ ZTA_GUARDED_BY(mu_) = false;
+  std::optional<uint64_t> bad_ ZTA_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <condition_variable>
 #include <random>
 #include <thread>
 
@@ -112,10 +113,10 @@ jose::Algorithm DefaultAlgorithm(const jose::Jwk& key) {
 }  // namespace
 
 struct AuthProvider::Flight {
-  std::mutex mu;
+  Mutex mu;
   std::condition_variable done_cv;
-  bool done = false;                          // GUARDED_BY(mu)
-  std::optional<Result<AccessToken>> result;  // GUARDED_BY(mu)
+  bool done ZTA_GUARDED_BY(mu) = false;
+  std::optional<Result<AccessToken>> result ZTA_GUARDED_BY(mu);
 };
 
 std::string_view ClientAuthMethodName(ClientAuthMethod method) {
@@ -181,7 +182,7 @@ Result<std::unique_ptr<AuthProvider>> AuthProvider::Create(AuthProviderOptions o
 }
 
 int64_t AuthProvider::token_requests() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return token_requests_;
 }
 
@@ -216,15 +217,18 @@ std::string AuthProvider::CacheKey(const TokenRequest& request,
 Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
   if (request.resource.empty()) return InvalidArgument("a resource (RFC 8707) is required");
   if (!request.on_behalf_of.empty()) {
-    return Status(StatusCode::kUnimplemented, "tokens on behalf of a user need the delegation flow",
-                  kReasonUnsupported);
+    // The person's consent is DelegatedTokenSource's (zta/auth/delegation.h).
+    return Status(StatusCode::kPermissionDenied,
+                  "tokens on behalf of a user need their consent: use a DelegatedTokenSource "
+                  "with a ConsentHandler",
+                  kReasonConsentRequired);
   }
   std::vector<std::string> scopes;
   const std::string key = CacheKey(request, &scopes);
   std::shared_ptr<Flight> flight;
   bool leader = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end()) {
       // Served while remaining lifetime >= the margin, i.e. now <= expires_at - margin.
@@ -240,14 +244,14 @@ Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
   }
   if (!leader) {
     // Single-flight: wait for the caller already asking the IdP for this key.
-    std::unique_lock lock(flight->mu);
-    flight->done_cv.wait(lock, [&] { return flight->done; });
+    MutexLock lock(flight->mu);
+    while (!flight->done) lock.Wait(flight->done_cv);
     return *flight->result;
   }
 
   Result<AccessToken> result = Fetch(request, scopes);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (result.ok() && result->expires_at > 0) {
       const int64_t lifetime = result->expires_at - result->issued_at;
       const int64_t margin = std::max<int64_t>(
@@ -266,7 +270,7 @@ Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
     flights_.erase(key);
   }
   {
-    std::lock_guard lock(flight->mu);
+    MutexLock lock(flight->mu);
     flight->result = result;
     flight->done = true;
   }
@@ -277,7 +281,7 @@ Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
 void AuthProvider::Invalidate(const TokenRequest& request) {
   std::vector<std::string> scopes;
   const std::string key = CacheKey(request, &scopes);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cache_.erase(key);
 }
 
@@ -319,7 +323,7 @@ Result<http::Response> AuthProvider::SendWithRetries(
 
 Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!token_endpoint_.empty()) return token_endpoint_;
   }
   // Every discovery request goes through the same retries as token requests: a transport
@@ -341,7 +345,7 @@ Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline
     return Status(StatusCode::kFailedPrecondition, "metadata has no token_endpoint",
                   kReasonBadMetadata);
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   token_endpoint_ = it->get<std::string>();
   return token_endpoint_;
 }
@@ -476,7 +480,7 @@ Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
     form.insert(form.end(), auth.begin(), auth.end());
     r.body = http::FormEncode(form);
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ++token_requests_;
     }
     return r;

@@ -14,6 +14,7 @@
 
 #include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
+#include "zta/core/mutex.h"
 #include "zta/http/server.h"
 #include "zta/jose/jwt.h"
 
@@ -47,20 +48,20 @@ class FakeTokenServer {
     failure_status_ = status;
   }
   void set_error(std::string error) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     error_ = std::move(error);
   }
   void set_ttl(int64_t ttl) { ttl_ = ttl; }
   std::vector<std::pair<std::string, std::string>> last_form() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return last_form_;
   }
   std::string last_authorization() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return last_authorization_;
   }
   std::vector<std::string> assertion_jtis() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return assertion_jtis_;
   }
 
@@ -94,7 +95,7 @@ class FakeTokenServer {
     if (!form.ok()) return http::Response::Json(400, Json{{"error", "invalid_request"}});
     std::string error;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       last_form_ = *form;
       last_authorization_ = r.headers.Get("Authorization").value_or("");
       error = error_;
@@ -123,7 +124,7 @@ class FakeTokenServer {
                       Field(*form, "client_assertion_type") ==
                           "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
       if (v.ok()) {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         assertion_jtis_.push_back((*v)->jti);
       }
     }
@@ -153,11 +154,11 @@ class FakeTokenServer {
   std::atomic<int> token_calls_{0}, discovery_calls_{0}, delay_ms_{0}, failures_{0},
       failure_status_{503}, issued_{0};
   std::atomic<int64_t> ttl_{300};
-  std::mutex mu_;
-  std::string error_;                                           // GUARDED_BY(mu_)
-  std::vector<std::pair<std::string, std::string>> last_form_;  // GUARDED_BY(mu_)
-  std::string last_authorization_;                              // GUARDED_BY(mu_)
-  std::vector<std::string> assertion_jtis_;                     // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::string error_ ZTA_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, std::string>> last_form_ ZTA_GUARDED_BY(mu_);
+  std::string last_authorization_ ZTA_GUARDED_BY(mu_);
+  std::vector<std::string> assertion_jtis_ ZTA_GUARDED_BY(mu_);
   // Declared last so it is destroyed first: a handler still running must not outlive the
   // members above that it writes.
   std::unique_ptr<http::HttpServer> server_;
@@ -424,9 +425,9 @@ TEST_F(AuthProviderTest, TypedErrors) {
   EXPECT_EQ(q->GetToken(Request()).status().code(), StatusCode::kUnauthenticated);
 }
 
-// An error answer without an OAuth error code is token_error; a token on behalf of a user is
-// unsupported until the delegation flow exists (and asks the IdP nothing).
-TEST_F(AuthProviderTest, TokenErrorAndUnsupported) {
+// An error answer without an OAuth error code is token_error; a token on behalf of a user needs
+// their consent, which AuthProvider alone cannot ask for (and it asks the IdP nothing).
+TEST_F(AuthProviderTest, TokenErrorAndConsentRequired) {
   auto p = Make(Options());
   server_.set_error("Something Broke");
   EXPECT_EQ(p->GetToken(Request()).status().reason(), kReasonTokenError);
@@ -435,8 +436,8 @@ TEST_F(AuthProviderTest, TokenErrorAndUnsupported) {
   delegated.on_behalf_of = "alice";
   int before = server_.token_calls();
   Result<AccessToken> token = p->GetToken(delegated);
-  EXPECT_EQ(token.status().reason(), kReasonUnsupported);
-  EXPECT_EQ(token.status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(token.status().reason(), kReasonConsentRequired);
+  EXPECT_EQ(token.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(server_.token_calls(), before);
 }
 
@@ -454,7 +455,7 @@ TEST_F(AuthProviderTest, ValidatesInput) {
   EXPECT_EQ(p->GetToken(no_resource).status().code(), StatusCode::kInvalidArgument);
   TokenRequest delegated = Request();
   delegated.on_behalf_of = "alice";
-  EXPECT_EQ(p->GetToken(delegated).status().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(p->GetToken(delegated).status().reason(), "consent_required");
   auto o = Options();
   o.client_secret = Secret();
   EXPECT_FALSE(AuthProvider::Create(o, clock_).ok());

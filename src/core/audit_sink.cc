@@ -35,7 +35,7 @@ Json AuditEvent::ToJson() const {
 }
 
 Status InMemoryAuditSink::Append(AuditEvent event) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (event.id.empty()) event.id = "mem-" + std::to_string(next_id_);
   ++next_id_;
   if (event.time_micros == 0) event.time_micros = SystemClock::Instance().NowMicros();
@@ -44,12 +44,12 @@ Status InMemoryAuditSink::Append(AuditEvent event) {
 }
 
 std::vector<AuditEvent> InMemoryAuditSink::Events() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return events_;
 }
 
 size_t InMemoryAuditSink::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return events_.size();
 }
 

@@ -4,6 +4,9 @@
 
 #include <cctype>
 
+#include "zta/core/base64url.h"
+#include "zta/core/json.h"
+
 namespace zta::guard::forwarding {
 namespace {
 
@@ -149,6 +152,12 @@ void SetPrincipalHeaders(const Principal& principal, http::Headers* upstream) {
   }
   upstream->Set("X-Zta-Scopes", scopes);
   if (!principal.jti.empty()) upstream->Set("X-Zta-Jti", HeaderSafe(principal.jti));
+  // RFC 9396 authorization_details as verified: base64url (no padding) of its compact JSON, so
+  // any value survives a header line intact.
+  if (!principal.authorization_details.is_null()) {
+    upstream->Set("X-Zta-Authorization-Details",
+                  Base64UrlEncode(DumpJson(principal.authorization_details)));
+  }
 }
 
 std::optional<std::string> RewriteUpstreamLocation(std::string_view value,

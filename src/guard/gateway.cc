@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "forwarding.h"
+#include "zta/guard/delegation.h"
 #include "zta/guard/request_path.h"
 
 namespace zta::guard {
@@ -186,6 +187,9 @@ Status GatewayOptions::Validate() const {
     if (!url.ok()) return InvalidArgument(name + ": upstream: " + url.status().message());
     if (up.find('?') != std::string::npos) return InvalidArgument(name + ": upstream has a query");
     if (r.upstream_timeout.count() < 0) return InvalidArgument(name + ": negative timeout");
+    if (r.acting != "any" && r.acting != "user") {
+      return InvalidArgument(name + ": acting must be \"any\" or \"user\"");
+    }
   }
   if (listen_port < 0 || listen_port > 65535) return InvalidArgument("listen port out of range");
   if (threads < 0) return InvalidArgument("threads must not be negative");
@@ -293,6 +297,16 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
   auto principal = validator_->Authorize(request, authorize);
   if (!principal.ok()) {
     decision.answer = validator_->DenialResponse(principal.status(), route->scopes);
+    return decision;
+  }
+  // acting = "user": the token must say an agent acts for a person (docs/delegation.md); the
+  // agent's own client-credentials token is refused even with every scope.
+  if (route->acting == "user" && !ActsForUser(*principal)) {
+    decision.answer = Refuse(request, 403, "insufficient_scope", kReasonUserTokenRequired);
+    decision.answer->headers.Set(
+        "WWW-Authenticate",
+        BearerChallenge(validator_->options().realm, "insufficient_scope", "", "",
+                        validator_->options().resource_metadata_url));
     return decision;
   }
 

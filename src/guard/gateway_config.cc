@@ -74,6 +74,7 @@ Status ReadRoute(const toml::table& table, size_t index, Route* route) {
   ZTA_RETURN_IF_ERROR(r.Get("introspect", &route->introspect));
   ZTA_RETURN_IF_ERROR(r.Get("upstream", &route->upstream));
   ZTA_RETURN_IF_ERROR(r.Get("case_sensitive", &route->case_sensitive));
+  ZTA_RETURN_IF_ERROR(r.Get("acting", &route->acting));
   int64_t timeout_ms = 0;
   ZTA_RETURN_IF_ERROR(r.Get("upstream_timeout_ms", &timeout_ms));
   route->upstream_timeout = std::chrono::milliseconds(timeout_ms);

@@ -12,6 +12,7 @@
 #include "../http/test_util.h"
 #include "forwarding.h"
 #include "test_util.h"
+#include "zta/core/mutex.h"
 #include "zta/guard/gateway.h"
 #include "zta/http/client.h"
 
@@ -31,7 +32,7 @@ class GatewayProbeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto upstream = http::HttpServer::Start({}, [this](const http::Request& r) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       recorded_.push_back({r.method, r.target, r.headers});
       http::Response response = http::Response::Text(200, "ok");
       if (r.path == "/api/redirect") {
@@ -78,7 +79,7 @@ class GatewayProbeTest : public ::testing::Test {
   }
 
   std::vector<Recorded> TakeRecorded() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return std::exchange(recorded_, {});
   }
 
@@ -90,8 +91,8 @@ class GatewayProbeTest : public ::testing::Test {
   std::unique_ptr<Gateway> gateway_;
   std::unique_ptr<http::HttpServer> server_;
   std::string read_token_, admin_token_;
-  std::mutex mu_;
-  std::vector<Recorded> recorded_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<Recorded> recorded_ ZTA_GUARDED_BY(mu_);
 };
 
 // How a lenient upstream (Flask, Express, Tomcat) could read a path: fully percent-decoded,

@@ -55,7 +55,7 @@ Introspector::Introspector(std::string issuer, IntrospectionOptions options,
 
 Result<std::string> Introspector::Endpoint() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!endpoint_.empty()) return endpoint_;
   }
   auto metadata = http::DiscoverMetadata(fetcher_, issuer_, options_.timeout);
@@ -63,7 +63,7 @@ Result<std::string> Introspector::Endpoint() {
       !(*metadata)["introspection_endpoint"].is_string()) {
     return Unavailable401("no introspection endpoint");
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   endpoint_ = (*metadata)["introspection_endpoint"].get<std::string>();
   return endpoint_;
 }
@@ -74,7 +74,7 @@ Status Introspector::CheckActive(std::string_view token, int64_t expires_at) {
   const std::string key = Sha256(token);
   std::optional<bool> active;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(key);
     if (it != cache_.end() && now < it->second.until) active = it->second.active;
   }
@@ -83,7 +83,7 @@ Status Introspector::CheckActive(std::string_view token, int64_t expires_at) {
     auto answer = CallIntrospection(fetcher_, endpoint, options_, token);
     if (!answer.ok()) return Unavailable401(answer.status().message());
     active = *answer;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (cache_.size() > 10'000) cache_.clear();  // bound memory
     cache_[key] = {*answer, std::min(now + options_.cache_seconds, expires_at)};
   }

@@ -3,12 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "zta/core/clock.h"
+#include "zta/core/mutex.h"
 #include "zta/core/status.h"
 #include "zta/guard/validator.h"
 
@@ -28,7 +28,7 @@ class Introspector {
   Status CheckActive(std::string_view token, int64_t expires_at);
 
  private:
-  Result<std::string> Endpoint();
+  Result<std::string> Endpoint() ZTA_EXCLUDES(mu_);
 
   const std::string issuer_;
   const IntrospectionOptions options_;
@@ -39,9 +39,9 @@ class Introspector {
     bool active = false;
     int64_t until = 0;
   };
-  std::mutex mu_;
-  std::string endpoint_;                           // GUARDED_BY(mu_); discovered once
-  std::unordered_map<std::string, Answer> cache_;  // GUARDED_BY(mu_); by SHA-256 of the token
+  Mutex mu_;
+  std::string endpoint_ ZTA_GUARDED_BY(mu_);                           // discovered once
+  std::unordered_map<std::string, Answer> cache_ ZTA_GUARDED_BY(mu_);  // by SHA-256 of the token
 };
 
 }  // namespace zta::guard

@@ -114,8 +114,8 @@ Result<std::shared_ptr<const jose::Jwks>> JwksCache::Get() {
   auto usable = Usable(state, now);
   if (usable.ok()) {
     // Stale but usable: one caller refreshes, the others carry on with what they have.
-    std::unique_lock lock(fetch_mu_, std::try_to_lock);
-    if (!lock.owns_lock()) return usable;
+    if (!fetch_mu_.TryLock()) return usable;
+    MutexLock lock(fetch_mu_, std::adopt_lock);
     auto current = std::atomic_load(&state_);
     if (current != state) return Usable(current, now);  // someone else refreshed
     if (now < last_failure_ + options_.failure_retry_seconds) return usable;
@@ -124,7 +124,7 @@ Result<std::shared_ptr<const jose::Jwks>> JwksCache::Get() {
   }
 
   // Nothing usable: wait for the fetcher (or fetch), then fail closed if still nothing.
-  std::lock_guard lock(fetch_mu_);
+  MutexLock lock(fetch_mu_);
   auto current = std::atomic_load(&state_);
   if (current != state) {
     auto again = Usable(current, now);
@@ -139,7 +139,7 @@ Result<std::shared_ptr<const jose::Jwks>> JwksCache::Get() {
 
 Result<std::shared_ptr<const jose::Jwks>> JwksCache::RefreshForUnknownKid(
     const std::shared_ptr<const jose::Jwks>& seen) {
-  std::lock_guard lock(fetch_mu_);
+  MutexLock lock(fetch_mu_);
   const int64_t now = clock_.NowSeconds();
   auto current = std::atomic_load(&state_);
   // Another caller already published a newer set: retry with that, no fetch needed.
@@ -154,7 +154,7 @@ Result<std::shared_ptr<const jose::Jwks>> JwksCache::RefreshForUnknownKid(
 
 Status JwksCache::FetchLocked(int64_t now) {
   fetch_count_.fetch_add(1);
-  auto fail = [&](const Status& status) {
+  auto fail = [&](const Status& status) ZTA_REQUIRES(fetch_mu_) {
     last_failure_ = now;
     return status;
   };

@@ -5,11 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "zta/core/clock.h"
+#include "zta/core/mutex.h"
 #include "zta/guard/gateway.h"
 #include "zta/http/server.h"
 #include "zta/jose/jwk.h"
@@ -36,7 +36,7 @@ class FakeIssuer {
   jose::Jwk AddKey(const std::string& kid) {
     auto key = jose::Jwk::Generate(jose::Algorithm::kES256, kid);
     EXPECT_TRUE(key.ok()) << key.status();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     keys_.push_back(*key);
     return *key;
   }
@@ -44,24 +44,26 @@ class FakeIssuer {
   static jose::Jwk UnpublishedKey(const std::string& kid) {
     return *jose::Jwk::Generate(jose::Algorithm::kES256, kid);
   }
-  const jose::Jwk& key(size_t i = 0) {
-    std::lock_guard lock(mu_);
+  // Copies, like last_introspection_auth: a reference would be read after the lock is gone,
+  // while AddKey or the server thread may change the member.
+  jose::Jwk key(size_t i = 0) {
+    MutexLock lock(mu_);
     return keys_.at(i);
   }
   void RemoveKey(size_t i) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     keys_.erase(keys_.begin() + static_cast<long>(i));
   }
   void SetCacheControl(std::string value) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     cache_control_ = std::move(value);
   }
   void SetDown(bool down) { down_ = down; }
   void SetActive(bool active) { active_ = active; }
   int jwks_fetches() const { return jwks_fetches_; }
   int introspections() const { return introspections_; }
-  const std::string& last_introspection_auth() {
-    std::lock_guard lock(mu_);
+  std::string last_introspection_auth() {
+    MutexLock lock(mu_);
     return last_auth_;
   }
 
@@ -98,7 +100,7 @@ class FakeIssuer {
     }
     if (r.path == "/jwks") {
       ++jwks_fetches_;
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       Json keys = Json::array();
       for (const auto& k : keys_) keys.push_back(k.ToPublicJson());
       auto response = http::Response::Json(200, Json{{"keys", keys}});
@@ -107,7 +109,7 @@ class FakeIssuer {
     }
     if (r.path == "/introspect" && r.method == "POST") {
       ++introspections_;
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       last_auth_ = r.headers.Get("Authorization").value_or("");
       return http::Response::Json(200, Json{{"active", active_.load()}});
     }
@@ -115,10 +117,10 @@ class FakeIssuer {
   }
 
   std::unique_ptr<http::HttpServer> server_;
-  std::mutex mu_;
-  std::vector<jose::Jwk> keys_;  // GUARDED_BY(mu_)
-  std::string cache_control_;    // GUARDED_BY(mu_)
-  std::string last_auth_;        // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::vector<jose::Jwk> keys_ ZTA_GUARDED_BY(mu_);
+  std::string cache_control_ ZTA_GUARDED_BY(mu_);
+  std::string last_auth_ ZTA_GUARDED_BY(mu_);
   std::atomic<bool> down_{false};
   std::atomic<bool> active_{true};
   std::atomic<int> jwks_fetches_{0};

@@ -3,10 +3,10 @@
 #include "zta/guard/validator.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "introspector.h"
 #include "zta/core/base64url.h"
+#include "zta/core/mutex.h"
 #include "zta/core/scopes.h"
 #include "zta/http/client.h"
 #include "zta/jose/verify_error.h"
@@ -171,11 +171,11 @@ class Validator::IssuerState {
   // happened to load: two threads holding sets of different ages must not flip the verifier
   // back to an older set, which would make a token under a just-rotated key fail.
   void SyncKeys() {
-    std::lock_guard lock(keys_mu);
+    MutexLock lock(keys_mu);
     auto latest = jwks->Published();
     if (latest && verifier->keys() != latest) verifier->SetKeys(std::move(latest));
   }
-  std::mutex keys_mu;
+  Mutex keys_mu;  // one SyncKeys at a time: its compare and set is not atomic
 
   std::unique_ptr<Introspector> introspector;  // set when the issuer has introspection options
 };

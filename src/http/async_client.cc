@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "curl_transfer.h"
+#include "zta/core/mutex.h"
 
 namespace zta::http {
 namespace {
@@ -65,7 +65,7 @@ class AsyncClient::Impl {
   // Ends the thread once it has answered everything owed. Idempotent.
   void Stop() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
     curl_multi_wakeup(multi_.get());
@@ -80,10 +80,10 @@ class AsyncClient::Impl {
     auto call = std::make_unique<Call>();
     call->sent = std::chrono::steady_clock::now();
     call->done = std::move(done);
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (stopping_) {
       // Only a callback can get here (the destructor is running); nobody will drain the queue.
-      lock.unlock();
+      lock.Unlock();
       if (call->done) call->done(Stopped());
       return;
     }
@@ -102,7 +102,7 @@ class AsyncClient::Impl {
   }
 
   size_t in_flight() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     return in_flight_;
   }
 
@@ -111,7 +111,7 @@ class AsyncClient::Impl {
     std::vector<std::unique_ptr<Call>> incoming;
     for (;;) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         incoming.swap(queue_);
         if (stopping_) break;
       }
@@ -195,7 +195,7 @@ class AsyncClient::Impl {
     }
     call.reset();
     if (counted) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       --in_flight_;
     }
     if (done) done(std::move(result));
@@ -204,10 +204,10 @@ class AsyncClient::Impl {
   const AsyncClientOptions options_;
   const MultiHandle multi_;
 
-  mutable std::mutex mu_;
-  std::vector<std::unique_ptr<Call>> queue_;  // GUARDED_BY(mu_)
-  size_t in_flight_ = 0;                      // GUARDED_BY(mu_): queued or active, not refused
-  bool stopping_ = false;                     // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::vector<std::unique_ptr<Call>> queue_ ZTA_GUARDED_BY(mu_);
+  size_t in_flight_ ZTA_GUARDED_BY(mu_) = 0;  // queued or active, not refused
+  bool stopping_ ZTA_GUARDED_BY(mu_) = false;
 
   // The client's thread only: transfers added to the multi handle, by their easy handle.
   std::unordered_map<CURL*, std::unique_ptr<Call>> active_;

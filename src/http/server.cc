@@ -31,7 +31,6 @@
 #include <exception>
 #include <functional>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -39,6 +38,7 @@
 #include <vector>
 
 #include "zta/http/protocol.h"
+#include "zta/core/mutex.h"
 
 namespace zta::http {
 namespace {
@@ -73,8 +73,8 @@ struct ServerState {
   // Answers are posted to the io_context only while it runs: Stop() clears this under the
   // mutex before it destroys the io_context, so a late answer is dropped, never posted to a
   // dead executor.
-  std::mutex post_mu;
-  bool accepting_answers = true;  // GUARDED_BY(post_mu)
+  Mutex post_mu;
+  bool accepting_answers ZTA_GUARDED_BY(post_mu) = true;
   // The io_context every session's socket belongs to. Each Exchange holds a strong reference,
   // so an answer a handler keeps past Stop() (which waits only 5 s) still has a live
   // io_context when it finally lets go of its session and the socket is closed.
@@ -82,9 +82,9 @@ struct ServerState {
   // How to close each live session's socket, by session: Stop() closes every connection
   // once the I/O threads are joined, even when a held answer keeps the io_context (and with it
   // the sessions parked in its handlers) alive.
-  std::mutex sessions_mu;
-  // GUARDED_BY(sessions_mu)
-  std::unordered_map<const void*, std::function<void()>> session_closers;
+  Mutex sessions_mu;
+  std::unordered_map<const void*, std::function<void()>> session_closers
+      ZTA_GUARDED_BY(sessions_mu);
 };
 
 std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
@@ -162,7 +162,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
   ~Session() {
     {
-      std::lock_guard<std::mutex> lock(state_->sessions_mu);
+      MutexLock lock(state_->sessions_mu);
       state_->session_closers.erase(this);
     }
     state_->open_connections.fetch_sub(1);
@@ -173,7 +173,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void Run() {
     {
-      std::lock_guard<std::mutex> lock(state_->sessions_mu);
+      MutexLock lock(state_->sessions_mu);
       state_->session_closers.emplace(this, [weak = this->weak_from_this()] {
         if (auto self = weak.lock()) {
           beast::error_code ignored;
@@ -404,7 +404,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   // From any thread: writes the response on this connection's strand.
   void PostResponse(Response response, bool keep_alive, bool is_head) {
-    std::lock_guard<std::mutex> lock(state_->post_mu);
+    MutexLock lock(state_->post_mu);
     if (!state_->accepting_answers) return;  // the server stopped; the connection is gone
     asio::post(stream_.get_executor(),
                [self = this->shared_from_this(), owed = std::make_shared<OwedWrite>(state_),
@@ -601,7 +601,7 @@ class HttpServer::Impl {
   }
 
   void Stop() {
-    std::lock_guard<std::mutex> lock(stop_mu_);
+    MutexLock lock(stop_mu_);
     if (stopped_) return;
     if (OnIoThread()) {
       // Cannot join ourselves (REQUIRES violation); stop the loop and leave the rest undone.
@@ -616,7 +616,7 @@ class HttpServer::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     {
-      std::lock_guard<std::mutex> post_lock(state_->post_mu);
+      MutexLock post_lock(state_->post_mu);
       state_->accepting_answers = false;
     }
     ioc_->stop();
@@ -626,7 +626,7 @@ class HttpServer::Impl {
     // that too, unless an answer still owed keeps it alive; then the other clients would hang.
     std::vector<std::function<void()>> closers;
     {
-      std::lock_guard<std::mutex> sessions_lock(state_->sessions_mu);
+      MutexLock sessions_lock(state_->sessions_mu);
       for (auto& [id, close] : state_->session_closers) closers.push_back(close);
     }
     for (auto& close : closers) close();
@@ -743,8 +743,8 @@ class HttpServer::Impl {
   std::unique_ptr<asio::steady_timer> retry_timer_;
   std::vector<std::thread> threads_;
   int port_ = 0;
-  std::mutex stop_mu_;
-  bool stopped_ = false;
+  Mutex stop_mu_;
+  bool stopped_ ZTA_GUARDED_BY(stop_mu_) = false;
 };
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, Handler handler) {

@@ -3,12 +3,12 @@
 // limited").
 #include "client_auth.h"
 
-#include <openssl/sha.h>
 
 #include <algorithm>
 
 #include "zta/core/base64url.h"
 #include "zta/core/secret.h"
+#include "zta/core/sha256.h"
 #include "zta/idp/reasons.h"
 #include "zta/jose/verify_error.h"
 
@@ -64,10 +64,7 @@ OAuthResult<PresentedCredentials> ReadBasic(const std::string& header) {
 }  // namespace
 
 std::string DigestSecret(std::string_view secret) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
-  return "sha256:" +
-         Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
+  return "sha256:" + Base64UrlEncode(Sha256(secret));
 }
 
 bool SecretMatchesDigest(std::string_view secret, std::string_view digest) {
@@ -137,7 +134,7 @@ OAuthError AuthFailureLimiter::Count(const std::string& client_id, const std::st
       .WithAuthFailure(wrong.reason());
 }
 
-ClientAuthenticator::ClientAuthenticator(const AuthorizationServerOptions& options, IdpStore& store,
+ClientAuthenticator::ClientAuthenticator(const AuthorizationServerOptions& options, TokenStateStore& store,
                                          const Clock& clock)
     : options_(options),
       store_(store),

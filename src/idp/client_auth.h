@@ -80,7 +80,7 @@ class ClientAuthenticator {
  public:
   // `store` records assertion ids (single use); `options` gives the issuer, the assertion
   // lifetime and the failure limit.
-  ClientAuthenticator(const AuthorizationServerOptions& options, IdpStore& store,
+  ClientAuthenticator(const AuthorizationServerOptions& options, TokenStateStore& store,
                       const Clock& clock);
 
   // Authenticates the client of `request` against `registry` by exactly one method (RFC 6749
@@ -104,7 +104,7 @@ class ClientAuthenticator {
                                                const RegistrySnapshot& registry);
 
   const AuthorizationServerOptions& options_;
-  IdpStore& store_;
+  TokenStateStore& store_;
   const Clock& clock_;
   AuthFailureLimiter limiter_;
 };

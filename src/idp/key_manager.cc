@@ -1,10 +1,9 @@
-// Signing key lifecycle. Rows (timing) live in the IdpStore; private keys in files under
+// Signing key lifecycle. Rows (timing) live in the KeyStore; private keys in files under
 // keys_dir, written 0600 from creation (never briefly world-readable).
 #include "zta/idp/key_manager.h"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 
 #include "zta/core/base64url.h"
 #include "zta/core/random.h"
+#include "zta/core/sha256.h"
 
 namespace zta::idp {
 namespace {
@@ -25,9 +25,7 @@ struct CipherCtxDeleter {
 };
 
 std::string KeyFromSecret(const Secret& secret) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(secret.Reveal().data()), secret.size(), digest);
-  return std::string(reinterpret_cast<char*>(digest), sizeof(digest));
+  return Sha256(secret.Reveal());
 }
 
 // AES-256-GCM, 96-bit random IV, the kid as associated data so files cannot be swapped.
@@ -96,10 +94,10 @@ Result<std::string> Decrypt(const Secret& secret, const std::string& kid, const 
 
 }  // namespace
 
-KeyManager::KeyManager(IdpStore& store, KeyManagerOptions options, const Clock& clock)
+KeyManager::KeyManager(KeyStore& store, KeyManagerOptions options, const Clock& clock)
     : store_(store), options_(std::move(options)), clock_(clock) {}
 
-Result<std::unique_ptr<KeyManager>> KeyManager::Open(IdpStore& store, KeyManagerOptions options,
+Result<std::unique_ptr<KeyManager>> KeyManager::Open(KeyStore& store, KeyManagerOptions options,
                                                      const Clock& clock) {
   if (options.keys_dir.empty()) return InvalidArgument("keys_dir is required");
   if (mkdir(options.keys_dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -191,10 +189,10 @@ Status KeyManager::WritePrivateKey(const jose::Jwk& key) const {
   return Status::Ok();
 }
 
-Result<IdpStore::KeyRow> KeyManager::CreateKeyLocked(int64_t activate_at) {
+Result<KeyRow> KeyManager::CreateKeyLocked(int64_t activate_at) {
   ZTA_ASSIGN_OR_RETURN(jose::Jwk key, jose::Jwk::Generate(options_.alg));
   ZTA_RETURN_IF_ERROR(WritePrivateKey(key));
-  IdpStore::KeyRow row;
+  KeyRow row;
   row.kid = key.kid();
   row.alg = std::string(jose::AlgorithmName(options_.alg));
   row.created_at = clock_.NowSeconds();
@@ -210,7 +208,7 @@ Result<IdpStore::KeyRow> KeyManager::CreateKeyLocked(int64_t activate_at) {
 Result<KeyManager::SigningKey> KeyManager::CurrentSigningKey() const {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = clock_.NowSeconds();
-  const IdpStore::KeyRow* active = nullptr;
+  const KeyRow* active = nullptr;
   for (const auto& row : rows_) {
     if (!row.retired && row.activate_at <= now) active = &row;  // rows sorted by activate_at
   }
@@ -224,7 +222,7 @@ Result<KeyManager::SigningKey> KeyManager::CurrentSigningKey() const {
 std::shared_ptr<const jose::Jwks> KeyManager::PublishedKeys() const {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = clock_.NowSeconds();
-  const IdpStore::KeyRow* active = nullptr;
+  const KeyRow* active = nullptr;
   for (const auto& row : rows_) {
     if (!row.retired && row.activate_at <= now) active = &row;
   }
@@ -254,7 +252,7 @@ std::shared_ptr<const jose::Jwks> KeyManager::PublishedKeys() const {
   return published_;
 }
 
-Result<IdpStore::KeyRow> KeyManager::Rotate() {
+Result<KeyRow> KeyManager::Rotate() {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t now = clock_.NowSeconds();
   const int64_t activate_at = now + options_.rotation_overlap_seconds;
@@ -269,7 +267,7 @@ Result<IdpStore::KeyRow> KeyManager::Rotate() {
   return CreateKeyLocked(activate_at);
 }
 
-std::vector<IdpStore::KeyRow> KeyManager::List() const {
+std::vector<KeyRow> KeyManager::List() const {
   std::lock_guard<std::mutex> lock(mu_);
   return rows_;
 }

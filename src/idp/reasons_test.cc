@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "forwarding_store.h"
 #include "test_fixture.h"
 #include "zta/idp/oauth_error.h"
 #include "zta/jose/jwt.h"
@@ -23,27 +24,10 @@ using testing::kHotel;
 using testing::kIssuer;
 
 // The real store, except that revocations cannot be stored.
-class RevocationFailingStore : public IdpStore {
+class RevocationFailingStore : public testing::ForwardingIdpStore {
  public:
-  explicit RevocationFailingStore(IdpStore& real) : real_(real) {}
-  Result<uint64_t> RegistryVersion() override { return real_.RegistryVersion(); }
-  Result<std::shared_ptr<const RegistrySnapshot>> LoadRegistry() override {
-    return real_.LoadRegistry();
-  }
-  Status PutResource(const Resource& r) override { return real_.PutResource(r); }
-  Status PutAgent(const Agent& a) override { return real_.PutAgent(a); }
-  Status DeleteAgent(const std::string& id) override { return real_.DeleteAgent(id); }
+  using ForwardingIdpStore::ForwardingIdpStore;
   Status Revoke(const std::string&, int64_t) override { return Unavailable("disk full"); }
-  Result<bool> IsRevoked(const std::string& jti) override { return real_.IsRevoked(jti); }
-  Result<bool> RecordAssertionJti(const std::string& id, const std::string& jti,
-                                  int64_t exp) override {
-    return real_.RecordAssertionJti(id, jti, exp);
-  }
-  Result<std::vector<KeyRow>> ListKeys() override { return real_.ListKeys(); }
-  Status PutKey(const KeyRow& row) override { return real_.PutKey(row); }
-
- private:
-  IdpStore& real_;
 };
 
 class IdpReasonsTest : public IdpFixture {
@@ -57,8 +41,8 @@ class IdpReasonsTest : public IdpFixture {
         .get<std::string>();
   }
   // Sets every key row's alg or retirement, as another process would, and reloads.
-  void EditKeys(const std::function<void(IdpStore::KeyRow&)>& edit) {
-    for (IdpStore::KeyRow row : idp_->keys().List()) {
+  void EditKeys(const std::function<void(KeyRow&)>& edit) {
+    for (KeyRow row : idp_->keys().List()) {
       edit(row);
       ASSERT_TRUE(idp_->store().PutKey(row).ok());
     }
@@ -161,9 +145,9 @@ void IdpReasonsTest::TokenReasons() {
   auto issue = [&] {
     return Post("/token", {{"grant_type", "client_credentials"}}, other, other_secret);
   };
-  EditKeys([](IdpStore::KeyRow& row) { row.alg = "RS256"; });  // an EC key cannot sign RS256
+  EditKeys([](KeyRow& row) { row.alg = "RS256"; });  // an EC key cannot sign RS256
   Expect(kReasonSigningFailed, 500, issue);
-  EditKeys([](IdpStore::KeyRow& row) { row.retired = true; });
+  EditKeys([](KeyRow& row) { row.retired = true; });
   Expect(kReasonNoSigningKey, 500, issue);
 }
 

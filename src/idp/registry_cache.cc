@@ -13,7 +13,25 @@ const Resource* RegistrySnapshot::FindResource(const std::string& uri) const {
   return it == resources.end() ? nullptr : &it->second;
 }
 
-RegistryCache::RegistryCache(IdpStore& store, KeyManager& keys, const Clock& clock,
+const User* RegistrySnapshot::FindUser(const std::string& id) const {
+  auto it = users.find(id);
+  return it == users.end() ? nullptr : &it->second;
+}
+
+const User* RegistrySnapshot::FindUserByName(const std::string& username) const {
+  // Linear: users are few per idp and lookups by name happen only at login.
+  for (const auto& [id, user] : users) {
+    if (user.username == username) return &user;
+  }
+  return nullptr;
+}
+
+const App* RegistrySnapshot::FindApp(const std::string& client_id) const {
+  auto it = apps.find(client_id);
+  return it == apps.end() ? nullptr : &it->second;
+}
+
+RegistryCache::RegistryCache(RegistryStore& store, KeyManager& keys, const Clock& clock,
                              int64_t refresh_millis)
     : store_(store), keys_(keys), clock_(clock), refresh_micros_(refresh_millis * 1000) {}
 

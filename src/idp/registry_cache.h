@@ -7,7 +7,7 @@
 
 #include "zta/core/clock.h"
 #include "zta/idp/key_manager.h"
-#include "zta/idp/registry.h"
+#include "zta/idp/stores.h"
 
 namespace zta::idp {
 
@@ -15,14 +15,14 @@ namespace zta::idp {
 class RegistryCache {
  public:
   // `refresh_millis`: how often Get(false) asks the store whether the registry changed.
-  RegistryCache(IdpStore& store, KeyManager& keys, const Clock& clock, int64_t refresh_millis);
+  RegistryCache(RegistryStore& store, KeyManager& keys, const Clock& clock, int64_t refresh_millis);
 
   // The current snapshot (never null; empty when the store cannot be read). `force_check` asks
   // the store now, so a just-disabled agent is seen at once.
   std::shared_ptr<const RegistrySnapshot> Get(bool force_check);
 
  private:
-  IdpStore& store_;
+  RegistryStore& store_;
   KeyManager& keys_;
   const Clock& clock_;
   const int64_t refresh_micros_;

@@ -9,7 +9,7 @@
 #include "zta/core/clock.h"
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/key_manager.h"
-#include "zta/idp/registry.h"
+#include "zta/idp/stores.h"
 
 namespace zta::idp {
 
@@ -18,12 +18,13 @@ struct ServerContext {
   ServerContext(AuthorizationServerOptions server_options, IdpStore& idp_store,
                 KeyManager& key_manager, AuditSink& audit_sink, const Clock& server_clock)
       : options(std::move(server_options)),
-        store(idp_store),
+        registry_store(idp_store),
+        token_state(idp_store),
         keys(key_manager),
         audit(audit_sink),
         clock(server_clock),
-        registry(store, keys, clock, options.registry_refresh_millis),
-        client_auth(options, store, clock),
+        registry(registry_store, keys, clock, options.registry_refresh_millis),
+        client_auth(options, token_state, clock),
         grants(GrantTypes::Default()) {}
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
@@ -41,7 +42,8 @@ struct ServerContext {
   }
 
   const AuthorizationServerOptions options;
-  IdpStore& store;
+  RegistryStore& registry_store;  // who exists (read through `registry`)
+  TokenStateStore& token_state;   // what was issued, consumed or revoked
   KeyManager& keys;
   AuditSink& audit;
   const Clock& clock;

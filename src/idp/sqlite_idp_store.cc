@@ -2,6 +2,7 @@
 // meta.registry_version in the same transaction, so a running server notices CLI changes.
 #include "zta/idp/sqlite_idp_store.h"
 
+#include "records.h"
 #include "zta/core/scopes.h"
 
 namespace zta::idp {
@@ -18,6 +19,24 @@ CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at INTE
 CREATE TABLE IF NOT EXISTS assertion_jtis (
   client_id TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL,
   PRIMARY KEY (client_id, jti));
+CREATE TABLE IF NOT EXISTS resource_extras (uri TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS apps (client_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS codes (
+  digest TEXT PRIMARY KEY, used INTEGER NOT NULL, expires_at INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grants (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS grants_by_user ON grants(user_id);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+  digest TEXT PRIMARY KEY, grant_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+  used INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS refresh_by_grant ON refresh_tokens(grant_id);
+CREATE TABLE IF NOT EXISTS consents (
+  user_id TEXT NOT NULL, app_id TEXT NOT NULL, agent_id TEXT NOT NULL, resource TEXT NOT NULL,
+  doc TEXT NOT NULL, PRIMARY KEY (user_id, app_id, agent_id, resource));
+CREATE TABLE IF NOT EXISTS sessions (
+  digest TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
+  doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
   activate_at INTEGER NOT NULL, publish_until INTEGER NOT NULL, retired INTEGER NOT NULL);
@@ -72,6 +91,46 @@ Result<Agent> AgentFromJson(std::string_view text) {
   return a;
 }
 
+// A resource's consent-page words and details types (resource_extras.doc).
+Json ResourceExtrasToJson(const Resource& r) {
+  return {{"scope_descriptions", r.scope_descriptions}, {"details_types", r.details_types}};
+}
+
+// Users, apps and the resources' extras into `snap` (inside LoadRegistry's read transaction).
+Status LoadExtras(store::Database& db, RegistrySnapshot& snap) {
+  ZTA_ASSIGN_OR_RETURN(auto x, db.Prepare("SELECT uri, doc FROM resource_extras"));
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, x.Step());
+    if (!row) break;
+    auto it = snap.resources.find(std::string(x.ColumnText(0)));
+    if (it == snap.resources.end()) continue;
+    ZTA_ASSIGN_OR_RETURN(Json doc, RecordFromJson<Json>(x.ColumnText(1), "resource"));
+    try {
+      it->second.scope_descriptions =
+          doc.value("scope_descriptions", Json::object()).get<std::map<std::string, std::string>>();
+      it->second.details_types = doc.value("details_types", Json::object())
+                                     .get<std::map<std::string, Resource::DetailsType>>();
+    } catch (const std::exception& e) {
+      return Status(StatusCode::kDataLoss, std::string("resource record damaged: ") + e.what());
+    }
+  }
+  ZTA_ASSIGN_OR_RETURN(auto u, db.Prepare("SELECT doc FROM users"));
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, u.Step());
+    if (!row) break;
+    ZTA_ASSIGN_OR_RETURN(User user, RecordFromJson<User>(u.ColumnText(0), "user"));
+    snap.users.emplace(user.id, std::move(user));
+  }
+  ZTA_ASSIGN_OR_RETURN(auto a, db.Prepare("SELECT doc FROM apps"));
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, a.Step());
+    if (!row) break;
+    ZTA_ASSIGN_OR_RETURN(App app, RecordFromJson<App>(a.ColumnText(0), "app"));
+    snap.apps.emplace(app.client_id, std::move(app));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteIdpStore>> SqliteIdpStore::Open(const std::string& path) {
@@ -86,20 +145,37 @@ Result<std::unique_ptr<SqliteIdpStore>> SqliteIdpStore::Open(const std::string& 
 
 SqliteIdpStore::~SqliteIdpStore() = default;
 
-Status SqliteIdpStore::Write(std::string_view sql,
-                             const std::function<Status(store::Statement&)>& bind,
-                             bool bump_version, std::string_view what) {
+Status SqliteIdpStore::Transact(const std::function<Status(store::Database&)>& body,
+                                bool bump_version) {
   std::lock_guard<std::mutex> lock(mu_);
   store::Transaction tx(*db_);
   ZTA_RETURN_IF_ERROR(tx.status());
-  ZTA_ASSIGN_OR_RETURN(store::Statement stmt, db_->Prepare(sql));
-  ZTA_RETURN_IF_ERROR(bind(stmt));
-  ZTA_RETURN_IF_ERROR(stmt.Run().WithContext(what));
+  ZTA_RETURN_IF_ERROR(body(*db_));
   if (bump_version) {
     ZTA_RETURN_IF_ERROR(
         db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'registry_version'"));
   }
   return tx.Commit();
+}
+
+Status SqliteIdpStore::Write(std::string_view sql,
+                             const std::function<Status(store::Statement&)>& bind,
+                             bool bump_version, std::string_view what) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(store::Statement stmt, db.Prepare(sql));
+        ZTA_RETURN_IF_ERROR(bind(stmt));
+        return stmt.Run().WithContext(what);
+      },
+      bump_version);
+}
+
+Status SqliteIdpStore::RunStatement(store::Database& db, std::string_view sql,
+                                    std::initializer_list<std::string_view> texts) {
+  ZTA_ASSIGN_OR_RETURN(store::Statement stmt, db.Prepare(sql));
+  int i = 1;
+  for (std::string_view t : texts) ZTA_RETURN_IF_ERROR(stmt.BindText(i++, t));
+  return stmt.Run();
 }
 
 Result<uint64_t> SqliteIdpStore::RegistryVersion() {
@@ -140,6 +216,7 @@ Result<std::shared_ptr<const RegistrySnapshot>> SqliteIdpStore::LoadRegistry() {
       ZTA_ASSIGN_OR_RETURN(Agent agent, AgentFromJson(a.ColumnText(0)));
       snap->agents.emplace(agent.client_id, std::move(agent));
     }
+    ZTA_RETURN_IF_ERROR(LoadExtras(*db_, *snap));
     return Status::Ok();
   };
   Status st = load();
@@ -149,17 +226,21 @@ Result<std::shared_ptr<const RegistrySnapshot>> SqliteIdpStore::LoadRegistry() {
 }
 
 Status SqliteIdpStore::PutResource(const Resource& r) {
-  return Write(
-      "INSERT OR REPLACE INTO resources(uri, scopes, max_ttl, introspection_secret_digest, "
-      "created_at) VALUES (?, ?, ?, ?, ?)",
-      [&](store::Statement& s) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT OR REPLACE INTO resources(uri, scopes, "
+                                                "max_ttl, introspection_secret_digest, "
+                                                "created_at) VALUES (?, ?, ?, ?, ?)"));
         ZTA_RETURN_IF_ERROR(s.BindText(1, r.uri));
         ZTA_RETURN_IF_ERROR(s.BindText(2, JoinSpaceDelimited(r.scopes)));
         ZTA_RETURN_IF_ERROR(s.BindInt64(3, r.max_token_ttl_seconds));
         ZTA_RETURN_IF_ERROR(s.BindText(4, r.introspection_secret_digest));
-        return s.BindInt64(5, r.created_at);
+        ZTA_RETURN_IF_ERROR(s.BindInt64(5, r.created_at));
+        ZTA_RETURN_IF_ERROR(s.Run().WithContext("saving resource"));
+        return RunStatement(db, "INSERT OR REPLACE INTO resource_extras(uri, doc) VALUES (?, ?)",
+                            {r.uri, ResourceExtrasToJson(r).dump()});
       },
-      true, "saving resource");
+      true);
 }
 
 Status SqliteIdpStore::PutAgent(const Agent& a) {
@@ -176,6 +257,41 @@ Status SqliteIdpStore::DeleteAgent(const std::string& client_id) {
   return Write(
       "DELETE FROM agents WHERE client_id = ?",
       [&](store::Statement& s) { return s.BindText(1, client_id); }, true, "deleting agent");
+}
+
+Status SqliteIdpStore::PutUser(const User& u) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        // Replace by id; a different user holding the name makes the UNIQUE constraint fail.
+        ZTA_RETURN_IF_ERROR(RunStatement(db, "DELETE FROM users WHERE id = ?", {u.id}));
+        Status s = RunStatement(db, "INSERT INTO users(id, username, doc) VALUES (?, ?, ?)",
+                                {u.id, u.username, Json(u).dump()});
+        if (!s.ok()) return Status(StatusCode::kAlreadyExists, "user name taken: " + u.username);
+        return s;
+      },
+      true);
+}
+
+Status SqliteIdpStore::DeleteUser(const std::string& id) {
+  return Write(
+      "DELETE FROM users WHERE id = ?", [&](store::Statement& s) { return s.BindText(1, id); },
+      true, "deleting user");
+}
+
+Status SqliteIdpStore::PutApp(const App& a) {
+  return Write(
+      "INSERT OR REPLACE INTO apps(client_id, doc) VALUES (?, ?)",
+      [&](store::Statement& s) {
+        ZTA_RETURN_IF_ERROR(s.BindText(1, a.client_id));
+        return s.BindText(2, Json(a).dump());
+      },
+      true, "saving app");
+}
+
+Status SqliteIdpStore::DeleteApp(const std::string& client_id) {
+  return Write(
+      "DELETE FROM apps WHERE client_id = ?",
+      [&](store::Statement& s) { return s.BindText(1, client_id); }, true, "deleting app");
 }
 
 Status SqliteIdpStore::Revoke(const std::string& jti, int64_t expires_at) {
@@ -220,7 +336,7 @@ Result<bool> SqliteIdpStore::RecordAssertionJti(const std::string& client_id,
   return true;
 }
 
-Result<std::vector<IdpStore::KeyRow>> SqliteIdpStore::ListKeys() {
+Result<std::vector<KeyRow>> SqliteIdpStore::ListKeys() {
   std::lock_guard<std::mutex> lock(mu_);
   ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT kid, alg, created_at, activate_at, "
                                             "publish_until, retired FROM signing_keys "

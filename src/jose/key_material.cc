@@ -94,7 +94,7 @@ KeyMaterial::~KeyMaterial() {
 
 EVP_PKEY_CTX* KeyMaterial::AcquireContext(Operation op, Algorithm alg) const {
   {
-    std::lock_guard<std::mutex> lock(pool_mu_);
+    MutexLock lock(pool_mu_);
     auto& pool = pools_[static_cast<size_t>(op)][static_cast<size_t>(alg)];
     if (!pool.empty()) {
       EVP_PKEY_CTX* ctx = pool.back();
@@ -124,7 +124,7 @@ EVP_PKEY_CTX* KeyMaterial::AcquireContext(Operation op, Algorithm alg) const {
 
 void KeyMaterial::ReleaseContext(Operation op, Algorithm alg, EVP_PKEY_CTX* ctx) const {
   {
-    std::lock_guard<std::mutex> lock(pool_mu_);
+    MutexLock lock(pool_mu_);
     auto& pool = pools_[static_cast<size_t>(op)][static_cast<size_t>(alg)];
     if (pool.size() < kMaxPooledContexts) {
       pool.push_back(ctx);

@@ -6,12 +6,12 @@
 
 #include <array>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "zta/core/json.h"
+#include "zta/core/mutex.h"
 #include "zta/core/secret.h"
 #include "zta/core/status.h"
 #include "zta/jose/algorithm.h"
@@ -56,9 +56,10 @@ class KeyMaterial {
   EVP_PKEY_CTX* AcquireContext(Operation op, Algorithm alg) const;
   void ReleaseContext(Operation op, Algorithm alg, EVP_PKEY_CTX* ctx) const;
 
-  mutable std::mutex pool_mu_;
-  // [operation][algorithm]. GUARDED_BY(pool_mu_)
-  mutable std::array<std::array<std::vector<EVP_PKEY_CTX*>, kAlgorithmCount>, 2> pools_;
+  mutable Mutex pool_mu_;
+  // [operation][algorithm].
+  mutable std::array<std::array<std::vector<EVP_PKEY_CTX*>, kAlgorithmCount>, 2> pools_
+      ZTA_GUARDED_BY(pool_mu_);
 };
 
 // Computes the digest JOSE uses for `hash` over `data` into `out` (≤ 64 bytes); returns length.

@@ -3,9 +3,10 @@
 // always compares the whole token.
 #include "zta/jose/verified_token_cache.h"
 
-#include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "zta/core/mutex.h"
 
 namespace zta::jose {
 namespace {
@@ -31,9 +32,9 @@ struct Entry {
 }  // namespace
 
 struct VerifiedTokenCache::Shard {
-  mutable std::mutex mu;
-  std::unordered_map<std::string, Entry, TailHasher, std::equal_to<>> map;  // GUARDED_BY(mu)
-  uint64_t next_seq = 0;                                                     // GUARDED_BY(mu)
+  mutable Mutex mu;
+  std::unordered_map<std::string, Entry, TailHasher, std::equal_to<>> map ZTA_GUARDED_BY(mu);
+  uint64_t next_seq ZTA_GUARDED_BY(mu) = 0;
 };
 
 VerifiedTokenCache::VerifiedTokenCache(size_t capacity)
@@ -53,7 +54,7 @@ std::shared_ptr<const VerifiedJwt> VerifiedTokenCache::Lookup(std::string_view t
                                                               int64_t now) const {
   size_t hash;
   Shard& shard = ShardFor(token, &hash);
-  std::lock_guard<std::mutex> lock(shard.mu);
+  MutexLock lock(shard.mu);
   auto it = shard.map.find(token);
   if (it == shard.map.end()) return nullptr;
   if (now >= it->second.expires_at) {
@@ -68,7 +69,7 @@ void VerifiedTokenCache::Insert(std::string_view token, std::shared_ptr<const Ve
   if (!verified || now >= verified->expires_at) return;
   size_t hash;
   Shard& shard = ShardFor(token, &hash);
-  std::lock_guard<std::mutex> lock(shard.mu);
+  MutexLock lock(shard.mu);
   if (epoch != epoch_.load(std::memory_order_acquire)) return;  // keys changed meanwhile
   if (shard.map.size() >= shard_capacity_ && !shard.map.contains(token)) {
     // Make room: expired entries first, else the oldest insertion.
@@ -90,7 +91,7 @@ void VerifiedTokenCache::Insert(std::string_view token, std::shared_ptr<const Ve
 void VerifiedTokenCache::Clear() {
   epoch_.fetch_add(1, std::memory_order_acq_rel);
   for (size_t i = 0; i < kShards; ++i) {
-    std::lock_guard<std::mutex> lock(shards_[i].mu);
+    MutexLock lock(shards_[i].mu);
     shards_[i].map.clear();
   }
 }
@@ -98,7 +99,7 @@ void VerifiedTokenCache::Clear() {
 size_t VerifiedTokenCache::size() const {
   size_t n = 0;
   for (size_t i = 0; i < kShards; ++i) {
-    std::lock_guard<std::mutex> lock(shards_[i].mu);
+    MutexLock lock(shards_[i].mu);
     n += shards_[i].map.size();
   }
   return n;

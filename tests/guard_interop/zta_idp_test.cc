@@ -17,6 +17,7 @@
 #include "zta/http/server.h"
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
+#include "zta/idp/idp_service.h"
 
 namespace zta {
 namespace {
@@ -29,34 +30,21 @@ class ZtaIdpTest : public ::testing::Test {
     char tmpl[] = "/tmp/zta-guard-idp-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    idp::KeyManagerOptions keys;
-    keys.rotation_overlap_seconds = 60;
-    keys.max_token_lifetime_seconds = 600;
-    auto opened = idp::IdentityProvider::Open(dir_, keys, idp_audit_, clock_);
-    ASSERT_TRUE(opened.ok()) << opened.status();
-    idp_ = std::move(opened).value();
+    idp::IdpServiceOptions options;
+    options.data_dir = dir_;
+    options.keys.rotation_overlap_seconds = 60;
+    options.keys.max_token_lifetime_seconds = 600;
+    options.authorization.registry_refresh_millis = 0;
+    auto started = idp::IdpService::Start(options, idp_audit_, clock_);
+    ASSERT_TRUE(started.ok()) << started.status();
+    service_ = std::move(started).value();
+    idp_ = &service_->idp();
     auto resource = idp_->AddResource(kHotel, {"read_hotels", "create_bookings"}, 0, true);
     ASSERT_TRUE(resource.ok()) << resource.status();
     introspection_secret_ = (*resource)["introspection_secret"].get<std::string>();
-
-    auto server = http::HttpServer::Start({}, [this](const http::Request& r) {
-      idp::AuthorizationServer* as = as_.load();
-      if (as == nullptr) return http::Response::Json(503, Json{{"error", "starting"}});
-      return as->Handle(r);
-    });
-    ASSERT_TRUE(server.ok());
-    server_ = std::move(server).value();
-    idp::AuthorizationServerOptions o;
-    o.issuer = server_->BaseUrl();
-    o.registry_refresh_millis = 0;
-    authorization_server_ = std::make_unique<idp::AuthorizationServer>(
-        o, idp_->store(), idp_->keys(), idp_audit_, clock_);
-    as_ = authorization_server_.get();
   }
   void TearDown() override {
-    server_.reset();
-    authorization_server_.reset();
-    idp_.reset();
+    service_.reset();
     std::filesystem::remove_all(dir_);
   }
 
@@ -69,7 +57,7 @@ class ZtaIdpTest : public ::testing::Test {
     auto out = idp_->AddAgent(spec);
     EXPECT_TRUE(out.ok()) << out.status();
     auth::AuthProviderOptions o;
-    o.issuer = server_->BaseUrl();
+    o.issuer = service_->BaseUrl();
     o.client_id = (*out)["client_id"].get<std::string>();
     o.client_secret = Secret((*out)["client_secret"].get<std::string>());
     if (client_id != nullptr) *client_id = o.client_id;
@@ -81,7 +69,7 @@ class ZtaIdpTest : public ::testing::Test {
   std::unique_ptr<guard::Validator> MakeValidator(bool with_introspection = false) {
     guard::ValidatorOptions vo;
     guard::TrustedIssuer t;
-    t.issuer = server_->BaseUrl();
+    t.issuer = service_->BaseUrl();
     if (with_introspection) {
       guard::IntrospectionOptions io;
       io.client_id = kHotel;
@@ -107,10 +95,8 @@ class ZtaIdpTest : public ::testing::Test {
   FakeClock clock_{1'700'000'000};
   InMemoryAuditSink idp_audit_;
   InMemoryAuditSink guard_audit_;
-  std::unique_ptr<idp::IdentityProvider> idp_;
-  std::unique_ptr<idp::AuthorizationServer> authorization_server_;
-  std::atomic<idp::AuthorizationServer*> as_{nullptr};
-  std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<idp::IdpService> service_;
+  idp::IdentityProvider* idp_ = nullptr;  // service_'s
   std::string introspection_secret_;
 };
 
@@ -166,7 +152,7 @@ TEST_F(ZtaIdpTest, PrivateKeyJwtAgent) {
   auto out = idp_->AddAgent(spec);
   ASSERT_TRUE(out.ok()) << out.status();
   auth::AuthProviderOptions o;
-  o.issuer = server_->BaseUrl();
+  o.issuer = service_->BaseUrl();
   o.client_id = (*out)["client_id"].get<std::string>();
   o.auth_method = auth::ClientAuthMethod::kPrivateKeyJwt;
   o.private_key = *key;
@@ -222,7 +208,7 @@ TEST_F(ZtaIdpTest, RevocationSeenByIntrospection) {
   const std::string client_id = (*out)["client_id"].get<std::string>();
   const std::string secret = (*out)["client_secret"].get<std::string>();
   auth::AuthProviderOptions o;
-  o.issuer = server_->BaseUrl();
+  o.issuer = service_->BaseUrl();
   o.client_id = client_id;
   o.client_secret = Secret(secret);
   auto provider = auth::AuthProvider::Create(o, clock_);

@@ -5,11 +5,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +16,7 @@
 
 #include "zta/auth/token_source.h"
 #include "zta/core/clock.h"
+#include "zta/core/mutex.h"
 #include "zta/core/secret.h"
 #include "zta/core/status.h"
 #include "zta/http/client.h"
@@ -99,8 +98,9 @@ class AuthProvider final : public TokenSource {
   ~AuthProvider() override;
 
   // A token for `request`: from the cache while enough lifetime remains, else from the IdP.
-  // Errors carry the reasons listed in token_source.h. `on_behalf_of` is not supported yet
-  // (kUnimplemented): delegation needs the user's grant.
+  // Errors carry the reasons listed in token_source.h. A request with `on_behalf_of` fails with
+  // consent_required: delegation needs the person's consent, which DelegatedTokenSource
+  // (zta/auth/delegation.h) obtains, using this provider for the agent's actor token.
   Result<AccessToken> GetToken(const TokenRequest& request) override;
 
   // Drops the cached token for `request` (e.g. after a resource server answered 401).
@@ -119,8 +119,10 @@ class AuthProvider final : public TokenSource {
 
   AuthProvider(AuthProviderOptions options, const Clock& clock, http::Transport transport);
   std::string CacheKey(const TokenRequest& request, std::vector<std::string>* sorted) const;
-  Result<AccessToken> Fetch(const TokenRequest& request, const std::vector<std::string>& scopes);
-  Result<std::string> TokenEndpoint(std::chrono::steady_clock::time_point deadline);
+  Result<AccessToken> Fetch(const TokenRequest& request, const std::vector<std::string>& scopes)
+      ZTA_EXCLUDES(mu_);
+  Result<std::string> TokenEndpoint(std::chrono::steady_clock::time_point deadline)
+      ZTA_EXCLUDES(mu_);
   // Sends what `build` makes, retrying transport failures and retryable statuses within
   // `deadline`.
   Result<http::Response> SendWithRetries(const std::function<Result<http::ClientRequest>()>& build,
@@ -132,11 +134,11 @@ class AuthProvider final : public TokenSource {
   const Clock& clock_;
   const http::Transport transport_;
 
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Entry> cache_;                      // GUARDED_BY(mu_)
-  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_;  // GUARDED_BY(mu_)
-  std::string token_endpoint_;                                        // GUARDED_BY(mu_)
-  int64_t token_requests_ = 0;                                        // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Entry> cache_ ZTA_GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::shared_ptr<Flight>> flights_ ZTA_GUARDED_BY(mu_);
+  std::string token_endpoint_ ZTA_GUARDED_BY(mu_);
+  int64_t token_requests_ ZTA_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace zta::auth

@@ -25,13 +25,26 @@ inline constexpr char kReasonBadTokenResponse[] = "bad_token_response";
 inline constexpr char kReasonBadMetadata[] = "bad_metadata";
 // kFailedPrecondition: the token endpoint answered an error without a snake_case OAuth code.
 inline constexpr char kReasonTokenError[] = "token_error";
-// kUnimplemented: a token on behalf of a user (the delegation flow is not written yet).
-inline constexpr char kReasonUnsupported[] = "unsupported";
+// Tokens on behalf of a user (DelegatedTokenSource, zta/auth/delegation.h). kPermissionDenied:
+// AuthProvider alone, or a DelegatedTokenSource without a ConsentHandler, cannot ask the user.
+inline constexpr char kReasonConsentRequired[] = "consent_required";  // no ConsentHandler
+inline constexpr char kReasonConsentDenied[] = "consent_denied";      // error=access_denied
+inline constexpr char kReasonConsentTimeout[] = "consent_timeout";    // no answer in time
+// The redirect's state is not the one sent (RFC 6749 §10.12: CSRF, or a mixed-up browser tab).
+inline constexpr char kReasonStateMismatch[] = "state_mismatch";
+// The redirect's iss is missing (when the metadata promises it) or another issuer's (RFC 9207
+// §2.4: a mix-up attack).
+inline constexpr char kReasonIssuerMismatch[] = "issuer_mismatch";
+// The redirect carried neither a code nor an error, or an error code that is not snake_case.
+inline constexpr char kReasonBadAuthorizationResponse[] = "bad_authorization_response";
+
 
 // Every code above, for the test that checks each is produced somewhere.
 inline constexpr std::string_view kAllReasons[] = {
-    kReasonIdpUnavailable, kReasonBadTokenResponse, kReasonBadMetadata,
-    kReasonTokenError,     kReasonUnsupported,
+    kReasonIdpUnavailable,  kReasonBadTokenResponse, kReasonBadMetadata,
+    kReasonTokenError,      kReasonConsentRequired,  kReasonConsentDenied,
+    kReasonConsentTimeout,  kReasonStateMismatch,    kReasonIssuerMismatch,
+    kReasonBadAuthorizationResponse,
 };
 
 }  // namespace zta::auth

@@ -47,7 +47,9 @@ inline std::ostream& operator<<(std::ostream& os, const AccessToken& token) {
 }
 
 // Typed failures of token acquisition, as Status reasons: the codes of zta/auth/reasons.h
-// ("idp_unavailable", "bad_token_response", "bad_metadata", "token_error", "unsupported") or
+// ("idp_unavailable", "bad_token_response", "bad_metadata", "token_error", and for
+// on_behalf_of "consent_required", "consent_denied", "consent_timeout", "state_mismatch",
+// "issuer_mismatch", "bad_authorization_response") or
 // the OAuth error code (RFC 6749 §5.2) the IdP sent, as is ("invalid_client", "invalid_scope",
 // "unauthorized_client", "invalid_target", "access_denied"; the message carries
 // error_description).

@@ -4,12 +4,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "zta/core/json.h"
+#include "zta/core/mutex.h"
 #include "zta/core/status.h"
 
 namespace zta {
@@ -70,9 +70,9 @@ class InMemoryAuditSink final : public AuditSink {
   size_t size() const;
 
  private:
-  mutable std::mutex mu_;
-  std::vector<AuditEvent> events_;  // GUARDED_BY(mu_)
-  uint64_t next_id_ = 1;            // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::vector<AuditEvent> events_ ZTA_GUARDED_BY(mu_);
+  uint64_t next_id_ ZTA_GUARDED_BY(mu_) = 1;
 };
 
 // Discards events (for benchmarks).

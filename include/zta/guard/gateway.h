@@ -49,6 +49,10 @@ struct Route {
   // Upstream request timeout for this route; 0 means GatewayOptions::upstream_timeout.
   // Default: 0.
   std::chrono::milliseconds upstream_timeout{0};
+  // Who the caller must be: "any" (a valid token suffices) or "user" (an agent acting for a
+  // user: an RFC 8693 act chain and a user sub, guard::ActsForUser; else 403 with reason
+  // user_token_required). TOML key `acting`. Default: "any".
+  std::string acting = "any";
 
   bool Matches(std::string_view method, std::string_view path) const;
 };

@@ -6,11 +6,11 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "zta/core/clock.h"
+#include "zta/core/mutex.h"
 #include "zta/core/status.h"
 #include "zta/http/client.h"
 #include "zta/jose/jwk.h"
@@ -86,8 +86,8 @@ class JwksCache {
     int64_t refresh_at = 0;                  // Unix seconds: fetch again from then on
     int64_t usable_until = 0;                // Unix seconds: fail closed from then on
   };
-  // Fetches and publishes a new state. REQUIRES: fetch_mu_ held.
-  Status FetchLocked(int64_t now);
+  // Fetches and publishes a new state.
+  Status FetchLocked(int64_t now) ZTA_REQUIRES(fetch_mu_);
   Result<std::shared_ptr<const jose::Jwks>> Usable(const std::shared_ptr<const State>& state,
                                                    int64_t now) const;
 
@@ -96,10 +96,10 @@ class JwksCache {
   const http::Transport fetcher_;
 
   std::shared_ptr<const State> state_;          // atomic load/store
-  std::mutex fetch_mu_;                         // one fetcher at a time
-  std::string jwks_uri_;                        // GUARDED_BY(fetch_mu_): resolved by discovery
-  int64_t last_failure_ = INT64_MIN;            // GUARDED_BY(fetch_mu_)
-  int64_t last_unknown_kid_fetch_ = INT64_MIN;  // GUARDED_BY(fetch_mu_)
+  Mutex fetch_mu_;                              // one fetcher at a time
+  std::string jwks_uri_ ZTA_GUARDED_BY(fetch_mu_);  // resolved by discovery
+  int64_t last_failure_ ZTA_GUARDED_BY(fetch_mu_) = INT64_MIN;
+  int64_t last_unknown_kid_fetch_ ZTA_GUARDED_BY(fetch_mu_) = INT64_MIN;
   std::atomic<int64_t> fetch_count_{0};
 };
 

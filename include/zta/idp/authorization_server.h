@@ -16,7 +16,7 @@
 #include "zta/http/message.h"
 #include "zta/http/server.h"
 #include "zta/idp/key_manager.h"
-#include "zta/idp/registry.h"
+#include "zta/idp/stores.h"
 
 namespace zta::idp {
 

@@ -2,6 +2,7 @@
 // and the registry administration used by `zta idp ...` commands.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/core/secret.h"
 #include "zta/idp/key_manager.h"
 #include "zta/http/message.h"
 #include "zta/idp/sqlite_idp_store.h"
@@ -26,6 +28,32 @@ struct AgentSpec {
   int64_t max_token_ttl_seconds = 0;
 };
 
+// One RFC 9396 authorization_details type a resource accepts, as `zta idp resource add` reads it.
+struct DetailsTypeSpec {
+  std::string type;         // the entries' "type", e.g. "hotel_booking"
+  std::string schema_json;  // a JSON Schema of one entry (a JSON object, as text: a file's content)
+  std::string text;         // consent-page template: "book room {room_id} at {hotel_id}"
+};
+
+// A resource (API) to register or replace.
+struct ResourceSpec {
+  std::string uri;                  // RFC 8707 resource indicator: absolute URI, no fragment
+  std::vector<std::string> scopes;  // at least one; RFC 6749 §3.3 scope-tokens
+  int64_t max_ttl_seconds = 0;      // 0 = the server default
+  bool with_introspection_secret = false;  // generate one, returned once
+  std::map<std::string, std::string> scope_descriptions;  // scope → words; keys within scopes
+  std::vector<DetailsTypeSpec> details_types;
+};
+
+// A client application that hosts agents (registry.h App).
+struct AppSpec {
+  std::string name;
+  std::vector<std::string> redirect_uris;  // at least one; see ValidateRedirectUri
+  std::vector<std::string> post_logout_redirect_uris;  // same rules
+  bool is_public = false;    // no secret; PKCE alone
+  bool require_par = false;  // only pushed authorization requests (RFC 9126 §5)
+};
+
 // Thread-safe where its parts are.
 class IdentityProvider {
  public:
@@ -38,7 +66,9 @@ class IdentityProvider {
   SqliteIdpStore& store() { return *store_; }
   KeyManager& keys() { return *keys_; }
 
-  // Registry administration; each change is an audit event. Results are JSON for the CLI.
+  // Registry administration; each change is an audit event (never with a password or secret).
+  // Results are JSON for the CLI.
+  Result<Json> AddResource(const ResourceSpec& spec);  // registers or replaces
   Result<Json> AddResource(const std::string& uri, const std::vector<std::string>& scopes,
                            int64_t max_ttl_seconds, bool with_introspection_secret);
   Result<Json> AddAgent(const AgentSpec& spec);  // includes client_secret once, if generated
@@ -48,13 +78,41 @@ class IdentityProvider {
   Status DeleteAgent(const std::string& client_id);
   Result<Json> ListResources();
 
+  // Users. `user` arguments take the id ("u-...") or the user name. Views never include the
+  // password hash. AddUser: the name is unique (kAlreadyExists otherwise); the password is
+  // hashed with Argon2id (password.h). Disabling or deleting a user refuses new tokens for them
+  // at once; deleting also revokes their delegated grants.
+  Result<Json> AddUser(const std::string& username, const std::string& email,
+                       const std::string& display_name, const Secret& password);
+  Result<Json> ListUsers();
+  Result<Json> ShowUser(const std::string& user);
+  Status SetUserEnabled(const std::string& user, bool enabled);
+  Status DeleteUser(const std::string& user);
+  Status SetUserPassword(const std::string& user, const Secret& password);
+
+  // Apps (OAuth clients that send users to /authorize). AddApp's result includes
+  // client_secret once for a confidential app; only its digest is stored.
+  Result<Json> AddApp(const AppSpec& spec);
+  Result<Json> ListApps();
+  Result<Json> ShowApp(const std::string& client_id);
+  Status DeleteApp(const std::string& client_id);
+
+  // Starts a key rotation (KeyManager::Rotate) and records it as `keys.rotate` with the new kid.
+  Result<KeyRow> RotateKeys();
+
   static Json AgentPublicView(const Agent& agent);
+  static Json UserPublicView(const User& user);
+  static Json AppPublicView(const App& app);
+  static Json ResourcePublicView(const Resource& resource);
 
  private:
   IdentityProvider(std::unique_ptr<SqliteIdpStore> store, AuditSink& audit, const Clock& clock)
       : store_(std::move(store)), audit_(audit), clock_(clock) {}
   void AuditChange(const std::string& action, const std::string& client_id,
                    const std::string& resource, const std::vector<std::string>& scopes);
+  // A change to a user: `subject` is the user's id (never the password).
+  void AuditUserChange(const std::string& action, const User& user);
+  Result<User> FindUser(const std::string& id_or_name);
 
   std::unique_ptr<SqliteIdpStore> store_;
   std::unique_ptr<KeyManager> keys_;

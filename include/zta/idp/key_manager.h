@@ -13,7 +13,7 @@
 #include "zta/core/clock.h"
 #include "zta/core/secret.h"
 #include "zta/core/status.h"
-#include "zta/idp/registry.h"
+#include "zta/idp/stores.h"
 #include "zta/jose/jwk.h"
 
 namespace zta::idp {
@@ -38,7 +38,7 @@ struct KeyManagerOptions {
 class KeyManager {
  public:
   // Loads the keys recorded in `store`; creates the first key when there is none.
-  static Result<std::unique_ptr<KeyManager>> Open(IdpStore& store, KeyManagerOptions options,
+  static Result<std::unique_ptr<KeyManager>> Open(KeyStore& store, KeyManagerOptions options,
                                                   const Clock& clock);
 
   // The key that signs at `now`, with its algorithm.
@@ -54,25 +54,25 @@ class KeyManager {
 
   // Starts a rotation: a new key that signs after rotation_overlap_seconds; the current key is
   // then kept in JWKS for max_token_lifetime_seconds more.
-  Result<IdpStore::KeyRow> Rotate();
+  Result<KeyRow> Rotate();
 
   // Re-reads key rows and files (another process rotated).
   Status Reload();
 
-  std::vector<IdpStore::KeyRow> List() const;
+  std::vector<KeyRow> List() const;
 
  private:
-  KeyManager(IdpStore& store, KeyManagerOptions options, const Clock& clock);
+  KeyManager(KeyStore& store, KeyManagerOptions options, const Clock& clock);
   Status LoadLocked();
   Result<jose::Jwk> ReadPrivateKey(const std::string& kid) const;
   Status WritePrivateKey(const jose::Jwk& key) const;
-  Result<IdpStore::KeyRow> CreateKeyLocked(int64_t activate_at);
+  Result<KeyRow> CreateKeyLocked(int64_t activate_at);
 
-  IdpStore& store_;
+  KeyStore& store_;
   const KeyManagerOptions options_;
   const Clock& clock_;
   mutable std::mutex mu_;
-  std::vector<IdpStore::KeyRow> rows_;                   // GUARDED_BY(mu_)
+  std::vector<KeyRow> rows_;                   // GUARDED_BY(mu_)
   std::map<std::string, jose::Jwk> private_keys_;        // GUARDED_BY(mu_), by kid
   // The last published set and the kids it holds (PublishedKeys rebuilds it on change).
   mutable std::shared_ptr<const jose::Jwks> published_;  // GUARDED_BY(mu_)

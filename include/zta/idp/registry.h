@@ -1,5 +1,5 @@
 // The identity provider's registry: resources (APIs, the token audiences) and agents (OAuth
-// clients with their own identities), and the store interface that persists them.
+// clients with their own identities). Persisted by a RegistryStore (zta/idp/stores.h).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,39 @@ struct Resource {
   int64_t max_token_ttl_seconds = 0;   // 0 = the server default
   // Digest of the resource server's introspection secret ("" = cannot introspect).
   std::string introspection_secret_digest;
+  int64_t created_at = 0;
+  // scope → plain words for the consent page ("see your bookings").
+  std::map<std::string, std::string> scope_descriptions;
+  // RFC 9396 §2: the authorization_details types this resource accepts.
+  struct DetailsType {
+    Json schema;        // JSON Schema (the subset agent/schema.h validates) of one entry
+    std::string text;   // consent-page template, "{field}" replaced by the entry's values
+  };
+  std::map<std::string, DetailsType> details_types;
+};
+
+// A person who signs in at the idp and lets agents act for them.
+struct User {
+  std::string id;            // stable, never reused: "u-" + 128 random bits; the tokens' sub
+  std::string username;      // the login name, unique
+  std::string email;
+  std::string display_name;
+  std::string password_hash; // PHC string of Argon2id (password.h)
+  bool enabled = true;
+  int64_t created_at = 0;
+};
+
+// A client application that hosts agents (a chat front end, a CLI): an OAuth client that
+// sends users to /authorize (RFC 6749 §4.1).
+struct App {
+  std::string client_id;     // "app-" + random
+  std::string name;
+  std::vector<std::string> redirect_uris;             // exact match; loopback per RFC 8252 §7.3
+  std::vector<std::string> post_logout_redirect_uris;
+  bool is_public = false;    // true: no secret, PKCE alone (RFC 6749 §2.1)
+  std::string secret_digest; // confidential apps: DigestSecret() of the generated secret
+  bool require_par = false;  // RFC 9126 §5: only pushed authorization requests
+  bool enabled = true;
   int64_t created_at = 0;
 };
 
@@ -51,44 +84,14 @@ struct RegistrySnapshot {
   uint64_t version = 0;
   std::map<std::string, Resource> resources;
   std::map<std::string, Agent> agents;
+  std::map<std::string, User> users;  // by id
+  std::map<std::string, App> apps;    // by client_id
 
   const Agent* FindAgent(const std::string& client_id) const;
   const Resource* FindResource(const std::string& uri) const;
-};
-
-// Persistence of the registry, revocations and single-use assertion ids. Implementations are
-// thread-safe. SQLite now (SqliteIdpStore); the interface lets PostgreSQL follow.
-class IdpStore {
- public:
-  virtual ~IdpStore() = default;
-
-  // A counter that changes whenever any process changes the registry (cheap to poll).
-  virtual Result<uint64_t> RegistryVersion() = 0;
-  virtual Result<std::shared_ptr<const RegistrySnapshot>> LoadRegistry() = 0;
-
-  virtual Status PutResource(const Resource& resource) = 0;
-  virtual Status PutAgent(const Agent& agent) = 0;  // insert or replace
-  virtual Status DeleteAgent(const std::string& client_id) = 0;
-
-  // Revocation list: jti → the token's exp (rows can be dropped after it).
-  virtual Status Revoke(const std::string& jti, int64_t expires_at) = 0;
-  virtual Result<bool> IsRevoked(const std::string& jti) = 0;
-
-  // RFC 7523 §3 item 7: records an assertion jti; false if it was seen before (replay).
-  virtual Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti,
-                                          int64_t expires_at) = 0;
-
-  // Key metadata rows; the private key material lives in files (KeyManager).
-  struct KeyRow {
-    std::string kid;
-    std::string alg;
-    int64_t created_at = 0;
-    int64_t activate_at = 0;    // begins signing at this time
-    int64_t publish_until = 0;  // 0 = while active or next; else stays in JWKS until then
-    bool retired = false;
-  };
-  virtual Result<std::vector<KeyRow>> ListKeys() = 0;
-  virtual Status PutKey(const KeyRow& row) = 0;
+  const User* FindUser(const std::string& id) const;
+  const User* FindUserByName(const std::string& username) const;
+  const App* FindApp(const std::string& client_id) const;
 };
 
 }  // namespace zta::idp

@@ -1,12 +1,15 @@
-// IdpStore on one SQLite file (WAL): registry, revocations, assertion ids, key rows.
+// IdpStore on one SQLite file (WAL): the registry, token state and key rows. The registry and
+// keys are in sqlite_idp_store.cc, codes, grants, refresh tokens, consents and sessions in
+// sqlite_token_state.cc.
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
 
-#include "zta/idp/registry.h"
+#include "zta/idp/stores.h"
 #include "zta/store/sqlite.h"
 
 namespace zta::idp {
@@ -24,15 +27,45 @@ class SqliteIdpStore final : public IdpStore {
   Status PutResource(const Resource& resource) override;
   Status PutAgent(const Agent& agent) override;
   Status DeleteAgent(const std::string& client_id) override;
+  Status PutUser(const User& user) override;
+  Status DeleteUser(const std::string& id) override;
+  Status PutApp(const App& app) override;
+  Status DeleteApp(const std::string& client_id) override;
+
   Status Revoke(const std::string& jti, int64_t expires_at) override;
   Result<bool> IsRevoked(const std::string& jti) override;
   Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti,
                                   int64_t expires_at) override;
+  Status PutCode(const AuthorizationCode& code) override;
+  Result<std::optional<AuthorizationCode>> ConsumeCode(const std::string& digest,
+                                                       bool* first_use) override;
+  Status SetCodeGrant(const std::string& digest, const std::string& grant_id) override;
+  Status PutGrant(const DelegatedGrant& grant) override;
+  Result<std::optional<DelegatedGrant>> FindGrant(const std::string& id) override;
+  Result<std::vector<DelegatedGrant>> ListGrants(const std::string& user_id) override;
+  Status RevokeGrant(const std::string& id, int64_t at, const std::string& reason) override;
+  Status TouchGrant(const std::string& id, int64_t at) override;
+  Status PutRefreshToken(const RefreshToken& token) override;
+  Result<std::optional<RefreshToken>> UseRefreshToken(const std::string& digest) override;
+  Status PutConsent(const RememberedConsent& consent) override;
+  Result<std::vector<RememberedConsent>> ListConsents(const std::string& user_id) override;
+  Status DeleteConsent(const std::string& user_id, const std::string& app_id,
+                       const std::string& agent_id, const std::string& resource) override;
+  Status PutSession(const LoginSession& session) override;
+  Result<std::optional<LoginSession>> FindSession(const std::string& digest) override;
+  Status DeleteSession(const std::string& digest) override;
+
   Result<std::vector<KeyRow>> ListKeys() override;
   Status PutKey(const KeyRow& row) override;
 
  private:
   explicit SqliteIdpStore(std::unique_ptr<store::Database> db) : db_(std::move(db)) {}
+  // Runs `body` inside one write transaction under the lock, bumping the registry version in
+  // it when `bump_version`.
+  Status Transact(const std::function<Status(store::Database&)>& body, bool bump_version);
+  // One statement with text parameters bound in order, run to completion.
+  static Status RunStatement(store::Database& db, std::string_view sql,
+                             std::initializer_list<std::string_view> texts);
   // Runs `sql` with `bind` applied, inside one write transaction that also bumps the registry
   // version when `bump_version`.
   Status Write(std::string_view sql, const std::function<Status(store::Statement&)>& bind,

@@ -62,7 +62,7 @@ Decision IntrospectEndpoint(ServerContext& context, const http::Request& request
   event.resource = o.audience;
   // A resource server may only learn about tokens addressed to it.
   if (caller.is_resource && caller.client_id != o.audience) return inactive(kReasonWrongAudience);
-  auto revoked = context.store.IsRevoked(v.jti);
+  auto revoked = context.token_state.IsRevoked(v.jti);
   if (!revoked.ok() || *revoked) return inactive(kReasonRevoked);
   const Agent* agent = call->registry->FindAgent(v.client_id);
   if (!agent) return inactive(kReasonAgentDeleted);

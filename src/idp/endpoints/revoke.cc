@@ -48,7 +48,7 @@ Decision RevokeEndpoint(ServerContext& context, const http::Request& request) {
     return refuse(OAuthError::UnauthorizedClient("the token was issued to another client")
                       .WithReason(kReasonNotTokenOwner));
   }
-  if (!context.store.Revoke(jti, exp).ok()) {
+  if (!context.token_state.Revoke(jti, exp).ok()) {
     return refuse(OAuthError::TemporarilyUnavailable("revocation could not be stored")
                       .WithReason(kReasonStoreError));
   }

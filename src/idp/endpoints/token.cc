@@ -61,7 +61,7 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
                   std::move(event));
   }
   GrantContext grant_context{*caller,       *fields,      *registry,     context.options,
-                             context.clock, context.keys, context.store, event};
+                             context.clock, context.keys, context.token_state, event};
   GrantResult granted = grant(grant_context);
   if (!granted.ok()) return Refuse(granted.error(), std::move(event));
 

@@ -17,7 +17,7 @@
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/key_manager.h"
 #include "zta/idp/oauth_error.h"
-#include "zta/idp/registry.h"
+#include "zta/idp/stores.h"
 
 namespace zta::idp {
 
@@ -29,7 +29,7 @@ struct GrantContext {
   const AuthorizationServerOptions& options;
   const Clock& clock;
   KeyManager& keys;
-  IdpStore& store;    // codes, refresh families, revocations: what a grant consumes
+  TokenStateStore& token_state;  // codes, refresh families, revocations: what a grant consumes
   AuditEvent& event;  // token.issue, client filled in; the grant adds resource, scopes, jti
 
   const std::string& Field(std::string_view name) const { return idp::Field(form, name); }

@@ -1,12 +1,13 @@
-// TOML settings for `zta idp serve` (docs/idp.md). Syntax errors come back from ParseToml as
-// InvalidArgument with the file and position.
-#include "idp_config.h"
-
+// TOML settings of an identity provider service (`zta idp serve --config`, docs/idp.md). Syntax
+// errors come back from ParseToml as InvalidArgument with the file and position.
 #include <toml++/toml.h>
 
 #include "zta/core/toml_reader.h"
+#include "zta/http/protocol.h"
+#include "zta/idp/idp_service.h"
+#include "zta/jose/algorithm.h"
 
-namespace zta::cli {
+namespace zta::idp {
 namespace {
 
 // Reads the optional sub-table `name` of `root` with `read`, refusing a non-table value.
@@ -22,11 +23,36 @@ Status ReadSection(const toml::table& root, const char* name, TableReader& top, 
   return r.Finish();
 }
 
-Status ReadIdpServeConfig(const toml::table& root, IdpServeSettings* s) {
+// `listen = "HOST:PORT"` into the server options.
+Status ReadListen(TableReader& r, http::ServerOptions& server) {
+  std::string listen;
+  ZTA_RETURN_IF_ERROR(r.Get("listen", &listen));
+  if (listen.empty()) return Status::Ok();
+  auto parsed = http::ParseHostPort(listen);
+  if (!parsed.ok()) return InvalidArgument("server.listen: " + parsed.status().message());
+  server.host = parsed->host;
+  server.port = parsed->port;
+  return Status::Ok();
+}
+
+// `alg = "ES256"`: an asymmetric JWS algorithm for new signing keys.
+Status ReadKeyAlgorithm(TableReader& r, KeyManagerOptions& keys) {
+  std::string name;
+  ZTA_RETURN_IF_ERROR(r.Get("alg", &name));
+  if (name.empty()) return Status::Ok();
+  auto alg = jose::AlgorithmFromName(name);
+  if (!alg || jose::Spec(*alg).key_type == jose::KeyType::kOct) {
+    return InvalidArgument("keys.alg must be ES256, ES384, RS256, PS256 or EdDSA");
+  }
+  keys.alg = *alg;
+  return Status::Ok();
+}
+
+Status ReadIdpServiceConfig(const toml::table& root, IdpServiceOptions* s) {
   TableReader top(root, "");
   ZTA_RETURN_IF_ERROR(ReadSection(root, "server", top, [&](TableReader& r) -> Status {
-    ZTA_RETURN_IF_ERROR(r.Get("listen", &s->listen));
-    ZTA_RETURN_IF_ERROR(r.Get("issuer", &s->issuer));
+    ZTA_RETURN_IF_ERROR(ReadListen(r, s->server));
+    ZTA_RETURN_IF_ERROR(r.Get("issuer", &s->authorization.issuer));
     ZTA_RETURN_IF_ERROR(r.Get("threads", &s->server.threads));
     ZTA_RETURN_IF_ERROR(r.Get("max_body_bytes", &s->server.max_body_bytes));
     ZTA_RETURN_IF_ERROR(r.Get("max_header_bytes", &s->server.max_header_bytes));
@@ -43,8 +69,8 @@ Status ReadIdpServeConfig(const toml::table& root, IdpServeSettings* s) {
     return Status::Ok();
   }));
   ZTA_RETURN_IF_ERROR(ReadSection(root, "keys", top, [&](TableReader& r) -> Status {
-    ZTA_RETURN_IF_ERROR(r.Get("alg", &s->alg));
-    ZTA_RETURN_IF_ERROR(r.Get("rotation_overlap_seconds", &s->rotation_overlap_seconds));
+    ZTA_RETURN_IF_ERROR(ReadKeyAlgorithm(r, s->keys));
+    ZTA_RETURN_IF_ERROR(r.Get("rotation_overlap_seconds", &s->keys.rotation_overlap_seconds));
     ZTA_RETURN_IF_ERROR(r.Get("jwks_max_age_seconds", &s->authorization.jwks_max_age_seconds));
     return Status::Ok();
   }));
@@ -61,7 +87,7 @@ Status ReadIdpServeConfig(const toml::table& root, IdpServeSettings* s) {
   if (s->authorization.failed_auth_limit < 1 || s->authorization.failed_auth_window_seconds < 1) {
     return InvalidArgument("limits.failed_auth_limit and failed_auth_window_seconds must be >= 1");
   }
-  if (s->rotation_overlap_seconds < 0) {
+  if (s->keys.rotation_overlap_seconds < 0) {
     return InvalidArgument("keys.rotation_overlap_seconds must not be negative");
   }
   return Status::Ok();
@@ -69,11 +95,11 @@ Status ReadIdpServeConfig(const toml::table& root, IdpServeSettings* s) {
 
 }  // namespace
 
-Status LoadIdpServeConfig(const std::string& path, IdpServeSettings* s) {
+Status LoadIdpServiceConfig(const std::string& path, IdpServiceOptions* s) {
   ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
   Status status =
-      ParseToml(text, [&](const toml::table& root) { return ReadIdpServeConfig(root, s); });
+      ParseToml(text, [&](const toml::table& root) { return ReadIdpServiceConfig(root, s); });
   return status.ok() ? status : status.WithContext(path);
 }
 
-}  // namespace zta::cli
+}  // namespace zta::idp

@@ -1,0 +1,172 @@
+// What the identity provider persists, split by concern so that each kind of state has one
+// obvious home and one interface to implement per backend:
+//   RegistryStore    who exists: resources, agents, users and apps;
+//   TokenStateStore  what was issued, consumed or approved: revocations, single-use assertion
+//                    ids, authorization codes, delegated grants and their refresh tokens,
+//                    remembered consents, login sessions;
+//   KeyStore         signing-key metadata rows (the private keys live in files, KeyManager).
+// Implementations are thread-safe. SqliteIdpStore implements all three on one file; IdpStore
+// names that combination for the code that opens one data folder.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "zta/core/json.h"
+#include "zta/core/status.h"
+#include "zta/idp/registry.h"
+
+namespace zta::idp {
+
+class RegistryStore {
+ public:
+  virtual ~RegistryStore() = default;
+
+  // A counter that changes whenever any process changes the registry (cheap to poll).
+  virtual Result<uint64_t> RegistryVersion() = 0;
+  virtual Result<std::shared_ptr<const RegistrySnapshot>> LoadRegistry() = 0;
+
+  virtual Status PutResource(const Resource& resource) = 0;  // insert or replace
+  virtual Status PutAgent(const Agent& agent) = 0;            // insert or replace
+  virtual Status DeleteAgent(const std::string& client_id) = 0;
+  virtual Status PutUser(const User& user) = 0;               // insert or replace (by id)
+  virtual Status DeleteUser(const std::string& id) = 0;
+  virtual Status PutApp(const App& app) = 0;                  // insert or replace
+  virtual Status DeleteApp(const std::string& client_id) = 0;
+};
+
+// What the user approved for one (app, agent, resource): the record behind a delegated token.
+// Created when an authorization code is redeemed; every access and refresh token issued for it
+// carries its id (the `zta_grant` claim), so revoking it ends them all.
+struct DelegatedGrant {
+  std::string id;             // "g-" + random
+  std::string user_id;
+  std::string app_id;         // the app's client_id
+  std::string agent_id;       // requested_actor; "" for a plain user token
+  std::string resource;
+  std::vector<std::string> scopes;
+  Json authorization_details; // array as consented, or null
+  std::string code_digest;    // the code it was redeemed from (a replay revokes the grant)
+  int64_t auth_time = 0;      // when the user signed in (OIDC auth_time)
+  int64_t created_at = 0;
+  int64_t last_used_at = 0;
+  int64_t revoked_at = 0;     // 0 = live
+  std::string revoked_reason;
+};
+
+// An authorization code (RFC 6749 §4.1.2): short-lived, single use, and bound to everything the
+// token request must repeat or prove.
+struct AuthorizationCode {
+  std::string digest;          // DigestSecret(code); the code itself is never stored
+  std::string app_id;
+  std::string redirect_uri;
+  std::string code_challenge;  // PKCE S256 (RFC 7636 §4.2)
+  std::string user_id;
+  std::string agent_id;        // requested_actor, "" when none
+  std::string resource;
+  std::vector<std::string> scopes;
+  Json authorization_details;  // array or null
+  std::string nonce;           // OIDC, "" when none
+  int64_t auth_time = 0;
+  int64_t expires_at = 0;
+  // Set when redeemed: the grant it created (a replay revokes that grant).
+  std::string grant_id;
+};
+
+// One refresh token (RFC 6749 §6) of a grant. Rotated on every use; a used one presented again
+// revokes the grant (RFC 9700 §4.14.2).
+struct RefreshToken {
+  std::string digest;     // DigestSecret(token)
+  std::string grant_id;   // its family
+  int64_t expires_at = 0;
+  bool used = false;
+};
+
+// A remembered consent to scopes alone (never to authorization_details), per (user, app, agent,
+// resource): a later request within these scopes skips the consent page.
+struct RememberedConsent {
+  std::string user_id, app_id, agent_id, resource;
+  std::vector<std::string> scopes;
+  int64_t created_at = 0;
+};
+
+// A signed-in browser session (login page), keyed by the digest of its cookie value.
+struct LoginSession {
+  std::string digest;
+  std::string user_id;
+  int64_t auth_time = 0;     // when the password was checked
+  int64_t last_seen_at = 0;  // for the idle lifetime
+  int64_t expires_at = 0;    // absolute lifetime
+  std::string csrf_secret;   // per-session secret the forms' CSRF tokens derive from
+};
+
+class TokenStateStore {
+ public:
+  virtual ~TokenStateStore() = default;
+
+  // Revocation list: jti → the token's exp (rows can be dropped after it).
+  virtual Status Revoke(const std::string& jti, int64_t expires_at) = 0;
+  virtual Result<bool> IsRevoked(const std::string& jti) = 0;
+
+  // RFC 7523 §3 item 7: records an assertion jti; false if it was seen before (replay).
+  virtual Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti,
+                                          int64_t expires_at) = 0;
+
+  // Authorization codes. Consume marks the code redeemed and returns it in one transaction;
+  // nullopt when unknown. `*first_use` is false for a replay (the record then carries the
+  // grant_id the first redemption set, to revoke). SetCodeGrant records that grant.
+  virtual Status PutCode(const AuthorizationCode& code) = 0;
+  virtual Result<std::optional<AuthorizationCode>> ConsumeCode(const std::string& digest,
+                                                               bool* first_use) = 0;
+  virtual Status SetCodeGrant(const std::string& digest, const std::string& grant_id) = 0;
+
+  // Delegated grants.
+  virtual Status PutGrant(const DelegatedGrant& grant) = 0;  // insert or replace
+  virtual Result<std::optional<DelegatedGrant>> FindGrant(const std::string& id) = 0;
+  virtual Result<std::vector<DelegatedGrant>> ListGrants(const std::string& user_id) = 0;
+  // Marks the grant revoked (idempotent) and every refresh token of it used.
+  virtual Status RevokeGrant(const std::string& id, int64_t at, const std::string& reason) = 0;
+  virtual Status TouchGrant(const std::string& id, int64_t at) = 0;  // last_used_at
+
+  // Refresh tokens. UseRefreshToken marks the token used and returns it as it was before (so
+  // `used` true means a replay); nullopt when unknown.
+  virtual Status PutRefreshToken(const RefreshToken& token) = 0;
+  virtual Result<std::optional<RefreshToken>> UseRefreshToken(const std::string& digest) = 0;
+
+  // Remembered consents, one per (user, app, agent, resource).
+  virtual Status PutConsent(const RememberedConsent& consent) = 0;
+  virtual Result<std::vector<RememberedConsent>> ListConsents(const std::string& user_id) = 0;
+  virtual Status DeleteConsent(const std::string& user_id, const std::string& app_id,
+                               const std::string& agent_id, const std::string& resource) = 0;
+
+  // Login sessions.
+  virtual Status PutSession(const LoginSession& session) = 0;  // insert or replace
+  virtual Result<std::optional<LoginSession>> FindSession(const std::string& digest) = 0;
+  virtual Status DeleteSession(const std::string& digest) = 0;
+};
+
+// Key metadata: when each signing key was made, signs, and stops being published.
+struct KeyRow {
+  std::string kid;
+  std::string alg;
+  int64_t created_at = 0;
+  int64_t activate_at = 0;    // begins signing at this time
+  int64_t publish_until = 0;  // 0 = while active or next; else stays in JWKS until then
+  bool retired = false;
+};
+
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+
+  virtual Result<std::vector<KeyRow>> ListKeys() = 0;
+  virtual Status PutKey(const KeyRow& row) = 0;
+};
+
+// All of one identity provider's state, as one data folder holds it.
+class IdpStore : public RegistryStore, public TokenStateStore, public KeyStore {};
+
+}  // namespace zta::idp

@@ -1,0 +1,581 @@
+// DelegatedTokenSource: the authorization code flow for an agent acting for a user — PKCE,
+// PAR, the consent handler, state and iss checks, code redemption with the actor token, the
+// delegated cache and silent refresh (see zta/auth/delegation.h). Never logs or puts into an
+// error message a token, code, verifier or secret.
+#include "zta/auth/delegation.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "zta/core/base64url.h"
+#include "zta/core/random.h"
+#include "zta/core/scopes.h"
+#include "zta/core/sha256.h"
+#include "zta/http/discovery.h"
+
+namespace zta::auth {
+namespace {
+
+constexpr char kIdpUnavailable[] = "idp_unavailable";
+constexpr char kBadTokenResponse[] = "bad_token_response";
+constexpr char kAccessTokenType[] = "urn:ietf:params:oauth:token-type:access_token";
+
+using Form = std::vector<std::pair<std::string, std::string>>;
+
+bool IsSnakeCase(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+// error_description is server-controlled text headed for logs: printable ASCII, bounded.
+std::string Sanitize(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 300)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
+}
+
+StatusCode CodeForOAuthError(std::string_view error) {
+  if (error == "invalid_client") return StatusCode::kUnauthenticated;
+  if (error == "invalid_scope" || error == "unauthorized_client" || error == "access_denied" ||
+      error == "invalid_grant" || error == "consent_required" || error == "login_required" ||
+      error == "interaction_required") {
+    return StatusCode::kPermissionDenied;
+  }
+  if (error == "invalid_target" || error == "invalid_request" ||
+      error == "unsupported_grant_type" || error == "invalid_authorization_details" ||
+      error == "invalid_request_uri" || error == "unsupported_response_type") {
+    return StatusCode::kInvalidArgument;
+  }
+  return StatusCode::kFailedPrecondition;
+}
+
+Status OAuthError(std::string_view what, const http::Response& response) {
+  auto json = ParseJsonStrict(response.body);
+  std::string error, description;
+  if (json.ok() && json->is_object()) {
+    if (auto it = json->find("error"); it != json->end() && it->is_string()) error = *it;
+    if (auto it = json->find("error_description"); it != json->end() && it->is_string()) {
+      description = Sanitize(it->get<std::string>());
+    }
+  }
+  if (!IsSnakeCase(error)) {
+    return Status(StatusCode::kFailedPrecondition,
+                  std::string(what) + " answered HTTP " + std::to_string(response.status),
+                  kReasonTokenError);
+  }
+  std::string message = std::string(what) + ": the identity provider refused: " + error;
+  if (!description.empty()) message += " (" + description + ")";
+  return Status(CodeForOAuthError(error), message, error);
+}
+
+std::string Field(const Form& form, std::string_view name) {
+  for (const auto& [n, v] : form) {
+    if (n == name) return v;
+  }
+  return {};
+}
+
+bool HasField(const Form& form, std::string_view name) {
+  return std::any_of(form.begin(), form.end(), [&](const auto& f) { return f.first == name; });
+}
+
+std::vector<std::string> SortedScopes(const std::vector<std::string>& scopes) {
+  std::vector<std::string> sorted = scopes;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  return sorted;
+}
+
+// The unverified claims of a JWT access token, for its jti and exp only (RFC 9068 §6: clients
+// treat tokens as opaque; the resource server verifies).
+Json PeekClaims(std::string_view token) {
+  size_t a = token.find('.');
+  size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
+  if (b == std::string_view::npos) return Json();
+  std::string payload;
+  if (!Base64UrlDecodeInto(token.substr(a + 1, b - a - 1), payload)) return Json();
+  auto json = ParseJsonStrict(payload);
+  return json.ok() && json->is_object() ? *json : Json();
+}
+
+}  // namespace
+
+struct DelegatedTokenSource::KeyLock {
+  std::mutex mu;  // held while one caller obtains or refreshes this key's grant
+};
+
+Result<Pkce> Pkce::Generate() {
+  ZTA_ASSIGN_OR_RETURN(std::string verifier, RandomToken(32));  // RFC 7636 §4.1: 43 chars
+  Pkce pkce;
+  pkce.challenge = PkceChallengeS256(verifier);
+  pkce.verifier = Secret(std::move(verifier));
+  return pkce;
+}
+
+std::string PkceChallengeS256(std::string_view verifier) {
+  return Base64UrlEncode(Sha256(verifier));
+}
+
+std::string CanonicalDetailsJson(const Json& details) {
+  return details.is_null() ? std::string() : DumpJson(details);
+}
+
+Status DelegationOptions::Validate() const {
+  if (app_client_id.empty()) return InvalidArgument("app_client_id is required");
+  if (app_auth_method == ClientAuthMethod::kPrivateKeyJwt) {
+    return InvalidArgument(
+        "the app authenticates with client_secret_basic, client_secret_post "
+        "or nothing (a public app)");
+  }
+  if (consent_timeout.count() <= 0 || request_timeout.count() <= 0) {
+    return InvalidArgument("timeouts must be positive");
+  }
+  if (cache_capacity < 1) return InvalidArgument("cache_capacity must be at least 1");
+  return Status::Ok();
+}
+
+DelegatedTokenSource::DelegatedTokenSource(DelegationOptions options, AuthProvider& agent,
+                                           ConsentHandler* consent, const Clock& clock,
+                                           http::Transport transport)
+    : options_(std::move(options)),
+      agent_(agent),
+      consent_(consent),
+      clock_(clock),
+      transport_(std::move(transport)) {}
+
+DelegatedTokenSource::~DelegatedTokenSource() = default;
+
+Result<std::unique_ptr<DelegatedTokenSource>> DelegatedTokenSource::Create(
+    DelegationOptions options, AuthProvider& agent, ConsentHandler* consent, const Clock& clock,
+    http::Transport transport) {
+  ZTA_RETURN_IF_ERROR(options.Validate());
+  return std::unique_ptr<DelegatedTokenSource>(
+      new DelegatedTokenSource(std::move(options), agent, consent, clock, std::move(transport)));
+}
+
+std::string DelegatedTokenSource::CacheKey(const TokenRequest& request) const {
+  std::string key = agent_.options().issuer + '\n' + options_.app_client_id + '\n' +
+                    agent_.options().client_id + '\n' + request.on_behalf_of + '\n' +
+                    request.resource + '\n' + JoinSpaceDelimited(SortedScopes(request.scopes)) +
+                    '\n';
+  if (!request.authorization_details.is_null()) {
+    key += Sha256Hex(CanonicalDetailsJson(request.authorization_details));
+  }
+  return key;
+}
+
+int64_t DelegatedTokenSource::consents_started() const {
+  std::lock_guard lock(mu_);
+  return consents_started_;
+}
+int64_t DelegatedTokenSource::codes_redeemed() const {
+  std::lock_guard lock(mu_);
+  return codes_redeemed_;
+}
+int64_t DelegatedTokenSource::refreshes() const {
+  std::lock_guard lock(mu_);
+  return refreshes_;
+}
+
+void DelegatedTokenSource::Invalidate(const TokenRequest& request) {
+  if (request.on_behalf_of.empty()) return agent_.Invalidate(request);
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(CacheKey(request));
+  if (it != cache_.end()) it->second.refresh_at = 0;  // refresh on next use
+}
+
+void DelegatedTokenSource::Forget(const TokenRequest& request) {
+  std::lock_guard lock(mu_);
+  cache_.erase(CacheKey(request));
+}
+
+Result<DelegatedTokenSource::Endpoints> DelegatedTokenSource::Discover() {
+  {
+    std::lock_guard lock(mu_);
+    if (endpoints_) return *endpoints_;
+  }
+  Endpoints e;
+  e.authorization = options_.authorization_endpoint;
+  e.token = options_.token_endpoint;
+  e.par = options_.pushed_authorization_request_endpoint;
+  const bool all_given =
+      !e.authorization.empty() && !e.token.empty() && (!e.par.empty() || !options_.use_par);
+  if (!all_given) {
+    auto metadata =
+        http::DiscoverMetadata(transport_, agent_.options().issuer, options_.request_timeout);
+    if (!metadata.ok()) {
+      if (metadata.status().reason() == http::kReasonMetadataUnavailable) {
+        return Status(StatusCode::kUnavailable, metadata.status().message(), kIdpUnavailable);
+      }
+      return metadata.status();
+    }
+    auto text = [&](const char* name) {
+      auto it = metadata->find(name);
+      return it != metadata->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (e.authorization.empty()) e.authorization = text("authorization_endpoint");
+    if (e.token.empty()) e.token = text("token_endpoint");
+    if (e.par.empty()) e.par = text("pushed_authorization_request_endpoint");
+    auto iss = metadata->find("authorization_response_iss_parameter_supported");
+    e.iss_required = iss != metadata->end() && iss->is_boolean() && iss->get<bool>();
+    if (e.authorization.empty() || e.token.empty()) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "metadata has no authorization_endpoint or token_endpoint",
+                    http::kReasonBadMetadata);
+    }
+  }
+  if (!options_.use_par) e.par.clear();
+  std::lock_guard lock(mu_);
+  endpoints_ = e;
+  return e;
+}
+
+Result<AccessToken> DelegatedTokenSource::ActorToken(const TokenRequest& request) {
+  TokenRequest own;
+  own.resource = request.resource;
+  own.scopes = options_.actor_token_scopes;
+  auto token = agent_.GetToken(own);
+  if (!token.ok()) return token.status().WithContext("the agent's actor token");
+  return token;
+}
+
+void DelegatedTokenSource::AppAuthentication(http::Headers* headers, Form* form) const {
+  if (options_.app_client_secret.empty()) {  // public app: PKCE alone (RFC 6749 §2.1)
+    form->emplace_back("client_id", options_.app_client_id);
+  } else if (options_.app_auth_method == ClientAuthMethod::kClientSecretPost) {
+    form->emplace_back("client_id", options_.app_client_id);
+    form->emplace_back("client_secret", options_.app_client_secret.Reveal());
+  } else {  // RFC 6749 §2.3.1: both parts form-urlencoded before base64
+    headers->Set("Authorization",
+                 "Basic " + Base64Encode(http::PercentEncode(options_.app_client_id) + ":" +
+                                         http::PercentEncode(options_.app_client_secret.Reveal())));
+  }
+}
+
+Result<DelegatedTokenSource::Entry> DelegatedTokenSource::TokenCall(const TokenRequest& request,
+                                                                    const std::string& endpoint,
+                                                                    Form form) {
+  http::ClientRequest r;
+  r.method = "POST";
+  r.url = endpoint;
+  r.timeout = options_.request_timeout;
+  r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+  r.headers.Set("Accept", "application/json");
+  AppAuthentication(&r.headers, &form);
+  r.body = http::FormEncode(form);
+  auto response = transport_(r);
+  if (!response.ok()) {
+    return Status(StatusCode::kUnavailable,
+                  "token endpoint unreachable: " + response.status().message(), kIdpUnavailable);
+  }
+  if (response->status >= 500) {
+    return Status(StatusCode::kUnavailable,
+                  "token endpoint answered HTTP " + std::to_string(response->status),
+                  kIdpUnavailable);
+  }
+  if (response->status != 200) return OAuthError("token endpoint", *response);
+  auto bad = [](std::string what) {
+    return Status(StatusCode::kFailedPrecondition, "token response: " + what, kBadTokenResponse);
+  };
+  auto json = ParseJsonStrict(response->body);
+  if (!json.ok() || !json->is_object()) return bad("not a JSON object");
+  auto at = json->find("access_token");
+  if (at == json->end() || !at->is_string() || at->get_ref<const std::string&>().empty()) {
+    return bad("no access_token");
+  }
+  auto type = json->find("token_type");
+  if (type == json->end() || !type->is_string() ||
+      !http::EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
+    return bad("token_type is not Bearer");
+  }
+  const int64_t now = clock_.NowSeconds();
+  Entry entry;
+  entry.token.value = Secret(at->get<std::string>());
+  entry.token.resource = request.resource;
+  entry.token.issued_at = now;
+  const Json claims = PeekClaims(entry.token.value.Reveal());
+  int64_t expires_at = 0;
+  if (auto it = json->find("expires_in"); it != json->end()) {
+    if (!it->is_number()) return bad("expires_in is not a number");
+    expires_at = now + static_cast<int64_t>(it->get<double>());
+  }
+  if (claims.is_object()) {
+    if (auto it = claims.find("jti"); it != claims.end() && it->is_string()) {
+      entry.token.jti = it->get<std::string>();
+    }
+    if (auto it = claims.find("exp"); it != claims.end() && it->is_number()) {
+      const int64_t exp = static_cast<int64_t>(it->get<double>());
+      expires_at = expires_at == 0 ? exp : std::min(expires_at, exp);
+    }
+  }
+  if (expires_at == 0) expires_at = now + 60;  // RFC 6749 §5.1: expires_in only RECOMMENDED
+  if (expires_at <= now) return bad("the token is already expired");
+  entry.token.expires_at = expires_at;
+  if (auto it = json->find("scope"); it != json->end() && it->is_string()) {
+    entry.token.scopes = SplitSpaceDelimited(it->get<std::string>());
+  } else {
+    entry.token.scopes = SortedScopes(request.scopes);
+  }
+  if (auto it = json->find("refresh_token"); it != json->end()) {
+    if (!it->is_string()) return bad("refresh_token is not a string");
+    entry.refresh_token = Secret(it->get<std::string>());
+  }
+  const int64_t lifetime = expires_at - now;
+  const auto& agent = agent_.options();
+  const int64_t margin = std::max<int64_t>(
+      agent.min_remaining_seconds, static_cast<int64_t>(std::ceil(agent.min_remaining_fraction *
+                                                                  static_cast<double>(lifetime))));
+  entry.refresh_at = expires_at - margin;
+  return entry;
+}
+
+Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Consent(
+    const TokenRequest& request, const std::vector<std::string>& scopes,
+    const Endpoints& endpoints) {
+  if (consent_ == nullptr) {
+    return Status(StatusCode::kPermissionDenied,
+                  "acting for " + request.on_behalf_of +
+                      " needs their consent, and no consent handler is configured",
+                  kReasonConsentRequired);
+  }
+  // The actor token first: an agent that cannot get its own token should not ask a person.
+  ZTA_ASSIGN_OR_RETURN(AccessToken actor, ActorToken(request));
+  ZTA_ASSIGN_OR_RETURN(Pkce pkce, Pkce::Generate());
+  ZTA_ASSIGN_OR_RETURN(std::string state, RandomToken(16));
+  ZTA_ASSIGN_OR_RETURN(std::string nonce, RandomToken(16));
+  const std::string redirect_uri =
+      options_.redirect_uri.empty() ? consent_->RedirectUri() : options_.redirect_uri;
+  std::vector<std::string> all_scopes = options_.extra_scopes;
+  all_scopes.insert(all_scopes.end(), scopes.begin(), scopes.end());
+
+  Form params = {
+      {"response_type", "code"},
+      {"client_id", options_.app_client_id},
+      {"redirect_uri", redirect_uri},
+      {"state", state},
+      {"nonce", nonce},
+      {"code_challenge", pkce.challenge},
+      {"code_challenge_method", "S256"},
+      {"requested_actor", agent_.options().client_id},
+      {"login_hint", request.on_behalf_of},
+  };
+  if (agent_.options().send_resource_indicator) params.emplace_back("resource", request.resource);
+  if (!all_scopes.empty())
+    params.emplace_back("scope", JoinSpaceDelimited(SortedScopes(all_scopes)));
+  if (!request.authorization_details.is_null()) {
+    params.emplace_back("authorization_details",
+                        CanonicalDetailsJson(request.authorization_details));
+  }
+  if (!options_.prompt.empty()) params.emplace_back("prompt", options_.prompt);
+
+  std::string url = endpoints.authorization;
+  url += url.find('?') == std::string::npos ? '?' : '&';
+  if (!endpoints.par.empty()) {
+    // RFC 9126 §2: the same parameters, with the client's authentication, to the PAR endpoint.
+    http::ClientRequest r;
+    r.method = "POST";
+    r.url = endpoints.par;
+    r.timeout = options_.request_timeout;
+    r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+    r.headers.Set("Accept", "application/json");
+    Form form = params;
+    if (!options_.app_client_secret.empty()) {
+      form.erase(std::remove_if(form.begin(), form.end(),
+                                [](const auto& f) { return f.first == "client_id"; }),
+                 form.end());
+    }
+    AppAuthentication(&r.headers, &form);
+    if (!HasField(form, "client_id") &&
+        options_.app_auth_method == ClientAuthMethod::kClientSecretBasic) {
+      form.emplace_back("client_id", options_.app_client_id);
+    }
+    r.body = http::FormEncode(form);
+    auto response = transport_(r);
+    if (!response.ok()) {
+      return Status(StatusCode::kUnavailable,
+                    "PAR endpoint unreachable: " + response.status().message(), kIdpUnavailable);
+    }
+    if (response->status >= 500) {
+      return Status(StatusCode::kUnavailable,
+                    "PAR endpoint answered HTTP " + std::to_string(response->status),
+                    kIdpUnavailable);
+    }
+    if (response->status != 201 && response->status != 200) {
+      return OAuthError("PAR endpoint", *response);
+    }
+    auto json = ParseJsonStrict(response->body);
+    std::string request_uri;
+    if (json.ok() && json->is_object()) {
+      if (auto it = json->find("request_uri"); it != json->end() && it->is_string()) {
+        request_uri = it->get<std::string>();
+      }
+    }
+    if (request_uri.empty()) {
+      return Status(StatusCode::kFailedPrecondition, "PAR response has no request_uri",
+                    kBadTokenResponse);
+    }
+    // RFC 9126 §4: only client_id and request_uri travel through the browser.
+    url +=
+        http::FormEncode(Form{{"client_id", options_.app_client_id}, {"request_uri", request_uri}});
+  } else {
+    url += http::FormEncode(params);
+  }
+
+  ConsentRequest consent;
+  consent.authorization_url = std::move(url);
+  consent.state = state;
+  consent.user = request.on_behalf_of;
+  consent.agent = agent_.options().client_id;
+  consent.app = options_.app_client_id;
+  consent.resource = request.resource;
+  consent.scopes = scopes;
+  consent.authorization_details = request.authorization_details;
+  {
+    std::lock_guard lock(mu_);
+    ++consents_started_;
+  }
+  auto query = consent_->AwaitRedirect(consent, options_.consent_timeout);
+  if (!query.ok()) {
+    if (query.status().code() == StatusCode::kDeadlineExceeded) {
+      return Status(StatusCode::kDeadlineExceeded,
+                    request.on_behalf_of + " did not answer the consent request in time",
+                    kReasonConsentTimeout);
+    }
+    return query.status().WithContext("consent handler");
+  }
+
+  auto fields = http::ParseForm(*query);
+  if (!fields.ok()) {
+    return Status(StatusCode::kFailedPrecondition, "the authorization response does not decode",
+                  kReasonBadAuthorizationResponse);
+  }
+  // RFC 9207 §2.4: iss, when present (and it must be when the metadata promises it), is exactly
+  // the issuer the request went to; otherwise the answer may come from another server (mix-up).
+  if (HasField(*fields, "iss") || endpoints.iss_required) {
+    if (Field(*fields, "iss") != agent_.options().issuer) {
+      return Status(StatusCode::kPermissionDenied,
+                    HasField(*fields, "iss")
+                        ? "the authorization response comes from another issuer"
+                        : "the authorization response has no iss (RFC 9207)",
+                    kReasonIssuerMismatch);
+    }
+  }
+  // RFC 6749 §10.12: the state sent, exactly; else the response belongs to another request.
+  if (Field(*fields, "state") != state) {
+    return Status(StatusCode::kPermissionDenied,
+                  "the authorization response's state is not the one sent", kReasonStateMismatch);
+  }
+  if (HasField(*fields, "error")) {
+    const std::string error = Field(*fields, "error");
+    if (error == "access_denied") {
+      return Status(StatusCode::kPermissionDenied,
+                    request.on_behalf_of + " declined the consent request", kReasonConsentDenied);
+    }
+    if (!IsSnakeCase(error)) {
+      return Status(StatusCode::kFailedPrecondition, "the authorization response has a bad error",
+                    kReasonBadAuthorizationResponse);
+    }
+    std::string message = "the authorization server refused: " + error;
+    if (auto d = Field(*fields, "error_description"); !d.empty())
+      message += " (" + Sanitize(d) + ")";
+    return Status(CodeForOAuthError(error), message, error);
+  }
+  const std::string code = Field(*fields, "code");
+  if (code.empty()) {
+    return Status(StatusCode::kFailedPrecondition, "the authorization response has no code",
+                  kReasonBadAuthorizationResponse);
+  }
+
+  // RFC 6749 §4.1.3 with RFC 7636 §4.5 and the draft's actor_token.
+  Form form = {
+      {"grant_type", "authorization_code"},  {"code", code},
+      {"redirect_uri", redirect_uri},        {"code_verifier", pkce.verifier.Reveal()},
+      {"actor_token", actor.value.Reveal()}, {"actor_token_type", kAccessTokenType},
+  };
+  if (agent_.options().send_resource_indicator) form.emplace_back("resource", request.resource);
+  {
+    std::lock_guard lock(mu_);
+    ++codes_redeemed_;
+  }
+  return TokenCall(request, endpoints.token, std::move(form));
+}
+
+Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Refresh(const TokenRequest& request,
+                                                                  const Entry& entry,
+                                                                  const Endpoints& endpoints) {
+  ZTA_ASSIGN_OR_RETURN(AccessToken actor, ActorToken(request));
+  // RFC 6749 §6; the draft: a grant with an actor needs the actor's token again.
+  Form form = {
+      {"grant_type", "refresh_token"},
+      {"refresh_token", entry.refresh_token.Reveal()},
+      {"actor_token", actor.value.Reveal()},
+      {"actor_token_type", kAccessTokenType},
+  };
+  {
+    std::lock_guard lock(mu_);
+    ++refreshes_;
+  }
+  ZTA_ASSIGN_OR_RETURN(Entry refreshed, TokenCall(request, endpoints.token, std::move(form)));
+  // RFC 6749 §6: without a new refresh token the old one stays valid.
+  if (refreshed.refresh_token.empty()) refreshed.refresh_token = entry.refresh_token;
+  return refreshed;
+}
+
+void DelegatedTokenSource::Store(const std::string& key, Entry entry) {
+  std::lock_guard lock(mu_);
+  if (cache_.size() >= options_.cache_capacity && cache_.find(key) == cache_.end()) {
+    // Drop an entry that can no longer be refreshed first, else any.
+    auto victim = std::find_if(cache_.begin(), cache_.end(),
+                               [](const auto& e) { return e.second.refresh_token.empty(); });
+    cache_.erase(victim != cache_.end() ? victim : cache_.begin());
+  }
+  cache_[key] = std::move(entry);
+}
+
+Result<AccessToken> DelegatedTokenSource::GetToken(const TokenRequest& request) {
+  if (request.on_behalf_of.empty()) return agent_.GetToken(request);
+  if (request.resource.empty()) return InvalidArgument("a resource (RFC 8707) is required");
+  const std::string key = CacheKey(request);
+  std::shared_ptr<KeyLock> key_lock;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && clock_.NowSeconds() <= it->second.refresh_at) {
+      return it->second.token;
+    }
+    auto& slot = locks_[key];
+    if (!slot) slot = std::make_shared<KeyLock>();
+    key_lock = slot;
+  }
+  // One caller per key at a time: the others wait and then find its result in the cache.
+  std::lock_guard flight(key_lock->mu);
+  std::optional<Entry> cached;
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      if (clock_.NowSeconds() <= it->second.refresh_at) return it->second.token;
+      cached = it->second;
+    }
+  }
+  ZTA_ASSIGN_OR_RETURN(Endpoints endpoints, Discover());
+  if (cached && !cached->refresh_token.empty()) {
+    auto refreshed = Refresh(request, *cached, endpoints);
+    if (refreshed.ok()) {
+      AccessToken token = refreshed->token;
+      Store(key, std::move(*refreshed));
+      return token;
+    }
+    // A refresh token refused (revoked grant, reuse detected, expired) is useless: ask again.
+    // Any other failure (idp down) is reported; the person is not asked because of an outage.
+    if (refreshed.status().reason() != "invalid_grant") return refreshed.status();
+    Forget(request);
+  }
+  std::vector<std::string> scopes = SortedScopes(request.scopes);
+  ZTA_ASSIGN_OR_RETURN(Entry entry, Consent(request, scopes, endpoints));
+  AccessToken token = entry.token;
+  Store(key, std::move(entry));
+  return token;
+}
+
+}  // namespace zta::auth

@@ -1,0 +1,44 @@
+// Starting and stopping an identity provider: the data folder, then the HTTP server, then the
+// authorization server once the bound port (hence the default issuer) is known.
+#include "zta/idp/idp_service.h"
+
+#include <atomic>
+
+namespace zta::idp {
+
+Result<std::unique_ptr<IdpService>> IdpService::Start(IdpServiceOptions options, AuditSink& audit,
+                                                      const Clock& clock) {
+  std::unique_ptr<IdpService> service(new IdpService());
+  ZTA_ASSIGN_OR_RETURN(service->idp_,
+                       IdentityProvider::Open(options.data_dir, options.keys, audit, clock));
+  // The issuer defaults to the bound base URL, which exists only once the server listens; a
+  // request that arrives before the authorization server is set gets 503 (RFC 6749 §5.2's
+  // temporarily_unavailable), never a token from a half-built server.
+  auto ready = std::make_shared<std::atomic<AuthorizationServer*>>(nullptr);
+  ZTA_ASSIGN_OR_RETURN(
+      service->server_,
+      http::HttpServer::StartAsync(options.server,
+                                   [ready](const http::Request& r, http::Respond respond) {
+                                     AuthorizationServer* as = ready->load();
+                                     if (as == nullptr) {
+                                       return respond(http::Response::Json(
+                                           503, {{"error", "temporarily_unavailable"}}));
+                                     }
+                                     as->HandleAsync(r, std::move(respond));
+                                   }));
+  AuthorizationServerOptions as_options = std::move(options.authorization);
+  if (as_options.issuer.empty()) as_options.issuer = service->server_->BaseUrl();
+  service->issuer_ = as_options.issuer;
+  service->authorization_ = std::make_unique<AuthorizationServer>(
+      std::move(as_options), service->idp_->store(), service->idp_->keys(), audit, clock);
+  ready->store(service->authorization_.get());
+  return service;
+}
+
+IdpService::~IdpService() { Stop(); }
+
+void IdpService::Stop() {
+  if (server_) server_->Stop();
+}
+
+}  // namespace zta::idp

@@ -1,0 +1,240 @@
+// SQLite persistence of what the idp issued, consumed or was approved for: authorization codes,
+// delegated grants and their refresh tokens, remembered consents and login sessions. Every
+// read-modify-write (consuming a code, using a refresh token, revoking a grant) is one
+// transaction under the store's lock, so two redemptions of one code cannot both see it unused.
+#include "records.h"
+#include "zta/idp/sqlite_idp_store.h"
+
+namespace zta::idp {
+namespace {
+
+// The `doc` of the one row `sql` (with one text parameter) selects, parsed as T; nullopt when
+// there is none.
+template <typename T>
+Result<std::optional<T>> FindDoc(store::Database& db, std::string_view sql, std::string_view key,
+                                 std::string_view what) {
+  ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, key));
+  ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<T>();
+  ZTA_ASSIGN_OR_RETURN(T value, RecordFromJson<T>(s.ColumnText(0), what));
+  return std::optional<T>(std::move(value));
+}
+
+// Every `doc` `sql` (with one text parameter) selects, parsed as T.
+template <typename T>
+Result<std::vector<T>> ListDocs(store::Database& db, std::string_view sql, std::string_view key,
+                                std::string_view what) {
+  ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, key));
+  std::vector<T> out;
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ZTA_ASSIGN_OR_RETURN(T value, RecordFromJson<T>(s.ColumnText(0), what));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status SqliteIdpStore::PutCode(const AuthorizationCode& code) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT INTO codes(digest, used, expires_at, doc) "
+                                                "VALUES (?, 0, ?, ?)"));
+        ZTA_RETURN_IF_ERROR(s.BindText(1, code.digest));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(2, code.expires_at));
+        ZTA_RETURN_IF_ERROR(s.BindText(3, Json(code).dump()));
+        ZTA_RETURN_IF_ERROR(s.Run().WithContext("saving authorization code"));
+        // Codes live ≤ 60 s; a day later no replay of one can matter (its grant is long
+        // decided), so old rows go.
+        ZTA_ASSIGN_OR_RETURN(auto gc, db.Prepare("DELETE FROM codes WHERE expires_at < ?"));
+        ZTA_RETURN_IF_ERROR(gc.BindInt64(1, code.expires_at - 86400));
+        return gc.Run();
+      },
+      false);
+}
+
+Result<std::optional<AuthorizationCode>> SqliteIdpStore::ConsumeCode(const std::string& digest,
+                                                                     bool* first_use) {
+  std::optional<AuthorizationCode> found;
+  *first_use = false;
+  Status st = Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("SELECT used, doc FROM codes WHERE digest = ?"));
+        ZTA_RETURN_IF_ERROR(s.BindText(1, digest));
+        ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) return Status::Ok();
+        *first_use = s.ColumnInt64(0) == 0;
+        ZTA_ASSIGN_OR_RETURN(AuthorizationCode code,
+                             RecordFromJson<AuthorizationCode>(s.ColumnText(1), "code"));
+        found = std::move(code);
+        return RunStatement(db, "UPDATE codes SET used = 1 WHERE digest = ?", {digest});
+      },
+      false);
+  if (!st.ok()) return st;
+  return found;
+}
+
+Status SqliteIdpStore::SetCodeGrant(const std::string& digest, const std::string& grant_id) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto code, FindDoc<AuthorizationCode>(
+                                            db, "SELECT doc FROM codes WHERE digest = ?", digest,
+                                            "code"));
+        if (!code) return Status(StatusCode::kNotFound, "no such authorization code");
+        code->grant_id = grant_id;
+        return RunStatement(db, "UPDATE codes SET doc = ? WHERE digest = ?",
+                            {Json(*code).dump(), digest});
+      },
+      false);
+}
+
+Status SqliteIdpStore::PutGrant(const DelegatedGrant& grant) {
+  return Transact(
+      [&](store::Database& db) {
+        return RunStatement(db, "INSERT OR REPLACE INTO grants(id, user_id, doc) VALUES (?, ?, ?)",
+                            {grant.id, grant.user_id, Json(grant).dump()});
+      },
+      false);
+}
+
+Result<std::optional<DelegatedGrant>> SqliteIdpStore::FindGrant(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return FindDoc<DelegatedGrant>(*db_, "SELECT doc FROM grants WHERE id = ?", id, "grant");
+}
+
+Result<std::vector<DelegatedGrant>> SqliteIdpStore::ListGrants(const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ListDocs<DelegatedGrant>(*db_, "SELECT doc FROM grants WHERE user_id = ? ORDER BY rowid",
+                                  user_id, "grant");
+}
+
+Status SqliteIdpStore::RevokeGrant(const std::string& id, int64_t at, const std::string& reason) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto grant, FindDoc<DelegatedGrant>(
+                                             db, "SELECT doc FROM grants WHERE id = ?", id,
+                                             "grant"));
+        if (!grant) return Status(StatusCode::kNotFound, "no such grant");
+        if (grant->revoked_at == 0) {
+          grant->revoked_at = at;
+          grant->revoked_reason = reason;
+          ZTA_RETURN_IF_ERROR(RunStatement(db, "UPDATE grants SET doc = ? WHERE id = ?",
+                                           {Json(*grant).dump(), id}));
+        }
+        return RunStatement(db, "UPDATE refresh_tokens SET used = 1 WHERE grant_id = ?", {id});
+      },
+      false);
+}
+
+Status SqliteIdpStore::TouchGrant(const std::string& id, int64_t at) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto grant, FindDoc<DelegatedGrant>(
+                                             db, "SELECT doc FROM grants WHERE id = ?", id,
+                                             "grant"));
+        if (!grant) return Status(StatusCode::kNotFound, "no such grant");
+        grant->last_used_at = at;
+        return RunStatement(db, "UPDATE grants SET doc = ? WHERE id = ?",
+                            {Json(*grant).dump(), id});
+      },
+      false);
+}
+
+Status SqliteIdpStore::PutRefreshToken(const RefreshToken& token) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT INTO refresh_tokens(digest, grant_id, "
+                                                "expires_at, used) VALUES (?, ?, ?, ?)"));
+        ZTA_RETURN_IF_ERROR(s.BindText(1, token.digest));
+        ZTA_RETURN_IF_ERROR(s.BindText(2, token.grant_id));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(3, token.expires_at));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(4, token.used ? 1 : 0));
+        return s.Run().WithContext("saving refresh token");
+      },
+      false);
+}
+
+Result<std::optional<RefreshToken>> SqliteIdpStore::UseRefreshToken(const std::string& digest) {
+  std::optional<RefreshToken> found;
+  Status st = Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("SELECT grant_id, expires_at, used FROM "
+                                                "refresh_tokens WHERE digest = ?"));
+        ZTA_RETURN_IF_ERROR(s.BindText(1, digest));
+        ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) return Status::Ok();
+        found = RefreshToken{digest, std::string(s.ColumnText(0)), s.ColumnInt64(1),
+                             s.ColumnInt64(2) != 0};
+        return RunStatement(db, "UPDATE refresh_tokens SET used = 1 WHERE digest = ?", {digest});
+      },
+      false);
+  if (!st.ok()) return st;
+  return found;
+}
+
+Status SqliteIdpStore::PutConsent(const RememberedConsent& c) {
+  return Transact(
+      [&](store::Database& db) {
+        return RunStatement(db,
+                            "INSERT OR REPLACE INTO consents(user_id, app_id, agent_id, resource, "
+                            "doc) VALUES (?, ?, ?, ?, ?)",
+                            {c.user_id, c.app_id, c.agent_id, c.resource, Json(c).dump()});
+      },
+      false);
+}
+
+Result<std::vector<RememberedConsent>> SqliteIdpStore::ListConsents(const std::string& user_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ListDocs<RememberedConsent>(
+      *db_, "SELECT doc FROM consents WHERE user_id = ? ORDER BY rowid", user_id, "consent");
+}
+
+Status SqliteIdpStore::DeleteConsent(const std::string& user_id, const std::string& app_id,
+                                     const std::string& agent_id, const std::string& resource) {
+  return Transact(
+      [&](store::Database& db) {
+        return RunStatement(db,
+                            "DELETE FROM consents WHERE user_id = ? AND app_id = ? AND "
+                            "agent_id = ? AND resource = ?",
+                            {user_id, app_id, agent_id, resource});
+      },
+      false);
+}
+
+Status SqliteIdpStore::PutSession(const LoginSession& session) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT OR REPLACE INTO sessions(digest, user_id, "
+                                                "expires_at, doc) VALUES (?, ?, ?, ?)"));
+        ZTA_RETURN_IF_ERROR(s.BindText(1, session.digest));
+        ZTA_RETURN_IF_ERROR(s.BindText(2, session.user_id));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(3, session.expires_at));
+        ZTA_RETURN_IF_ERROR(s.BindText(4, Json(session).dump()));
+        ZTA_RETURN_IF_ERROR(s.Run().WithContext("saving session"));
+        // Sessions past their absolute lifetime can never be used again.
+        ZTA_ASSIGN_OR_RETURN(auto gc, db.Prepare("DELETE FROM sessions WHERE expires_at < ?"));
+        ZTA_RETURN_IF_ERROR(gc.BindInt64(1, session.last_seen_at));
+        return gc.Run();
+      },
+      false);
+}
+
+Result<std::optional<LoginSession>> SqliteIdpStore::FindSession(const std::string& digest) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return FindDoc<LoginSession>(*db_, "SELECT doc FROM sessions WHERE digest = ?", digest,
+                               "session");
+}
+
+Status SqliteIdpStore::DeleteSession(const std::string& digest) {
+  return Transact(
+      [&](store::Database& db) {
+        return RunStatement(db, "DELETE FROM sessions WHERE digest = ?", {digest});
+      },
+      false);
+}
+
+}  // namespace zta::idp
