@@ -8,6 +8,7 @@
 #include <thread>
 #include <utility>
 
+#include "zta/agent/reasons.h"
 #include "zta/core/scopes.h"
 #include "zta/core/sha256.h"
 
@@ -177,7 +178,7 @@ bool AssistantAgent::EndsTurn(const ChatResponse& response, bool allow_tools, Me
     if (reply.content.empty()) {
       reply.content = "[the model provider's content filter withheld this answer]";
     }
-    result.stop_reason = "content_filter";
+    result.stop_reason = kReasonContentFilter;
     result.text = reply.content;
     return true;
   }
@@ -186,7 +187,7 @@ bool AssistantAgent::EndsTurn(const ChatResponse& response, bool allow_tools, Me
     bool wanted_tools = !reply.tool_calls.empty();
     reply.tool_calls.clear();
     result.text = reply.content;
-    result.stop_reason = wanted_tools ? "max_tool_iterations" : "final";
+    result.stop_reason = wanted_tools ? kStopMaxToolIterations : kStopFinal;
     return true;
   }
   return false;
@@ -215,8 +216,9 @@ void AssistantAgent::PrepareCall(const Conversation& conversation, PendingCall& 
     if (h.spec.name == p.call.name) p.handoff = &h;
   }
   if (p.tool == nullptr && p.handoff == nullptr) {
-    p.outcome = ToolOutcome::Failure(
-        ToolStatus::kError, "error: there is no tool named '" + p.call.name + "'", "unknown_tool");
+    p.outcome = ToolOutcome::Failure(ToolStatus::kError,
+                                     "error: there is no tool named '" + p.call.name + "'",
+                                     kReasonUnknownTool);
     return;
   }
   JsonLimits limits;
@@ -227,7 +229,7 @@ void AssistantAgent::PrepareCall(const Conversation& conversation, PendingCall& 
     p.outcome = ToolOutcome::Failure(ToolStatus::kError,
                                      "error: the arguments are not valid JSON; call " +
                                          p.call.name + " again with a JSON object",
-                                     "invalid_json");
+                                     kReasonInvalidJson);
     return;
   }
   p.args = std::move(args).value();
@@ -237,7 +239,7 @@ void AssistantAgent::PrepareCall(const Conversation& conversation, PendingCall& 
     if (!yes) {
       p.outcome = ToolOutcome::Failure(
           ToolStatus::kDenied, "denied: a person did not approve this call to " + p.call.name,
-          "not_approved");
+          kReasonNotApproved);
       return;
     }
   }
@@ -255,7 +257,7 @@ const AssistantAgent::Handoff* AssistantAgent::SelectRunnable(std::vector<Pendin
         calls[i].outcome.content = "transferred to " + handoff->target;
       } else {
         calls[i].outcome = ToolOutcome::Failure(
-            ToolStatus::kError, "error: only one handoff per reply", "duplicate_handoff");
+            ToolStatus::kError, "error: only one handoff per reply", kReasonDuplicateHandoff);
       }
       continue;
     }
@@ -306,7 +308,7 @@ Status AssistantAgent::RecordCalls(Conversation& conversation, std::vector<Pendi
   if (!audit_status.ok()) {
     return Status(StatusCode::kUnavailable,
                   "audit sink refused a tool-call event: " + audit_status.message(),
-                  "audit_unavailable");
+                  kReasonAuditUnavailable);
   }
   return Status::Ok();
 }
@@ -341,7 +343,7 @@ Result<TurnResult> AssistantAgent::Run(Conversation& conversation) {
     // Record: scrub, audit and append every result; a refused audit event ends the turn.
     ZTA_RETURN_IF_ERROR(RecordCalls(conversation, calls, result));
     if (handoff != nullptr) {
-      result.stop_reason = "handoff";
+      result.stop_reason = kStopHandoff;
       result.handoff_target = handoff->target;
       return result;
     }
@@ -360,19 +362,19 @@ Result<TurnResult> UserProxyAgent::Run(Conversation& conversation) {
     }
   }
   TurnResult result;
-  Result<std::string> text = input_
-                                 ? input_(prompt)
-                                 : Result<std::string>(Status(StatusCode::kFailedPrecondition,
-                                                              "no input callback", "end_of_input"));
+  Result<std::string> text =
+      input_ ? input_(prompt)
+             : Result<std::string>(
+                   Status(StatusCode::kFailedPrecondition, "no input callback", kStopEndOfInput));
   if (!text.ok()) {
-    if (text.status().reason() == "end_of_input") {
-      result.stop_reason = "end_of_input";
+    if (text.status().reason() == kStopEndOfInput) {
+      result.stop_reason = kStopEndOfInput;
       return result;
     }
     return text.status();
   }
   conversation.Append(Message::User(*text, name_));
-  result.stop_reason = "user_input";
+  result.stop_reason = kStopUserInput;
   result.text = std::move(text).value();
   return result;
 }
@@ -384,11 +386,11 @@ UserProxyAgent::InputCallback TerminalInput(std::istream& in, std::ostream& out,
       out << name << "> " << std::flush;
       if (!std::getline(in, line)) {
         out << "\n";
-        return Status(StatusCode::kNotFound, "end of input", "end_of_input");
+        return Status(StatusCode::kNotFound, "end of input", kStopEndOfInput);
       }
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (line == "exit" || line == "quit") {
-        return Status(StatusCode::kNotFound, "the person left", "end_of_input");
+        return Status(StatusCode::kNotFound, "the person left", kStopEndOfInput);
       }
       if (!line.empty()) return line;
     }

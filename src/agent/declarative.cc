@@ -11,6 +11,7 @@
 
 #include "zta/agent/offline_planner.h"
 #include "zta/agent/openai_model.h"
+#include "zta/agent/reasons.h"
 #include "zta/auth/auth_provider.h"
 #include "zta/core/toml_reader.h"
 
@@ -453,11 +454,11 @@ Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Jso
     auto it = args.find(name);
     if (it == args.end() || it->is_null()) {
       return Status(StatusCode::kInvalidArgument, "$." + name + ": is required for the URL",
-                    "invalid_arguments");
+                    kReasonInvalidArguments);
     }
     if (it->is_object() || it->is_array()) {
       return Status(StatusCode::kInvalidArgument, "$." + name + ": must be a single value",
-                    "invalid_arguments");
+                    kReasonInvalidArguments);
     }
     slot_of.resize(out.size(), -1);
     size_t begin = out.size();
@@ -482,7 +483,8 @@ Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Jso
   for (const Slot& slot : slots) {
     if (slot.begin == slot.end && slot.begin >= path_begin && slot.begin <= path_end) {
       return Status(StatusCode::kInvalidArgument,
-                    "$." + slot.name + ": must not be empty in the URL path", "invalid_arguments");
+                    "$." + slot.name + ": must not be empty in the URL path",
+                    kReasonInvalidArguments);
     }
   }
   // "." and ".." are unreserved and so not encoded; as a whole segment, alone or joined with the
@@ -498,7 +500,7 @@ Result<std::string> ExpandUrlTemplate(const std::string& url_template, const Jso
       return Status(StatusCode::kInvalidArgument,
                     "$." + slots[*owner].name + ": must not make the URL path segment \"" +
                         out.substr(from, end - from) + "\"",
-                    "invalid_arguments");
+                    kReasonInvalidArguments);
     }
     begin = end;
   }
@@ -538,7 +540,7 @@ Result<std::shared_ptr<Tool>> MakeHttpTool(const HttpToolConfig& config,
       return Status(
           StatusCode::kUnavailable,
           "could not reach the API (" + std::string(StatusCodeName(response.status().code())) + ")",
-          "upstream_unreachable");
+          kReasonUpstreamUnreachable);
     }
     if (response->status == 401 || response->status == 403) {
       std::string code = BearerError(*response);
@@ -546,14 +548,14 @@ Result<std::shared_ptr<Tool>> MakeHttpTool(const HttpToolConfig& config,
           response->status == 401 ? StatusCode::kUnauthenticated : StatusCode::kPermissionDenied,
           "the API refused the call (HTTP " + std::to_string(response->status) +
               (code.empty() ? "" : " " + code) + ")",
-          code.empty() ? "upstream_" + std::to_string(response->status) : code);
+          code.empty() ? kUpstreamStatusPrefix + std::to_string(response->status) : code);
     }
     const std::string& body = response->body;
     if (response->status < 200 || response->status > 299) {
       return Status(StatusCode::kFailedPrecondition,
                     "the API answered HTTP " + std::to_string(response->status) +
                         (body.empty() ? "" : ": " + Truncate(body, 500)),
-                    "upstream_" + std::to_string(response->status));
+                    kUpstreamStatusPrefix + std::to_string(response->status));
     }
     // Everything returned enters the model's context window: a huge answer is cut (as text, since
     // cut JSON is no longer JSON) rather than crowding out the conversation.

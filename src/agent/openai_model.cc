@@ -7,13 +7,14 @@
 #include <thread>
 #include <utility>
 
+#include "zta/agent/reasons.h"
 #include "zta/http/protocol.h"
 
 namespace zta::agent {
 namespace {
 
 Status BadResponse(const std::string& what) {
-  return Status(StatusCode::kDataLoss, "model response: " + what, "bad_model_response");
+  return Status(StatusCode::kDataLoss, "model response: " + what, kReasonBadModelResponse);
 }
 
 JsonLimits ResponseLimits(size_t max_bytes) {
@@ -88,22 +89,22 @@ Status HttpError(const http::Response& r, const Secret& api_key) {
   std::string text = "model server answered HTTP " + std::to_string(r.status) +
                      (message.empty() ? "" : ": " + message);
   if (code == "content_filter" || code == "ResponsibleAIPolicyViolation") {
-    return Status(StatusCode::kInvalidArgument, text, "content_filter");
+    return Status(StatusCode::kInvalidArgument, text, kReasonContentFilter);
   }
   switch (r.status) {
     case 401:
-      return Status(StatusCode::kUnauthenticated, text, "model_unauthenticated");
+      return Status(StatusCode::kUnauthenticated, text, kReasonModelUnauthenticated);
     case 403:
-      return Status(StatusCode::kPermissionDenied, text, "model_forbidden");
+      return Status(StatusCode::kPermissionDenied, text, kReasonModelForbidden);
     case 404:
-      return Status(StatusCode::kNotFound, text, "model_not_found");
+      return Status(StatusCode::kNotFound, text, kReasonModelNotFound);
     case 429:
-      return Status(StatusCode::kResourceExhausted, text, "model_rate_limited");
+      return Status(StatusCode::kResourceExhausted, text, kReasonModelRateLimited);
     default:
       break;
   }
-  if (r.status >= 500) return Status(StatusCode::kUnavailable, text, "model_unavailable");
-  return Status(StatusCode::kInvalidArgument, text, "model_rejected_request");
+  if (r.status >= 500) return Status(StatusCode::kUnavailable, text, kReasonModelUnavailable);
+  return Status(StatusCode::kInvalidArgument, text, kReasonModelRejectedRequest);
 }
 
 }  // namespace
@@ -268,7 +269,7 @@ Result<ChatResponse> ParseChatCompletion(const Json& body) {
   if (!body.is_object()) return BadResponse("not a JSON object");
   if (body.contains("error")) {
     return Status(StatusCode::kUnavailable, "model server returned an error object",
-                  "model_unavailable");
+                  kReasonModelUnavailable);
   }
   auto choices = body.find("choices");
   if (choices == body.end() || !choices->is_array() || choices->empty()) {
@@ -356,7 +357,7 @@ Status ChatStreamJoiner::HandleEvent() {
   if (!chunk.ok() || !chunk->is_object()) return BadResponse("stream chunk is not JSON");
   if (chunk->contains("error")) {
     return Status(StatusCode::kUnavailable, "model server sent an error in the stream",
-                  "model_unavailable");
+                  kReasonModelUnavailable);
   }
   any_chunk_ = true;
   if (response_.model.empty()) response_.model = StringOr(*chunk, "model");

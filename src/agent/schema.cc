@@ -4,6 +4,8 @@
 #include <cmath>
 #include <regex>
 
+#include "zta/agent/reasons.h"
+
 namespace zta::agent {
 namespace {
 
@@ -14,7 +16,7 @@ Json Typed(const char* type, std::string description) {
 }
 
 Status Fail(const std::string& path, const std::string& what) {
-  return Status(StatusCode::kInvalidArgument, path + ": " + what, "invalid_arguments");
+  return Status(StatusCode::kInvalidArgument, path + ": " + what, kReasonInvalidArguments);
 }
 
 bool IsInteger(const Json& v) {
@@ -50,27 +52,29 @@ std::string ChildPath(const std::string& path, const std::string& key) {
   return simple ? path + "." + key : path + "[" + DumpJson(Json(key)) + "]";
 }
 
-Status Validate(const Json& schema, const Json& v, const std::string& path, int depth) {
-  if (depth > 32) return Fail(path, "schema nested too deeply");
-  if (schema.is_boolean()) {
-    return schema.get<bool>() ? Status::Ok() : Fail(path, "no value is allowed here");
-  }
-  if (!schema.is_object()) return Status::Ok();
-  if (auto t = schema.find("type"); t != schema.end()) {
-    bool ok = false;
-    std::string names;
-    if (t->is_string()) {
-      ok = HasType(v, t->get<std::string>());
-      names = t->get<std::string>();
-    } else if (t->is_array()) {
-      for (const Json& name : *t) {
-        if (!name.is_string()) continue;
-        ok = ok || HasType(v, name.get<std::string>());
-        names += (names.empty() ? "" : " or ") + name.get<std::string>();
-      }
+Status Validate(const Json& schema, const Json& v, const std::string& path, int depth);
+
+// "type": one name or a list of names, any of which `v` has.
+Status CheckType(const Json& schema, const Json& v, const std::string& path) {
+  auto t = schema.find("type");
+  if (t == schema.end()) return Status::Ok();
+  bool ok = false;
+  std::string names;
+  if (t->is_string()) {
+    ok = HasType(v, t->get<std::string>());
+    names = t->get<std::string>();
+  } else if (t->is_array()) {
+    for (const Json& name : *t) {
+      if (!name.is_string()) continue;
+      ok = ok || HasType(v, name.get<std::string>());
+      names += (names.empty() ? "" : " or ") + name.get<std::string>();
     }
-    if (!ok) return Fail(path, "expected " + names);
   }
+  return ok ? Status::Ok() : Fail(path, "expected " + names);
+}
+
+// "enum", "const" and "anyOf": the value is one of the allowed values or forms.
+Status CheckAllowed(const Json& schema, const Json& v, const std::string& path, int depth) {
   if (auto e = schema.find("enum"); e != schema.end() && e->is_array()) {
     bool found = false;
     for (const Json& option : *e) found = found || option == v;
@@ -89,85 +93,110 @@ Status Validate(const Json& schema, const Json& v, const std::string& path, int 
     }
     if (!matched) return Fail(path, "matches none of the allowed forms");
   }
+  return Status::Ok();
+}
+
+// "minLength", "maxLength" (in code points) and "pattern" (ECMAScript, unanchored).
+Status CheckString(const Json& schema, const std::string& s, const std::string& path) {
+  if (auto n = schema.find("minLength");
+      n != schema.end() && n->is_number() && CodePoints(s) < n->get<int64_t>()) {
+    return Fail(path, "shorter than " + std::to_string(n->get<int64_t>()) + " characters");
+  }
+  if (auto n = schema.find("maxLength");
+      n != schema.end() && n->is_number() && CodePoints(s) > n->get<int64_t>()) {
+    return Fail(path, "longer than " + std::to_string(n->get<int64_t>()) + " characters");
+  }
+  if (auto p = schema.find("pattern"); p != schema.end() && p->is_string()) {
+    try {
+      if (!std::regex_search(s, std::regex(p->get<std::string>(), std::regex::ECMAScript))) {
+        return Fail(path, "does not match the pattern " + p->get<std::string>());
+      }
+    } catch (const std::regex_error&) {
+      return Status(StatusCode::kInternal, path + ": the tool's schema has a bad pattern",
+                    kReasonBadSchema);
+    }
+  }
+  return Status::Ok();
+}
+
+// "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum".
+Status CheckNumber(const Json& schema, double d, const std::string& path) {
+  auto bound = [&](const char* key, auto bad, const char* text) -> Status {
+    auto n = schema.find(key);
+    if (n != schema.end() && n->is_number() && bad(d, n->get<double>())) {
+      return Fail(path, std::string(text) + " " + DumpJson(*n));
+    }
+    return Status::Ok();
+  };
+  ZTA_RETURN_IF_ERROR(bound(
+      "minimum", [](double a, double b) { return a < b; }, "less than"));
+  ZTA_RETURN_IF_ERROR(bound(
+      "maximum", [](double a, double b) { return a > b; }, "more than"));
+  ZTA_RETURN_IF_ERROR(bound(
+      "exclusiveMinimum", [](double a, double b) { return a <= b; }, "not more than"));
+  return bound(
+      "exclusiveMaximum", [](double a, double b) { return a >= b; }, "not less than");
+}
+
+// "minItems", "maxItems" and "items" (one schema for every item).
+Status CheckArray(const Json& schema, const Json& v, const std::string& path, int depth) {
+  if (auto n = schema.find("minItems");
+      n != schema.end() && n->is_number() && static_cast<int64_t>(v.size()) < n->get<int64_t>()) {
+    return Fail(path, "fewer than " + std::to_string(n->get<int64_t>()) + " items");
+  }
+  if (auto n = schema.find("maxItems");
+      n != schema.end() && n->is_number() && static_cast<int64_t>(v.size()) > n->get<int64_t>()) {
+    return Fail(path, "more than " + std::to_string(n->get<int64_t>()) + " items");
+  }
+  if (auto items = schema.find("items"); items != schema.end()) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      ZTA_RETURN_IF_ERROR(Validate(*items, v[i], path + "[" + std::to_string(i) + "]", depth + 1));
+    }
+  }
+  return Status::Ok();
+}
+
+// "required", "properties" and "additionalProperties".
+Status CheckObject(const Json& schema, const Json& v, const std::string& path, int depth) {
+  const Json empty = Json::object();
+  auto props_it = schema.find("properties");
+  const Json& props = (props_it != schema.end() && props_it->is_object()) ? *props_it : empty;
+  if (auto req = schema.find("required"); req != schema.end() && req->is_array()) {
+    for (const Json& name : *req) {
+      if (name.is_string() && !v.contains(name.get<std::string>())) {
+        return Fail(ChildPath(path, name.get<std::string>()), "is required");
+      }
+    }
+  }
+  auto additional = schema.find("additionalProperties");
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string child = ChildPath(path, it.key());
+    if (auto p = props.find(it.key()); p != props.end()) {
+      ZTA_RETURN_IF_ERROR(Validate(*p, it.value(), child, depth + 1));
+    } else if (additional != schema.end()) {
+      if (additional->is_boolean() && !additional->get<bool>()) {
+        return Fail(child, "is not a known parameter");
+      }
+      ZTA_RETURN_IF_ERROR(Validate(*additional, it.value(), child, depth + 1));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Validate(const Json& schema, const Json& v, const std::string& path, int depth) {
+  if (depth > 32) return Fail(path, "schema nested too deeply");
+  if (schema.is_boolean()) {
+    return schema.get<bool>() ? Status::Ok() : Fail(path, "no value is allowed here");
+  }
+  if (!schema.is_object()) return Status::Ok();
+  ZTA_RETURN_IF_ERROR(CheckType(schema, v, path));
+  ZTA_RETURN_IF_ERROR(CheckAllowed(schema, v, path, depth));
   if (v.is_string()) {
-    const std::string& s = v.get_ref<const std::string&>();
-    if (auto n = schema.find("minLength");
-        n != schema.end() && n->is_number() && CodePoints(s) < n->get<int64_t>()) {
-      return Fail(path, "shorter than " + std::to_string(n->get<int64_t>()) + " characters");
-    }
-    if (auto n = schema.find("maxLength");
-        n != schema.end() && n->is_number() && CodePoints(s) > n->get<int64_t>()) {
-      return Fail(path, "longer than " + std::to_string(n->get<int64_t>()) + " characters");
-    }
-    if (auto p = schema.find("pattern"); p != schema.end() && p->is_string()) {
-      try {
-        if (!std::regex_search(s, std::regex(p->get<std::string>(), std::regex::ECMAScript))) {
-          return Fail(path, "does not match the pattern " + p->get<std::string>());
-        }
-      } catch (const std::regex_error&) {
-        return Status(StatusCode::kInternal, path + ": the tool's schema has a bad pattern",
-                      "bad_schema");
-      }
-    }
+    ZTA_RETURN_IF_ERROR(CheckString(schema, v.get_ref<const std::string&>(), path));
   }
-  if (v.is_number()) {
-    double d = v.get<double>();
-    auto bound = [&](const char* key, auto bad, const char* text) -> Status {
-      auto n = schema.find(key);
-      if (n != schema.end() && n->is_number() && bad(d, n->get<double>())) {
-        return Fail(path, std::string(text) + " " + DumpJson(*n));
-      }
-      return Status::Ok();
-    };
-    ZTA_RETURN_IF_ERROR(bound(
-        "minimum", [](double a, double b) { return a < b; }, "less than"));
-    ZTA_RETURN_IF_ERROR(bound(
-        "maximum", [](double a, double b) { return a > b; }, "more than"));
-    ZTA_RETURN_IF_ERROR(bound(
-        "exclusiveMinimum", [](double a, double b) { return a <= b; }, "not more than"));
-    ZTA_RETURN_IF_ERROR(bound(
-        "exclusiveMaximum", [](double a, double b) { return a >= b; }, "not less than"));
-  }
-  if (v.is_array()) {
-    if (auto n = schema.find("minItems");
-        n != schema.end() && n->is_number() && static_cast<int64_t>(v.size()) < n->get<int64_t>()) {
-      return Fail(path, "fewer than " + std::to_string(n->get<int64_t>()) + " items");
-    }
-    if (auto n = schema.find("maxItems");
-        n != schema.end() && n->is_number() && static_cast<int64_t>(v.size()) > n->get<int64_t>()) {
-      return Fail(path, "more than " + std::to_string(n->get<int64_t>()) + " items");
-    }
-    if (auto items = schema.find("items"); items != schema.end()) {
-      for (size_t i = 0; i < v.size(); ++i) {
-        ZTA_RETURN_IF_ERROR(
-            Validate(*items, v[i], path + "[" + std::to_string(i) + "]", depth + 1));
-      }
-    }
-  }
-  if (v.is_object()) {
-    const Json empty = Json::object();
-    auto props_it = schema.find("properties");
-    const Json& props = (props_it != schema.end() && props_it->is_object()) ? *props_it : empty;
-    if (auto req = schema.find("required"); req != schema.end() && req->is_array()) {
-      for (const Json& name : *req) {
-        if (name.is_string() && !v.contains(name.get<std::string>())) {
-          return Fail(ChildPath(path, name.get<std::string>()), "is required");
-        }
-      }
-    }
-    auto additional = schema.find("additionalProperties");
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      std::string child = ChildPath(path, it.key());
-      if (auto p = props.find(it.key()); p != props.end()) {
-        ZTA_RETURN_IF_ERROR(Validate(*p, it.value(), child, depth + 1));
-      } else if (additional != schema.end()) {
-        if (additional->is_boolean() && !additional->get<bool>()) {
-          return Fail(child, "is not a known parameter");
-        }
-        ZTA_RETURN_IF_ERROR(Validate(*additional, it.value(), child, depth + 1));
-      }
-    }
-  }
+  if (v.is_number()) ZTA_RETURN_IF_ERROR(CheckNumber(schema, v.get<double>(), path));
+  if (v.is_array()) ZTA_RETURN_IF_ERROR(CheckArray(schema, v, path, depth));
+  if (v.is_object()) ZTA_RETURN_IF_ERROR(CheckObject(schema, v, path, depth));
   return Status::Ok();
 }
 

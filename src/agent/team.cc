@@ -3,6 +3,8 @@
 
 #include <utility>
 
+#include "zta/agent/reasons.h"
+
 namespace zta::agent {
 
 std::string_view TeamStopReasonName(TeamStopReason reason) {
@@ -51,7 +53,7 @@ TerminationCondition TextMention(std::string text) {
 
 TerminationCondition HandoffTo(std::string target) {
   return [target = std::move(target)](const TeamState& s) -> std::optional<TeamStopReason> {
-    if (s.turn.stop_reason == "handoff" && s.turn.handoff_target == target) {
+    if (s.turn.stop_reason == kStopHandoff && s.turn.handoff_target == target) {
       return TeamStopReason::kHandoff;
     }
     return std::nullopt;
@@ -82,7 +84,7 @@ Result<TeamResult> RoundRobinTeam::Run(Conversation& conversation) {
     ZTA_ASSIGN_OR_RETURN(TurnResult turn, agent->Run(conversation));
     ++result.turns;
     result.last_speaker = agent->name();
-    if (turn.stop_reason == "end_of_input") {
+    if (turn.stop_reason == kStopEndOfInput) {
       result.stop_reason = TeamStopReason::kEndOfInput;
       return result;
     }
@@ -142,14 +144,14 @@ Result<TeamResult> HandoffTeam::Run(Conversation& conversation) {
     ZTA_ASSIGN_OR_RETURN(TurnResult turn, agent->Run(conversation));
     ++result.turns;
     result.last_speaker = agent->name();
-    if (turn.stop_reason == "end_of_input") {
+    if (turn.stop_reason == kStopEndOfInput) {
       result.stop_reason = TeamStopReason::kEndOfInput;
       return result;
     }
     if (condition_) {
       TeamState state{conversation, conversation.size() - start, agent->name(), turn};
       if (auto reason = condition_(state)) {
-        if (turn.stop_reason == "handoff") {
+        if (turn.stop_reason == kStopHandoff) {
           if (ChatAgent* next = Find(turn.handoff_target)) {
             previous_ = agent;
             speaker_ = next;
@@ -160,7 +162,7 @@ Result<TeamResult> HandoffTeam::Run(Conversation& conversation) {
         return result;
       }
     }
-    if (turn.stop_reason == "handoff") {
+    if (turn.stop_reason == kStopHandoff) {
       ChatAgent* next = Find(turn.handoff_target);
       if (next == nullptr) {
         result.stop_reason = TeamStopReason::kHandoff;
@@ -171,7 +173,7 @@ Result<TeamResult> HandoffTeam::Run(Conversation& conversation) {
       speaker_ = next;
       continue;
     }
-    if (turn.stop_reason == "user_input") {
+    if (turn.stop_reason == kStopUserInput) {
       // The person answered: back to whoever asked them.
       if (previous_ != nullptr && previous_ != agent) std::swap(previous_, speaker_);
       continue;

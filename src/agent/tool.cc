@@ -12,6 +12,8 @@
 #include <span>
 #include <utility>
 
+#include "zta/agent/reasons.h"
+
 namespace zta::agent {
 namespace {
 
@@ -516,7 +518,7 @@ std::string SafeReason(const std::string& reason) {
             std::all_of(reason.begin(), reason.end(), [](unsigned char c) {
               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
             });
-  return ok ? reason : "no_token";
+  return ok ? reason : kReasonNoToken;
 }
 
 std::string ContentOf(const Json& value) {
@@ -615,7 +617,7 @@ Result<std::unique_ptr<FunctionTool>> FunctionTool::Create(std::string name,
 Status FunctionTool::ValidateArguments(const Json& args) const {
   if (!args.is_object()) {
     return Status(StatusCode::kInvalidArgument, "$: arguments must be a JSON object",
-                  "invalid_arguments");
+                  kReasonInvalidArguments);
   }
   return ValidateJson(spec_.parameters, args);
 }
@@ -627,9 +629,9 @@ ToolOutcome FunctionTool::RunHandler(const Json& args, ToolContext& context) con
     result = handler_(args, context);
   } catch (const std::exception&) {
     // A handler's exception text might hold anything; the model gets only the fact.
-    result = Status(StatusCode::kInternal, "the tool failed", "tool_exception");
+    result = Status(StatusCode::kInternal, "the tool failed", kReasonToolException);
   } catch (...) {
-    result = Status(StatusCode::kInternal, "the tool failed", "tool_exception");
+    result = Status(StatusCode::kInternal, "the tool failed", kReasonToolException);
   }
   if (result.ok()) {
     outcome.content = ContentOf(*result);
@@ -639,7 +641,9 @@ ToolOutcome FunctionTool::RunHandler(const Json& args, ToolContext& context) con
   bool denied =
       s.code() == StatusCode::kPermissionDenied || s.code() == StatusCode::kUnauthenticated;
   outcome.status = denied ? ToolStatus::kDenied : ToolStatus::kError;
-  outcome.reason = !s.reason().empty() ? s.reason() : denied ? "upstream_denied" : "tool_failed";
+  outcome.reason = !s.reason().empty() ? s.reason()
+                   : denied            ? kReasonUpstreamDenied
+                                       : kReasonToolFailed;
   outcome.content = std::string(denied ? "denied: " : "error: ") + s.message();
   return outcome;
 }
@@ -647,7 +651,7 @@ ToolOutcome FunctionTool::RunHandler(const Json& args, ToolContext& context) con
 ToolOutcome FunctionTool::Invoke(const Json& args, ToolContext& context) const {
   if (Status valid = ValidateArguments(args); !valid.ok()) {
     return ToolOutcome::Failure(ToolStatus::kError, "error: invalid arguments: " + valid.message(),
-                                "invalid_arguments");
+                                kReasonInvalidArguments);
   }
   return RunHandler(args, context);
 }
@@ -691,7 +695,7 @@ ToolOutcome SecureFunctionTool::Invoke(const Json& args, ToolContext& context) c
     return outcome;
   };
   if (Status valid = ValidateArguments(args); !valid.ok()) {
-    return fail(ToolStatus::kError, "invalid_arguments",
+    return fail(ToolStatus::kError, kReasonInvalidArguments,
                 "error: invalid arguments: " + valid.message());
   }
   if (requirement_.resource_id) outcome.resource_id = requirement_.resource_id(args);
@@ -701,7 +705,7 @@ ToolOutcome SecureFunctionTool::Invoke(const Json& args, ToolContext& context) c
   request.scopes = requirement_.scopes;
   if (requirement_.acting == Acting::kOnBehalfOfUser) {
     if (context.user.empty()) {
-      return fail(ToolStatus::kDenied, "no_user",
+      return fail(ToolStatus::kDenied, kReasonNoUser,
                   "denied: " + spec().name + " acts for a signed-in user and there is none");
     }
     request.on_behalf_of = context.user;
@@ -710,7 +714,7 @@ ToolOutcome SecureFunctionTool::Invoke(const Json& args, ToolContext& context) c
   if (requirement_.authorization_details) {
     Result<Json> details = requirement_.authorization_details(args);
     if (!details.ok()) {
-      return fail(ToolStatus::kError, "invalid_arguments",
+      return fail(ToolStatus::kError, kReasonInvalidArguments,
                   "error: invalid arguments: " + details.status().message());
     }
     request.authorization_details = std::move(details).value();

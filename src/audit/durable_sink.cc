@@ -74,85 +74,11 @@ class DurableAuditSink::Impl {
   ~Impl() { (void)Close(); }
 
   Status Init() {
-    std::error_code ec;
-    if (!std::filesystem::exists(options_.data_dir, ec)) {
-      if (!std::filesystem::create_directories(options_.data_dir, ec)) {
-        return FailedPrecondition("cannot create data folder " + options_.data_dir + ": " +
-                                  ec.message());
-      }
-      ::chmod(options_.data_dir.c_str(), 0700);
-    }
-    if (options_.signing_key) {
-      key_ = *options_.signing_key;
-    } else {
-      ZTA_ASSIGN_OR_RETURN(key_, internal::LoadOrCreateSigningKey(options_.data_dir));
-    }
-    ZTA_ASSIGN_OR_RETURN(alg_, CheckpointAlgorithm(*key_));
-    ZTA_RETURN_IF_ERROR(internal::PublishPublicKey(options_.data_dir, *key_));
-
+    ZTA_RETURN_IF_ERROR(PrepareFolderAndKey());
     std::string path = internal::JoinPath(options_.data_dir, kLogFileName);
-    // Who did what on whose behalf is personal data: create the log owner-only. SQLite gives
-    // its -wal and -shm files the same mode as the database.
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) ::close(fd);
-    ZTA_ASSIGN_OR_RETURN(db_, store::Database::Open(path));
-    Result<std::string> log_id = internal::CreateSchema(*db_);
-    if (!log_id.ok()) {
-      return Status(StatusCode::kDataLoss,
-                    path + " is not a zta audit log: " + log_id.status().message());
-    }
-    log_id_ = *log_id;
-
-    // Resume the chain from the last row. Opening does not re-verify the whole log (that is
-    // `zta audit verify`), but it refuses to extend a head that is visibly damaged.
-    ZTA_ASSIGN_OR_RETURN(store::Statement head,
-                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
-    ZTA_ASSIGN_OR_RETURN(bool has_head, head.Step());
-    head_hash_ = GenesisHash();
-    if (has_head) {
-      head_seq_ = static_cast<uint64_t>(head.ColumnInt64(0));
-      head_hash_ = std::string(head.ColumnBlob(1));
-      if (head_hash_.size() != kHashBytes) {
-        return Status(StatusCode::kDataLoss, path + ": the last event's hash is damaged");
-      }
-    }
-    ZTA_ASSIGN_OR_RETURN(
-        store::Statement last_checkpoint,
-        db_->Prepare("SELECT count, time_micros FROM checkpoints ORDER BY count DESC LIMIT 1"));
-    ZTA_ASSIGN_OR_RETURN(bool has_checkpoint, last_checkpoint.Step());
-    last_checkpoint_micros_ = clock_.NowMicros();
-    if (has_checkpoint) {
-      last_checkpoint_count_ = static_cast<uint64_t>(last_checkpoint.ColumnInt64(0));
-      last_checkpoint_micros_ = last_checkpoint.ColumnInt64(1);
-    }
-    events_.store(head_seq_);
-
-    ZTA_ASSIGN_OR_RETURN(insert_event_,
-                         db_->Prepare("INSERT INTO events(seq, id, time_micros, event, hash)"
-                                      " VALUES (?1, ?2, ?3, ?4, ?5)"));
-    ZTA_ASSIGN_OR_RETURN(select_head_,
-                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
-    ZTA_ASSIGN_OR_RETURN(insert_checkpoint_,
-                         db_->Prepare("INSERT INTO checkpoints(count, time_micros, jws)"
-                                      " VALUES (?1, ?2, ?3)"));
-    ZTA_ASSIGN_OR_RETURN(id_prefix_, RandomToken(9));
-    // WAL checkpoints (copying committed pages into the database file, then an fsync of it) run
-    // on their own connection and thread, so appends never stall behind one; see
-    // CheckpointerLoop. The writer's connection never checkpoints on its own.
-    ZTA_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_autocheckpoint=0"));
-    store::SqliteOptions checkpoint_options;
-    checkpoint_options.create = false;
-    ZTA_ASSIGN_OR_RETURN(checkpoint_db_, store::Database::Open(path, checkpoint_options));
-    wal_path_ = path + "-wal";
-    writer_ = std::thread([this] {
-      RunAsBatchThread();
-      WriterLoop();
-    });
-    checkpointer_ = std::thread([this] {
-      RunAsBatchThread();
-      CheckpointerLoop();
-    });
-    return Status::Ok();
+    ZTA_RETURN_IF_ERROR(OpenLog(path));
+    ZTA_RETURN_IF_ERROR(ResumeChain(path));
+    return StartWriting(path);
   }
 
   Status Append(AuditEvent event) {
@@ -220,6 +146,102 @@ class DurableAuditSink::Impl {
   }
 
  private:
+  // The data folder (owner-only when created here), the signing key and its published half.
+  Status PrepareFolderAndKey() {
+    std::error_code ec;
+    if (!std::filesystem::exists(options_.data_dir, ec)) {
+      if (!std::filesystem::create_directories(options_.data_dir, ec)) {
+        return FailedPrecondition("cannot create data folder " + options_.data_dir + ": " +
+                                  ec.message());
+      }
+      ::chmod(options_.data_dir.c_str(), 0700);
+    }
+    if (options_.signing_key) {
+      key_ = *options_.signing_key;
+    } else {
+      ZTA_ASSIGN_OR_RETURN(key_, internal::LoadOrCreateSigningKey(options_.data_dir));
+    }
+    ZTA_ASSIGN_OR_RETURN(alg_, CheckpointAlgorithm(*key_));
+    ZTA_RETURN_IF_ERROR(internal::PublishPublicKey(options_.data_dir, *key_));
+
+    return Status::Ok();
+  }
+
+  // The log database at `path`, created owner-only with its schema when new.
+  Status OpenLog(const std::string& path) {
+    // Who did what on whose behalf is personal data: create the log owner-only. SQLite gives
+    // its -wal and -shm files the same mode as the database.
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+    ZTA_ASSIGN_OR_RETURN(db_, store::Database::Open(path));
+    Result<std::string> log_id = internal::CreateSchema(*db_);
+    if (!log_id.ok()) {
+      return Status(StatusCode::kDataLoss,
+                    path + " is not a zta audit log: " + log_id.status().message());
+    }
+    log_id_ = *log_id;
+
+    return Status::Ok();
+  }
+
+  // Resume the chain from the last row. Opening does not re-verify the whole log (that is
+  // `zta audit verify`), but it refuses to extend a head that is visibly damaged.
+  Status ResumeChain(const std::string& path) {
+    ZTA_ASSIGN_OR_RETURN(store::Statement head,
+                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
+    ZTA_ASSIGN_OR_RETURN(bool has_head, head.Step());
+    head_hash_ = GenesisHash();
+    if (has_head) {
+      head_seq_ = static_cast<uint64_t>(head.ColumnInt64(0));
+      head_hash_ = std::string(head.ColumnBlob(1));
+      if (head_hash_.size() != kHashBytes) {
+        return Status(StatusCode::kDataLoss, path + ": the last event's hash is damaged");
+      }
+    }
+    ZTA_ASSIGN_OR_RETURN(
+        store::Statement last_checkpoint,
+        db_->Prepare("SELECT count, time_micros FROM checkpoints ORDER BY count DESC LIMIT 1"));
+    ZTA_ASSIGN_OR_RETURN(bool has_checkpoint, last_checkpoint.Step());
+    last_checkpoint_micros_ = clock_.NowMicros();
+    if (has_checkpoint) {
+      last_checkpoint_count_ = static_cast<uint64_t>(last_checkpoint.ColumnInt64(0));
+      last_checkpoint_micros_ = last_checkpoint.ColumnInt64(1);
+    }
+    events_.store(head_seq_);
+
+    return Status::Ok();
+  }
+
+  // The statements appends use, then the writer and WAL checkpointer threads.
+  Status StartWriting(const std::string& path) {
+    ZTA_ASSIGN_OR_RETURN(insert_event_,
+                         db_->Prepare("INSERT INTO events(seq, id, time_micros, event, hash)"
+                                      " VALUES (?1, ?2, ?3, ?4, ?5)"));
+    ZTA_ASSIGN_OR_RETURN(select_head_,
+                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
+    ZTA_ASSIGN_OR_RETURN(insert_checkpoint_,
+                         db_->Prepare("INSERT INTO checkpoints(count, time_micros, jws)"
+                                      " VALUES (?1, ?2, ?3)"));
+    ZTA_ASSIGN_OR_RETURN(id_prefix_, RandomToken(9));
+    // WAL checkpoints (copying committed pages into the database file, then an fsync of it) run
+    // on their own connection and thread, so appends never stall behind one; see
+    // CheckpointerLoop. The writer's connection never checkpoints on its own.
+    ZTA_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_autocheckpoint=0"));
+    store::SqliteOptions checkpoint_options;
+    checkpoint_options.create = false;
+    ZTA_ASSIGN_OR_RETURN(checkpoint_db_, store::Database::Open(path, checkpoint_options));
+    wal_path_ = path + "-wal";
+    writer_ = std::thread([this] {
+      RunAsBatchThread();
+      WriterLoop();
+    });
+    checkpointer_ = std::thread([this] {
+      RunAsBatchThread();
+      CheckpointerLoop();
+    });
+    return Status::Ok();
+  }
+
   // One event waiting for its batch. An Append's lives on the caller's stack until `done`; an
   // AppendAsync's is owned by the queue, then the writer, which calls `callback` and frees it.
   struct Pending {

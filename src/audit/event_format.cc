@@ -7,32 +7,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "zta/core/civil_time.h"
+
 namespace zta::audit {
 namespace {
-
-// Howard Hinnant's civil-calendar algorithms: exact for every proleptic Gregorian date, and
-// free of the process time zone (timegm/gmtime are not in every libc and not all thread-safe).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2;
-}
 
 Status Malformed(std::string what) {
   return Status(StatusCode::kDataLoss, "audit event: " + std::move(what), "malformed_event");
@@ -263,12 +241,10 @@ std::string FormatTime(int64_t unix_micros) {
     sod += 86400;
     --days;
   }
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(days, y, m, d);
+  const CivilDate date = CivilFromDays(days);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%06lldZ",
-                static_cast<long long>(y), m, d, static_cast<int>(sod / 3600),
+                static_cast<long long>(date.year), date.month, date.day, static_cast<int>(sod / 3600),
                 static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
                 static_cast<long long>(micros));
   return buf;

@@ -228,6 +228,168 @@ class ParallelLinkChecker {
   std::vector<std::thread> workers_;
 };
 
+// The checkpoints of the log, each a valid signature by a trusted key over this log's chain
+// head, sorted by the count they cover; or, in `broken`, the report of the first that is not.
+struct CheckpointScan {
+  std::vector<CheckpointPayload> checkpoints;
+  std::optional<VerifyReport> broken;
+};
+
+Result<CheckpointScan> ReadCheckpoints(store::Database& db, const VerifyOptions& options,
+                                       std::string_view log_id, VerifyReport& report) {
+  CheckpointScan result;
+  ZTA_ASSIGN_OR_RETURN(store::Statement scan,
+                       db.Prepare("SELECT count, jws FROM checkpoints ORDER BY count"));
+  std::optional<jose::Jwks> keys = options.public_keys;
+  jose::JwsVerifyOptions jws_options;
+  jws_options.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, scan.Step());
+    if (!row) break;
+    if (!keys) {
+      ZTA_ASSIGN_OR_RETURN(keys, internal::LoadPublicKeys(
+                                     internal::JoinPath(options.data_dir, kPublicKeyFileName)));
+    }
+    uint64_t count = static_cast<uint64_t>(scan.ColumnInt64(0));
+    std::string jws(scan.ColumnText(1));
+    Result<jose::ParsedJws> verified = jose::VerifyCompact(jws, *keys, jws_options);
+    if (!verified.ok()) {
+      result.broken = Broken(report, ChainError::kBadCheckpointSignature, EventName(db, count),
+                             "the checkpoint of " + std::to_string(count) +
+                                 " events has a bad signature (" + verified.status().ToString() +
+                                 ")");
+      return result;
+    }
+    Result<Json> json = ParseJsonStrict(verified->payload);
+    Result<CheckpointPayload> payload = json.ok() ? internal::CheckpointFromJson(*json)
+                                                  : Result<CheckpointPayload>(json.status());
+    if (!payload.ok() || verified->header.value("typ", "") != internal::kCheckpointTyp) {
+      result.broken = Broken(report, ChainError::kMalformedRow, EventName(db, count),
+                             "the checkpoint of " + std::to_string(count) +
+                                 " events is signed but is not an audit checkpoint");
+      return result;
+    }
+    if (payload->log_id != log_id) {
+      result.broken = Broken(report, ChainError::kCheckpointMismatch, EventName(db, count),
+                             "the checkpoint of " + std::to_string(count) +
+                                 " events was signed for another log (" + payload->log_id + ")");
+      return result;
+    }
+    // The signed payload, not the unsigned row, says what the checkpoint covers.
+    result.checkpoints.push_back(std::move(*payload));
+    ++report.checkpoints;
+  }
+  std::sort(
+      result.checkpoints.begin(), result.checkpoints.end(),
+      [](const CheckpointPayload& a, const CheckpointPayload& b) { return a.count < b.count; });
+  return result;
+}
+
+// What one pass over the chain found: the first failure of each kind, and the rows read.
+struct ChainScan {
+  std::optional<uint64_t> bad_link;             // first row that does not chain
+  std::optional<uint64_t> checkpoint_mismatch;  // lowest position whose checkpoint disagrees
+  std::optional<uint64_t> gap_at;               // first missing position
+  uint64_t gap_row = 0;                         // the row found there instead
+  std::optional<uint64_t> malformed_at;         // first row with a damaged hash
+  uint64_t total = 0;                           // rows read when nothing stopped the pass
+};
+
+// The chain. This thread reads rows; workers check each row's link. Checking every link
+// hash(n) == SHA-256(stored hash(n-1) ‖ text(n)) is, by induction from the zero hash, the same
+// as recomputing the chain, but the links are independent, so they can be checked in
+// parallel: verification runs at SQLite's read speed rather than one core's SHA-256 speed.
+Result<ChainScan> ScanChain(store::Database& db,
+                            const std::vector<CheckpointPayload>& checkpoints) {
+  ChainScan found;
+  ZTA_ASSIGN_OR_RETURN(store::Statement scan,
+                       db.Prepare("SELECT seq, event, hash FROM events ORDER BY seq"));
+  ParallelLinkChecker checker;
+  std::unique_ptr<LinkBatch> batch = checker.EmptyBatch();
+  batch->prev = GenesisHash();
+  size_t next_checkpoint = 0;
+  uint64_t expected = 1;
+  for (;; ++expected) {
+    ZTA_ASSIGN_OR_RETURN(bool row, scan.Step());
+    if (!row) break;
+    uint64_t seq = static_cast<uint64_t>(scan.ColumnInt64(0));
+    std::string_view stored = scan.ColumnBlob(2);
+    if (seq != expected) {
+      found.gap_at = expected;
+      found.gap_row = seq;
+      break;
+    }
+    if (stored.size() != kHashBytes) {
+      found.malformed_at = seq;
+      break;
+    }
+    if (batch->size() == 0) batch->first_seq = seq;
+    batch->Add(scan.ColumnText(1), stored);
+    while (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint].count <= seq) {
+      const CheckpointPayload& c = checkpoints[next_checkpoint++];
+      // Valid once every link up to `seq` is checked; a lower bad link is reported first.
+      if (c.count == seq && c.hash != stored && !found.checkpoint_mismatch) {
+        found.checkpoint_mismatch = seq;
+      }
+    }
+    if (batch->size() == LinkBatch::kRows) {
+      std::string last(stored);
+      checker.Submit(std::move(batch));
+      batch = checker.EmptyBatch();
+      batch->prev = std::move(last);
+    }
+  }
+  if (batch->size() > 0) checker.Submit(std::move(batch));
+  found.bad_link = checker.Finish();
+  found.total = expected - 1;
+  return found;
+}
+
+// The report of a finished pass: the lowest failure wins (a bad link, then a checkpoint that
+// disagrees, then a gap), then a tail shorter than the last checkpoint.
+Result<VerifyReport> Judge(store::Database& db, VerifyReport report, const ChainScan& found,
+                           const std::vector<CheckpointPayload>& checkpoints) {
+  if (found.bad_link) {
+    ZTA_ASSIGN_OR_RETURN(store::Statement get,
+                         db.Prepare("SELECT id, event FROM events WHERE seq = ?1"));
+    ZTA_RETURN_IF_ERROR(get.BindInt64(1, static_cast<int64_t>(*found.bad_link)));
+    ZTA_ASSIGN_OR_RETURN(bool row, get.Step());
+    if (!row) return Internal("audit row vanished during verification");
+    report.events = *found.bad_link - 1;
+    std::string id(get.ColumnText(0));
+    std::string text(get.ColumnText(1));
+    return DiagnoseMismatch(db, std::move(report), *found.bad_link, id, text);
+  }
+  if (found.checkpoint_mismatch) {
+    report.events = *found.checkpoint_mismatch - 1;
+    return Broken(std::move(report), ChainError::kCheckpointMismatch,
+                  EventName(db, *found.checkpoint_mismatch),
+                  "the chain up to this event differs from the checkpoint signed over it: an "
+                  "event at or before it was changed and the chain re-hashed");
+  }
+  if (found.malformed_at) {
+    report.events = *found.malformed_at - 1;
+    return Broken(std::move(report), ChainError::kMalformedRow, EventName(db, *found.malformed_at),
+                  "its stored hash is damaged");
+  }
+  if (found.gap_at) {
+    report.events = *found.gap_at - 1;
+    return Broken(std::move(report), ChainError::kDeleted, EventName(db, found.gap_row),
+                  "event(s) " + Position(*found.gap_at) + ".." + Position(found.gap_row - 1) +
+                      " before it are missing");
+  }
+  report.events = found.total;
+  if (!checkpoints.empty() && checkpoints.back().count > found.total) {
+    const CheckpointPayload& c = checkpoints.back();
+    return Broken(std::move(report), ChainError::kTruncated, Position(found.total + 1),
+                  "the checkpoint signed at " + FormatTime(c.time_micros) + " covers " +
+                      std::to_string(c.count) + " events but the log has " +
+                      std::to_string(found.total) + ": the tail was truncated");
+  }
+  report.ok = true;
+  return report;
+}
+
 }  // namespace
 
 Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
@@ -239,143 +401,14 @@ Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
   ZTA_RETURN_IF_ERROR(db->Exec("BEGIN"));
 
   VerifyReport report;
-
-  // 1. Checkpoints: each must be a valid signature by a trusted key over this log's chain head.
-  std::vector<CheckpointPayload> checkpoints;
-  {
-    ZTA_ASSIGN_OR_RETURN(store::Statement scan,
-                         db->Prepare("SELECT count, jws FROM checkpoints ORDER BY count"));
-    std::optional<jose::Jwks> keys = options.public_keys;
-    jose::JwsVerifyOptions jws_options;
-    jws_options.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
-    for (;;) {
-      ZTA_ASSIGN_OR_RETURN(bool row, scan.Step());
-      if (!row) break;
-      if (!keys) {
-        ZTA_ASSIGN_OR_RETURN(keys, internal::LoadPublicKeys(
-                                       internal::JoinPath(options.data_dir, kPublicKeyFileName)));
-      }
-      uint64_t count = static_cast<uint64_t>(scan.ColumnInt64(0));
-      std::string jws(scan.ColumnText(1));
-      Result<jose::ParsedJws> verified = jose::VerifyCompact(jws, *keys, jws_options);
-      if (!verified.ok()) {
-        return Broken(std::move(report), ChainError::kBadCheckpointSignature, EventName(*db, count),
-                      "the checkpoint of " + std::to_string(count) +
-                          " events has a bad signature (" + verified.status().ToString() + ")");
-      }
-      Result<Json> json = ParseJsonStrict(verified->payload);
-      Result<CheckpointPayload> payload = json.ok() ? internal::CheckpointFromJson(*json)
-                                                    : Result<CheckpointPayload>(json.status());
-      if (!payload.ok() || verified->header.value("typ", "") != internal::kCheckpointTyp) {
-        return Broken(std::move(report), ChainError::kMalformedRow, EventName(*db, count),
-                      "the checkpoint of " + std::to_string(count) +
-                          " events is signed but is not an audit checkpoint");
-      }
-      if (payload->log_id != log_id) {
-        return Broken(std::move(report), ChainError::kCheckpointMismatch, EventName(*db, count),
-                      "the checkpoint of " + std::to_string(count) +
-                          " events was signed for another log (" + payload->log_id + ")");
-      }
-      // The signed payload, not the unsigned row, says what the checkpoint covers.
-      checkpoints.push_back(std::move(*payload));
-      ++report.checkpoints;
-    }
+  ZTA_ASSIGN_OR_RETURN(CheckpointScan signed_heads, ReadCheckpoints(*db, options, log_id, report));
+  if (signed_heads.broken) return std::move(*signed_heads.broken);
+  if (!signed_heads.checkpoints.empty()) {
+    report.last_checkpoint_micros = signed_heads.checkpoints.back().time_micros;
+    report.last_checkpoint_count = signed_heads.checkpoints.back().count;
   }
-  std::sort(
-      checkpoints.begin(), checkpoints.end(),
-      [](const CheckpointPayload& a, const CheckpointPayload& b) { return a.count < b.count; });
-  if (!checkpoints.empty()) {
-    report.last_checkpoint_micros = checkpoints.back().time_micros;
-    report.last_checkpoint_count = checkpoints.back().count;
-  }
-
-  // 2. The chain. This thread reads rows; workers check each row's link. Checking every link
-  // hash(n) == SHA-256(stored hash(n-1) ‖ text(n)) is, by induction from the zero hash, the same
-  // as recomputing the chain, but the links are independent, so they can be checked in
-  // parallel: verification runs at SQLite's read speed rather than one core's SHA-256 speed.
-  ZTA_ASSIGN_OR_RETURN(store::Statement scan,
-                       db->Prepare("SELECT seq, event, hash FROM events ORDER BY seq"));
-  ParallelLinkChecker checker;
-  std::unique_ptr<LinkBatch> batch = checker.EmptyBatch();
-  batch->prev = GenesisHash();
-  size_t next_checkpoint = 0;
-  std::optional<uint64_t> checkpoint_mismatch;  // lowest position whose checkpoint disagrees
-  std::optional<uint64_t> gap_at;               // first missing position
-  uint64_t gap_row = 0;                         // the row found there instead
-  std::optional<uint64_t> malformed_at;         // first row with a damaged hash
-  uint64_t expected = 1;
-  for (;; ++expected) {
-    ZTA_ASSIGN_OR_RETURN(bool row, scan.Step());
-    if (!row) break;
-    uint64_t seq = static_cast<uint64_t>(scan.ColumnInt64(0));
-    std::string_view stored = scan.ColumnBlob(2);
-    if (seq != expected) {
-      gap_at = expected;
-      gap_row = seq;
-      break;
-    }
-    if (stored.size() != kHashBytes) {
-      malformed_at = seq;
-      break;
-    }
-    if (batch->size() == 0) batch->first_seq = seq;
-    batch->Add(scan.ColumnText(1), stored);
-    while (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint].count <= seq) {
-      const CheckpointPayload& c = checkpoints[next_checkpoint++];
-      // Valid once every link up to `seq` is checked; a lower bad link is reported first.
-      if (c.count == seq && c.hash != stored && !checkpoint_mismatch) checkpoint_mismatch = seq;
-    }
-    if (batch->size() == LinkBatch::kRows) {
-      std::string last(stored);
-      checker.Submit(std::move(batch));
-      batch = checker.EmptyBatch();
-      batch->prev = std::move(last);
-    }
-  }
-  if (batch->size() > 0) checker.Submit(std::move(batch));
-  std::optional<uint64_t> bad_link = checker.Finish();
-
-  // The lowest failure wins: a bad link, then a checkpoint that disagrees, then a gap.
-  if (bad_link) {
-    ZTA_ASSIGN_OR_RETURN(store::Statement get,
-                         db->Prepare("SELECT id, event FROM events WHERE seq = ?1"));
-    ZTA_RETURN_IF_ERROR(get.BindInt64(1, static_cast<int64_t>(*bad_link)));
-    ZTA_ASSIGN_OR_RETURN(bool found, get.Step());
-    if (!found) return Internal("audit row vanished during verification");
-    report.events = *bad_link - 1;
-    std::string id(get.ColumnText(0));
-    std::string text(get.ColumnText(1));
-    return DiagnoseMismatch(*db, std::move(report), *bad_link, id, text);
-  }
-  if (checkpoint_mismatch) {
-    report.events = *checkpoint_mismatch - 1;
-    return Broken(std::move(report), ChainError::kCheckpointMismatch,
-                  EventName(*db, *checkpoint_mismatch),
-                  "the chain up to this event differs from the checkpoint signed over it: an "
-                  "event at or before it was changed and the chain re-hashed");
-  }
-  if (malformed_at) {
-    report.events = *malformed_at - 1;
-    return Broken(std::move(report), ChainError::kMalformedRow, EventName(*db, *malformed_at),
-                  "its stored hash is damaged");
-  }
-  if (gap_at) {
-    report.events = *gap_at - 1;
-    return Broken(
-        std::move(report), ChainError::kDeleted, EventName(*db, gap_row),
-        "event(s) " + Position(*gap_at) + ".." + Position(gap_row - 1) + " before it are missing");
-  }
-  uint64_t total = expected - 1;
-  report.events = total;
-  if (!checkpoints.empty() && checkpoints.back().count > total) {
-    const CheckpointPayload& c = checkpoints.back();
-    return Broken(std::move(report), ChainError::kTruncated, Position(total + 1),
-                  "the checkpoint signed at " + FormatTime(c.time_micros) + " covers " +
-                      std::to_string(c.count) + " events but the log has " + std::to_string(total) +
-                      ": the tail was truncated");
-  }
-  report.ok = true;
-  return report;
+  ZTA_ASSIGN_OR_RETURN(ChainScan found, ScanChain(*db, signed_heads.checkpoints));
+  return Judge(*db, std::move(report), found, signed_heads.checkpoints);
 }
 
 }  // namespace zta::audit

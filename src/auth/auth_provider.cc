@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
 #include "zta/core/json.h"
 #include "zta/core/random.h"
@@ -23,7 +24,8 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr char kIdpUnavailable[] = "idp_unavailable";
+// Discovery's bad_metadata is passed on as is: one value for both.
+static_assert(std::string_view(kReasonBadMetadata) == http::kReasonBadMetadata);
 
 // error_description is IdP-controlled text headed for our logs: printable ASCII, bounded.
 std::string Sanitize(std::string_view s) {
@@ -67,7 +69,8 @@ Status OAuthError(const http::Response& response) {
   }
   if (!IsSnakeCase(error)) {
     return Status(StatusCode::kFailedPrecondition,
-                  "token endpoint answered HTTP " + std::to_string(response.status), "token_error");
+                  "token endpoint answered HTTP " + std::to_string(response.status),
+                  kReasonTokenError);
   }
   std::string message = "the identity provider refused: " + error;
   if (!description.empty()) message += " (" + description + ")";
@@ -218,7 +221,7 @@ Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
     return Status(StatusCode::kPermissionDenied,
                   "tokens on behalf of a user need their consent: use a DelegatedTokenSource "
                   "with a ConsentHandler",
-                  "consent_required");
+                  kReasonConsentRequired);
   }
   std::vector<std::string> scopes;
   const std::string key = CacheKey(request, &scopes);
@@ -315,7 +318,7 @@ Result<http::Response> AuthProvider::SendWithRetries(
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
   return Status(StatusCode::kUnavailable, "identity provider unavailable: " + last.message(),
-                kIdpUnavailable);
+                kReasonIdpUnavailable);
 }
 
 Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline) {
@@ -333,14 +336,14 @@ Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline
     // token_source.h's reasons: a document naming another issuer is bad_metadata; no document
     // at all is idp_unavailable, like any other unreachable IdP.
     if (metadata.status().reason() == http::kReasonMetadataUnavailable) {
-      return Status(StatusCode::kUnavailable, metadata.status().message(), kIdpUnavailable);
+      return Status(StatusCode::kUnavailable, metadata.status().message(), kReasonIdpUnavailable);
     }
     return metadata.status();
   }
   auto it = metadata->find("token_endpoint");
   if (it == metadata->end() || !it->is_string()) {
     return Status(StatusCode::kFailedPrecondition, "metadata has no token_endpoint",
-                  http::kReasonBadMetadata);
+                  kReasonBadMetadata);
   }
   MutexLock lock(mu_);
   token_endpoint_ = it->get<std::string>();
@@ -388,6 +391,66 @@ Result<std::vector<std::pair<std::string, std::string>>> AuthProvider::ClientAut
   return form;
 }
 
+namespace {
+
+// RFC 6749 §5.1: a successful token response as an AccessToken for `resource`, its lifetime the
+// shorter of expires_in and the token's own exp, its scopes as granted (or as requested when
+// the response omits them).
+Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string& resource,
+                                       const std::vector<std::string>& scopes, int64_t now) {
+  auto json = ParseJsonStrict(body);
+  if (!json.ok() || !json->is_object()) {
+    return Status(StatusCode::kFailedPrecondition, "token response is not a JSON object",
+                  kReasonBadTokenResponse);
+  }
+  auto bad = [](std::string what) {
+    return Status(StatusCode::kFailedPrecondition, "token response: " + what,
+                  kReasonBadTokenResponse);
+  };
+  auto at = json->find("access_token");
+  if (at == json->end() || !at->is_string() || at->get_ref<const std::string&>().empty()) {
+    return bad("no access_token");
+  }
+  auto type = json->find("token_type");
+  if (type == json->end() || !type->is_string() ||
+      !http::EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
+    return bad("token_type is not Bearer");  // e.g. DPoP-bound tokens need a proof we lack
+  }
+  AccessToken token;
+  token.value = Secret(at->get<std::string>());
+  token.resource = resource;
+  token.issued_at = now;
+  const Json claims = PeekClaims(token.value.Reveal());
+  if (claims.is_object()) {
+    if (auto it = claims.find("jti"); it != claims.end() && it->is_string()) {
+      token.jti = it->get<std::string>();
+    }
+  }
+  int64_t expires_at = 0;
+  if (auto it = json->find("expires_in"); it != json->end()) {
+    if (!it->is_number()) return bad("expires_in is not a number");
+    expires_at = now + static_cast<int64_t>(it->get<double>());
+  }
+  if (claims.is_object()) {
+    if (auto it = claims.find("exp"); it != claims.end() && it->is_number()) {
+      int64_t exp = static_cast<int64_t>(it->get<double>());
+      expires_at = expires_at == 0 ? exp : std::min(expires_at, exp);
+    }
+  }
+  // Unknown lifetime (expires_in is only RECOMMENDED, RFC 6749 §5.1): assume a short one.
+  if (expires_at == 0) expires_at = now + 60;
+  if (expires_at <= now) return bad("the token is already expired");
+  token.expires_at = expires_at;
+  if (auto it = json->find("scope"); it != json->end() && it->is_string()) {
+    token.scopes = SplitSpaceDelimited(it->get<std::string>());
+  } else {
+    token.scopes = scopes;  // RFC 6749 §5.1: omitted when identical to the request
+  }
+  return token;
+}
+
+}  // namespace
+
 Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
                                         const std::vector<std::string>& scopes) {
   const auto deadline = SteadyClock::now() + options_.deadline;
@@ -425,56 +488,7 @@ Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
   ZTA_ASSIGN_OR_RETURN(http::Response response, SendWithRetries(build, deadline));
   if (response.status != 200) return OAuthError(response);
 
-  // RFC 6749 §5.1.
-  auto json = ParseJsonStrict(response.body);
-  if (!json.ok() || !json->is_object()) {
-    return Status(StatusCode::kFailedPrecondition, "token response is not a JSON object",
-                  "bad_token_response");
-  }
-  auto bad = [](std::string what) {
-    return Status(StatusCode::kFailedPrecondition, "token response: " + what, "bad_token_response");
-  };
-  auto at = json->find("access_token");
-  if (at == json->end() || !at->is_string() || at->get_ref<const std::string&>().empty()) {
-    return bad("no access_token");
-  }
-  auto type = json->find("token_type");
-  if (type == json->end() || !type->is_string() ||
-      !http::EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
-    return bad("token_type is not Bearer");  // e.g. DPoP-bound tokens need a proof we lack
-  }
-  const int64_t now = clock_.NowSeconds();
-  AccessToken token;
-  token.value = Secret(at->get<std::string>());
-  token.resource = request.resource;
-  token.issued_at = now;
-  const Json claims = PeekClaims(token.value.Reveal());
-  if (claims.is_object()) {
-    if (auto it = claims.find("jti"); it != claims.end() && it->is_string()) {
-      token.jti = it->get<std::string>();
-    }
-  }
-  int64_t expires_at = 0;
-  if (auto it = json->find("expires_in"); it != json->end()) {
-    if (!it->is_number()) return bad("expires_in is not a number");
-    expires_at = now + static_cast<int64_t>(it->get<double>());
-  }
-  if (claims.is_object()) {
-    if (auto it = claims.find("exp"); it != claims.end() && it->is_number()) {
-      int64_t exp = static_cast<int64_t>(it->get<double>());
-      expires_at = expires_at == 0 ? exp : std::min(expires_at, exp);
-    }
-  }
-  // Unknown lifetime (expires_in is only RECOMMENDED, RFC 6749 §5.1): assume a short one.
-  if (expires_at == 0) expires_at = now + 60;
-  if (expires_at <= now) return bad("the token is already expired");
-  token.expires_at = expires_at;
-  if (auto it = json->find("scope"); it != json->end() && it->is_string()) {
-    token.scopes = SplitSpaceDelimited(it->get<std::string>());
-  } else {
-    token.scopes = scopes;  // RFC 6749 §5.1: omitted when identical to the request
-  }
-  return token;
+  return ParseTokenResponse(response.body, request.resource, scopes, clock_.NowSeconds());
 }
 
 }  // namespace zta::auth

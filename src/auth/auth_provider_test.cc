@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
 #include "zta/core/mutex.h"
 #include "zta/http/server.h"
@@ -422,6 +423,22 @@ TEST_F(AuthProviderTest, TypedErrors) {
   auto q = Make(wrong);
   EXPECT_EQ(q->GetToken(Request()).status().reason(), "invalid_client");
   EXPECT_EQ(q->GetToken(Request()).status().code(), StatusCode::kUnauthenticated);
+}
+
+// An error answer without an OAuth error code is token_error; a token on behalf of a user needs
+// their consent, which AuthProvider alone cannot ask for (and it asks the IdP nothing).
+TEST_F(AuthProviderTest, TokenErrorAndConsentRequired) {
+  auto p = Make(Options());
+  server_.set_error("Something Broke");
+  EXPECT_EQ(p->GetToken(Request()).status().reason(), kReasonTokenError);
+  server_.set_error("");
+  TokenRequest delegated = Request();
+  delegated.on_behalf_of = "alice";
+  int before = server_.token_calls();
+  Result<AccessToken> token = p->GetToken(delegated);
+  EXPECT_EQ(token.status().reason(), kReasonConsentRequired);
+  EXPECT_EQ(token.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(server_.token_calls(), before);
 }
 
 // Never an expired token: an IdP answering expires_in 0 yields an error, not a token.

@@ -61,7 +61,7 @@ Status OAuthError(std::string_view what, const http::Response& response) {
   if (!IsSnakeCase(error)) {
     return Status(StatusCode::kFailedPrecondition,
                   std::string(what) + " answered HTTP " + std::to_string(response.status),
-                  "token_error");
+                  kReasonTokenError);
   }
   std::string message = std::string(what) + ": the identity provider refused: " + error;
   if (!description.empty()) message += " (" + description + ")";

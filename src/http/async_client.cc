@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "curl_transfer.h"
 #include "zta/core/mutex.h"
 
 namespace zta::http {

@@ -225,6 +225,94 @@ std::string Url::Origin() const {
   return out;
 }
 
+namespace {
+
+// RFC 3986 §3.1: the scheme, case-insensitive; only http and https, with their default ports.
+Status ParseScheme(std::string_view scheme, Url& url) {
+  for (char c : scheme) url.scheme += ToLowerAscii(c);
+  if (url.scheme == "http") {
+    url.port = 80;
+  } else if (url.scheme == "https") {
+    url.port = 443;
+  } else {
+    return InvalidArgument("URL scheme must be http or https");
+  }
+  return Status::Ok();
+}
+
+// The host of an authority and, after its colon, the port text (`has_port` when there is one).
+struct HostAndPort {
+  std::string_view host;
+  std::string_view port_text;
+  bool has_port = false;
+};
+
+// RFC 3986 §3.2.2: "[v6]" or "[v6]:port".
+Result<HostAndPort> SplitIpv6Authority(std::string_view authority) {
+  HostAndPort out;
+  size_t close = authority.find(']');
+  if (close == std::string_view::npos) return InvalidArgument("URL has an unclosed IPv6 literal");
+  out.host = authority.substr(1, close - 1);
+  if (out.host.empty() || out.host.find(':') == std::string_view::npos) {
+    return InvalidArgument("URL has a bad IPv6 literal");
+  }
+  for (char c : out.host) {
+    if (HexValue(c) < 0 && c != ':' && c != '.') {
+      return InvalidArgument("URL has a bad IPv6 literal");
+    }
+  }
+  std::string_view after = authority.substr(close + 1);
+  if (!after.empty()) {
+    if (after.front() != ':') return InvalidArgument("URL has junk after the IPv6 literal");
+    out.has_port = true;
+    out.port_text = after.substr(1);
+  }
+  return out;
+}
+
+// "name" or "name:port", the name limited to what DNS and IPv4 literals use; percent-encoded
+// or sub-delimiter hosts are legal in RFC 3986 but only ever seen in attacks.
+Result<HostAndPort> SplitNameAuthority(std::string_view authority) {
+  HostAndPort out;
+  size_t port_colon = authority.find(':');
+  out.host = authority.substr(0, port_colon);
+  if (port_colon != std::string_view::npos) {
+    out.has_port = true;
+    out.port_text = authority.substr(port_colon + 1);
+  }
+  if (out.host.empty()) return InvalidArgument("URL has no host");
+  for (char c : out.host) {
+    if (!IsUnreserved(c)) return InvalidArgument("URL host has an invalid character");
+  }
+  return out;
+}
+
+// The authority's host (lower-cased, RFC 3986 §3.2.2) and port into `url`.
+Status ParseAuthority(std::string_view authority, Url& url) {
+  // Userinfo (RFC 3986 §3.2.1) is refused: credentials do not belong in URLs, and
+  // "http://trusted@evil/" is a classic way to make a URL look like it goes elsewhere.
+  if (authority.find('@') != std::string_view::npos) {
+    return InvalidArgument("URL must not contain userinfo");
+  }
+  ZTA_ASSIGN_OR_RETURN(HostAndPort parts, !authority.empty() && authority.front() == '['
+                                              ? SplitIpv6Authority(authority)
+                                              : SplitNameAuthority(authority));
+  for (char c : parts.host) url.host += ToLowerAscii(c);
+  if (!parts.has_port) return Status::Ok();
+  const std::string_view& port_text = parts.port_text;
+  if (port_text.empty() || port_text.size() > 5) return InvalidArgument("URL has a bad port");
+  int port = 0;
+  auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 1 ||
+      port > 65535) {
+    return InvalidArgument("URL has a bad port");
+  }
+  url.port = port;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<Url> ParseUrl(std::string_view text) {
   for (char c : text) {
     if (IsForbiddenUrlByte(c)) {
@@ -234,75 +322,15 @@ Result<Url> ParseUrl(std::string_view text) {
   size_t colon = text.find("://");
   if (colon == std::string_view::npos) return InvalidArgument("URL has no scheme");
   Url url;
-  for (char c : text.substr(0, colon)) url.scheme += ToLowerAscii(c);  // RFC 3986 §3.1
-  if (url.scheme == "http") {
-    url.port = 80;
-  } else if (url.scheme == "https") {
-    url.port = 443;
-  } else {
-    return InvalidArgument("URL scheme must be http or https");
-  }
+  ZTA_RETURN_IF_ERROR(ParseScheme(text.substr(0, colon), url));
 
   std::string_view rest = text.substr(colon + 3);
   // The fragment is never sent to a server (RFC 9110 §4.2.4).
   rest = rest.substr(0, rest.find('#'));
   size_t authority_end = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, authority_end);
   std::string_view target =
       authority_end == std::string_view::npos ? std::string_view() : rest.substr(authority_end);
-
-  // Userinfo (RFC 3986 §3.2.1) is refused: credentials do not belong in URLs, and
-  // "http://trusted@evil/" is a classic way to make a URL look like it goes elsewhere.
-  if (authority.find('@') != std::string_view::npos) {
-    return InvalidArgument("URL must not contain userinfo");
-  }
-  std::string_view host;
-  std::string_view port_text;
-  bool has_port = false;
-  if (!authority.empty() && authority.front() == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return InvalidArgument("URL has an unclosed IPv6 literal");
-    host = authority.substr(1, close - 1);
-    if (host.empty() || host.find(':') == std::string_view::npos) {
-      return InvalidArgument("URL has a bad IPv6 literal");
-    }
-    for (char c : host) {
-      if (HexValue(c) < 0 && c != ':' && c != '.') {
-        return InvalidArgument("URL has a bad IPv6 literal");
-      }
-    }
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return InvalidArgument("URL has junk after the IPv6 literal");
-      has_port = true;
-      port_text = after.substr(1);
-    }
-  } else {
-    size_t port_colon = authority.find(':');
-    host = authority.substr(0, port_colon);
-    if (port_colon != std::string_view::npos) {
-      has_port = true;
-      port_text = authority.substr(port_colon + 1);
-    }
-    if (host.empty()) return InvalidArgument("URL has no host");
-    // Registered names limited to what DNS and IPv4 literals use; percent-encoded or
-    // sub-delimiter hosts are legal in RFC 3986 but only ever seen in attacks.
-    for (char c : host) {
-      if (!IsUnreserved(c)) return InvalidArgument("URL host has an invalid character");
-    }
-  }
-  for (char c : host) url.host += ToLowerAscii(c);  // RFC 3986 §3.2.2: case-insensitive
-
-  if (has_port) {
-    if (port_text.empty() || port_text.size() > 5) return InvalidArgument("URL has a bad port");
-    int port = 0;
-    auto [ptr, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || ptr != port_text.data() + port_text.size() || port < 1 ||
-        port > 65535) {
-      return InvalidArgument("URL has a bad port");
-    }
-    url.port = port;
-  }
+  ZTA_RETURN_IF_ERROR(ParseAuthority(rest.substr(0, authority_end), url));
 
   // RFC 9112 §3.2.1: an empty path is sent as "/".
   if (target.empty()) {

@@ -2,6 +2,7 @@
 #include "zta/http/protocol.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 
 #include "zta/core/civil_time.h"
@@ -20,6 +21,11 @@ std::optional<int64_t> ParseDigits(std::string_view s, size_t max_digits) {
   return n;
 }
 
+// RFC 9110 §5.6.7: the day and month names of an IMF-fixdate, in English whatever the locale.
+constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
 }  // namespace
 
 std::optional<int64_t> ParseHttpDate(std::string_view text) {
@@ -28,12 +34,9 @@ std::optional<int64_t> ParseHttpDate(std::string_view text) {
       text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
     return std::nullopt;
   }
-  static constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
   if (std::find(std::begin(kDays), std::end(kDays), text.substr(0, 3)) == std::end(kDays)) {
     return std::nullopt;
   }
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   auto month = std::find(std::begin(kMonths), std::end(kMonths), text.substr(8, 3));
   if (month == std::end(kMonths)) return std::nullopt;
   auto day = ParseDigits(text.substr(5, 2), 2), year = ParseDigits(text.substr(12, 4), 4);
@@ -48,6 +51,23 @@ std::optional<int64_t> ParseHttpDate(std::string_view text) {
   }
   return DaysFromCivil(*year, m, static_cast<unsigned>(*day)) * 86400 + *hour * 3600 +
          *minute * 60 + *second;
+}
+
+std::string FormatHttpDate(int64_t unix_seconds) {
+  int64_t days = unix_seconds / 86400;
+  int64_t second_of_day = unix_seconds % 86400;
+  if (second_of_day < 0) {
+    second_of_day += 86400;
+    --days;
+  }
+  const CivilDate date = CivilFromDays(days);
+  const int64_t weekday = ((days % 7) + 7 + 3) % 7;  // 1970-01-01 was a Thursday (kDays[3])
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.3s, %02u %.3s %04lld %02d:%02d:%02d GMT",
+                kDays[weekday].data(), date.day, kMonths[date.month - 1].data(),
+                static_cast<long long>(date.year), static_cast<int>(second_of_day / 3600),
+                static_cast<int>(second_of_day / 60 % 60), static_cast<int>(second_of_day % 60));
+  return buf;
 }
 
 std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,

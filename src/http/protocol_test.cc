@@ -19,6 +19,18 @@ TEST(ParseHttpDateTest, ImfFixdateVectors) {
 }
 
 // The obsolete forms, other zones, impossible fields and dates that do not exist are refused.
+// The formatter writes the IMF-fixdate the parser reads back, weekday included, on both sides
+// of the epoch and across a leap day.
+TEST(FormatHttpDateTest, RoundTripsThroughParseHttpDate) {
+  EXPECT_EQ(FormatHttpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(FormatHttpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(FormatHttpDate(1835438400), "Tue, 29 Feb 2028 12:00:00 GMT");
+  EXPECT_EQ(FormatHttpDate(-1), "Wed, 31 Dec 1969 23:59:59 GMT");
+  for (int64_t t : {int64_t{0}, int64_t{946684799}, int64_t{1700000000}, int64_t{4102444800}}) {
+    EXPECT_EQ(ParseHttpDate(FormatHttpDate(t)), t) << t;
+  }
+}
+
 TEST(ParseHttpDateTest, RefusesEverythingElse) {
   EXPECT_FALSE(ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT"));  // RFC 850
   EXPECT_FALSE(ParseHttpDate("Sun Nov  6 08:49:37 1994"));        // asctime

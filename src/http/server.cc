@@ -37,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "zta/http/protocol.h"
 #include "zta/core/mutex.h"
 
 namespace zta::http {
@@ -94,31 +95,15 @@ bool IsSafeFieldValue(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
-// RFC 9110 §5.6.7: IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT". Formatted by hand because
-// strftime's %a and %b follow the locale.
-std::string HttpDate(std::chrono::system_clock::time_point now) {
-  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday % 7],
-                tm.tm_mday, kMonths[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
-}
-
-// HttpDate of the current second, formatted once per second per I/O thread (the field has
-// one-second resolution; every response carries it).
+// The IMF-fixdate (FormatHttpDate) of the current second, formatted once per second per I/O
+// thread (the field has one-second resolution; every response carries it).
 const std::string& CurrentHttpDate() {
   thread_local std::time_t cached_second = -1;
   thread_local std::string cached;
   const auto now = std::chrono::system_clock::now();
   const std::time_t second = std::chrono::system_clock::to_time_t(now);
   if (second != cached_second) {
-    cached = HttpDate(now);
+    cached = FormatHttpDate(static_cast<int64_t>(second));
     cached_second = second;
   }
   return cached;

@@ -7,13 +7,13 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/sha.h>
 
 #include <set>
 
 #include "key_material.h"
 #include "zta/core/base64url.h"
 #include "zta/core/random.h"
+#include "zta/core/sha256.h"
 
 namespace zta::jose {
 namespace {
@@ -300,9 +300,7 @@ std::string ThumbprintOf(const Json& jwk) {
     if (wanted && jwk.contains(name)) j[name] = jwk[name];
   }
   std::string canonical = j.dump();
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(canonical.data()), canonical.size(), digest);
-  return Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof(digest)));
+  return Base64UrlEncode(Sha256(canonical));
 }
 
 bool KeyCanMake(const KeyMaterial& m, Algorithm alg) {

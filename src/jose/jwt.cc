@@ -98,6 +98,79 @@ Result<std::vector<std::string>> ExtractScopes(const Json& claims) {
   return scopes;
 }
 
+namespace {
+
+// iss and aud, into `v`.
+Status CheckIssuerAndAudience(const Json& c, const JwtValidationOptions& options, VerifiedJwt& v) {
+  // iss: exact string match (RFC 8725 §3.8).
+  auto iss = c.find("iss");
+  if (iss == c.end()) return Fail(VerifyError::kMissingClaim, "missing iss");
+  if (!iss->is_string()) return Fail(VerifyError::kMalformed, "iss is not a string");
+  if (*iss != options.issuer) return Fail(VerifyError::kBadIssuer, "unexpected issuer");
+  v.issuer = iss->get<std::string>();
+
+  // aud: a string or an array of strings that must contain our audience (RFC 7519 §4.1.3).
+  auto aud = c.find("aud");
+  if (aud == c.end()) return Fail(VerifyError::kMissingClaim, "missing aud");
+  if (aud->is_string()) {
+    v.audience.push_back(aud->get<std::string>());
+  } else if (aud->is_array()) {
+    for (const auto& a : *aud) {
+      if (!a.is_string()) return Fail(VerifyError::kMalformed, "aud entry is not a string");
+      v.audience.push_back(a.get<std::string>());
+    }
+  } else {
+    return Fail(VerifyError::kMalformed, "aud is neither a string nor an array");
+  }
+  if (std::find(v.audience.begin(), v.audience.end(), options.audience) == v.audience.end()) {
+    return Fail(VerifyError::kBadAudience, "token is not for this audience");
+  }
+  return Status::Ok();
+}
+
+// exp, nbf and iat against `now` with the leeway, and the lifetime limit, into `v`.
+Status CheckTimes(const Json& c, const JwtValidationOptions& options, int64_t now,
+                  VerifiedJwt& v) {
+  ZTA_ASSIGN_OR_RETURN(v.expires_at, DateClaim(c, "exp", /*required=*/true, /*round_up=*/false));
+  ZTA_ASSIGN_OR_RETURN(v.not_before, DateClaim(c, "nbf", false, true));
+  ZTA_ASSIGN_OR_RETURN(v.issued_at, DateClaim(c, "iat", false, true));
+  const int64_t leeway = options.leeway_seconds;
+  if (now >= v.expires_at + leeway) return Fail(VerifyError::kExpired, "token has expired");
+  if (c.contains("nbf") && now + leeway < v.not_before) {
+    return Fail(VerifyError::kNotYetValid, "token is not valid yet");
+  }
+  if (c.contains("iat") && v.issued_at > now + leeway) {
+    return Fail(VerifyError::kIssuedInFuture, "token was issued in the future");
+  }
+  if (options.max_lifetime_seconds > 0) {
+    int64_t start = c.contains("iat") ? v.issued_at : now;
+    if (v.expires_at - start > options.max_lifetime_seconds) {
+      return Fail(VerifyError::kLifetimeTooLong, "token lifetime exceeds the maximum");
+    }
+  }
+  return Status::Ok();
+}
+
+// sub, client_id, jti (each a string when present) and the scopes, into `v`.
+Status ReadIdentityClaims(const Json& c, VerifiedJwt& v) {
+  auto string_claim = [&](const char* name, std::string* out) -> Status {
+    auto it = c.find(name);
+    if (it == c.end()) return Status::Ok();
+    if (!it->is_string()) {
+      return Fail(VerifyError::kMalformed, std::string(name) + " is not a string");
+    }
+    *out = it->get<std::string>();
+    return Status::Ok();
+  };
+  ZTA_RETURN_IF_ERROR(string_claim("sub", &v.subject));
+  ZTA_RETURN_IF_ERROR(string_claim("client_id", &v.client_id));
+  ZTA_RETURN_IF_ERROR(string_claim("jti", &v.jti));
+  ZTA_ASSIGN_OR_RETURN(v.scopes, ExtractScopes(c));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const VerifiedJwt>> VerifyJwt(std::string_view token, const Jwks& keys,
                                                      const JwtValidationOptions& options,
                                                      int64_t now) {
@@ -134,64 +207,12 @@ Result<std::shared_ptr<const VerifiedJwt>> VerifyJwt(std::string_view token, con
   v->kid = jws.kid;
   const Json& c = *claims;
 
-  // iss: exact string match (RFC 8725 §3.8).
-  auto iss = c.find("iss");
-  if (iss == c.end()) return Fail(VerifyError::kMissingClaim, "missing iss");
-  if (!iss->is_string()) return Fail(VerifyError::kMalformed, "iss is not a string");
-  if (*iss != options.issuer) return Fail(VerifyError::kBadIssuer, "unexpected issuer");
-  v->issuer = iss->get<std::string>();
-
-  // aud: a string or an array of strings that must contain our audience (RFC 7519 §4.1.3).
-  auto aud = c.find("aud");
-  if (aud == c.end()) return Fail(VerifyError::kMissingClaim, "missing aud");
-  if (aud->is_string()) {
-    v->audience.push_back(aud->get<std::string>());
-  } else if (aud->is_array()) {
-    for (const auto& a : *aud) {
-      if (!a.is_string()) return Fail(VerifyError::kMalformed, "aud entry is not a string");
-      v->audience.push_back(a.get<std::string>());
-    }
-  } else {
-    return Fail(VerifyError::kMalformed, "aud is neither a string nor an array");
-  }
-  if (std::find(v->audience.begin(), v->audience.end(), options.audience) == v->audience.end()) {
-    return Fail(VerifyError::kBadAudience, "token is not for this audience");
-  }
-
-  ZTA_ASSIGN_OR_RETURN(v->expires_at, DateClaim(c, "exp", /*required=*/true, /*round_up=*/false));
-  ZTA_ASSIGN_OR_RETURN(v->not_before, DateClaim(c, "nbf", false, true));
-  ZTA_ASSIGN_OR_RETURN(v->issued_at, DateClaim(c, "iat", false, true));
-  const int64_t leeway = options.leeway_seconds;
-  if (now >= v->expires_at + leeway) return Fail(VerifyError::kExpired, "token has expired");
-  if (c.contains("nbf") && now + leeway < v->not_before) {
-    return Fail(VerifyError::kNotYetValid, "token is not valid yet");
-  }
-  if (c.contains("iat") && v->issued_at > now + leeway) {
-    return Fail(VerifyError::kIssuedInFuture, "token was issued in the future");
-  }
-  if (options.max_lifetime_seconds > 0) {
-    int64_t start = c.contains("iat") ? v->issued_at : now;
-    if (v->expires_at - start > options.max_lifetime_seconds) {
-      return Fail(VerifyError::kLifetimeTooLong, "token lifetime exceeds the maximum");
-    }
-  }
+  ZTA_RETURN_IF_ERROR(CheckIssuerAndAudience(c, options, *v));
+  ZTA_RETURN_IF_ERROR(CheckTimes(c, options, now, *v));
   for (const auto& name : options.required_claims) {
     if (!c.contains(name)) return Fail(VerifyError::kMissingClaim, "missing " + name);
   }
-
-  auto string_claim = [&](const char* name, std::string* out) -> Status {
-    auto it = c.find(name);
-    if (it == c.end()) return Status::Ok();
-    if (!it->is_string()) {
-      return Fail(VerifyError::kMalformed, std::string(name) + " is not a string");
-    }
-    *out = it->get<std::string>();
-    return Status::Ok();
-  };
-  ZTA_RETURN_IF_ERROR(string_claim("sub", &v->subject));
-  ZTA_RETURN_IF_ERROR(string_claim("client_id", &v->client_id));
-  ZTA_RETURN_IF_ERROR(string_claim("jti", &v->jti));
-  ZTA_ASSIGN_OR_RETURN(v->scopes, ExtractScopes(c));
+  ZTA_RETURN_IF_ERROR(ReadIdentityClaims(c, *v));
   ZTA_RETURN_IF_ERROR(CheckScopes(*v, options.required_scopes));
 
   v->header = std::move(jws.header);

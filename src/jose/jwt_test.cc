@@ -80,6 +80,7 @@ struct ReasonCase {
   std::function<Status()> run;
 };
 
+// One row per case, in reason order: a table that reads best whole, so one function.
 std::vector<ReasonCase> Cases() {
   std::vector<ReasonCase> c;
   auto add = [&](std::string name, std::string expected, std::function<Status()> run) {

@@ -22,22 +22,13 @@
 #include "zta/core/clock.h"
 #include "zta/core/json.h"
 #include "zta/core/secret.h"
+#include "zta/auth/reasons.h"
 #include "zta/core/status.h"
 #include "zta/http/client.h"
 
 namespace zta::auth {
 
-// Reasons of delegated token requests (Status::reason()), besides token_source.h's list.
-inline constexpr char kReasonConsentRequired[] = "consent_required";  // no ConsentHandler
-inline constexpr char kReasonConsentDenied[] = "consent_denied";      // error=access_denied
-inline constexpr char kReasonConsentTimeout[] = "consent_timeout";    // no answer in time
-// The redirect's state is not the one sent (RFC 6749 §10.12: CSRF, or a mixed-up browser tab).
-inline constexpr char kReasonStateMismatch[] = "state_mismatch";
-// The redirect's iss is missing (when the metadata promises it) or another issuer's (RFC 9207
-// §2.4: a mix-up attack).
-inline constexpr char kReasonIssuerMismatch[] = "issuer_mismatch";
-// The redirect carried neither a code nor an error, or an error code that is not snake_case.
-inline constexpr char kReasonBadAuthorizationResponse[] = "bad_authorization_response";
+// Reasons of delegated token requests: kReasonConsent… and the rest in zta/auth/reasons.h.
 
 // PKCE S256 (RFC 7636 §4.1-4.2). The verifier is a Secret: never logged.
 struct Pkce {

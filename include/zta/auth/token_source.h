@@ -46,15 +46,13 @@ inline std::ostream& operator<<(std::ostream& os, const AccessToken& token) {
   return os << "AccessToken{jti=" << token.jti << ", expires_at=" << token.expires_at << "}";
 }
 
-// Typed failures of token acquisition, as Status reasons:
-//   "invalid_client", "invalid_scope", "unauthorized_client", "invalid_target",
-//   "access_denied" (the IdP refused; message carries error_description),
-//   "idp_unavailable" (unreachable, timeout or 5xx after retries),
-//   "bad_token_response" (no token, not Bearer, or already expired), "bad_metadata"
-//   (discovery found no matching issuer); for on_behalf_of (zta/auth/delegation.h):
-//   "consent_required" (no consent handler), "consent_denied", "consent_timeout",
-//   "state_mismatch", "issuer_mismatch", "bad_authorization_response";
-//   any other OAuth error code (RFC 6749 §5.2) the IdP sends, as is.
+// Typed failures of token acquisition, as Status reasons: the codes of zta/auth/reasons.h
+// ("idp_unavailable", "bad_token_response", "bad_metadata", "token_error", and for
+// on_behalf_of "consent_required", "consent_denied", "consent_timeout", "state_mismatch",
+// "issuer_mismatch", "bad_authorization_response") or
+// the OAuth error code (RFC 6749 §5.2) the IdP sent, as is ("invalid_client", "invalid_scope",
+// "unauthorized_client", "invalid_target", "access_denied"; the message carries
+// error_description).
 // Never an expired or empty token: a TokenSource either returns a usable token or an error.
 class TokenSource {
  public:

@@ -18,6 +18,11 @@ namespace zta::http {
 // is a date that does not exist (31 Apr). The day name is not checked against the date.
 std::optional<int64_t> ParseHttpDate(std::string_view text);
 
+// Unix seconds as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), the form a sender generates
+// (RFC 9110 §5.6.7): English names whatever the locale, no process time zone. The inverse of
+// ParseHttpDate.
+std::string FormatHttpDate(int64_t unix_seconds);
+
 // How long a Retry-After field value (RFC 9110 §10.2.3) asks the client to wait: delay-seconds
 // (1*DIGIT, at most 9 digits) or an HTTP-date minus `clock`'s now. A date in the past is 0 ms.
 // nullopt when the value is neither (the caller then uses its own backoff).
