@@ -13,8 +13,8 @@ constexpr size_t kMaxPending = 100000;  // a flood of /authorize cannot exhaust 
 
 // ServerContext has no slot for this, so the states live here, one per live server
 // (~AuthorizationServer calls Forget).
-std::mutex& StatesMutex() {
-  static std::mutex mu;
+Mutex& StatesMutex() {
+  static Mutex mu;
   return mu;
 }
 std::map<const ServerContext*, std::unique_ptr<BrowserState>>& States() {
@@ -25,14 +25,14 @@ std::map<const ServerContext*, std::unique_ptr<BrowserState>>& States() {
 }  // namespace
 
 BrowserState& BrowserState::For(const ServerContext& context) {
-  std::lock_guard lock(StatesMutex());
+  MutexLock lock(StatesMutex());
   auto& state = States()[&context];
   if (!state) state = std::make_unique<BrowserState>();
   return *state;
 }
 
 void BrowserState::Forget(const ServerContext& context) {
-  std::lock_guard lock(StatesMutex());
+  MutexLock lock(StatesMutex());
   States().erase(&context);
 }
 
@@ -46,7 +46,7 @@ void BrowserState::DropExpired(int64_t now) {
 std::optional<std::string> BrowserState::AddPending(PendingAuthorization pending) {
   auto id = RandomToken(32);
   if (!id.ok()) return std::nullopt;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   DropExpired(pending.created_at);
   if (pending_.size() >= kMaxPending) return std::nullopt;
   pending_[*id] = std::move(pending);
@@ -54,19 +54,19 @@ std::optional<std::string> BrowserState::AddPending(PendingAuthorization pending
 }
 
 std::optional<PendingAuthorization> BrowserState::FindPending(const std::string& id, int64_t now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = pending_.find(id);
   if (it == pending_.end() || it->second.expires_at <= now) return std::nullopt;
   return it->second;
 }
 
 void BrowserState::MarkFreshLogin(const std::string& id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto it = pending_.find(id); it != pending_.end()) it->second.fresh_login = true;
 }
 
 void BrowserState::RemovePending(const std::string& id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   pending_.erase(id);
 }
 
@@ -75,7 +75,7 @@ std::optional<std::string> BrowserState::AddPushed(AuthorizationRequest request,
   auto id = RandomToken(32);
   if (!id.ok()) return std::nullopt;
   std::string uri = kRequestUriPrefix + *id;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (pushed_.size() >= kMaxPending) return std::nullopt;
   pushed_[uri] = Pushed{std::move(request), expires_at};
   return uri;
@@ -83,7 +83,7 @@ std::optional<std::string> BrowserState::AddPushed(AuthorizationRequest request,
 
 std::optional<AuthorizationRequest> BrowserState::TakePushed(const std::string& request_uri,
                                                              int64_t now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = pushed_.find(request_uri);
   if (it == pushed_.end()) return std::nullopt;
   Pushed pushed = std::move(it->second);
@@ -94,7 +94,7 @@ std::optional<AuthorizationRequest> BrowserState::TakePushed(const std::string& 
 
 bool BrowserState::LoginBlocked(const std::string& username, const std::string& address, int limit,
                                 int64_t window, int64_t now, int64_t* retry_after) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const std::string& key : {"u:" + username, "a:" + address}) {
     auto it = failures_.find(key);
     if (it == failures_.end() || now - it->second.start >= window) continue;
@@ -108,7 +108,7 @@ bool BrowserState::LoginBlocked(const std::string& username, const std::string& 
 
 void BrowserState::CountLoginFailure(const std::string& username, const std::string& address,
                                      int64_t window, int64_t now) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (failures_.size() > kMaxPending) {
     std::erase_if(failures_, [&](const auto& f) { return now - f.second.start >= window; });
   }

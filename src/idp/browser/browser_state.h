@@ -6,12 +6,12 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "authorization_request.h"
 #include "zta/core/clock.h"
+#include "zta/core/mutex.h"
 
 namespace zta::idp {
 struct ServerContext;
@@ -54,21 +54,22 @@ class BrowserState {
                          int64_t now);
 
  private:
-  void DropExpired(int64_t now);  // REQUIRES: mu_ held
+  void DropExpired(int64_t now) ZTA_REQUIRES(mu_);
 
   struct Window {
     int64_t start = 0;
     int failures = 0;
   };
-  std::mutex mu_;
-  std::map<std::string, PendingAuthorization> pending_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::map<std::string, PendingAuthorization> pending_ ZTA_GUARDED_BY(mu_);
   struct Pushed {
     AuthorizationRequest request;
     int64_t expires_at = 0;
   };
-  std::map<std::string, Pushed> pushed_;    // GUARDED_BY(mu_)
-  std::map<std::string, Window> failures_;  // GUARDED_BY(mu_); "u:<name>", "a:<address>"
-  int64_t swept_at_ = 0;                    // GUARDED_BY(mu_)
+  std::map<std::string, Pushed> pushed_ ZTA_GUARDED_BY(mu_);
+  // Keys "u:<name>" and "a:<address>".
+  std::map<std::string, Window> failures_ ZTA_GUARDED_BY(mu_);
+  int64_t swept_at_ ZTA_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace zta::idp::browser
