@@ -409,9 +409,11 @@ TEST_F(AuthorizationServerTest, MetadataAndJwks) {
 // client_auth.cc implements.
 TEST_F(AuthorizationServerTest, MetadataListsGrantsAndAuthMethods) {
   Json m = server_->Metadata(/*openid=*/false);
-  EXPECT_EQ(m["grant_types_supported"], Json::array({"client_credentials"}));
+  EXPECT_EQ(m["grant_types_supported"],
+            Json::array({"authorization_code", "client_credentials", "refresh_token"}));
   Json methods = Json::array({"client_secret_basic", "client_secret_post", "private_key_jwt"});
-  EXPECT_EQ(m["token_endpoint_auth_methods_supported"], methods);
+  EXPECT_EQ(m["token_endpoint_auth_methods_supported"],
+            Json::array({"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}));
   EXPECT_EQ(m["introspection_endpoint_auth_methods_supported"], methods);
   EXPECT_EQ(m["revocation_endpoint_auth_methods_supported"], methods);
   EXPECT_FALSE(m.contains("subject_types_supported"));

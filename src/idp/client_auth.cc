@@ -163,14 +163,25 @@ OAuthResult<Caller> ClientAuthenticator::AuthenticateSecret(const http::Request&
   // a secret), so timing does not reveal which ids exist.
   const std::string& client_id = presented.client_id;
   const Agent* agent = registry.FindAgent(client_id);
-  const Resource* res = !agent && allow_resources ? registry.FindResource(client_id) : nullptr;
+  const App* app = !agent ? registry.FindApp(client_id) : nullptr;
+  const Resource* res =
+      !agent && !app && allow_resources ? registry.FindResource(client_id) : nullptr;
   std::string_view digest = "sha256:";  // matches no secret
   if (agent && agent->auth_method == ClientAuthMethod::kClientSecret) {
     digest = agent->secret_digest;
+  } else if (app && !app->is_public && !app->secret_digest.empty()) {
+    digest = app->secret_digest;
   } else if (res && !res->introspection_secret_digest.empty()) {
     digest = res->introspection_secret_digest;
   }
   if (SecretMatchesDigest(presented.secret, digest)) {
+    if (app) {
+      if (!app->enabled) {
+        return OAuthError::InvalidClient("client is disabled", presented.used_basic)
+            .WithReason(kReasonClientDisabled);
+      }
+      return Caller{client_id, false, presented.method, nullptr, app};
+    }
     if (!agent) return Caller{client_id, true, presented.method, nullptr};
     if (!agent->enabled) {
       return OAuthError::InvalidClient("client is disabled", presented.used_basic)
@@ -252,13 +263,20 @@ Result<std::shared_ptr<const jose::VerifiedJwt>> ClientAuthenticator::VerifyAsse
 
 // ---- public clients (RFC 6749 §2.1) -------------------------------------------------------------
 
-// The slot for public clients, which present no credential: what binds their authorization
-// code to them is PKCE (RFC 7636), and they may use only the grants that have it. They arrive
-// with authorization_code in the "Acting for users" issue; until then no public client exists,
-// and a request without client authentication is refused.
+// A public app presents only its client_id: what binds its authorization code to it is PKCE
+// (RFC 7636), which the authorization_code grant always requires. Nothing secret is checked, so
+// nothing is counted against the failure limit. Anyone else without credentials is refused.
 OAuthResult<Caller> ClientAuthenticator::AuthenticatePublicClient(
     const FormFields& fields, const RegistrySnapshot& registry) {
-  return OAuthError::InvalidClient("client authentication required", /*basic_challenge=*/false);
+  const std::string& client_id = Field(fields, "client_id");
+  const App* app = client_id.empty() ? nullptr : registry.FindApp(client_id);
+  if (!app || !app->is_public) {
+    return OAuthError::InvalidClient("client authentication required", /*basic_challenge=*/false);
+  }
+  if (!app->enabled) {
+    return OAuthError::InvalidClient("client is disabled", false).WithReason(kReasonClientDisabled);
+  }
+  return Caller{client_id, false, kAuthNone, nullptr, app};
 }
 
 }  // namespace zta::idp

@@ -1,6 +1,7 @@
 // Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3):
-// client_secret_basic, client_secret_post, private_key_jwt (RFC 7523), the slot where public
-// clients will go, and the limit on failed attempts.
+// client_secret_basic, client_secret_post, private_key_jwt (RFC 7523), public apps that send
+// only their client_id ("none", RFC 6749 §2.1: PKCE binds their codes), and the limit on failed
+// attempts.
 #pragma once
 
 #include <cstdint>
@@ -23,16 +24,19 @@ namespace zta::idp {
 inline constexpr char kClientSecretBasic[] = "client_secret_basic";  // RFC 6749 §2.3.1
 inline constexpr char kClientSecretPost[] = "client_secret_post";    // RFC 6749 §2.3.1
 inline constexpr char kPrivateKeyJwt[] = "private_key_jwt";          // RFC 7523 §2.2, OIDC §9
-// The methods a client may use, in the order metadata lists them (RFC 8414 §2).
+inline constexpr char kAuthNone[] = "none";  // a public app: client_id only (OIDC Core §9)
+// The methods a confidential client may use, in the order metadata lists them (RFC 8414 §2).
 inline constexpr std::string_view kClientAuthMethods[] = {kClientSecretBasic, kClientSecretPost,
                                                           kPrivateKeyJwt};
 
-// Who authenticated: an agent, or a resource server calling /introspect with its secret.
+// Who authenticated: an agent, an app (RFC 6749 §4.1 client, confidential or public), or a
+// resource server calling /introspect with its secret.
 struct Caller {
-  std::string client_id;  // agent client_id, or the resource URI for resource servers
+  std::string client_id;  // agent or app client_id, or the resource URI for resource servers
   bool is_resource = false;
-  std::string auth_method;       // one of kClientAuthMethods
+  std::string auth_method;       // one of kClientAuthMethods, or kAuthNone for a public app
   const Agent* agent = nullptr;  // set for agents; lives as long as the registry snapshot
+  const App* app = nullptr;      // set for apps; lives as long as the registry snapshot
 };
 
 // The credentials a request presents, read but not yet checked.

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "delegation_test_fixture.h"
 #include "forwarding_store.h"
 #include "test_fixture.h"
 #include "zta/idp/oauth_error.h"
@@ -30,7 +31,7 @@ class RevocationFailingStore : public testing::ForwardingIdpStore {
   Status Revoke(const std::string&, int64_t) override { return Unavailable("disk full"); }
 };
 
-class IdpReasonsTest : public IdpFixture {
+class IdpReasonsTest : public testing::DelegationFixture {
  protected:
 
   std::string Assertion(const std::string& id, const std::string& jti, const jose::Jwk& key) {
@@ -68,11 +69,13 @@ class IdpReasonsTest : public IdpFixture {
   }
   // The scripted requests, in one data folder: every reason code, each checked where it comes.
   void RunScript() {
+    DelegationReasons();  // first: TokenReasons ends with no signing key
     ClientAuthenticationReasons();
     TokenReasons();
   }
   void ClientAuthenticationReasons();
   void TokenReasons();
+  void DelegationReasons();
 };
 
 void IdpReasonsTest::ClientAuthenticationReasons() {
@@ -149,6 +152,44 @@ void IdpReasonsTest::TokenReasons() {
   Expect(kReasonSigningFailed, 500, issue);
   EditKeys([](KeyRow& row) { row.retired = true; });
   Expect(kReasonNoSigningKey, 500, issue);
+}
+
+void IdpReasonsTest::DelegationReasons() {
+  Expect(kReasonCodeInvalid, 400, [&] { return Redeem("unknown"); });
+  Expect(kReasonRedirectMismatch, 400,
+         [&] { return Redeem(PutCode(CodeRecord()), {{"redirect_uri", "http://x.example/"}}); });
+  Expect(kReasonPkceMismatch, 400,
+         [&] { return Redeem(PutCode(CodeRecord()), {{"code_verifier", ""}}); });
+  Expect(kReasonActorTokenInvalid, 400, [&] { return Redeem(PutCode(CodeRecord()), {}, ""); });
+  const std::string code = PutCode(CodeRecord());
+  Json first = Body(Redeem(code));
+  const std::string access = first.value("access_token", "");
+  Expect(kReasonCodeReplay, 400, [&] { return Redeem(code); });
+  Expect(kReasonGrantRevoked, 400, [&] { return Refresh(first.value("refresh_token", "")); });
+  Expect(kReasonGrantRevoked, 200, [&] { return Post("/introspect", {{"token", access}},
+                                                      agent_, agent_secret_); });
+  Expect(kReasonRefreshInvalid, 400, [&] { return Refresh("unknown"); });
+  Json second = Body(Redeem(PutCode(CodeRecord())));
+  const std::string rotated_out = second.value("refresh_token", "");
+  ASSERT_EQ(Refresh(rotated_out).status, 200);
+  Expect(kReasonRefreshReuse, 400, [&] { return Refresh(rotated_out); });
+
+  Json third = Body(Redeem(PutCode(CodeRecord())));
+  const std::string live = third.value("access_token", "");
+  const std::string token = AgentToken();
+  SetUserEnabled(user_, false);
+  Expect(kReasonUserDisabled, 400, [&] { return Redeem(PutCode(CodeRecord()), {}, token); });
+  Expect(kReasonUserDisabled, 200,
+         [&] { return Post("/introspect", {{"token", live}}, agent_, agent_secret_); });
+  SetUserEnabled(user_, true);
+  App app = *(*idp_->store().LoadRegistry())->FindApp(app_);
+  app.enabled = false;
+  ASSERT_TRUE(idp_->store().PutApp(app).ok());
+  Expect(kReasonAppDisabled, 200,
+         [&] { return Post("/introspect", {{"token", live}}, agent_, agent_secret_); });
+  ASSERT_TRUE(idp_->store().DeleteUser(user_).ok());
+  Expect(kReasonUserDeleted, 200,
+         [&] { return Post("/introspect", {{"token", live}}, agent_, agent_secret_); });
 }
 
 // Each scripted request gives its reason, and every code reasons.h declares is among them.

@@ -35,6 +35,29 @@ inline constexpr char kReasonNoSigningKey[] = "no_signing_key";
 // 500 server_error: the active key could not sign the token.
 inline constexpr char kReasonSigningFailed[] = "signing_failed";
 
+// --- authorization_code and refresh_token grants (RFC 6749 §4.1.3, §6; docs/delegation.md) ---
+// 400 invalid_grant: the code is unknown, expired, or was issued to another app.
+inline constexpr char kReasonCodeInvalid[] = "code_invalid";
+// 400 invalid_grant: the code was redeemed before; the grant it created is revoked (§4.1.2).
+inline constexpr char kReasonCodeReplay[] = "code_replay";
+// 400 invalid_grant: redirect_uri differs from the one the code was issued for (§4.1.3).
+inline constexpr char kReasonRedirectMismatch[] = "redirect_uri_mismatch";
+// 400 invalid_grant: code_verifier missing, malformed, or not the challenge's (RFC 7636 §4.6).
+inline constexpr char kReasonPkceMismatch[] = "pkce_mismatch";
+// 400 invalid_grant: actor_token missing, of the wrong type, not a valid unrevoked at+jwt of this
+// idp, or not the requested actor's own token.
+inline constexpr char kReasonActorTokenInvalid[] = "actor_token_invalid";
+// 400 invalid_grant: the refresh token is unknown, expired, or was issued to another app.
+inline constexpr char kReasonRefreshInvalid[] = "refresh_invalid";
+// 400 invalid_grant: a used refresh token came back; its grant is revoked (RFC 9700 §4.14.2).
+inline constexpr char kReasonRefreshReuse[] = "refresh_reuse";
+// 400 invalid_grant at /token, or inactive at /introspect: the grant was revoked.
+inline constexpr char kReasonGrantRevoked[] = "grant_revoked";
+// 400 invalid_grant at /token, or inactive at /introspect: the user is disabled.
+inline constexpr char kReasonUserDisabled[] = "user_disabled";
+// 400 invalid_grant at /token, or inactive at /introspect: the user no longer exists.
+inline constexpr char kReasonUserDeleted[] = "user_deleted";
+
 // --- introspection (RFC 7662 §2.2): 200 {"active": false} ---
 // A resource server asked about a token addressed to another resource.
 inline constexpr char kReasonWrongAudience[] = "wrong_audience";
@@ -42,8 +65,11 @@ inline constexpr char kReasonWrongAudience[] = "wrong_audience";
 inline constexpr char kReasonRevoked[] = "revoked";
 // The agent the token was issued to has been deleted.
 inline constexpr char kReasonAgentDeleted[] = "agent_deleted";
-// The agent the token was issued to is disabled.
+// The agent the token was issued to (or that acts in it) is disabled; at /token, 400
+// invalid_grant: the requested actor is disabled.
 inline constexpr char kReasonAgentDisabled[] = "agent_disabled";
+// The app a delegated token was issued to is disabled or deleted.
+inline constexpr char kReasonAppDisabled[] = "app_disabled";
 
 // --- revocation (RFC 7009) ---
 // 200, decision "allow": not a token this server signed; nothing to revoke (RFC 7009 §2.2).
@@ -59,6 +85,9 @@ inline constexpr std::string_view kAllReasons[] = {
     kReasonClientDisabled, kReasonTooManyFailures, kReasonNoSigningKey,    kReasonSigningFailed,
     kReasonWrongAudience,  kReasonRevoked,         kReasonAgentDeleted,    kReasonAgentDisabled,
     kReasonUnknownToken,   kReasonNotTokenOwner,   kReasonStoreError,
+    kReasonCodeInvalid,    kReasonCodeReplay,      kReasonRedirectMismatch, kReasonPkceMismatch,
+    kReasonActorTokenInvalid, kReasonRefreshInvalid, kReasonRefreshReuse, kReasonGrantRevoked,
+    kReasonUserDisabled,   kReasonUserDeleted,     kReasonAppDisabled,
 };
 
 }  // namespace zta::idp

@@ -64,9 +64,35 @@ Decision IntrospectEndpoint(ServerContext& context, const http::Request& request
   if (caller.is_resource && caller.client_id != o.audience) return inactive(kReasonWrongAudience);
   auto revoked = context.token_state.IsRevoked(v.jti);
   if (!revoked.ok() || *revoked) return inactive(kReasonRevoked);
-  const Agent* agent = call->registry->FindAgent(v.client_id);
-  if (!agent) return inactive(kReasonAgentDeleted);
-  if (!agent->enabled) return inactive(kReasonAgentDisabled);
+  const RegistrySnapshot& registry = *call->registry;
+  if (auto grant_claim = v.claims.find("zta_grant"); grant_claim != v.claims.end()) {
+    // A delegated token (docs/delegation.md): live only while its grant, its user, its app and
+    // its actor are.
+    if (!grant_claim->is_string()) return inactive(kReasonGrantRevoked);
+    auto grant = context.token_state.FindGrant(grant_claim->get<std::string>());
+    if (!grant.ok() || !grant->has_value() || (*grant)->revoked_at != 0) {
+      return inactive(kReasonGrantRevoked);
+    }
+    const User* user = registry.FindUser(v.subject);
+    if (!user) return inactive(kReasonUserDeleted);
+    if (!user->enabled) return inactive(kReasonUserDisabled);
+    const App* app = registry.FindApp(v.client_id);
+    if (!app || !app->enabled) return inactive(kReasonAppDisabled);
+    auto act = v.claims.find("act");
+    if (act != v.claims.end()) {
+      const Agent* actor =
+          act->is_object() && act->contains("sub") && (*act)["sub"].is_string()
+              ? registry.FindAgent((*act)["sub"].get<std::string>())
+              : nullptr;
+      if (!actor) return inactive(kReasonAgentDeleted);
+      if (!actor->enabled) return inactive(kReasonAgentDisabled);
+      event.actor_chain = {actor->client_id};
+    }
+  } else {
+    const Agent* agent = registry.FindAgent(v.client_id);
+    if (!agent) return inactive(kReasonAgentDeleted);
+    if (!agent->enabled) return inactive(kReasonAgentDisabled);
+  }
 
   event.decision = AuditDecision::kAllow;
   event.subject = v.subject;

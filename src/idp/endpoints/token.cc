@@ -4,6 +4,8 @@
 #include "../form_fields.h"
 #include "endpoint.h"
 
+#include <vector>
+
 namespace zta::idp {
 namespace {
 
@@ -60,10 +62,19 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
     return Refuse(OAuthError::UnsupportedGrantType(SupportedGrants(context.grants)),
                   std::move(event));
   }
-  GrantContext grant_context{*caller,       *fields,      *registry,     context.options,
-                             context.clock, context.keys, context.token_state, event};
+  std::vector<AuditEvent> side_events;
+  GrantContext grant_context{*caller,       *fields,           *registry,
+                             context.options, context.clock,  context.keys,
+                             context.token_state, event,      side_events};
   GrantResult granted = grant(grant_context);
+  // code.redeem, code.replay, refresh.reuse: recorded before the answer; a token waits for them.
+  bool side_recorded = true;
+  for (AuditEvent& side : side_events) side_recorded &= context.Audit(std::move(side)).ok();
   if (!granted.ok()) return Refuse(granted.error(), std::move(event));
+  if (!side_recorded) {
+    return Decision::Unrecorded(
+        OAuthError::TemporarilyUnavailable("the audit log is unavailable").ToResponse());
+  }
 
   http::Response r = http::Response::Json(200, *granted);
   r.headers.Set("Cache-Control", "no-store");  // RFC 6749 §5.1

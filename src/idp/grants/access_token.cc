@@ -49,4 +49,10 @@ GrantResult IssueAccessToken(const GrantContext& context, const AccessTokenSpec&
               {"scope", JoinSpaceDelimited(spec.scopes)}};
 }
 
+Json AgentClaim(const Agent& agent) {
+  Json claim = {{"name", agent.name}, {"owner", agent.owner}};
+  if (!agent.model.empty()) claim["model"] = agent.model;
+  return claim;
+}
+
 }  // namespace zta::idp

@@ -25,4 +25,7 @@ struct AccessTokenSpec {
 // resource and by spec.max_ttl_seconds. REQUIRES: spec.resource is set.
 GrantResult IssueAccessToken(const GrantContext& context, const AccessTokenSpec& spec);
 
+// The documented zta_agent claim of a token an agent holds or acts with: name, owner, model.
+Json AgentClaim(const Agent& agent);
+
 }  // namespace zta::idp

@@ -71,9 +71,7 @@ GrantResult ClientCredentialsGrant(const GrantContext& context) {
   spec.resource = target->resource;
   spec.scopes = std::move(*granted);
   spec.max_ttl_seconds = agent.max_token_ttl_seconds;
-  Json agent_claim = {{"name", agent.name}, {"owner", agent.owner}};
-  if (!agent.model.empty()) agent_claim["model"] = agent.model;
-  spec.claims["zta_agent"] = std::move(agent_claim);
+  spec.claims["zta_agent"] = AgentClaim(agent);
   return IssueAccessToken(context, spec);
 }
 

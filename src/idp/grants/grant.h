@@ -31,6 +31,9 @@ struct GrantContext {
   KeyManager& keys;
   TokenStateStore& token_state;  // codes, refresh families, revocations: what a grant consumes
   AuditEvent& event;  // token.issue, client filled in; the grant adds resource, scopes, jti
+  // Further events the grant reports (code.redeem, code.replay, refresh.reuse). The token
+  // endpoint records them before it answers; a token leaves only once they are recorded.
+  std::vector<AuditEvent>& side_events;
 
   const std::string& Field(std::string_view name) const { return idp::Field(form, name); }
 };
@@ -63,5 +66,7 @@ class GrantTypes {
 
 // The grants, one file each.
 GrantResult ClientCredentialsGrant(const GrantContext& context);  // client_credentials.cc
+GrantResult AuthorizationCodeGrant(const GrantContext& context);  // authorization_code.cc
+GrantResult RefreshTokenGrant(const GrantContext& context);       // refresh_token.cc
 
 }  // namespace zta::idp
