@@ -53,8 +53,8 @@ double MedianMs(F&& f) {
   for (int i = 0; i < 7; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     f();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                     .count());
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
@@ -73,7 +73,10 @@ int main(int argc, char** argv) {
   std::string phc;
   double hash_ms = MedianMs([&] {
     auto r = zta::idp::HashPassword(password);
-    if (!r.ok()) g_failed = true; else phc = *r;
+    if (!r.ok())
+      g_failed = true;
+    else
+      phc = *r;
   });
   double verify_ms = MedianMs([&] {
     auto r = zta::idp::VerifyPassword(password, phc);

@@ -1,5 +1,5 @@
-// `zta idp serve|resource|agent|app|user|keys`: run the embedded identity provider and administer its
-// registry in a data folder. Registry changes take effect in a running server within a second.
+// `zta idp serve|resource|agent|app|user|keys`: run the embedded identity provider and administer
+// its registry in a data folder. Registry changes take effect in a running server within a second.
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
@@ -431,8 +431,9 @@ Result<Secret> ReadPasswordLine() {
 
 int RunUserAdd(const IdpFlags& flags, const UserFlags& uf) {
   if (!uf.password_stdin) {
-    return UsageError("user add needs --password-stdin (the password is read from "
-                      "standard input, never from an argument)");
+    return UsageError(
+        "user add needs --password-stdin (the password is read from "
+        "standard input, never from an argument)");
   }
   auto password = ReadPasswordLine();
   if (!password.ok()) return Fail(password.status());
@@ -464,11 +465,13 @@ int RunUserCommand(const IdpFlags& flags, const std::string& command, const std:
     auto out = idp.ShowUser(user);
     return out.ok() ? PrintJson(*out) : Fail(out.status());
   }
-  Status s = command == "delete"  ? idp.DeleteUser(user)
+  Status s = command == "delete"   ? idp.DeleteUser(user)
              : command == "enable" ? idp.SetUserEnabled(user, true)
                                    : idp.SetUserEnabled(user, false);
   if (!s.ok()) return Fail(s);
-  std::cout << (command == "delete" ? "deleted " : command == "enable" ? "enabled " : "disabled ")
+  std::cout << (command == "delete"   ? "deleted "
+                : command == "enable" ? "enabled "
+                                      : "disabled ")
             << user << "\n";
   return kExitOk;
 }

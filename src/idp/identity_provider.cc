@@ -4,9 +4,9 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <cctype>
 #include <cstring>
 
 #include "redirect_uri.h"
@@ -82,7 +82,8 @@ Result<std::vector<std::string>> TemplateFields(const std::string& text) {
     if (text[i] == '}') return InvalidArgument("unmatched '}' in details text: " + text);
     if (text[i] != '{') continue;
     size_t close = text.find('}', i + 1);
-    if (close == std::string::npos) return InvalidArgument("unmatched '{' in details text: " + text);
+    if (close == std::string::npos)
+      return InvalidArgument("unmatched '{' in details text: " + text);
     std::string name = text.substr(i + 1, close - i - 1);
     if (name.empty()) return InvalidArgument("empty {} in details text: " + text);
     for (char c : name) {
@@ -98,8 +99,10 @@ Result<std::vector<std::string>> TemplateFields(const std::string& text) {
 
 Result<Resource::DetailsType> ParseDetailsType(const DetailsTypeSpec& spec) {
   if (!IsScopeToken(spec.type)) {
-    return InvalidArgument("an authorization_details type must be a non-empty word without "
-                           "spaces or quotes (RFC 9396 §2): '" + spec.type + "'");
+    return InvalidArgument(
+        "an authorization_details type must be a non-empty word without "
+        "spaces or quotes (RFC 9396 §2): '" +
+        spec.type + "'");
   }
   auto schema = ParseJsonStrict(spec.schema_json);
   if (!schema.ok() || !schema->is_object()) {
@@ -211,9 +214,9 @@ Json IdentityProvider::AgentPublicView(const Agent& a) {
             {"description", a.description},
             {"model", a.model},
             {"status", a.enabled ? "active" : "disabled"},
-            {"token_endpoint_auth_method",
-             a.auth_method == ClientAuthMethod::kPrivateKeyJwt ? "private_key_jwt"
-                                                                : "client_secret_basic"},
+            {"token_endpoint_auth_method", a.auth_method == ClientAuthMethod::kPrivateKeyJwt
+                                               ? "private_key_jwt"
+                                               : "client_secret_basic"},
             {"max_token_ttl_seconds", a.max_token_ttl_seconds},
             {"allowances", allowances},
             {"created_at", a.created_at}};
@@ -227,8 +230,8 @@ Result<Json> IdentityProvider::AddAgent(const AgentSpec& spec) {
   ZTA_ASSIGN_OR_RETURN(auto registry, store_->LoadRegistry());
   const Resource* res = registry->FindResource(spec.resource);
   if (!res) {
-    return Status(StatusCode::kNotFound, "unknown resource " + spec.resource +
-                                             " (add it first: zta idp resource add)");
+    return Status(StatusCode::kNotFound,
+                  "unknown resource " + spec.resource + " (add it first: zta idp resource add)");
   }
   for (const auto& s : spec.scopes) {
     if (std::find(res->scopes.begin(), res->scopes.end(), s) == res->scopes.end()) {
@@ -375,8 +378,7 @@ Result<User> IdentityProvider::FindUser(const std::string& id_or_name) {
 }
 
 Result<Json> IdentityProvider::AddUser(const std::string& username, const std::string& email,
-                                       const std::string& display_name,
-                                       const Secret& password) {
+                                       const std::string& display_name, const Secret& password) {
   ZTA_RETURN_IF_ERROR(CheckUsername(username));
   ZTA_RETURN_IF_ERROR(CheckEmail(email));
   ZTA_RETURN_IF_ERROR(CheckDisplayName(display_name));

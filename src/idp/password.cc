@@ -13,8 +13,8 @@
 namespace zta::idp {
 namespace {
 
-constexpr size_t kSaltBytes = 16;         // RFC 9106 §3.1: 128 bits is recommended
-constexpr size_t kHashBytes = 32;         // 256-bit tag
+constexpr size_t kSaltBytes = 16;  // RFC 9106 §3.1: 128 bits is recommended
+constexpr size_t kHashBytes = 32;  // 256-bit tag
 constexpr size_t kMaxPasswordBytes = 1024;
 // A PHC string from the store asking for more than this (a tampered row) is refused rather
 // than allowed to allocate without bound.
@@ -26,7 +26,8 @@ Status CheckParams(const PasswordParams& p) {
   if (p.memory_kib < 19 * 1024 || p.iterations < 1 || p.parallelism < 1 ||
       p.memory_kib > kMaxMemoryKib || p.iterations > kMaxIterations ||
       p.parallelism > kMaxParallelism) {
-    return InvalidArgument("password hashing parameters out of range (m >= 19 MiB, t >= 1, p >= 1)");
+    return InvalidArgument(
+        "password hashing parameters out of range (m >= 19 MiB, t >= 1, p >= 1)");
   }
   return Status::Ok();
 }
@@ -106,8 +107,8 @@ void BurnPasswordWork(const Secret& password, const PasswordParams& params) {
   std::array<unsigned char, kHashBytes> out{};
   const std::string& pwd = password.Reveal();
   size_t n = pwd.size() > kMaxPasswordBytes ? kMaxPasswordBytes : pwd.size();
-  (void)argon2id_hash_raw(params.iterations, params.memory_kib, params.parallelism, pwd.data(),
-                          n, kSalt.data(), kSalt.size(), out.data(), out.size());
+  (void)argon2id_hash_raw(params.iterations, params.memory_kib, params.parallelism, pwd.data(), n,
+                          kSalt.data(), kSalt.size(), out.data(), out.size());
 }
 
 }  // namespace zta::idp

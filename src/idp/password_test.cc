@@ -66,8 +66,7 @@ TEST(Password, RefusesEmptyOversizeAndWeakParameters) {
   EXPECT_TRUE(HashPassword(Secret(std::string(1024, 'a'))).ok());
   PasswordParams weak;
   weak.memory_kib = 1024;
-  EXPECT_EQ(HashPassword(Secret("password1"), weak).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(HashPassword(Secret("password1"), weak).status().code(), StatusCode::kInvalidArgument);
 }
 
 // A malformed or foreign PHC string is an error, never a match.
@@ -80,7 +79,7 @@ TEST(Password, MalformedPhcIsAnError) {
       "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaA",  // not Argon2id
       "$argon2id$v=19$m=19456,t=2,p=1$",
       "$argon2id$v=19$m=19456,t=2,p=1$!!!!$????",
-      phc->substr(0, phc->size() - 10),                                  // truncated
+      phc->substr(0, phc->size() - 10),                                   // truncated
       "$argon2id$v=19$m=99999999,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaA",  // over the limit
   };
   for (const auto& s : bad) {

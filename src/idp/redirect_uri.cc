@@ -102,7 +102,8 @@ Status ValidateRedirectUri(std::string_view uri) {
     if (scheme == "http" && !IsLoopbackHost(u->host)) {
       return InvalidArgument(
           "http redirect URIs are allowed only on loopback (127.0.0.1, [::1], localhost; "
-          "RFC 8252 §7.3); use https: " + shown);
+          "RFC 8252 §7.3); use https: " +
+          shown);
     }
     return Status::Ok();
   }
@@ -111,7 +112,8 @@ Status ValidateRedirectUri(std::string_view uri) {
   if (scheme.find('.') == std::string::npos) {
     return InvalidArgument(
         "redirect URI scheme must be https, http on loopback, or a private-use scheme such as "
-        "com.example.app (RFC 8252 §7.1): " + shown);
+        "com.example.app (RFC 8252 §7.1): " +
+        shown);
   }
   if (uri.size() == n + 1) return InvalidArgument("redirect URI has no path: " + shown);
   return Status::Ok();

@@ -27,13 +27,26 @@ TEST(RedirectUri, AcceptsAllowedForms) {
 // Relative URIs, fragments, http off loopback, unsafe or single-word schemes, user info and bad
 // ports are refused.
 TEST(RedirectUri, RefusesDisallowedForms) {
-  for (const char* uri :
-       {"", "/cb", "cb", "https://example.test/cb#frag", "http://example.test/cb",
-        "http://10.0.0.1/cb", "http://127.0.0.2.example.test/cb", "javascript:alert(1)",
-        "data:text/html,hi", "file:///etc/passwd", "myapp:/cb", "com.example.app:",
-        "https://user@example.test/cb", "https:///cb", "https://example.test:0/cb",
-        "https://example.test:99999/cb", "https://example.test:80a/cb", "https://[::1/cb",
-        "https://example.test/c b", "http://localhost.evil.test/cb"}) {
+  for (const char* uri : {"",
+                          "/cb",
+                          "cb",
+                          "https://example.test/cb#frag",
+                          "http://example.test/cb",
+                          "http://10.0.0.1/cb",
+                          "http://127.0.0.2.example.test/cb",
+                          "javascript:alert(1)",
+                          "data:text/html,hi",
+                          "file:///etc/passwd",
+                          "myapp:/cb",
+                          "com.example.app:",
+                          "https://user@example.test/cb",
+                          "https:///cb",
+                          "https://example.test:0/cb",
+                          "https://example.test:99999/cb",
+                          "https://example.test:80a/cb",
+                          "https://[::1/cb",
+                          "https://example.test/c b",
+                          "http://localhost.evil.test/cb"}) {
     Status s = ValidateRedirectUri(uri);
     EXPECT_FALSE(s.ok()) << uri;
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << uri;

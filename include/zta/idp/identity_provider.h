@@ -11,8 +11,8 @@
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
 #include "zta/core/secret.h"
-#include "zta/idp/key_manager.h"
 #include "zta/http/message.h"
+#include "zta/idp/key_manager.h"
 #include "zta/idp/sqlite_idp_store.h"
 
 namespace zta::idp {
@@ -37,9 +37,9 @@ struct DetailsTypeSpec {
 
 // A resource (API) to register or replace.
 struct ResourceSpec {
-  std::string uri;                  // RFC 8707 resource indicator: absolute URI, no fragment
-  std::vector<std::string> scopes;  // at least one; RFC 6749 §3.3 scope-tokens
-  int64_t max_ttl_seconds = 0;      // 0 = the server default
+  std::string uri;                         // RFC 8707 resource indicator: absolute URI, no fragment
+  std::vector<std::string> scopes;         // at least one; RFC 6749 §3.3 scope-tokens
+  int64_t max_ttl_seconds = 0;             // 0 = the server default
   bool with_introspection_secret = false;  // generate one, returned once
   std::map<std::string, std::string> scope_descriptions;  // scope → words; keys within scopes
   std::vector<DetailsTypeSpec> details_types;
@@ -48,9 +48,9 @@ struct ResourceSpec {
 // A client application that hosts agents (registry.h App).
 struct AppSpec {
   std::string name;
-  std::vector<std::string> redirect_uris;  // at least one; see ValidateRedirectUri
+  std::vector<std::string> redirect_uris;              // at least one; see ValidateRedirectUri
   std::vector<std::string> post_logout_redirect_uris;  // same rules
-  bool is_public = false;    // no secret; PKCE alone
+  bool is_public = false;                              // no secret; PKCE alone
   bool require_par = false;  // only pushed authorization requests (RFC 9126 §5)
 };
 
