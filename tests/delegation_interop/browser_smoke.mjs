@@ -1,6 +1,7 @@
 // Smoke test of the browser the delegation tests use: Debian's chromium, driven by npm
 // playwright-core (headless, --no-sandbox, no browser download), loads pages that a real
-// `zta idp serve` answers over loopback, and a screenshot lands in the build tree.
+// `zta idp serve` answers over loopback (the key set, the login form), and a screenshot lands in
+// the build tree.
 // Usage: node browser_smoke.mjs PATH/TO/zta [ARTIFACT_DIR]
 import { Harness, expect } from './harness.mjs';
 
@@ -27,13 +28,16 @@ await t.check('chromium loads /jwks and the page holds the key set', async () =>
          'the browser and fetch saw different keys');
   return `${jwks.keys.length} key(s)`;
 });
-await t.check('chromium loads the authorization server metadata', async () => {
-  const response = await page.goto(`${t.issuer}/.well-known/oauth-authorization-server`);
+await t.check('chromium renders the idp\'s login page: username, password, CSRF, submit', async () => {
+  const response = await page.goto(`${t.issuer}/login`);
   expect(response.status() === 200, `status ${response.status()}`);
-  const metadata = JSON.parse(await page.locator('body').innerText());
-  expect(metadata.issuer === t.issuer, `issuer ${metadata.issuer} is not ${t.issuer}`);
-  const shot = await t.screenshot(page, 'smoke-metadata');
+  expect(/^text\/html/.test(response.headers()['content-type'] ?? ''), `content-type ${response.headers()['content-type']}`);
+  for (const selector of ['form input[name="username"]', 'form input[name="password"][type="password"]',
+                          'form input[type="hidden"]', 'form button[type="submit"]']) {
+    expect(await page.locator(selector).count() === 1, `no ${selector} on /login`);
+  }
+  expect(await page.locator('input[name="username"]').isVisible(), 'the username field is not visible');
+  const shot = await t.screenshot(page, 'smoke-login');
   return shot ? `screenshot ${shot}` : undefined;
 });
-
 await t.finish();

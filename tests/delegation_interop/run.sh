@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs one test script of this folder against a zta binary: node SCRIPT.mjs ZTA ARTIFACT_DIR.
+# Runs one test script of this folder against a zta binary: node SCRIPT.mjs ZTA ARTIFACT_DIR ….
 # The pinned npm packages (package-lock.json) are installed beside it by scripts/install-deps.sh;
 # when they are missing or stale (ctest run without `make deps`), the same `npm ci` runs here,
 # under a lock so that tests started in parallel install once.
-# Usage: run.sh PATH/TO/zta SCRIPT.mjs ARTIFACT_DIR
+# Usage: run.sh PATH/TO/zta SCRIPT.mjs ARTIFACT_DIR [MORE ARGUMENTS FOR THE SCRIPT]
 set -euo pipefail
 zta=$(realpath "$1")
 script=$2
@@ -28,4 +28,4 @@ fi
     cp "$src/package-lock.json" "$src/node_modules/.installed-lock"
   fi
 ) 9<"$src"
-exec node "$src/$script" "$zta" "$artifacts"
+exec node "$src/$script" "$zta" "$artifacts" "${@:4}"
