@@ -13,6 +13,7 @@
 #include "zta/agent/openai_model.h"
 #include "zta/agent/reasons.h"
 #include "zta/auth/auth_provider.h"
+#include "zta/auth/delegation_config.h"
 #include "zta/core/toml_reader.h"
 
 namespace zta::agent {
@@ -255,6 +256,10 @@ Status AgentConfig::Validate() const {
       if (!identity) {
         return InvalidArgument(where + " needs a token: add an [identity] section");
       }
+      if (t.auth->acting == Acting::kOnBehalfOfUser && !delegation) {
+        return InvalidArgument(where + " acts for the user: add a [delegation] section (the "
+                                       "app and consent handler, docs/auth.md)");
+      }
     }
   }
   return Status::Ok();
@@ -264,7 +269,7 @@ namespace {
 
 Status ReadAgentConfig(const toml::table& root, AgentConfig* c) {
   TableReader r(root, "(top level).");
-  for (const char* section : {"agent", "model", "identity", "tools"}) r.Skip(section);
+  for (const char* section : {"agent", "model", "identity", "delegation", "tools"}) r.Skip(section);
   ZTA_RETURN_IF_ERROR(r.Finish());
   const toml::table* agent = root["agent"].as_table();
   if (agent == nullptr) return InvalidArgument("[agent] is required");
@@ -278,6 +283,11 @@ Status ReadAgentConfig(const toml::table& root, AgentConfig* c) {
     const toml::table* identity = root["identity"].as_table();
     if (identity == nullptr) return InvalidArgument("[identity] must be a table");
     ZTA_ASSIGN_OR_RETURN(c->identity, auth::ReadAuthSettings(*identity, "identity."));
+  }
+  if (root.contains("delegation")) {
+    const toml::table* delegation = root["delegation"].as_table();
+    if (delegation == nullptr) return InvalidArgument("[delegation] must be a table");
+    ZTA_ASSIGN_OR_RETURN(c->delegation, auth::ReadDelegationSettings(*delegation, "delegation."));
   }
   if (root.contains("tools")) {
     const toml::array* tools = root["tools"].as_array();

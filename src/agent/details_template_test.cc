@@ -53,6 +53,9 @@ issuer = "http://127.0.0.1:3000"
 client_id = "agent-guest"
 client_secret_env = "AGENT_SECRET"
 
+[delegation]
+app_client_id = "app-cli"
+
 [[tools]]
 name = "book_room"
 description = "Book a room"
@@ -95,6 +98,9 @@ TEST(DetailsTemplateTest, FillsFromArguments) {
 TEST(DetailsTemplateTest, ToolRequestsTheFilledDetailsForTheUser) {
   auto config = ParseAgentConfig(BookingToml(kDetails));
   ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->delegation.has_value());
+  EXPECT_EQ(config->delegation->options.app_client_id, "app-cli");
+  EXPECT_EQ(config->delegation->consent, "loopback");
   ScriptedTokenSource tokens;
   auto tool = MakeHttpTool(config->tools[0], &tokens);
   ASSERT_TRUE(tool.ok()) << tool.status();
@@ -145,6 +151,13 @@ TEST(DetailsTemplateTest, RefusesBadTemplates) {
   EXPECT_FALSE(ParseAgentConfig(BookingToml(R"({ type = "hotel_booking" })")).ok());
   EXPECT_FALSE(ParseAgentConfig(BookingToml(R"([{ hotel_id = "{hotel_id}" }])")).ok());
   EXPECT_FALSE(ParseAgentConfig(BookingToml("[]")).ok());
+  // acting = "user" needs [delegation] (the app and consent handler).
+  std::string without = BookingToml(kDetails);
+  without.replace(without.find("[delegation]"),
+                  std::string("[delegation]\napp_client_id = \"app-cli\"\n").size(), "");
+  auto no_delegation = ParseAgentConfig(without);
+  ASSERT_FALSE(no_delegation.ok());
+  EXPECT_NE(no_delegation.status().message().find("[delegation]"), std::string::npos);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fake_authorization_server.h"
+#include "zta/auth/delegation_config.h"
 #include "zta/http/client.h"
 
 namespace zta::auth {
@@ -367,6 +368,46 @@ TEST_F(DelegationTest, ValidatesOptions) {
   o.app_auth_method = ClientAuthMethod::kClientSecretPost;
   o.consent_timeout = std::chrono::milliseconds(0);
   EXPECT_FALSE(DelegatedTokenSource::Create(o, *agent_, web_.get(), clock_).ok());
+}
+
+// [delegation] TOML: keys and types checked, the app's secret from the environment, unknown
+// keys and impossible combinations refused.
+TEST(DelegationConfigTest, ReadsAndResolves) {
+  setenv("ZTA_TEST_APP_SECRET", "app-secret-value", 1);
+  auto table = toml::parse(R"(
+app_client_id = "app-cli"
+app_client_secret_env = "ZTA_TEST_APP_SECRET"
+app_auth_method = "client_secret_post"
+redirect_uri = "http://127.0.0.1/callback"
+use_par = false
+extra_scopes = ["openid"]
+consent_timeout_seconds = 60
+consent = "none"
+loopback_port = 8765
+)");
+  auto s = ReadDelegationSettings(table, "delegation.");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->options.app_client_id, "app-cli");
+  EXPECT_EQ(s->options.app_auth_method, ClientAuthMethod::kClientSecretPost);
+  EXPECT_FALSE(s->options.use_par);
+  EXPECT_EQ(s->options.consent_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(s->consent, "none");
+  EXPECT_EQ(s->loopback_port, 8765);
+  auto o = ResolveDelegationSettings(*s);
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->app_client_secret.Reveal(), "app-secret-value");
+
+  auto typo = ReadDelegationSettings(toml::parse("app_client_idd = \"x\"\n"), "delegation.");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("delegation.app_client_idd"), std::string::npos);
+  EXPECT_FALSE(ReadDelegationSettings(toml::parse("consent = \"popup\"\n")).ok());
+  EXPECT_FALSE(ReadDelegationSettings(toml::parse("app_auth_method = \"private_key_jwt\"\n")).ok());
+  auto public_app = ReadDelegationSettings(toml::parse("app_client_id = \"app-cli\"\n"));
+  ASSERT_TRUE(public_app.ok());
+  auto resolved = ResolveDelegationSettings(*public_app);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_TRUE(resolved->app_client_secret.empty());
+  EXPECT_FALSE(ResolveDelegationSettings(DelegationSettings{}).ok());  // no app_client_id
 }
 
 }  // namespace

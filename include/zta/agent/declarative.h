@@ -14,6 +14,7 @@
 #include "zta/agent/chat_model.h"
 #include "zta/agent/tool.h"
 #include "zta/auth/auth_config.h"
+#include "zta/auth/delegation_config.h"
 #include "zta/auth/token_source.h"
 #include "zta/core/json.h"
 #include "zta/core/status.h"
@@ -85,9 +86,15 @@ struct AgentConfig {
   // client_secret_env | client_secret_file | private_key_file, auth_method, token_endpoint, ...),
   // checked at load; auth::ResolveAuthSettings reads its secret. Default: absent.
   std::optional<auth::AuthSettings> identity;
+  // [delegation]: the app the agent acts for users through, and the consent handler (docs/auth.md
+  // "[delegation]" keys: app_client_id, app_client_secret_env, consent = "loopback" | "none",
+  // ...); REQUIRED when a tool has acting = "user". The runner builds an
+  // auth::DelegatedTokenSource over the [identity] provider. Default: absent.
+  std::optional<auth::DelegationSettings> delegation;
   std::vector<HttpToolConfig> tools;  // [[tools]]
 
-  // Tools with auth need an [identity]; names unique; URL templates safe.
+  // Tools with auth need an [identity], tools acting for the user a [delegation]; names unique;
+  // URL templates safe.
   Status Validate() const;
 };
 
