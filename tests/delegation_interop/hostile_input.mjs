@@ -256,6 +256,19 @@ await t.check('login and consent forms with missing, wrong, foreign and duplicat
   return detail;
 });
 
+await t.check('the right CSRF token and password, posted from another Origin → refused, not signed in', async () => {
+  const c = new CookieClient();
+  const loginPage = await c.go(`${t.issuer}/authorize?${goodAuthorize}`);
+  expect(loginPage.status === 200 && csrfNameOf(loginPage.fields), `no login form: ${loginPage.status} ${loginPage.url}`);
+  const r = await fetch(loginPage.url.split('?')[0], {
+    method: 'POST', redirect: 'manual',
+    headers: { ...FORM, cookie: c.cookie, origin: 'https://evil.example' },
+    body: form({ ...loginPage.fields, username: USER, password: PASSWORD }),
+  });
+  expect(r.status === 403, `a cross-origin login answered ${r.status}`);
+  expect(!r.headers.getSetCookie().some((x) => /session/i.test(x)), 'a session cookie was set');
+  return `${r.status}`;
+});
 await t.check('signed in, with a valid CSRF token: garbage decisions, request ids and revocations', async () => {
   const c = new CookieClient();
   const loginPage = await c.go(`${t.issuer}/authorize?${goodAuthorize}`);

@@ -39,7 +39,9 @@ zta::Json Counters(const zta::auth::DelegatedTokenSource& source) {
 }
 
 int Fail(const std::string& what, const zta::Status& status) {
-  Emit({{"event", "error"}, {"reason", status.reason()}, {"message", what + ": " + status.ToString()}});
+  Emit({{"event", "error"},
+        {"reason", status.reason()},
+        {"message", what + ": " + status.ToString()}});
   return 1;
 }
 
@@ -48,8 +50,8 @@ int Fail(const std::string& what, const zta::Status& status) {
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args;
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
-  for (const char* required : {"--issuer", "--agent-id", "--agent-secret", "--app-id",
-                               "--resource", "--scope", "--user"}) {
+  for (const char* required : {"--issuer", "--agent-id", "--agent-secret", "--app-id", "--resource",
+                               "--scope", "--user"}) {
     if (args[required].empty()) {
       std::cerr << "sdk_consent_client: " << required << " is required\n";
       return 2;
@@ -97,12 +99,17 @@ int main(int argc, char** argv) {
     if (command == "get") {
       auto token = (*source)->GetToken(request);
       if (!token.ok()) {
-        Emit({{"event", "error"}, {"reason", token.status().reason()},
-              {"message", token.status().ToString()}, {"counters", Counters(**source)}});
+        Emit({{"event", "error"},
+              {"reason", token.status().reason()},
+              {"message", token.status().ToString()},
+              {"counters", Counters(**source)}});
         continue;
       }
-      Emit({{"event", "token"}, {"access_token", token->value.Reveal()}, {"jti", token->jti},
-            {"scopes", token->scopes}, {"expires_at", token->expires_at},
+      Emit({{"event", "token"},
+            {"access_token", token->value.Reveal()},
+            {"jti", token->jti},
+            {"scopes", token->scopes},
+            {"expires_at", token->expires_at},
             {"counters", Counters(**source)}});
     } else if (command == "invalidate") {
       (*source)->Invalidate(request);
