@@ -43,6 +43,7 @@ constexpr Route kRoutes[] = {
     {"/account", Accepts::kBrowser, AccountEndpoint},
     {"/account/revoke", Accepts::kBrowser, AccountRevokeEndpoint},
     {"/logout", Accepts::kBrowser, LogoutEndpoint},
+    {"/userinfo", Accepts::kBrowser, UserinfoEndpoint},
 };
 
 // The pages' CSS and images (AuthorizationServerOptions::static_files) live under this.

@@ -13,6 +13,8 @@ namespace zta::idp {
 //     short of the failure limit;
 //   - a jose::VerifyError reason ("bad_signature", "bad_audience", "expired", "malformed", ...)
 //     for a client assertion or an introspected token that does not verify.
+//   - at /userinfo, the RFC 6750 §3.1 error code ("invalid_token", "insufficient_scope") when
+//     nothing finer applies.
 // Tests assert these strings and audit queries search for them: never change a value.
 
 // --- client authentication (RFC 6749 §2.3, RFC 7523 §3), at every endpoint ---

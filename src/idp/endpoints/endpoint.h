@@ -42,6 +42,9 @@ Decision OAuthMetadataEndpoint(ServerContext& context, const http::Request& requ
 // /.well-known/openid-configuration (OIDC Discovery §4). metadata.cc
 Decision OpenIdConfigurationEndpoint(ServerContext& context, const http::Request& request);
 
+// /userinfo (OIDC Core §5.3): GET or form POST with a bearer token (RFC 6750). userinfo.cc
+Decision UserinfoEndpoint(ServerContext& context, const http::Request& request);
+
 // The metadata document (RFC 8414 §2); `openid` adds the OIDC discovery members. metadata.cc
 Json BuildMetadata(ServerContext& context, bool openid);
 

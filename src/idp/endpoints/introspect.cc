@@ -39,6 +39,14 @@ Decision IntrospectEndpoint(ServerContext& context, const http::Request& request
   auto call = BeginTokenCall(context, request, /*allow_resources=*/true, event);
   if (!call.ok()) return Decision::Unrecorded(call.error().ToResponse());
   const Caller& caller = call->caller;
+  // RFC 7662 §2.1 asks for authorization: a public app's bare client_id is none.
+  if (caller.auth_method == kAuthNone) {
+    event.decision = AuditDecision::kDeny;
+    event.reason = "invalid_client";
+    (void)context.Audit(std::move(event));
+    return Decision::Unrecorded(
+        OAuthError::InvalidClient("client authentication required", false).ToResponse());
+  }
   auto inactive = [&](const std::string& why) {
     event.decision = AuditDecision::kDeny;
     event.reason = why;

@@ -1,5 +1,5 @@
 // The revocation endpoint (RFC 7009): the client a token was issued to puts its jti on the
-// revocation list, which introspection consults. Audited as token.revoke, synchronously: the
+// revocation list, which introspection consults; a refresh token revokes its delegated grant. Audited as token.revoke, synchronously: the
 // revocation must be stored before it is acknowledged anyway.
 #include "token_call.h"
 #include "zta/idp/reasons.h"
@@ -31,6 +31,39 @@ Decision RevokeEndpoint(ServerContext& context, const http::Request& request) {
   jose::JwsVerifyOptions jws_options;
   jws_options.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
   auto verified = jose::VerifyCompact(call->token, *context.keys.PublishedKeys(), jws_options);
+  // A refresh token (opaque; token_type_hint only says where to look first, §2.1) revokes its
+  // whole grant: the refresh family and every access token issued under it (§2.1: "SHOULD also
+  // invalidate the access token").
+  if (!verified.ok() || call->token_type_hint == "refresh_token") {
+    auto refresh = context.token_state.UseRefreshToken(DigestSecret(call->token));
+    if (!refresh.ok()) {
+      return refuse(OAuthError::TemporarilyUnavailable("revocation could not be stored")
+                        .WithReason(kReasonStoreError));
+    }
+    if (refresh->has_value()) {
+      auto grant = context.token_state.FindGrant((*refresh)->grant_id);
+      if (!grant.ok()) {
+        return refuse(OAuthError::TemporarilyUnavailable("revocation could not be stored")
+                          .WithReason(kReasonStoreError));
+      }
+      if (grant->has_value()) {
+        event.subject = (*grant)->user_id;
+        event.attributes["zta.grant"] = (*grant)->id;
+        if ((*grant)->app_id != call->caller.client_id) {
+          return refuse(OAuthError::UnauthorizedClient("the token was issued to another client")
+                            .WithReason(kReasonNotTokenOwner));
+        }
+        if (!context.token_state
+                 .RevokeGrant((*grant)->id, context.clock.NowSeconds(), "revoked_by_client")
+                 .ok()) {
+          return refuse(OAuthError::TemporarilyUnavailable("revocation could not be stored")
+                            .WithReason(kReasonStoreError));
+        }
+        allowed(nullptr);
+        return Decision::Unrecorded(std::move(ok));
+      }
+    }
+  }
   if (!verified.ok()) {
     allowed(kReasonUnknownToken);
     return Decision::Unrecorded(std::move(ok));

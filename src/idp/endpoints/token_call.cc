@@ -32,6 +32,7 @@ OAuthResult<TokenCall> BeginTokenCall(ServerContext& context, const http::Reques
   call.caller = std::move(*caller);
   event.client_id = call.caller.client_id;
   call.token = Field(*fields, "token");
+  call.token_type_hint = Field(*fields, "token_type_hint");
   if (call.token.empty()) return OAuthError::InvalidRequest("missing token");
   return call;
 }

@@ -12,6 +12,7 @@ struct TokenCall {
   std::shared_ptr<const RegistrySnapshot> registry;  // keeps caller.agent alive
   Caller caller;
   std::string token;  // the "token" form parameter
+  std::string token_type_hint;  // RFC 7009 §2.1, RFC 7662 §2.1; "" when absent
 };
 
 // Parses the form, authenticates the caller against a freshly checked registry and finds the
