@@ -36,7 +36,10 @@ Response HtmlPage(int status, std::string body) {
                 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
   r.headers.Set("X-Frame-Options", "DENY");
   r.headers.Set("X-Content-Type-Options", "nosniff");
-  r.headers.Set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with every
+  // form POST (Fetch §3.2.5, serializing a request origin), and CsrfGuard's Origin check could
+  // then never pass. Cross-origin navigations (the redirect to an app) still carry no referrer.
+  r.headers.Set("Referrer-Policy", "same-origin");
   r.body = std::move(body);
   return r;
 }
