@@ -1,5 +1,6 @@
 // `zta idp serve|resource|agent|app|user|keys`: run the embedded identity provider and administer
 // its registry in a data folder. Registry changes take effect in a running server within a second.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
@@ -424,7 +425,8 @@ Result<Secret> ReadPasswordLine() {
     return InvalidArgument("--password-stdin: no password on standard input");
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  Secret password(std::move(line));
+  Secret password(line);
+  std::fill(line.begin(), line.end(), '\0');  // no second copy left in memory
   if (password.empty()) return InvalidArgument("--password-stdin: the password is empty");
   return password;
 }
