@@ -48,6 +48,7 @@ class AuthorizeTest : public IdpFixture {
     IdpFixture::SetUp();
     auto [agent, secret] = AddSecretAgent({"hotels:read", "bookings:create"});
     agent_ = agent;
+    agent_secret_ = secret;
     // What the hotel example registers: scope words and its booking type.
     auto registry = idp_->store().LoadRegistry();
     ASSERT_TRUE(registry.ok());
@@ -233,6 +234,7 @@ class AuthorizeTest : public IdpFixture {
   }
 
   std::string agent_;
+  std::string agent_secret_;
   std::map<std::string, std::string> jar_;
 };
 
@@ -313,7 +315,7 @@ TEST_F(AuthorizeTest, PagesCarrySecurityHeaders) {
             std::string::npos);
   EXPECT_EQ(page.headers.Get("X-Frame-Options").value_or(""), "DENY");
   EXPECT_EQ(page.headers.Get("Cache-Control").value_or(""), "no-store");
-  EXPECT_EQ(page.headers.Get("Referrer-Policy").value_or(""), "no-referrer");
+  EXPECT_EQ(page.headers.Get("Referrer-Policy").value_or(""), "same-origin");
   EXPECT_NE(page.body.find("/static/idp/style.css"), std::string::npos);
 }
 
@@ -461,9 +463,19 @@ TEST_F(AuthorizeTest, LoginBruteForceIsLimited) {
   EXPECT_EQ(blocked.status, 429);
   EXPECT_TRUE(blocked.headers.Has("Retry-After"));
   EXPECT_EQ(jar_.count("zta-session"), 0u);
-  // From another address, too: the limit is per user name as well as per address.
-  http::Request r;
   EXPECT_TRUE(Audited("login.failure"));
+  // From another address, too: the limit is per user name as well as per address.
+  std::string login = Location(Authorize());
+  http::Response form = Browse("GET", login, {}, "198.51.100.9");
+  http::Response elsewhere = Browse("POST", "/login",
+                                    {{"csrf_token", HiddenValue(form.body, "csrf_token")},
+                                     {"request_id", QueryOf(login)["request_id"]},
+                                     {"username", "alice"},
+                                     {"password", kPassword}},
+                                    "198.51.100.9");
+  EXPECT_EQ(elsewhere.status, 429);
+  // And per address: the same address guessing at another name is refused as well.
+  EXPECT_EQ(LogIn(Authorize(), "carol", kPassword).status, 429);
   clock_.AdvanceSeconds(301);
   http::Response later = LogIn(Authorize());
   EXPECT_EQ(later.status, 303) << later.body;
@@ -704,6 +716,58 @@ TEST_F(AuthorizeTest, ServesStaticFiles) {
   EXPECT_EQ(css.status, 200);
   EXPECT_EQ(css.body, "body{}");
   EXPECT_EQ(Browse("GET", "/static/idp/missing.css").status, 404);
+}
+
+}  // namespace
+}  // namespace zta::idp::testing
+
+namespace zta::idp::testing {
+namespace {
+
+// The code this side issues is the one the token endpoint redeems (docs/delegation.md): a
+// plain user token for a public app, with PKCE.
+TEST_F(AuthorizeTest, TheTokenEndpointRedeemsTheCode) {
+  http::Response approved =
+      Decide(Location(LogIn(Authorize({{"requested_actor", "<absent>"}}))), "approve");
+  ASSERT_EQ(approved.status, 302);
+  std::string code = QueryOf(Location(approved))["code"];
+  http::Response token = Post("/token", {{"grant_type", "authorization_code"},
+                                         {"code", code},
+                                         {"redirect_uri", kRedirect},
+                                         {"code_verifier", kVerifier},
+                                         {"client_id", kApp}});
+  ASSERT_EQ(token.status, 200) << token.body;
+  EXPECT_TRUE(Body(token).contains("access_token"));
+}
+
+// With requested_actor, the code is redeemed with the agent's own token as actor_token: the
+// access token is the user's (sub) with the agent as actor and the consented booking.
+TEST_F(AuthorizeTest, TheTokenEndpointRedeemsADelegatedCode) {
+  http::Response approved = Decide(
+      Location(LogIn(Authorize({{"authorization_details", Details(Booking())}}))), "approve");
+  ASSERT_EQ(approved.status, 302);
+  std::string code = QueryOf(Location(approved))["code"];
+  http::Response own = Post("/token", {{"grant_type", "client_credentials"}, {"resource", kHotel}},
+                            agent_, agent_secret_);
+  ASSERT_EQ(own.status, 200) << own.body;
+  http::Response token =
+      Post("/token", {{"grant_type", "authorization_code"},
+                      {"code", code},
+                      {"redirect_uri", kRedirect},
+                      {"code_verifier", kVerifier},
+                      {"client_id", kApp},
+                      {"actor_token", Body(own)["access_token"].get<std::string>()},
+                      {"actor_token_type", "urn:ietf:params:oauth:token-type:access_token"}});
+  ASSERT_EQ(token.status, 200) << token.body;
+  std::string jwt = Body(token)["access_token"];
+  size_t a = jwt.find('.'), b = jwt.find('.', a + 1);
+  auto payload = Base64UrlDecode(jwt.substr(a + 1, b - a - 1));
+  ASSERT_TRUE(payload.ok());
+  Json claims = Json::parse(*payload);
+  EXPECT_EQ(claims["sub"], "u-alice");
+  EXPECT_EQ(claims["act"]["sub"], agent_);
+  EXPECT_EQ(claims["client_id"], kApp);
+  EXPECT_EQ(claims["authorization_details"], Json::array({Booking()}));
 }
 
 }  // namespace
