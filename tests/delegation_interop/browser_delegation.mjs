@@ -7,8 +7,8 @@
 // delegated token, which npm jose verifies through jwks_uri (sub = user, act.sub = agent,
 // authorization_details as consented). The SDK refreshes silently; the user revokes the grant
 // on /account; the resource server's introspection then says active:false and the SDK's next
-// refresh is refused, so it asks the person again. Screenshots of the login, consent and account
-// pages go to ARTIFACT_DIR.
+// refresh is refused, so it asks the person again, who denies (consent_denied). Screenshots of
+// the login, consent and account pages go to ARTIFACT_DIR.
 // Usage: node browser_delegation.mjs PATH/TO/zta ARTIFACT_DIR PATH/TO/sdk_consent_client
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -26,7 +26,7 @@ if (!sdkClient) {
   process.exit(2);
 }
 const SCOPE = 'bookings:create';
-const CONSENT_TIMEOUT_MS = 3_000;  // the SDK's wait when nobody answers (the last step)
+const CONSENT_TIMEOUT_MS = 30_000;  // how long the SDK waits for the person
 
 // The SDK process: send() a command, next() the next JSON line it prints.
 class Sdk {
@@ -188,13 +188,16 @@ await t.check('after revocation introspection says active:false for every token 
     expect(r.status === 200 && r.body.active === false, `${name}: ${r.status} ${JSON.stringify(r.body)}`);
   }
 });
-await t.check('after revocation the SDK\'s refresh is refused and it asks the person again', async () => {
+await t.check('after revocation the SDK\'s refresh is refused; it asks again; the user denies', async () => {
   sdk.send('invalidate');
   await sdk.expectEvent('invalidated');
   sdk.send('get');
-  await sdk.expectEvent('consent');  // refresh refused (invalid_grant): a new consent request
-  const e = await sdk.next(CONSENT_TIMEOUT_MS + 10_000);
-  expect(e.event === 'error' && e.reason === 'consent_timeout', JSON.stringify(e));
+  const again = await sdk.expectEvent('consent');  // refresh refused (invalid_grant): ask again
+  await page.goto(again.url);  // still signed in: straight to the consent page
+  await consentText(t, page, 'delegation-again');
+  await decide(page, 'deny');
+  const e = await sdk.next();
+  expect(e.event === 'error' && e.reason === 'consent_denied', JSON.stringify(e));
   return `${e.counters.refreshes} refreshes, ${e.counters.consents_started} consents started`;
 });
 await t.check('the code, replayed after all this → invalid_grant', async () => {

@@ -60,7 +60,9 @@ export class Harness {
       return true;
     } catch (err) {
       this.failed += 1;
-      console.log(`FAIL  ${name}: ${err?.stack ?? err}`);
+      // openid-client's ResponseBodyError carries the RFC 6749 §5.2 error beside its stack.
+      const oauth = err?.error ? ` [${err.status} ${err.error}: ${err.error_description ?? ''}]` : '';
+      console.log(`FAIL  ${name}${oauth}: ${err?.stack ?? err}`);
       return false;
     }
   }

@@ -177,30 +177,29 @@ await t.check('confidential app: PAR + requested_actor + actor_token → delegat
   results.conf = tokens;
   return `act.sub ${at.act.sub}`;
 });
-await t.check('confidential app: refresh needs the actor_token again; with it the pair rotates', async () => {
+await t.check('confidential app: refresh with the actor_token rotates; without it, refused', async () => {
   const first = results.conf;
   expect(first?.refresh_token, 'no refresh token (the flow failed)');
-  let withoutActor;
-  try {
-    await client.refreshTokenGrant(conf, first.refresh_token);
-  } catch (err) {
-    withoutActor = err instanceof client.ResponseBodyError ? err.error : String(err);
-  }
-  expect(withoutActor === 'invalid_grant', `refresh without actor_token: ${withoutActor ?? 'accepted'}`);
-  const second = await client.refreshTokenGrant(conf, first.refresh_token,
-                                                { actor_token: actorToken, actor_token_type: ACTOR_TOKEN_TYPE });
+  const withActor = { actor_token: actorToken, actor_token_type: ACTOR_TOKEN_TYPE };
+  const second = await client.refreshTokenGrant(conf, first.refresh_token, withActor);
   expect(second.refresh_token && second.refresh_token !== first.refresh_token, 'refresh token not rotated');
   const at = await accessClaims(second.access_token);
   expect(at.act?.sub === reg.agent.client_id, `act after refresh ${JSON.stringify(at.act)}`);
   expect(at.authorization_details?.[0]?.room_id === BOOKING.room_id, 'details changed on refresh');
-  let old;
-  try {
-    await client.refreshTokenGrant(conf, first.refresh_token,
-                                   { actor_token: actorToken, actor_token_type: ACTOR_TOKEN_TYPE });
-  } catch (err) {
-    old = err instanceof client.ResponseBodyError ? err.error : String(err);
-  }
-  expect(old === 'invalid_grant', `the old refresh token: ${old ?? 'accepted'}`);
+  const refusal = async (token, params) => {
+    try {
+      await client.refreshTokenGrant(conf, token, params);
+    } catch (err) {
+      return err instanceof client.ResponseBodyError ? err.error : String(err);
+    }
+    return 'accepted';
+  };
+  // A stolen refresh token alone is useless: the agent's actor_token must come with it.
+  const withoutActor = await refusal(second.refresh_token, {});
+  expect(withoutActor === 'invalid_grant', `refresh without actor_token: ${withoutActor}`);
+  const old = await refusal(first.refresh_token, withActor);
+  expect(old === 'invalid_grant', `the old refresh token: ${old}`);
+  return 'rotated; refused without actor_token and for the old one';
 });
 callback.close();
 await t.finish();
