@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <string>
 
 #include "zta/auth/auth_provider.h"
@@ -22,13 +21,14 @@
 #include "zta/auth/delegation.h"
 #include "zta/core/clock.h"
 #include "zta/core/json.h"
+#include "zta/core/mutex.h"
 
 namespace {
 
-std::mutex out_mu;
+zta::Mutex out_mu;  // the presenter runs on the thread that asked; lines stay whole
 
 void Emit(const zta::Json& line) {
-  std::lock_guard<std::mutex> lock(out_mu);
+  zta::MutexLock lock(out_mu);
   std::cout << line.dump() << std::endl;  // flushed: the test reads line by line
 }
 
