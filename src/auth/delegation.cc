@@ -378,17 +378,11 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Consent(
     r.timeout = options_.request_timeout;
     r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
     r.headers.Set("Accept", "application/json");
+    // RFC 6749 §3.1: no parameter twice; the app's authentication says who it is.
     Form form = params;
-    if (!options_.app_client_secret.empty()) {
-      form.erase(std::remove_if(form.begin(), form.end(),
-                                [](const auto& f) { return f.first == "client_id"; }),
-                 form.end());
-    }
+    std::erase_if(form, [](const auto& f) { return f.first == "client_id"; });
     AppAuthentication(&r.headers, &form);
-    if (!HasField(form, "client_id") &&
-        options_.app_auth_method == ClientAuthMethod::kClientSecretBasic) {
-      form.emplace_back("client_id", options_.app_client_id);
-    }
+    if (!HasField(form, "client_id")) form.emplace_back("client_id", options_.app_client_id);
     r.body = http::FormEncode(form);
     auto response = transport_(r);
     if (!response.ok()) {

@@ -150,6 +150,18 @@ TEST_F(DelegationTest, PushedRequestConsentAndRedemption) {
   EXPECT_EQ(web_->waiting(), 0u);
 }
 
+// A public app pushes its request too, with its client_id once (the fake refuses a repeated
+// parameter, RFC 6749 §3.1).
+TEST_F(DelegationTest, PushedRequestForAPublicApp) {
+  DelegationOptions o;
+  o.app_client_id = testing::kPublicApp;
+  auto source = Make(o);
+  auto token = source->GetToken(Request());
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(server_.par_calls(), 1);
+  EXPECT_EQ(QueryOf(last_request_.authorization_url)["client_id"], testing::kPublicApp);
+}
+
 // Without a PAR endpoint every parameter is in the authorization URL; a public app sends its
 // client_id and no secret.
 TEST_F(DelegationTest, PlainAuthorizationUrlForAPublicApp) {

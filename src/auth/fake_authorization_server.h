@@ -84,7 +84,10 @@ class FakeAuthorizationServer {
     Fields out;
     auto fields = http::ParseForm(form);
     if (fields.ok()) {
-      for (auto& [n, v] : *fields) out[n] = v;
+      for (auto& [n, v] : *fields) {
+        if (out.count(n)) out["(duplicate)"] = n;  // RFC 6749 §3.1: refused below
+        out[n] = v;
+      }
     }
     return out;
   }
@@ -126,6 +129,7 @@ class FakeAuthorizationServer {
   http::Response Par(const http::Request& r) {
     ++par_calls_;
     Fields form = ToMap(r.body);
+    if (form.count("(duplicate)")) return Error(400, "invalid_request");
     std::string client = AppClient(r, form);
     if (client.empty()) return Error(401, "invalid_client");
     if (form.count("request_uri")) return Error(400, "invalid_request");
@@ -138,6 +142,7 @@ class FakeAuthorizationServer {
 
   http::Response Authorize(const http::Request& r) {
     Fields q = ToMap(r.query);
+    if (q.count("(duplicate)")) return Error(400, "invalid_request");
     std::lock_guard lock(mu_);
     last_authorize_query_ = r.query;
     if (q.count("request_uri")) {
@@ -196,6 +201,7 @@ class FakeAuthorizationServer {
 
   http::Response Token(const http::Request& r) {
     Fields form = ToMap(r.body);
+    if (form.count("(duplicate)")) return Error(400, "invalid_request");
     std::lock_guard lock(mu_);
     last_token_form_ = form;
     const std::string grant = form["grant_type"];
