@@ -6,11 +6,13 @@
 // (the agent, its owner and the booking in words) and approves; the waiting SDK call receives the
 // delegated token, which npm jose verifies through jwks_uri (sub = user, act.sub = agent,
 // authorization_details as consented). The SDK refreshes silently; the user revokes the grant
-// on /account; the resource server's introspection then says active:false and the SDK's next
+// on /account; the resource server's introspection then says active:false, `zta gateway` (its
+// introspection route) refuses the token, and the SDK's next
 // refresh is refused, so it asks the person again, who denies (consent_denied). Screenshots of
 // the login, consent and account pages go to ARTIFACT_DIR.
 // Usage: node browser_delegation.mjs PATH/TO/zta ARTIFACT_DIR PATH/TO/sdk_consent_client
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import * as jose from 'jose';
 import { Harness, expect } from './harness.mjs';
@@ -57,6 +59,48 @@ class Sdk {
     return e;
   }
 }
+
+// The resource behind `zta gateway`: a loopback API that answers 200 and remembers what reached it.
+async function startUpstream() {
+  const seen = [];
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, headers: req.headers });
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"booked":true}');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return { url: `http://127.0.0.1:${server.address().port}`, seen };
+}
+
+// `zta gateway` in front of it, introspecting the booking route's tokens at the idp (RFC 7662),
+// so a revoked grant is refused at once. Resolves with the URL it prints.
+function startGateway(upstream, resource) {
+  return new Promise((resolve, reject) => {
+    const gw = spawn(t.zta, [
+      'gateway', '--issuer', t.issuer, '--audience', RESOURCE, '--upstream', upstream,
+      '--introspect-route', 'POST /api/bookings bookings:create',
+      '--introspect-client-id', resource.introspection_client_id,
+      '--introspect-secret-env', 'ZTA_TEST_RS_SECRET', '--listen', '127.0.0.1:0',
+    ], { stdio: ['ignore', 'pipe', 'pipe'],
+         env: { ...process.env, ZTA_TEST_RS_SECRET: resource.introspection_secret } });
+    let stderr = '';
+    gw.stderr.on('data', (d) => { stderr += d; });
+    process.on('exit', () => gw.kill('SIGKILL'));
+    const timer = setTimeout(() => reject(new Error(`no "listening on" from zta gateway: ${stderr.slice(-300)}`)), 10_000);
+    createInterface({ input: gw.stdout }).on('line', (line) => {
+      const m = /^listening on (http:\/\/\S+)$/.exec(line.trim());
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1].replace(/\/$/, ''));
+      }
+    });
+    gw.on('exit', (code) => reject(new Error(`zta gateway exited ${code}: ${stderr.slice(-300)}`)));
+  });
+}
+const book = (gateway, tok) => fetch(`${gateway}/api/bookings`, {
+  method: 'POST', headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ hotel_id: BOOKING.hotel_id, room_id: BOOKING.room_id }),
+});
 
 let reg;
 let app;
@@ -150,6 +194,16 @@ await t.check('the resource server\'s introspection sees the same chain (sub, ac
   expect(r.body.sub === userIdOf(reg.user) && r.body.act?.sub === reg.agent.client_id, JSON.stringify(r.body));
   expect(r.body.authorization_details?.[0]?.hotel_id === BOOKING.hotel_id, JSON.stringify(r.body));
 });
+let gateway;
+let upstream;
+await t.check('zta gateway (introspection route) lets the delegated token book', async () => {
+  upstream = await startUpstream();
+  gateway = await startGateway(upstream.url, reg.resource);
+  const r = await book(gateway, token);
+  expect(r.status === 200, `the gateway answered ${r.status} ${await r.text()}`);
+  expect(upstream.seen.length === 1, `the upstream saw ${upstream.seen.length} requests`);
+  return `upstream got ${upstream.seen[0].method} ${upstream.seen[0].url}`;
+});
 let refreshed;
 await t.check('the SDK refreshes silently (rotation, actor token again): no second consent', async () => {
   sdk.send('invalidate');
@@ -187,6 +241,25 @@ await t.check('after revocation introspection says active:false for every token 
     const r = await introspect(tok);
     expect(r.status === 200 && r.body.active === false, `${name}: ${r.status} ${JSON.stringify(r.body)}`);
   }
+});
+await t.check('after revocation zta gateway refuses the grant\'s tokens (401; cached answers ≤ 5 s)', async () => {
+  expect(gateway && refreshed, 'no gateway or no refreshed token (an earlier check failed)');
+  const before = upstream.seen.length;
+  // The refreshed token was never introspected by the gateway: refused at once.
+  const r = await book(gateway, refreshed);
+  expect(r.status === 401, `the refreshed token: the gateway answered ${r.status} ${await r.text()}`);
+  // The first one was, 200 ms ago: the gateway caches introspection answers for cache_seconds
+  // (docs/guard.md, default 5 s), so it is refused within that.
+  const start = Date.now();
+  let status;
+  while (Date.now() - start < 7_000) {
+    status = (await book(gateway, token)).status;
+    if (status === 401) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  expect(status === 401, `the first token was still let through ${Date.now() - start} ms after revocation`);
+  expect(upstream.seen.length - before <= Math.ceil(5_000 / 250) + 1, 'too many requests reached the upstream');
+  return `refreshed token at once; first token after ${Date.now() - start} ms (cached answer)`;
 });
 await t.check('after revocation the SDK\'s refresh is refused; it asks again; the user denies', async () => {
   sdk.send('invalidate');
