@@ -16,8 +16,7 @@ using testing::kVerifier;
 class AuthorizationCodeTest : public testing::DelegationFixture {
  protected:
   // Expects a 400 `error` with audit reason `reason`, and no token in the answer.
-  void ExpectRefused(const http::Response& r, const std::string& error,
-                     const std::string& reason) {
+  void ExpectRefused(const http::Response& r, const std::string& error, const std::string& reason) {
     EXPECT_EQ(r.status, 400) << r.body;
     Json b = Body(r);
     EXPECT_EQ(b.value("error", ""), error) << r.body;
@@ -113,9 +112,10 @@ TEST_F(AuthorizationCodeTest, PlainUserTokenWithoutActor) {
 TEST_F(AuthorizationCodeTest, PublicAppRedeemsWithPkce) {
   AuthorizationCode record = CodeRecord();
   record.app_id = public_app_;
-  Form form = {{"grant_type", "authorization_code"}, {"code", PutCode(record)},
-               {"redirect_uri", kRedirect},         {"code_verifier", kVerifier},
-               {"actor_token", AgentToken()},       {"actor_token_type", testing::kActorTokenType}};
+  Form form = {
+      {"grant_type", "authorization_code"}, {"code", PutCode(record)},
+      {"redirect_uri", kRedirect},          {"code_verifier", kVerifier},
+      {"actor_token", AgentToken()},        {"actor_token_type", testing::kActorTokenType}};
   http::Response r = PostAs(public_app_, "", form);
   ASSERT_EQ(r.status, 200) << r.body;
   auto v = VerifyAt(Body(r)["access_token"].get<std::string>());
@@ -130,9 +130,20 @@ TEST_F(AuthorizationCodeTest, AppAuthenticationIsChecked) {
   EXPECT_EQ(wrong.status, 401);
   http::Response anonymous = PostAs(app_, "", {{"grant_type", "authorization_code"}});
   EXPECT_EQ(anonymous.status, 401);  // a confidential app may not go without its secret
-  http::Response agent = Post("/token", {{"grant_type", "authorization_code"}, {"code", "x"}},
-                              agent_, agent_secret_);
+  http::Response agent =
+      Post("/token", {{"grant_type", "authorization_code"}, {"code", "x"}}, agent_, agent_secret_);
   EXPECT_EQ(Body(agent)["error"], "unauthorized_client");
+}
+
+// A public app has no credential to introspect with (RFC 7662 §2.1); the app a delegated token
+// was issued to may revoke it (RFC 7009 §2.1).
+TEST_F(AuthorizationCodeTest, PublicAppCannotIntrospectAndAppsRevoke) {
+  Json b = Body(Redeem(PutCode(CodeRecord())));
+  const std::string token = b["access_token"].get<std::string>();
+  http::Response r = Post("/introspect", {{"token", token}, {"client_id", public_app_}});
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(Post("/revoke", {{"token", token}}, app_, app_secret_).status, 200);
+  EXPECT_EQ(Introspect(token)["active"], false);
 }
 
 // RFC 7636 §4.6: a missing, malformed or wrong verifier is refused; there is no plain method.
@@ -191,8 +202,8 @@ TEST_F(AuthorizationCodeTest, ActorTokenIsRequiredAndChecked) {
                 kReasonActorTokenInvalid);
   // Another agent's token.
   auto [other, other_secret] = AddSecretAgent({"hotels:read"});
-  ExpectRefused(Redeem(PutCode(CodeRecord()), {}, AgentToken(other, other_secret)),
-                "invalid_grant", kReasonActorTokenInvalid);
+  ExpectRefused(Redeem(PutCode(CodeRecord()), {}, AgentToken(other, other_secret)), "invalid_grant",
+                kReasonActorTokenInvalid);
   // A token from another issuer (same shape, its own key).
   auto key = jose::Jwk::Generate(jose::Algorithm::kES256, "foreign");
   ASSERT_TRUE(key.ok());
@@ -213,8 +224,7 @@ TEST_F(AuthorizationCodeTest, ActorTokenIsRequiredAndChecked) {
   // An expired token of the right agent (300 s lifetime, no leeway).
   std::string old = AgentToken();
   clock_.AdvanceSeconds(301);
-  ExpectRefused(Redeem(PutCode(CodeRecord()), {}, old), "invalid_grant",
-                kReasonActorTokenInvalid);
+  ExpectRefused(Redeem(PutCode(CodeRecord()), {}, old), "invalid_grant", kReasonActorTokenInvalid);
   // A revoked token of the right agent.
   std::string revoked = AgentToken();
   ASSERT_EQ(Post("/revoke", {{"token", revoked}}, agent_, agent_secret_).status, 200);

@@ -73,8 +73,10 @@ class DelegationFixture : public IdpFixture {
     c.agent_id = agent_;
     c.resource = kHotel;
     c.scopes = {"openid", "bookings:create"};
-    c.authorization_details = Json::array({{{"type", "hotel_booking"}, {"hotel_id", "h-1"},
-                                            {"room_id", "r-12"}, {"max_total", 240}}});
+    c.authorization_details = Json::array({{{"type", "hotel_booking"},
+                                            {"hotel_id", "h-1"},
+                                            {"room_id", "r-12"},
+                                            {"max_total", 240}}});
     c.nonce = "n-0S6_WzA2Mj";
     c.auth_time = clock_.NowSeconds() - 5;
     c.expires_at = clock_.NowSeconds() + 60;

@@ -30,8 +30,8 @@ TEST_F(OidcTest, IdTokenVerifiesAndBindsTheAccessToken) {
   o.audience = app_;
   o.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
   o.required_claims = {"sub", "iat", "auth_time", "nonce", "azp", "at_hash"};
-  auto v = jose::VerifyJwt(b["id_token"].get<std::string>(), PublishedJwks(), o,
-                           clock_.NowSeconds());
+  auto v =
+      jose::VerifyJwt(b["id_token"].get<std::string>(), PublishedJwks(), o, clock_.NowSeconds());
   ASSERT_TRUE(v.ok()) << v.status();
   const Json& c = (*v)->claims;
   EXPECT_EQ((*v)->alg, jose::Algorithm::kES256);
@@ -64,12 +64,22 @@ TEST_F(OidcTest, Userinfo) {
   EXPECT_EQ(Userinfo(plain["access_token"].get<std::string>()).status, 403);
   http::Response bad = Userinfo("nonsense");
   EXPECT_EQ(bad.status, 401);
-  EXPECT_NE(bad.headers.Get("WWW-Authenticate").value_or("").find("invalid_token"), std::string::npos);
+  EXPECT_NE(bad.headers.Get("WWW-Authenticate").value_or("").find("invalid_token"),
+            std::string::npos);
   // An agent's own token describes no user.
   EXPECT_EQ(Userinfo(AgentToken()).status, 401);
   // Disabled user: no more claims.
   SetUserEnabled(user_, false);
   EXPECT_EQ(Userinfo(b["access_token"].get<std::string>()).status, 401);
+}
+
+// RFC 6750 §2.2: a form POST may carry the token as access_token instead.
+TEST_F(OidcTest, UserinfoByFormPost) {
+  Json b = Body(Redeem(PutCode(CodeRecord())));
+  http::Response r = Post("/userinfo", {{"access_token", b["access_token"].get<std::string>()}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["sub"], user_);
+  EXPECT_FALSE(Body(r).contains("email"));  // no email scope
 }
 
 // A plain sign-in without a resource gives a token for /userinfo alone (aud = issuer).

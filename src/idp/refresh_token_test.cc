@@ -16,8 +16,7 @@ class RefreshTokenTest : public testing::DelegationFixture {
     EXPECT_EQ(r.status, 200) << r.body;
     return Body(r);
   }
-  void ExpectRefused(const http::Response& r, const std::string& error,
-                     const std::string& reason) {
+  void ExpectRefused(const http::Response& r, const std::string& error, const std::string& reason) {
     EXPECT_EQ(r.status, 400) << r.body;
     EXPECT_EQ(Body(r).value("error", ""), error) << r.body;
     EXPECT_FALSE(Body(r).contains("access_token"));
@@ -81,9 +80,9 @@ TEST_F(RefreshTokenTest, NeedsTheActorTokenAgain) {
   ExpectRefused(Refresh(first["refresh_token"].get<std::string>(), {}, "not-a-token"),
                 "invalid_grant", kReasonActorTokenInvalid);
   auto [other, other_secret] = AddSecretAgent({"hotels:read"});
-  ExpectRefused(Refresh(first["refresh_token"].get<std::string>(), {},
-                        AgentToken(other, other_secret)),
-                "invalid_grant", kReasonActorTokenInvalid);
+  ExpectRefused(
+      Refresh(first["refresh_token"].get<std::string>(), {}, AgentToken(other, other_secret)),
+      "invalid_grant", kReasonActorTokenInvalid);
   Json again = Redeemed();
   ExpectRefused(Refresh(again["refresh_token"].get<std::string>(), {}, ""), "invalid_grant",
                 kReasonActorTokenInvalid);
@@ -105,10 +104,10 @@ TEST_F(RefreshTokenTest, RevokedGrantDisabledUserOrAgent) {
   Json revoked = Redeemed();
   auto v = VerifyAt(revoked["access_token"].get<std::string>());
   ASSERT_TRUE(v.ok());
-  ASSERT_TRUE(idp_->store()
-                  .RevokeGrant((*v)->claims["zta_grant"].get<std::string>(),
-                               clock_.NowSeconds(), "user")
-                  .ok());
+  ASSERT_TRUE(
+      idp_->store()
+          .RevokeGrant((*v)->claims["zta_grant"].get<std::string>(), clock_.NowSeconds(), "user")
+          .ok());
   ExpectRefused(Refresh(revoked["refresh_token"].get<std::string>()), "invalid_grant",
                 kReasonGrantRevoked);
   EXPECT_EQ(Introspect(revoked["access_token"].get<std::string>())["active"], false);
@@ -124,8 +123,8 @@ TEST_F(RefreshTokenTest, RevokedGrantDisabledUserOrAgent) {
   Json for_agent = Redeemed();
   ASSERT_TRUE(idp_->SetAgentEnabled(agent_, false).ok());
   EXPECT_EQ(Introspect(for_agent["access_token"].get<std::string>())["active"], false);
-  ExpectRefused(Refresh(for_agent["refresh_token"].get<std::string>(), {}, actor),
-                "invalid_grant", kReasonAgentDisabled);
+  ExpectRefused(Refresh(for_agent["refresh_token"].get<std::string>(), {}, actor), "invalid_grant",
+                kReasonAgentDisabled);
 }
 
 // Unknown refresh tokens, and another app's, are refused alike.
@@ -152,10 +151,10 @@ TEST_F(RefreshTokenTest, RevocationEndpointRevokesTheGrant) {
                 .status,
             400);
   Json second = Redeemed();
-  EXPECT_EQ(Post("/revoke", {{"token", second["refresh_token"].get<std::string>()}}, app_,
-                 app_secret_)
-                .status,
-            200);
+  EXPECT_EQ(
+      Post("/revoke", {{"token", second["refresh_token"].get<std::string>()}}, app_, app_secret_)
+          .status,
+      200);
   EXPECT_EQ(Introspect(second["access_token"].get<std::string>())["active"], false);
   ExpectRefused(Refresh(second["refresh_token"].get<std::string>()), "invalid_grant",
                 kReasonGrantRevoked);

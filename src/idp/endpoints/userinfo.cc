@@ -65,8 +65,8 @@ Decision UserinfoEndpoint(ServerContext& context, const http::Request& request) 
                   "invalid_request");
   }
   if (token.empty()) return Decision::Unrecorded(Challenge(401, "", ""));
-  auto verified = VerifyOwnAccessToken(context.keys, context.options.issuer, token,
-                                       context.clock.NowSeconds());
+  auto verified =
+      VerifyOwnAccessToken(context.keys, context.options.issuer, token, context.clock.NowSeconds());
   if (!verified.ok()) {
     return refuse(Challenge(401, "invalid_token", "the access token is not valid"),
                   verified.status().reason());

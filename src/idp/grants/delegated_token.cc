@@ -63,8 +63,8 @@ OAuthResult<const Agent*> CheckActor(const GrantContext& context, const std::str
   if (context.Field("actor_token_type") != kAccessTokenType) {
     return refused(std::string("actor_token_type must be ") + kAccessTokenType);
   }
-  auto verified = VerifyOwnAccessToken(context.keys, context.options.issuer, token,
-                                       context.clock.NowSeconds());
+  auto verified =
+      VerifyOwnAccessToken(context.keys, context.options.issuer, token, context.clock.NowSeconds());
   if (!verified.ok()) return refused("actor_token rejected: " + verified.status().reason());
   const jose::VerifiedJwt& v = **verified;
   // The agent's own token (client_credentials): sub and client_id both the agent, no act.
@@ -79,7 +79,8 @@ OAuthResult<const Agent*> CheckActor(const GrantContext& context, const std::str
 
 OAuthResult<const User*> CheckUser(const GrantContext& context, const std::string& user_id) {
   const User* user = context.registry.FindUser(user_id);
-  if (!user) return OAuthError::InvalidGrant("the user no longer exists").WithReason(kReasonUserDeleted);
+  if (!user)
+    return OAuthError::InvalidGrant("the user no longer exists").WithReason(kReasonUserDeleted);
   if (!user->enabled) {
     return OAuthError::InvalidGrant("the user is disabled").WithReason(kReasonUserDisabled);
   }

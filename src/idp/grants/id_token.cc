@@ -12,10 +12,17 @@ namespace zta::idp {
 std::string LeftHalfHash(jose::Algorithm alg, std::string_view value) {
   const EVP_MD* md = EVP_sha256();
   switch (jose::Spec(alg).hash) {
-    case jose::HashAlg::kSha384: md = EVP_sha384(); break;
-    case jose::HashAlg::kSha512: md = EVP_sha512(); break;
-    case jose::HashAlg::kNone: md = EVP_sha512(); break;  // Ed25519 hashes with SHA-512
-    case jose::HashAlg::kSha256: break;
+    case jose::HashAlg::kSha384:
+      md = EVP_sha384();
+      break;
+    case jose::HashAlg::kSha512:
+      md = EVP_sha512();
+      break;
+    case jose::HashAlg::kNone:
+      md = EVP_sha512();
+      break;  // Ed25519 hashes with SHA-512
+    case jose::HashAlg::kSha256:
+      break;
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -82,9 +82,8 @@ GrantResult RefreshTokenGrant(const GrantContext& context) {
     agent = *actor;
   }
   Resource own = UserinfoResource(context.options);
-  const Resource* resource = grant.resource.empty() && !agent
-                                 ? &own
-                                 : context.registry.FindResource(grant.resource);
+  const Resource* resource =
+      grant.resource.empty() && !agent ? &own : context.registry.FindResource(grant.resource);
   if (!resource) return OAuthError::InvalidTarget("the grant's resource is no longer registered");
   // RFC 6749 §6: scope may narrow the grant, never widen it.
   std::vector<std::string> requested = SplitSpaceDelimited(context.Field("scope"));
