@@ -127,6 +127,24 @@ await t.check('GET and POST with no, garbage, odd-encoded and duplicate paramete
   }
   return barrage(cases);
 });
+await t.check('bad Authorization headers at /userinfo, /token, /par, /introspect and /revoke', async () => {
+  const values = [
+    'Bearer', 'Bearer ', 'Bearer garbage', `Bearer ${LONG.slice(0, 7000)}`, 'Bearer a.b.c',
+    'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'Basic', 'Basic !!!', 'Basic Og==',
+    `Basic ${Buffer.from(`${app.client_id}:wrong`).toString('base64')}`,
+    `Basic ${Buffer.from(`${'%zz'}:${'%'}`).toString('base64')}`, 'DPoP x', 'bearer  x  y', '\u00ff\u00fe',
+  ];
+  const cases = [];
+  for (const ep of ['/userinfo', '/token', '/par', '/introspect', '/revoke']) {
+    for (const v of values) {
+      cases.push({ name: `GET ${ep} Authorization ${v.slice(0, 20)}`, bytes: request('GET', ep, { headers: { Authorization: v } }) });
+      cases.push({ name: `POST ${ep} Authorization ${v.slice(0, 20)}`, bytes: request('POST', ep, { headers: { ...FORM, Authorization: v }, body: 'grant_type=authorization_code&code=x&token=y' }) });
+    }
+    cases.push({ name: `POST ${ep} two Authorization headers`, bytes: Buffer.from(`POST ${ep} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer a\r\nAuthorization: Basic Og==\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=b`, 'latin1') });
+    cases.push({ name: `POST ${ep} access_token in the body and the header`, bytes: request('POST', ep, { headers: { ...FORM, Authorization: 'Bearer a' }, body: 'access_token=b' }) });
+  }
+  return barrage(cases);
+});
 await t.check('authorization requests with hostile values', async () => {
   const cases = [];
   const variants = {
