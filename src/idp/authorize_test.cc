@@ -673,6 +673,28 @@ TEST_F(AuthorizeTest, HostileInputIsRefusedCleanly) {
     r.query = good;
     EXPECT_LT(server_->Handle(r).status, 500);
   }
+  for (std::string path : {"/login", "/consent", "/account/revoke", "/logout", "/authorize"}) {
+    for (std::string body : {std::string(100000, '&'), std::string("request_id=%zz"),
+                             std::string("a=1&a=2"), "csrf_token=" + std::string(5000, 'x'),
+                             std::string("decision=approve&request_id=") + std::string(300, '%')}) {
+      http::Request r;
+      r.method = "POST";
+      r.path = r.target = path;
+      r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+      r.headers.Set("Cookie", "zta-csrf=x; zta-session=" + std::string(43, '_'));
+      r.body = body;
+      http::Response answer = server_->Handle(r);
+      EXPECT_GE(answer.status, 400) << path << " " << body.substr(0, 40);
+      EXPECT_LT(answer.status, 500) << path << " " << body.substr(0, 40);
+    }
+  }
+  http::Request garbled_par;
+  garbled_par.method = "POST";
+  garbled_par.path = garbled_par.target = "/par";
+  garbled_par.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+  garbled_par.headers.Set("Authorization", "Basic %%%");
+  garbled_par.body = "client_id=app-chat&client_id=x";
+  EXPECT_EQ(server_->Handle(garbled_par).status / 100, 4);
   http::Response put = Browse("PUT", "/authorize");
   EXPECT_EQ(put.status, 405);
   http::Request json;

@@ -144,7 +144,11 @@ Decision LoginEndpoint(ServerContext& context, const http::Request& request) {
   }
   Decision next = pending ? browser::Continue(context, pending_id, *pending, session)
                           : Decision::Unrecorded(browser::SeeOther("/account"));
-  if (!http::SetCookie(next.response, cookie).ok()) {
+  // A fresh CSRF token with the new session (OWASP: rotate on login), so a token planted
+  // before the login does not carry over.
+  auto csrf = browser::Csrf(context).Issue();
+  if (!csrf.ok() || !http::SetCookie(next.response, csrf->second).ok() ||
+      !http::SetCookie(next.response, cookie).ok()) {
     return Decision::Unrecorded(browser::ErrorPage(500, "Sign-in failed", "Please try again."));
   }
   event.action = "login.success";
