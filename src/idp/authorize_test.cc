@@ -792,5 +792,17 @@ TEST_F(AuthorizeTest, TheTokenEndpointRedeemsADelegatedCode) {
   EXPECT_EQ(claims["authorization_details"], Json::array({Booking()}));
 }
 
+// Values from the request reach the consent page only HTML-escaped.
+TEST_F(AuthorizeTest, ConsentPageEscapesRequestValues) {
+  Json booking = Booking();
+  booking["hotel_id"] = "<img src=x onerror=alert(1)>";
+  std::string page;
+  http::Response r = Decide(
+      Location(LogIn(Authorize({{"authorization_details", Details(booking)}}))), "deny", &page);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_NE(page.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos) << page;
+  EXPECT_EQ(RedirectedError(r), "access_denied");
+}
+
 }  // namespace
 }  // namespace zta::idp::testing
