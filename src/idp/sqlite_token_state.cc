@@ -37,6 +37,19 @@ Result<std::vector<T>> ListDocs(store::Database& db, std::string_view sql, std::
   return out;
 }
 
+// Reads grant `id`, applies `change` and writes it back (inside the caller's transaction).
+Status UpdateGrant(store::Database& db, const std::string& id,
+                   const std::function<void(DelegatedGrant&)>& change) {
+  ZTA_ASSIGN_OR_RETURN(auto grant, FindDoc<DelegatedGrant>(db, "SELECT doc FROM grants WHERE id = ?",
+                                                           id, "grant"));
+  if (!grant) return Status(StatusCode::kNotFound, "no such grant");
+  change(*grant);
+  ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("UPDATE grants SET doc = ? WHERE id = ?"));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, Json(*grant).dump()));
+  ZTA_RETURN_IF_ERROR(s.BindText(2, id));
+  return s.Run();
+}
+
 }  // namespace
 
 Status SqliteIdpStore::PutCode(const AuthorizationCode& code) {
@@ -115,16 +128,11 @@ Result<std::vector<DelegatedGrant>> SqliteIdpStore::ListGrants(const std::string
 Status SqliteIdpStore::RevokeGrant(const std::string& id, int64_t at, const std::string& reason) {
   return Transact(
       [&](store::Database& db) -> Status {
-        ZTA_ASSIGN_OR_RETURN(auto grant, FindDoc<DelegatedGrant>(
-                                             db, "SELECT doc FROM grants WHERE id = ?", id,
-                                             "grant"));
-        if (!grant) return Status(StatusCode::kNotFound, "no such grant");
-        if (grant->revoked_at == 0) {
-          grant->revoked_at = at;
-          grant->revoked_reason = reason;
-          ZTA_RETURN_IF_ERROR(RunStatement(db, "UPDATE grants SET doc = ? WHERE id = ?",
-                                           {Json(*grant).dump(), id}));
-        }
+        ZTA_RETURN_IF_ERROR(UpdateGrant(db, id, [&](DelegatedGrant& grant) {
+          if (grant.revoked_at != 0) return;  // the first revocation's time and reason stay
+          grant.revoked_at = at;
+          grant.revoked_reason = reason;
+        }));
         return RunStatement(db, "UPDATE refresh_tokens SET used = 1 WHERE grant_id = ?", {id});
       },
       false);
@@ -132,14 +140,8 @@ Status SqliteIdpStore::RevokeGrant(const std::string& id, int64_t at, const std:
 
 Status SqliteIdpStore::TouchGrant(const std::string& id, int64_t at) {
   return Transact(
-      [&](store::Database& db) -> Status {
-        ZTA_ASSIGN_OR_RETURN(auto grant, FindDoc<DelegatedGrant>(
-                                             db, "SELECT doc FROM grants WHERE id = ?", id,
-                                             "grant"));
-        if (!grant) return Status(StatusCode::kNotFound, "no such grant");
-        grant->last_used_at = at;
-        return RunStatement(db, "UPDATE grants SET doc = ? WHERE id = ?",
-                            {Json(*grant).dump(), id});
+      [&](store::Database& db) {
+        return UpdateGrant(db, id, [&](DelegatedGrant& grant) { grant.last_used_at = at; });
       },
       false);
 }
