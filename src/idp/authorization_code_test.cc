@@ -168,6 +168,13 @@ TEST_F(AuthorizationCodeTest, RedirectMustMatch) {
                 kReasonRedirectMismatch);
 }
 
+// RFC 8707: a resource sent to the token endpoint must be the code's; the same one is fine.
+TEST_F(AuthorizationCodeTest, ResourceMustBeTheCodes) {
+  http::Response other = Redeem(PutCode(CodeRecord()), {{"resource", "https://other.example"}});
+  EXPECT_EQ(Body(other).value("error", ""), "invalid_target") << other.body;
+  EXPECT_EQ(Redeem(PutCode(CodeRecord()), {{"resource", kHotel}}).status, 200);
+}
+
 // Unknown, expired and other apps' codes are refused alike.
 TEST_F(AuthorizationCodeTest, ExpiredUnknownAndForeignCodes) {
   ExpectRefused(Redeem("no-such-code"), "invalid_grant", kReasonCodeInvalid);

@@ -92,6 +92,11 @@ GrantResult AuthorizationCodeGrant(const GrantContext& context) {
     return OAuthError::InvalidGrant("redirect_uri does not match the authorization request")
         .WithReason(kReasonRedirectMismatch);
   }
+  // RFC 8707 §2.2: a resource at the token endpoint may only repeat the code's.
+  if (const std::string& asked = context.Field("resource");
+      !asked.empty() && asked != code.resource) {
+    return OAuthError::InvalidTarget("resource differs from the authorization request's");
+  }
   // RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge (S256 only).
   const std::string& verifier = context.Field("code_verifier");
   if (code.code_challenge.empty() || !WellFormedVerifier(verifier) ||

@@ -85,6 +85,11 @@ GrantResult RefreshTokenGrant(const GrantContext& context) {
   const Resource* resource =
       grant.resource.empty() && !agent ? &own : context.registry.FindResource(grant.resource);
   if (!resource) return OAuthError::InvalidTarget("the grant's resource is no longer registered");
+  // RFC 8707 §2.2: the grant's resource only.
+  if (const std::string& asked = context.Field("resource");
+      !asked.empty() && asked != grant.resource) {
+    return OAuthError::InvalidTarget("resource differs from the grant's");
+  }
   // RFC 6749 §6: scope may narrow the grant, never widen it.
   std::vector<std::string> requested = SplitSpaceDelimited(context.Field("scope"));
   context.event.scopes_requested = requested;
