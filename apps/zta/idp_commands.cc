@@ -18,6 +18,7 @@
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
 #include "zta/idp/idp_service.h"
+#include "zta/web/files.h"
 
 namespace zta::cli {
 namespace {
@@ -142,6 +143,7 @@ Result<idp::IdpServiceOptions> ServiceOptions(const IdpFlags& flags, const Serve
   options.data_dir = flags.data_dir;
   options.keys.rotation_overlap_seconds = flags.overlap_seconds;
   options.server.port = 8080;
+  options.authorization.static_files = web::Files();  // the pages' stylesheet, under /static/
   if (!f.config.empty()) ZTA_RETURN_IF_ERROR(idp::LoadIdpServiceConfig(f.config, &options));
   if (!f.listen.empty()) ZTA_RETURN_IF_ERROR(ParseListen(f.listen, options.server));
   if (!f.issuer.empty()) options.authorization.issuer = f.issuer;
