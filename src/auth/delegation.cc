@@ -98,6 +98,54 @@ Json PeekClaims(std::string_view token) {
   return json.ok() && json->is_object() ? *json : Json();
 }
 
+// RFC 6749 §4.1.2 with RFC 9207 and §10.12: the code from the redirect's query, once it is
+// shown to answer this request (state) from this issuer (iss) and is not an error.
+Result<std::string> CodeFromAuthorizationResponse(std::string_view query, const std::string& state,
+                                                  const std::string& issuer, bool iss_required,
+                                                  const std::string& user) {
+  auto fields = http::ParseForm(query);
+  if (!fields.ok()) {
+    return Status(StatusCode::kFailedPrecondition, "the authorization response does not decode",
+                  kReasonBadAuthorizationResponse);
+  }
+  // RFC 9207 §2.4: iss, when present (and it must be when the metadata promises it), is exactly
+  // the issuer the request went to; otherwise the answer may come from another server (mix-up).
+  if (HasField(*fields, "iss") || iss_required) {
+    if (Field(*fields, "iss") != issuer) {
+      return Status(StatusCode::kPermissionDenied,
+                    HasField(*fields, "iss")
+                        ? "the authorization response comes from another issuer"
+                        : "the authorization response has no iss (RFC 9207)",
+                    kReasonIssuerMismatch);
+    }
+  }
+  // RFC 6749 §10.12: the state sent, exactly; else the response belongs to another request.
+  if (Field(*fields, "state") != state) {
+    return Status(StatusCode::kPermissionDenied,
+                  "the authorization response's state is not the one sent", kReasonStateMismatch);
+  }
+  if (HasField(*fields, "error")) {
+    const std::string error = Field(*fields, "error");
+    if (error == "access_denied") {
+      return Status(StatusCode::kPermissionDenied, user + " declined the consent request",
+                    kReasonConsentDenied);
+    }
+    if (!IsSnakeCase(error)) {
+      return Status(StatusCode::kFailedPrecondition, "the authorization response has a bad error",
+                    kReasonBadAuthorizationResponse);
+    }
+    std::string message = "the authorization server refused: " + error;
+    if (auto d = Field(*fields, "error_description"); !d.empty())
+      message += " (" + Sanitize(d) + ")";
+    return Status(CodeForOAuthError(error), message, error);
+  }
+  std::string code = Field(*fields, "code");
+  if (code.empty()) {
+    return Status(StatusCode::kFailedPrecondition, "the authorization response has no code",
+                  kReasonBadAuthorizationResponse);
+  }
+  return code;
+}
 }  // namespace
 
 struct DelegatedTokenSource::KeyLock {
@@ -329,32 +377,20 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::TokenCall(const TokenR
   return entry;
 }
 
-Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Consent(
-    const TokenRequest& request, const std::vector<std::string>& scopes,
-    const Endpoints& endpoints) {
-  if (consent_ == nullptr) {
-    return Status(StatusCode::kPermissionDenied,
-                  "acting for " + request.on_behalf_of +
-                      " needs their consent, and no consent handler is configured",
-                  kReasonConsentRequired);
-  }
-  // The actor token first: an agent that cannot get its own token should not ask a person.
-  ZTA_ASSIGN_OR_RETURN(AccessToken actor, ActorToken(request));
-  ZTA_ASSIGN_OR_RETURN(Pkce pkce, Pkce::Generate());
-  ZTA_ASSIGN_OR_RETURN(std::string state, RandomToken(16));
-  ZTA_ASSIGN_OR_RETURN(std::string nonce, RandomToken(16));
-  const std::string redirect_uri =
-      options_.redirect_uri.empty() ? consent_->RedirectUri() : options_.redirect_uri;
+Form DelegatedTokenSource::AuthorizationParams(const TokenRequest& request,
+                                               const std::vector<std::string>& scopes,
+                                               const std::string& redirect_uri,
+                                               const std::string& state, const std::string& nonce,
+                                               const std::string& code_challenge) const {
   std::vector<std::string> all_scopes = options_.extra_scopes;
   all_scopes.insert(all_scopes.end(), scopes.begin(), scopes.end());
-
   Form params = {
       {"response_type", "code"},
       {"client_id", options_.app_client_id},
       {"redirect_uri", redirect_uri},
       {"state", state},
       {"nonce", nonce},
-      {"code_challenge", pkce.challenge},
+      {"code_challenge", code_challenge},
       {"code_challenge_method", "S256"},
       {"requested_actor", agent_.options().client_id},
       {"login_hint", request.on_behalf_of},
@@ -367,54 +403,65 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Consent(
                         CanonicalDetailsJson(request.authorization_details));
   }
   if (!options_.prompt.empty()) params.emplace_back("prompt", options_.prompt);
+  return params;
+}
 
+Result<std::string> DelegatedTokenSource::PushAuthorizationRequest(const Form& params,
+                                                                   const Endpoints& endpoints) {
+  // RFC 9126 §2: the same parameters, with the client's authentication, to the PAR endpoint.
+  http::ClientRequest r;
+  r.method = "POST";
+  r.url = endpoints.par;
+  r.timeout = options_.request_timeout;
+  r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+  r.headers.Set("Accept", "application/json");
+  // RFC 6749 §3.1: no parameter twice; the app's authentication says who it is.
+  Form form = params;
+  std::erase_if(form, [](const auto& f) { return f.first == "client_id"; });
+  AppAuthentication(&r.headers, &form);
+  if (!HasField(form, "client_id")) form.emplace_back("client_id", options_.app_client_id);
+  r.body = http::FormEncode(form);
+  auto response = transport_(r);
+  if (!response.ok()) {
+    return Status(StatusCode::kUnavailable,
+                  "PAR endpoint unreachable: " + response.status().message(), kIdpUnavailable);
+  }
+  if (response->status >= 500) {
+    return Status(StatusCode::kUnavailable,
+                  "PAR endpoint answered HTTP " + std::to_string(response->status),
+                  kIdpUnavailable);
+  }
+  if (response->status != 201 && response->status != 200) {
+    return OAuthError("PAR endpoint", *response);
+  }
+  auto json = ParseJsonStrict(response->body);
+  std::string request_uri;
+  if (json.ok() && json->is_object()) {
+    if (auto it = json->find("request_uri"); it != json->end() && it->is_string()) {
+      request_uri = it->get<std::string>();
+    }
+  }
+  if (request_uri.empty()) {
+    return Status(StatusCode::kFailedPrecondition, "PAR response has no request_uri",
+                  kBadTokenResponse);
+  }
+  return request_uri;
+}
+
+Result<std::string> DelegatedTokenSource::AuthorizationUrl(const Form& params,
+                                                           const Endpoints& endpoints) {
   std::string url = endpoints.authorization;
   url += url.find('?') == std::string::npos ? '?' : '&';
-  if (!endpoints.par.empty()) {
-    // RFC 9126 §2: the same parameters, with the client's authentication, to the PAR endpoint.
-    http::ClientRequest r;
-    r.method = "POST";
-    r.url = endpoints.par;
-    r.timeout = options_.request_timeout;
-    r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
-    r.headers.Set("Accept", "application/json");
-    // RFC 6749 §3.1: no parameter twice; the app's authentication says who it is.
-    Form form = params;
-    std::erase_if(form, [](const auto& f) { return f.first == "client_id"; });
-    AppAuthentication(&r.headers, &form);
-    if (!HasField(form, "client_id")) form.emplace_back("client_id", options_.app_client_id);
-    r.body = http::FormEncode(form);
-    auto response = transport_(r);
-    if (!response.ok()) {
-      return Status(StatusCode::kUnavailable,
-                    "PAR endpoint unreachable: " + response.status().message(), kIdpUnavailable);
-    }
-    if (response->status >= 500) {
-      return Status(StatusCode::kUnavailable,
-                    "PAR endpoint answered HTTP " + std::to_string(response->status),
-                    kIdpUnavailable);
-    }
-    if (response->status != 201 && response->status != 200) {
-      return OAuthError("PAR endpoint", *response);
-    }
-    auto json = ParseJsonStrict(response->body);
-    std::string request_uri;
-    if (json.ok() && json->is_object()) {
-      if (auto it = json->find("request_uri"); it != json->end() && it->is_string()) {
-        request_uri = it->get<std::string>();
-      }
-    }
-    if (request_uri.empty()) {
-      return Status(StatusCode::kFailedPrecondition, "PAR response has no request_uri",
-                    kBadTokenResponse);
-    }
-    // RFC 9126 §4: only client_id and request_uri travel through the browser.
-    url +=
-        http::FormEncode(Form{{"client_id", options_.app_client_id}, {"request_uri", request_uri}});
-  } else {
-    url += http::FormEncode(params);
-  }
+  if (endpoints.par.empty()) return url + http::FormEncode(params);
+  ZTA_ASSIGN_OR_RETURN(std::string request_uri, PushAuthorizationRequest(params, endpoints));
+  // RFC 9126 §4: only client_id and request_uri travel through the browser.
+  return url +
+         http::FormEncode(Form{{"client_id", options_.app_client_id}, {"request_uri", request_uri}});
+}
 
+Result<std::string> DelegatedTokenSource::AwaitConsent(const TokenRequest& request,
+                                                       const std::vector<std::string>& scopes,
+                                                       std::string url, const std::string& state) {
   ConsentRequest consent;
   consent.authorization_url = std::move(url);
   consent.state = state;
@@ -437,49 +484,12 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Consent(
     }
     return query.status().WithContext("consent handler");
   }
+  return query;
+}
 
-  auto fields = http::ParseForm(*query);
-  if (!fields.ok()) {
-    return Status(StatusCode::kFailedPrecondition, "the authorization response does not decode",
-                  kReasonBadAuthorizationResponse);
-  }
-  // RFC 9207 §2.4: iss, when present (and it must be when the metadata promises it), is exactly
-  // the issuer the request went to; otherwise the answer may come from another server (mix-up).
-  if (HasField(*fields, "iss") || endpoints.iss_required) {
-    if (Field(*fields, "iss") != agent_.options().issuer) {
-      return Status(StatusCode::kPermissionDenied,
-                    HasField(*fields, "iss")
-                        ? "the authorization response comes from another issuer"
-                        : "the authorization response has no iss (RFC 9207)",
-                    kReasonIssuerMismatch);
-    }
-  }
-  // RFC 6749 §10.12: the state sent, exactly; else the response belongs to another request.
-  if (Field(*fields, "state") != state) {
-    return Status(StatusCode::kPermissionDenied,
-                  "the authorization response's state is not the one sent", kReasonStateMismatch);
-  }
-  if (HasField(*fields, "error")) {
-    const std::string error = Field(*fields, "error");
-    if (error == "access_denied") {
-      return Status(StatusCode::kPermissionDenied,
-                    request.on_behalf_of + " declined the consent request", kReasonConsentDenied);
-    }
-    if (!IsSnakeCase(error)) {
-      return Status(StatusCode::kFailedPrecondition, "the authorization response has a bad error",
-                    kReasonBadAuthorizationResponse);
-    }
-    std::string message = "the authorization server refused: " + error;
-    if (auto d = Field(*fields, "error_description"); !d.empty())
-      message += " (" + Sanitize(d) + ")";
-    return Status(CodeForOAuthError(error), message, error);
-  }
-  const std::string code = Field(*fields, "code");
-  if (code.empty()) {
-    return Status(StatusCode::kFailedPrecondition, "the authorization response has no code",
-                  kReasonBadAuthorizationResponse);
-  }
-
+Result<DelegatedTokenSource::Entry> DelegatedTokenSource::RedeemCode(
+    const TokenRequest& request, const Endpoints& endpoints, const std::string& code,
+    const std::string& redirect_uri, const Pkce& pkce, const AccessToken& actor) {
   // RFC 6749 §4.1.3 with RFC 7636 §4.5 and the draft's actor_token.
   Form form = {
       {"grant_type", "authorization_code"},  {"code", code},
@@ -492,6 +502,32 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Consent(
     ++codes_redeemed_;
   }
   return TokenCall(request, endpoints.token, std::move(form));
+}
+
+Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Consent(
+    const TokenRequest& request, const std::vector<std::string>& scopes,
+    const Endpoints& endpoints) {
+  if (consent_ == nullptr) {
+    return Status(StatusCode::kPermissionDenied,
+                  "acting for " + request.on_behalf_of +
+                      " needs their consent, and no consent handler is configured",
+                  kReasonConsentRequired);
+  }
+  // The actor token first: an agent that cannot get its own token should not ask a person.
+  ZTA_ASSIGN_OR_RETURN(AccessToken actor, ActorToken(request));
+  ZTA_ASSIGN_OR_RETURN(Pkce pkce, Pkce::Generate());
+  ZTA_ASSIGN_OR_RETURN(std::string state, RandomToken(16));
+  ZTA_ASSIGN_OR_RETURN(std::string nonce, RandomToken(16));
+  const std::string redirect_uri =
+      options_.redirect_uri.empty() ? consent_->RedirectUri() : options_.redirect_uri;
+  const Form params =
+      AuthorizationParams(request, scopes, redirect_uri, state, nonce, pkce.challenge);
+  ZTA_ASSIGN_OR_RETURN(std::string url, AuthorizationUrl(params, endpoints));
+  ZTA_ASSIGN_OR_RETURN(std::string query, AwaitConsent(request, scopes, std::move(url), state));
+  ZTA_ASSIGN_OR_RETURN(std::string code,
+                       CodeFromAuthorizationResponse(query, state, agent_.options().issuer,
+                                                     endpoints.iss_required, request.on_behalf_of));
+  return RedeemCode(request, endpoints, code, redirect_uri, pkce, actor);
 }
 
 Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Refresh(const TokenRequest& request,

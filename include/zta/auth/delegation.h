@@ -135,6 +135,23 @@ class DelegatedTokenSource final : public TokenSource {
   Result<AccessToken> ActorToken(const TokenRequest& request);
   Result<Entry> Consent(const TokenRequest& request, const std::vector<std::string>& scopes,
                         const Endpoints& endpoints);
+  // The steps of Consent, in order.
+  std::vector<std::pair<std::string, std::string>> AuthorizationParams(
+      const TokenRequest& request, const std::vector<std::string>& scopes,
+      const std::string& redirect_uri, const std::string& state, const std::string& nonce,
+      const std::string& code_challenge) const;
+  // RFC 9126: returns the request_uri.
+  Result<std::string> PushAuthorizationRequest(
+      const std::vector<std::pair<std::string, std::string>>& params, const Endpoints& endpoints);
+  Result<std::string> AuthorizationUrl(
+      const std::vector<std::pair<std::string, std::string>>& params, const Endpoints& endpoints);
+  // Returns the redirect's query.
+  Result<std::string> AwaitConsent(const TokenRequest& request,
+                                   const std::vector<std::string>& scopes, std::string url,
+                                   const std::string& state);
+  Result<Entry> RedeemCode(const TokenRequest& request, const Endpoints& endpoints,
+                           const std::string& code, const std::string& redirect_uri,
+                           const Pkce& pkce, const AccessToken& actor);
   Result<Entry> Refresh(const TokenRequest& request, const Entry& entry,
                         const Endpoints& endpoints);
   Result<Entry> TokenCall(const TokenRequest& request, const std::string& endpoint,
