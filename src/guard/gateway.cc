@@ -277,13 +277,7 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
     decision.answer = Refuse(request, 400, "invalid_request", inspected.reason());
     return decision;
   }
-  const Route* route = nullptr;
-  for (size_t i = 0; i < options_.routes.size() && route == nullptr; ++i) {
-    if (options_.routes[i].Matches(request.method, *path)) {
-      route = &options_.routes[i];
-      decision.target = &upstreams_[i];
-    }
-  }
+  const Route* route = MatchRoute(request.method, *path, &decision.target);
   // Deny by default: only what a route names is reachable.
   if (route == nullptr) {
     decision.answer = Refuse(request, 404, "not_found", "no_route");
@@ -310,13 +304,31 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
     return decision;
   }
 
+  decision.upstream = UpstreamRequest(request, *path, *route, *decision.target, *principal);
+  return decision;
+}
+
+const Route* Gateway::MatchRoute(std::string_view method, std::string_view path,
+                                 const Upstream** target) const {
+  for (size_t i = 0; i < options_.routes.size(); ++i) {
+    if (options_.routes[i].Matches(method, path)) {
+      *target = &upstreams_[i];
+      return &options_.routes[i];
+    }
+  }
+  return nullptr;
+}
+
+http::ClientRequest Gateway::UpstreamRequest(const http::Request& request, const std::string& path,
+                                             const Route& route, const Upstream& target,
+                                             const Principal& principal) const {
   // The upstream receives the path that was authorized: its normal form, not the raw one.
-  http::ClientRequest& up = decision.upstream;
+  http::ClientRequest up;
   up.method = request.method;
-  up.url = decision.target->origin + decision.target->prefix + *path +
+  up.url = target.origin + target.prefix + path +
            (request.query.empty() ? "" : "?" + request.query);
-  up.timeout = route->upstream_timeout.count() > 0 ? route->upstream_timeout
-                                                    : options_.upstream_timeout;
+  up.timeout = route.upstream_timeout.count() > 0 ? route.upstream_timeout
+                                                   : options_.upstream_timeout;
   up.max_response_bytes = 16 << 20;
   up.body = request.body;
   const auto connection_options = forwarding::ConnectionOptions(request.headers);
@@ -327,8 +339,8 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
     }
   }
   forwarding::SetForwardedHeaders(request, &up.headers);
-  forwarding::SetPrincipalHeaders(*principal, &up.headers);
-  return decision;
+  forwarding::SetPrincipalHeaders(principal, &up.headers);
+  return up;
 }
 
 http::Response Gateway::Relay(Result<http::Response> answer, const Upstream& upstream) {

@@ -140,6 +140,13 @@ class Gateway {
           HttpFetcher fetcher, std::vector<Upstream> upstreams,
           std::unique_ptr<http::AsyncClient> async_client);
   Decision Decide(const http::Request& request);
+  // The first route matching (method, path), with its upstream in *target; nullptr if none.
+  const Route* MatchRoute(std::string_view method, std::string_view path,
+                          const Upstream** target) const;
+  // The call to forward an authorized request on path (its normal form) to target.
+  http::ClientRequest UpstreamRequest(const http::Request& request, const std::string& path,
+                                      const Route& route, const Upstream& target,
+                                      const Principal& principal) const;
   static http::Response Relay(Result<http::Response> answer, const Upstream& upstream);
   http::Response Refuse(const http::Request& request, int status, std::string_view error,
                         std::string_view reason);
