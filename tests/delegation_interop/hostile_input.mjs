@@ -1,8 +1,9 @@
 // Hostile input at the identity provider's endpoints, over real loopback HTTP against
 // `zta idp serve`: malformed, huge and garbage requests at /authorize, /par, /login, /consent,
-// /account, /logout and /token (GET and POST, bad and huge cookies, missing / wrong / duplicated
-// CSRF tokens, duplicate parameters, long parameters, odd percent-encodings and bytes, deeply
-// nested authorization_details). Every answer must be 2xx, 3xx or 4xx (never 5xx, never a reset
+// /account, /account/revoke, /logout, /token, /userinfo, /introspect and /revoke (GET and POST,
+// bad and huge cookies, missing / wrong / foreign / duplicated CSRF tokens, a cross-origin login,
+// bad Authorization headers, duplicate, long and odd-encoded parameters, deeply nested
+// authorization_details, protocol-level garbage). Every answer must be 2xx, 3xx or 4xx (never 5xx, never a reset
 // before an answer), and the server must stay up and keep serving a real flow afterwards.
 // Usage: node hostile_input.mjs PATH/TO/zta [ARTIFACT_DIR]
 import { connect } from 'node:net';
