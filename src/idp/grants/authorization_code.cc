@@ -3,6 +3,7 @@
 // actor, that agent's own access token (draft-oauth-ai-agents-on-behalf-of-user-02). Result: a
 // delegated grant and its tokens (delegated_token.h).
 #include <algorithm>
+#include <optional>
 #include <string_view>
 
 #include "delegated_token.h"
@@ -48,19 +49,24 @@ AuditEvent CodeEvent(const GrantContext& context, const AuthorizationCode& code,
   return e;
 }
 
-}  // namespace
-
-GrantResult AuthorizationCodeGrant(const GrantContext& context) {
-  if (!context.caller.app) {
-    return OAuthError::UnauthorizedClient("authorization_code is for registered apps");
+// RFC 6749 §4.1.2: a code used twice is refused, and what it issued is revoked.
+OAuthError RefuseReplay(const GrantContext& context, const AuthorizationCode& code, int64_t now) {
+  AuditEvent replay = CodeEvent(context, code, "code.replay");
+  replay.decision = AuditDecision::kDeny;
+  replay.reason = kReasonCodeReplay;
+  if (!code.grant_id.empty()) {
+    Status revoked = context.token_state.RevokeGrant(code.grant_id, now, kReasonCodeReplay);
+    replay.attributes["zta.grant_revoked"] = revoked.ok();
   }
-  const App& app = *context.caller.app;
-  const std::string& code_value = context.Field("code");
-  if (code_value.empty()) return OAuthError::InvalidRequest("missing code");
-  const std::string digest = DigestSecret(code_value);
-  const int64_t now = context.clock.NowSeconds();
+  context.side_events.push_back(std::move(replay));
+  return OAuthError::InvalidGrant("the authorization code was already used")
+      .WithReason(kReasonCodeReplay);
+}
 
-  // Consumed first, in one transaction, so that two redemptions cannot both be first.
+// Spends the code `digest` names. Consumed first, in one transaction, so that two redemptions
+// cannot both be first.
+OAuthResult<AuthorizationCode> ConsumeCode(const GrantContext& context, const std::string& digest,
+                                           int64_t now) {
   bool first_use = false;
   auto consumed = context.token_state.ConsumeCode(digest, &first_use);
   if (!consumed.ok()) return StoreError();
@@ -71,20 +77,15 @@ GrantResult AuthorizationCodeGrant(const GrantContext& context) {
   context.event.subject = code.user_id;
   context.event.resource = code.resource;
   context.event.scopes_requested = code.scopes;
-  // RFC 6749 §4.1.2: a code used twice is refused, and what it issued is revoked.
-  if (!first_use) {
-    AuditEvent replay = CodeEvent(context, code, "code.replay");
-    replay.decision = AuditDecision::kDeny;
-    replay.reason = kReasonCodeReplay;
-    if (!code.grant_id.empty()) {
-      Status revoked = context.token_state.RevokeGrant(code.grant_id, now, kReasonCodeReplay);
-      replay.attributes["zta.grant_revoked"] = revoked.ok();
-    }
-    context.side_events.push_back(std::move(replay));
-    return OAuthError::InvalidGrant("the authorization code was already used")
-        .WithReason(kReasonCodeReplay);
-  }
-  if (code.app_id != app.client_id || code.expires_at <= now) {
+  if (!first_use) return RefuseReplay(context, code, now);
+  return code;
+}
+
+// The token request must come from the code's app, in time, and repeat what the authorization
+// request said: redirect_uri, resource, and the PKCE verifier of its challenge.
+std::optional<OAuthError> CheckRedemption(const GrantContext& context,
+                                          const AuthorizationCode& code, int64_t now) {
+  if (code.app_id != context.caller.app->client_id || code.expires_at <= now) {
     return OAuthError::InvalidGrant("unknown authorization code").WithReason(kReasonCodeInvalid);
   }
   // RFC 6749 §4.1.3: the redirect_uri of the authorization request, identical.
@@ -104,35 +105,22 @@ GrantResult AuthorizationCodeGrant(const GrantContext& context) {
     return OAuthError::InvalidGrant("code_verifier does not match the code challenge")
         .WithReason(kReasonPkceMismatch);
   }
-  auto user = CheckUser(context, code.user_id);
-  if (!user.ok()) return std::move(user).error();
-  const Agent* agent = nullptr;
-  if (!code.agent_id.empty()) {
-    auto actor = CheckActor(context, code.agent_id);
-    if (!actor.ok()) return std::move(actor).error();
-    agent = *actor;
-  }
-  // Without a resource, a plain sign-in (OIDC, no actor): the token is for /userinfo alone.
-  Resource own = UserinfoResource(context.options);
-  const Resource* resource =
-      code.resource.empty() && !agent ? &own : context.registry.FindResource(code.resource);
-  if (!resource) return OAuthError::InvalidTarget("the code's resource is no longer registered");
-  std::vector<std::string> scopes = DelegatedScopes(code.scopes, agent, *resource);
-  bool resource_scope = resource == &own;
-  for (const auto& s : scopes) resource_scope |= !IsOpenIdScope(s);
-  if (scopes.empty() || !resource_scope) {
-    return OAuthError::InvalidScope("no consented scope is within the actor's allowance");
-  }
+  return std::nullopt;
+}
 
+// Stores the grant the code becomes, and links the code to it (for a later replay to revoke).
+OAuthResult<DelegatedGrant> CreateGrant(const GrantContext& context, const AuthorizationCode& code,
+                                        const std::string& digest, std::vector<std::string> scopes,
+                                        int64_t now) {
   auto id = RandomToken(16);
   if (!id.ok()) return OAuthError::ServerError("randomness failed").Unaudited();
   DelegatedGrant grant;
   grant.id = "g-" + *id;
   grant.user_id = code.user_id;
-  grant.app_id = app.client_id;
+  grant.app_id = context.caller.app->client_id;
   grant.agent_id = code.agent_id;
   grant.resource = code.resource;
-  grant.scopes = scopes;
+  grant.scopes = std::move(scopes);
   grant.authorization_details = code.authorization_details;
   grant.code_digest = digest;
   grant.auth_time = code.auth_time;
@@ -142,24 +130,54 @@ GrantResult AuthorizationCodeGrant(const GrantContext& context) {
       !context.token_state.SetCodeGrant(digest, grant.id).ok()) {
     return StoreError();
   }
+  return grant;
+}
+
+}  // namespace
+
+GrantResult AuthorizationCodeGrant(const GrantContext& context) {
+  if (!context.caller.app) {
+    return OAuthError::UnauthorizedClient("authorization_code is for registered apps");
+  }
+  const std::string& code_value = context.Field("code");
+  if (code_value.empty()) return OAuthError::InvalidRequest("missing code");
+  const std::string digest = DigestSecret(code_value);
+  const int64_t now = context.clock.NowSeconds();
+  auto consumed = ConsumeCode(context, digest, now);
+  if (!consumed.ok()) return std::move(consumed).error();
+  const AuthorizationCode& code = *consumed;
+  if (auto refused = CheckRedemption(context, code, now)) return *std::move(refused);
+
+  auto parties =
+      ResolveDelegationParties(context, code.user_id, code.agent_id, code.resource, "code's");
+  if (!parties.ok()) return std::move(parties).error();
+  std::vector<std::string> scopes =
+      DelegatedScopes(code.scopes, parties->agent, parties->resource());
+  bool resource_scope = !parties->registered;
+  for (const auto& s : scopes) resource_scope |= !IsOpenIdScope(s);
+  if (scopes.empty() || !resource_scope) {
+    return OAuthError::InvalidScope("no consented scope is within the actor's allowance");
+  }
+  auto grant = CreateGrant(context, code, digest, scopes, now);
+  if (!grant.ok()) return std::move(grant).error();
 
   Delegation delegation;
-  delegation.grant = &grant;
-  delegation.user = *user;
-  delegation.app = &app;
-  delegation.agent = agent;
-  delegation.resource = resource;
+  delegation.grant = &*grant;
+  delegation.user = parties->user;
+  delegation.app = context.caller.app;
+  delegation.agent = parties->agent;
+  delegation.resource = &parties->resource();
   delegation.scopes = std::move(scopes);
   delegation.nonce = code.nonce;
   delegation.id_token =
       std::find(code.scopes.begin(), code.scopes.end(), "openid") != code.scopes.end();
   GrantResult issued = IssueDelegatedTokens(context, delegation);
   if (!issued.ok()) {
-    (void)context.token_state.RevokeGrant(grant.id, now, "issue_failed");
+    (void)context.token_state.RevokeGrant(grant->id, now, "issue_failed");
     return issued;
   }
   AuditEvent redeemed = CodeEvent(context, code, "code.redeem");
-  redeemed.attributes["zta.grant"] = grant.id;
+  redeemed.attributes["zta.grant"] = grant->id;
   redeemed.scopes_granted = delegation.scopes;
   redeemed.jti = context.event.jti;
   context.side_events.push_back(std::move(redeemed));

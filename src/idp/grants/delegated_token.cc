@@ -87,6 +87,32 @@ OAuthResult<const User*> CheckUser(const GrantContext& context, const std::strin
   return user;
 }
 
+OAuthResult<DelegationParties> ResolveDelegationParties(const GrantContext& context,
+                                                        const std::string& user_id,
+                                                        const std::string& agent_id,
+                                                        const std::string& resource_uri,
+                                                        std::string_view whose) {
+  DelegationParties parties;
+  auto user = CheckUser(context, user_id);
+  if (!user.ok()) return std::move(user).error();
+  parties.user = *user;
+  if (!agent_id.empty()) {
+    auto actor = CheckActor(context, agent_id);
+    if (!actor.ok()) return std::move(actor).error();
+    parties.agent = *actor;
+  }
+  if (resource_uri.empty() && !parties.agent) {
+    parties.userinfo = UserinfoResource(context.options);
+    return parties;
+  }
+  parties.registered = context.registry.FindResource(resource_uri);
+  if (!parties.registered) {
+    return OAuthError::InvalidTarget("the " + std::string(whose) +
+                                     " resource is no longer registered");
+  }
+  return parties;
+}
+
 std::vector<std::string> DelegatedScopes(const std::vector<std::string>& requested,
                                          const Agent* agent, const Resource& resource) {
   const std::vector<std::string>* allowed = nullptr;

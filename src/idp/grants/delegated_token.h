@@ -45,6 +45,27 @@ OAuthResult<const User*> CheckUser(const GrantContext& context, const std::strin
 std::vector<std::string> DelegatedScopes(const std::vector<std::string>& requested,
                                          const Agent* agent, const Resource& resource);
 
+// Who and what a delegated grant is for, looked up again at every issue (code redemption and
+// each refresh): the user and the actor must still be enabled, the resource still registered.
+struct DelegationParties {
+  const User* user = nullptr;
+  const Agent* agent = nullptr;  // nullptr: no actor
+  // The registered audience, or nullptr for a plain sign-in (no resource, no actor), whose
+  // token is for the issuer's own /userinfo alone.
+  const Resource* registered = nullptr;
+  Resource userinfo;
+  const Resource& resource() const { return registered ? *registered : userinfo; }
+};
+
+// CheckUser(user_id), CheckActor(agent_id) unless agent_id is "", and the resource `resource_uri`
+// (UserinfoResource for "" without an actor); invalid_target "the <whose> resource is no longer
+// registered" when it is gone.
+OAuthResult<DelegationParties> ResolveDelegationParties(const GrantContext& context,
+                                                        const std::string& user_id,
+                                                        const std::string& agent_id,
+                                                        const std::string& resource_uri,
+                                                        std::string_view whose);
+
 // What a delegated token request has established.
 struct Delegation {
   const DelegatedGrant* grant = nullptr;

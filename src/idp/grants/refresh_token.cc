@@ -3,6 +3,7 @@
 // issued under it), and a grant with an actor needs that actor's own token again, so a stolen
 // refresh token alone is useless. Never widens scopes or details.
 #include <algorithm>
+#include <optional>
 
 #include "delegated_token.h"
 #include "grant.h"
@@ -21,25 +22,41 @@ OAuthError Invalid() {
   return OAuthError::InvalidGrant("unknown refresh token").WithReason(kReasonRefreshInvalid);
 }
 
-}  // namespace
-
-GrantResult RefreshTokenGrant(const GrantContext& context) {
-  if (!context.caller.app) return OAuthError::UnauthorizedClient("refresh_token is for apps");
-  const App& app = *context.caller.app;
-  const std::string& presented = context.Field("refresh_token");
-  if (presented.empty()) return OAuthError::InvalidRequest("missing refresh_token");
-  const int64_t now = context.clock.NowSeconds();
-  // A bad actor_token is refused before the refresh token is spent, so a retry with a fresh
-  // actor token still works (which agent it must be is checked once the grant is known).
-  if (!context.Field("actor_token").empty()) {
-    auto verified = VerifyOwnAccessToken(context.keys, context.options.issuer,
-                                         context.Field("actor_token"), now);
-    if (!verified.ok()) {
-      return OAuthError::InvalidGrant("actor_token rejected: " + verified.status().reason())
-          .WithReason(kReasonActorTokenInvalid);
-    }
+// A bad actor_token is refused before the refresh token is spent, so a retry with a fresh
+// actor token still works (which agent it must be is checked once the grant is known).
+std::optional<OAuthError> PrecheckActorToken(const GrantContext& context, int64_t now) {
+  if (context.Field("actor_token").empty()) return std::nullopt;
+  auto verified =
+      VerifyOwnAccessToken(context.keys, context.options.issuer, context.Field("actor_token"), now);
+  if (!verified.ok()) {
+    return OAuthError::InvalidGrant("actor_token rejected: " + verified.status().reason())
+        .WithReason(kReasonActorTokenInvalid);
   }
+  return std::nullopt;
+}
 
+// RFC 9700 §4.14.2: a rotated-out token came back, so one of its holders is not the app.
+OAuthError RevokeOnReuse(const GrantContext& context, const DelegatedGrant& grant, int64_t now) {
+  Status revoked = context.token_state.RevokeGrant(grant.id, now, kReasonRefreshReuse);
+  AuditEvent reuse;
+  reuse.action = "refresh.reuse";
+  reuse.decision = AuditDecision::kDeny;
+  reuse.reason = kReasonRefreshReuse;
+  reuse.subject = grant.user_id;
+  if (!grant.agent_id.empty()) reuse.actor_chain = {grant.agent_id};
+  reuse.client_id = context.caller.client_id;
+  reuse.resource = grant.resource;
+  reuse.attributes["zta.grant"] = grant.id;
+  reuse.attributes["zta.grant_revoked"] = revoked.ok();
+  context.side_events.push_back(std::move(reuse));
+  return OAuthError::InvalidGrant("the refresh token was already used; the grant is revoked")
+      .WithReason(kReasonRefreshReuse);
+}
+
+// Spends the presented refresh token and returns its grant, if that is live, the app's, and
+// the token neither reused nor expired.
+OAuthResult<DelegatedGrant> SpendRefreshToken(const GrantContext& context,
+                                              const std::string& presented, int64_t now) {
   auto used = context.token_state.UseRefreshToken(DigestSecret(presented));
   if (!used.ok()) return StoreError();
   if (!used->has_value()) return Invalid();
@@ -54,43 +71,20 @@ GrantResult RefreshTokenGrant(const GrantContext& context) {
   if (grant.revoked_at != 0) {
     return OAuthError::InvalidGrant("the grant was revoked").WithReason(kReasonGrantRevoked);
   }
-  // RFC 9700 §4.14.2: a rotated-out token came back, so one of its holders is not the app.
-  if (token.used) {
-    Status revoked = context.token_state.RevokeGrant(grant.id, now, kReasonRefreshReuse);
-    AuditEvent reuse;
-    reuse.action = "refresh.reuse";
-    reuse.decision = AuditDecision::kDeny;
-    reuse.reason = kReasonRefreshReuse;
-    reuse.subject = grant.user_id;
-    if (!grant.agent_id.empty()) reuse.actor_chain = {grant.agent_id};
-    reuse.client_id = context.caller.client_id;
-    reuse.resource = grant.resource;
-    reuse.attributes["zta.grant"] = grant.id;
-    reuse.attributes["zta.grant_revoked"] = revoked.ok();
-    context.side_events.push_back(std::move(reuse));
-    return OAuthError::InvalidGrant("the refresh token was already used; the grant is revoked")
-        .WithReason(kReasonRefreshReuse);
-  }
-  if (token.expires_at <= now || grant.app_id != app.client_id) return Invalid();
+  if (token.used) return RevokeOnReuse(context, grant, now);
+  if (token.expires_at <= now || grant.app_id != context.caller.app->client_id) return Invalid();
+  return grant;
+}
 
-  auto user = CheckUser(context, grant.user_id);
-  if (!user.ok()) return std::move(user).error();
-  const Agent* agent = nullptr;
-  if (!grant.agent_id.empty()) {
-    auto actor = CheckActor(context, grant.agent_id);
-    if (!actor.ok()) return std::move(actor).error();
-    agent = *actor;
-  }
-  Resource own = UserinfoResource(context.options);
-  const Resource* resource =
-      grant.resource.empty() && !agent ? &own : context.registry.FindResource(grant.resource);
-  if (!resource) return OAuthError::InvalidTarget("the grant's resource is no longer registered");
-  // RFC 8707 §2.2: the grant's resource only.
+// RFC 8707 §2.2 and RFC 6749 §6: the grant's resource only, and a scope that may narrow the
+// grant, never widen it; then what the actor and the resource still allow.
+OAuthResult<std::vector<std::string>> RefreshedScopes(const GrantContext& context,
+                                                      const DelegatedGrant& grant,
+                                                      const DelegationParties& parties) {
   if (const std::string& asked = context.Field("resource");
       !asked.empty() && asked != grant.resource) {
     return OAuthError::InvalidTarget("resource differs from the grant's");
   }
-  // RFC 6749 §6: scope may narrow the grant, never widen it.
   std::vector<std::string> requested = SplitSpaceDelimited(context.Field("scope"));
   context.event.scopes_requested = requested;
   for (const std::string& s : requested) {
@@ -98,18 +92,36 @@ GrantResult RefreshTokenGrant(const GrantContext& context) {
       return OAuthError::InvalidScope("scope " + s + " was not granted");
     }
   }
-  std::vector<std::string> scopes =
-      DelegatedScopes(requested.empty() ? grant.scopes : requested, agent, *resource);
+  std::vector<std::string> scopes = DelegatedScopes(requested.empty() ? grant.scopes : requested,
+                                                    parties.agent, parties.resource());
   if (scopes.empty()) return OAuthError::InvalidScope("no granted scope is still allowed");
-  (void)context.token_state.TouchGrant(grant.id, now);
+  return scopes;
+}
+
+}  // namespace
+
+GrantResult RefreshTokenGrant(const GrantContext& context) {
+  if (!context.caller.app) return OAuthError::UnauthorizedClient("refresh_token is for apps");
+  const std::string& presented = context.Field("refresh_token");
+  if (presented.empty()) return OAuthError::InvalidRequest("missing refresh_token");
+  const int64_t now = context.clock.NowSeconds();
+  if (auto refused = PrecheckActorToken(context, now)) return *std::move(refused);
+  auto grant = SpendRefreshToken(context, presented, now);
+  if (!grant.ok()) return std::move(grant).error();
+  auto parties = ResolveDelegationParties(context, grant->user_id, grant->agent_id, grant->resource,
+                                          "grant's");
+  if (!parties.ok()) return std::move(parties).error();
+  auto scopes = RefreshedScopes(context, *grant, *parties);
+  if (!scopes.ok()) return std::move(scopes).error();
+  (void)context.token_state.TouchGrant(grant->id, now);
 
   Delegation delegation;
-  delegation.grant = &grant;
-  delegation.user = *user;
-  delegation.app = &app;
-  delegation.agent = agent;
-  delegation.resource = resource;
-  delegation.scopes = std::move(scopes);
+  delegation.grant = &*grant;
+  delegation.user = parties->user;
+  delegation.app = context.caller.app;
+  delegation.agent = parties->agent;
+  delegation.resource = &parties->resource();
+  delegation.scopes = std::move(*scopes);
   context.event.attributes["zta.refreshed"] = true;
   return IssueDelegatedTokens(context, delegation);
 }
