@@ -73,6 +73,56 @@ std::string ConsentBody(const RegistrySnapshot& registry, const AuthorizationReq
   return body;
 }
 
+// The consent page itself: the request in plain words and an Allow / Deny form.
+Decision ConsentPage(ServerContext& context, const http::Request& request,
+                     const RegistrySnapshot& registry, const AuthorizationRequest& authorization,
+                     const std::string& pending_id, AuditEvent event) {
+  http::Response page = browser::Page(200, "Allow access?", "");
+  auto token = browser::CsrfToken(context, request, page);
+  if (!token) return Decision::Unrecorded(browser::ErrorPage(503, "Try again later", "Busy."));
+  std::string body = ConsentBody(registry, authorization);
+  body += "<form method=\"post\" action=\"/consent\">\n" +
+          browser::Csrf(context).HiddenField(*token) +
+          "\n<input type=\"hidden\" name=\"request_id\" value=\"" + http::HtmlEscape(pending_id) +
+          "\">\n<button name=\"decision\" value=\"approve\">Allow</button>\n"
+          "<button name=\"decision\" value=\"deny\">Deny</button>\n</form>\n";
+  http::Response full = browser::Page(200, "Allow access?", body);
+  for (const auto& [name, value] : page.headers.fields()) {
+    if (http::EqualsIgnoreCase(name, "Set-Cookie")) full.headers.Add(name, value);
+  }
+  browser::AllowFormRedirectTo(full, authorization.redirect_uri);
+  return Decision::Recorded(std::move(full), std::move(event), false);
+}
+
+// Scopes alone may be remembered (merged into what this user already allowed the same app,
+// agent and resource); authorization_details are asked for every time.
+void RememberConsent(ServerContext& context, const std::string& user_id,
+                     const AuthorizationRequest& authorization, int64_t now) {
+  RememberedConsent remembered;
+  remembered.user_id = user_id;
+  remembered.app_id = authorization.app_id;
+  remembered.agent_id = authorization.agent_id;
+  remembered.resource = authorization.resource;
+  remembered.scopes = authorization.scopes;
+  remembered.created_at = now;
+  auto existing = context.token_state.ListConsents(user_id);
+  if (existing.ok()) {
+    for (const RememberedConsent& c : *existing) {
+      if (c.app_id == remembered.app_id && c.agent_id == remembered.agent_id &&
+          c.resource == remembered.resource) {
+        for (const std::string& s : c.scopes) {
+          if (std::find(remembered.scopes.begin(), remembered.scopes.end(), s) ==
+              remembered.scopes.end()) {
+            remembered.scopes.push_back(s);
+          }
+        }
+        remembered.created_at = c.created_at;
+      }
+    }
+  }
+  (void)context.token_state.PutConsent(remembered);
+}
+
 }  // namespace
 
 Decision ConsentEndpoint(ServerContext& context, const http::Request& request) {
@@ -110,21 +160,7 @@ Decision ConsentEndpoint(ServerContext& context, const http::Request& request) {
   }
 
   if (request.method != "POST") {
-    http::Response page = browser::Page(200, "Allow access?", "");
-    auto token = browser::CsrfToken(context, request, page);
-    if (!token) return Decision::Unrecorded(browser::ErrorPage(503, "Try again later", "Busy."));
-    std::string body = ConsentBody(*registry, authorization);
-    body += "<form method=\"post\" action=\"/consent\">\n" +
-            browser::Csrf(context).HiddenField(*token) +
-            "\n<input type=\"hidden\" name=\"request_id\" value=\"" + http::HtmlEscape(pending_id) +
-            "\">\n<button name=\"decision\" value=\"approve\">Allow</button>\n"
-            "<button name=\"decision\" value=\"deny\">Deny</button>\n</form>\n";
-    http::Response full = browser::Page(200, "Allow access?", body);
-    for (const auto& [name, value] : page.headers.fields()) {
-      if (http::EqualsIgnoreCase(name, "Set-Cookie")) full.headers.Add(name, value);
-    }
-    browser::AllowFormRedirectTo(full, authorization.redirect_uri);
-    return Decision::Recorded(std::move(full), std::move(event), false);
+    return ConsentPage(context, request, *registry, authorization, pending_id, std::move(event));
   }
 
   const std::string& decision = Field(*fields, "decision");
@@ -145,30 +181,7 @@ Decision ConsentEndpoint(ServerContext& context, const http::Request& request) {
   event.action = "consent.granted";
   event.scopes_granted = authorization.scopes;
   if (authorization.authorization_details.is_null()) {
-    // Scopes alone may be remembered; authorization_details are asked for every time.
-    RememberedConsent remembered;
-    remembered.user_id = session->user_id;
-    remembered.app_id = authorization.app_id;
-    remembered.agent_id = authorization.agent_id;
-    remembered.resource = authorization.resource;
-    remembered.scopes = authorization.scopes;
-    remembered.created_at = now;
-    auto existing = context.token_state.ListConsents(session->user_id);
-    if (existing.ok()) {
-      for (const RememberedConsent& c : *existing) {
-        if (c.app_id == remembered.app_id && c.agent_id == remembered.agent_id &&
-            c.resource == remembered.resource) {
-          for (const std::string& s : c.scopes) {
-            if (std::find(remembered.scopes.begin(), remembered.scopes.end(), s) ==
-                remembered.scopes.end()) {
-              remembered.scopes.push_back(s);
-            }
-          }
-          remembered.created_at = c.created_at;
-        }
-      }
-    }
-    (void)context.token_state.PutConsent(remembered);
+    RememberConsent(context, session->user_id, authorization, now);
     event.attributes["zta.consent"] = "remembered";
   }
   if (!context.Audit(event).ok()) {

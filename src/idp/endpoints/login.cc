@@ -43,6 +43,97 @@ http::Response LoginForm(ServerContext& context, const http::Request& request, i
   return full;
 }
 
+// The audit event of a sign-in attempt, a failure until it succeeds.
+AuditEvent LoginAttemptEvent(const http::Request& request, const std::string& username,
+                             const std::optional<browser::PendingAuthorization>& pending) {
+  AuditEvent event;
+  event.action = "login.failure";
+  event.decision = AuditDecision::kDeny;
+  event.attributes["zta.username"] = username;
+  event.attributes["zta.source_address"] = request.remote_address;
+  if (pending) event.client_id = pending->request.app_id;
+  return event;
+}
+
+// The user whose password this is, if enabled; nullptr else, with the reason in event.reason.
+// Every failure costs the same time as a wrong password (no enumeration).
+const User* CheckCredentials(const User* user, const Secret& password, AuditEvent& event) {
+  if (user == nullptr || password.empty() || password.size() > 1024) {
+    BurnPasswordWork(password);
+    event.reason = user == nullptr ? "unknown_user" : "bad_password";
+    return nullptr;
+  }
+  auto verified = VerifyPassword(password, user->password_hash);
+  if (!verified.ok() || !*verified) {
+    event.reason = "bad_password";
+    return nullptr;
+  }
+  if (!user->enabled) {
+    event.reason = "user_disabled";
+    return nullptr;
+  }
+  event.reason = "";
+  return user;
+}
+
+// A new session every time (no fixation); the one the browser had, if any, ends. Returns the
+// stored session and the cookie that carries its value, or nullopt when the server is busy.
+std::optional<std::pair<LoginSession, http::Cookie>> StartSession(ServerContext& context,
+                                                                  const http::Request& request,
+                                                                  const User& user, int64_t now) {
+  if (auto old = http::GetCookie(request.headers, browser::SessionCookieName(context))) {
+    (void)context.token_state.DeleteSession(DigestSecret(*old));
+  }
+  auto value = RandomToken(32);
+  auto csrf_secret = RandomToken(32);
+  if (!value.ok() || !csrf_secret.ok()) return std::nullopt;
+  LoginSession session;
+  session.digest = DigestSecret(*value);
+  session.user_id = user.id;
+  session.auth_time = now;
+  session.last_seen_at = now;
+  session.expires_at = now + context.options.session_absolute_seconds;
+  session.csrf_secret = *csrf_secret;
+  if (!context.token_state.PutSession(session).ok()) return std::nullopt;
+  http::Cookie cookie;
+  cookie.name = browser::SessionCookieName(context);
+  cookie.value = *value;
+  cookie.secure = context.options.issuer.starts_with("https:");
+  return std::make_pair(std::move(session), std::move(cookie));
+}
+
+// Signed in: on to the pending authorization (or the account page) with the session cookie and
+// a fresh CSRF token, once the success is in the audit log.
+Decision FinishLogin(ServerContext& context, const std::string& pending_id,
+                     std::optional<browser::PendingAuthorization>& pending,
+                     const LoginSession& session, const http::Cookie& cookie, const User& user,
+                     AuditEvent event) {
+  if (pending) {
+    browser::BrowserState::For(context).MarkFreshLogin(pending_id);
+    pending->fresh_login = true;
+  }
+  Decision next = pending ? browser::Continue(context, pending_id, *pending, session)
+                          : Decision::Unrecorded(browser::SeeOther("/account"));
+  // A fresh CSRF token with the new session (OWASP: rotate on login), so a token planted
+  // before the login does not carry over.
+  auto csrf = browser::Csrf(context).Issue();
+  if (!csrf.ok() || !http::SetCookie(next.response, csrf->second).ok() ||
+      !http::SetCookie(next.response, cookie).ok()) {
+    return Decision::Unrecorded(browser::ErrorPage(500, "Sign-in failed", "Please try again."));
+  }
+  event.action = "login.success";
+  event.decision = AuditDecision::kAllow;
+  event.reason.clear();
+  event.subject = user.id;
+  Status recorded = context.Audit(std::move(event));
+  if (!recorded.ok()) {
+    (void)context.token_state.DeleteSession(session.digest);
+    return Decision::Unrecorded(
+        browser::ErrorPage(503, "Try again later", "The audit log is unavailable."));
+  }
+  return next;
+}
+
 }  // namespace
 
 Decision LoginEndpoint(ServerContext& context, const http::Request& request) {
@@ -71,13 +162,7 @@ Decision LoginEndpoint(ServerContext& context, const http::Request& request) {
   }
   const std::string username = Field(*fields, "username").substr(0, 256);
   Secret password(Field(*fields, "password"));
-
-  AuditEvent event;
-  event.action = "login.failure";
-  event.decision = AuditDecision::kDeny;
-  event.attributes["zta.username"] = username;
-  event.attributes["zta.source_address"] = request.remote_address;
-  if (pending) event.client_id = pending->request.app_id;
+  AuditEvent event = LoginAttemptEvent(request, username, pending);
 
   browser::BrowserState& state = browser::BrowserState::For(context);
   int64_t retry_after = 0;
@@ -91,77 +176,22 @@ Decision LoginEndpoint(ServerContext& context, const http::Request& request) {
   }
 
   auto registry = context.registry.Get(true);
-  const User* user = registry->FindUserByName(username);
-  bool ok = false;
-  if (user == nullptr || password.empty() || password.size() > 1024) {
-    BurnPasswordWork(password);  // the same time as a wrong password (no enumeration)
-    event.reason = user == nullptr ? "unknown_user" : "bad_password";
-  } else {
-    auto verified = VerifyPassword(password, user->password_hash);
-    ok = verified.ok() && *verified;
-    event.reason = ok ? "" : "bad_password";
-    if (ok && !user->enabled) {
-      ok = false;
-      event.reason = "user_disabled";
-    }
-  }
-  if (!ok) {
+  const User* named = registry->FindUserByName(username);
+  const User* user = CheckCredentials(named, password, event);
+  if (!user) {
     state.CountLoginFailure(username, request.remote_address,
                             context.options.login_failure_window_seconds, now);
-    if (user != nullptr) event.subject = user->id;
+    if (named != nullptr) event.subject = named->id;
     return Decision::Recorded(
         LoginForm(context, request, 401, pending_id, username, kWrongCredentials, redirect_uri),
         std::move(event), false);
   }
-
-  // A new session every time (no fixation); the one the browser had, if any, ends.
-  if (auto old = http::GetCookie(request.headers, browser::SessionCookieName(context))) {
-    (void)context.token_state.DeleteSession(DigestSecret(*old));
-  }
-  auto value = RandomToken(32);
-  auto csrf_secret = RandomToken(32);
-  if (!value.ok() || !csrf_secret.ok()) {
+  auto started = StartSession(context, request, *user, now);
+  if (!started) {
     return Decision::Unrecorded(browser::ErrorPage(503, "Try again later", "The server is busy."));
   }
-  LoginSession session;
-  session.digest = DigestSecret(*value);
-  session.user_id = user->id;
-  session.auth_time = now;
-  session.last_seen_at = now;
-  session.expires_at = now + context.options.session_absolute_seconds;
-  session.csrf_secret = *csrf_secret;
-  if (!context.token_state.PutSession(session).ok()) {
-    return Decision::Unrecorded(browser::ErrorPage(503, "Try again later", "The server is busy."));
-  }
-  http::Cookie cookie;
-  cookie.name = browser::SessionCookieName(context);
-  cookie.value = *value;
-  cookie.secure = context.options.issuer.starts_with("https:");
-
-  if (pending) {
-    state.MarkFreshLogin(pending_id);
-    pending->fresh_login = true;
-  }
-  Decision next = pending ? browser::Continue(context, pending_id, *pending, session)
-                          : Decision::Unrecorded(browser::SeeOther("/account"));
-  // A fresh CSRF token with the new session (OWASP: rotate on login), so a token planted
-  // before the login does not carry over.
-  auto csrf = browser::Csrf(context).Issue();
-  if (!csrf.ok() || !http::SetCookie(next.response, csrf->second).ok() ||
-      !http::SetCookie(next.response, cookie).ok()) {
-    return Decision::Unrecorded(browser::ErrorPage(500, "Sign-in failed", "Please try again."));
-  }
-  event.action = "login.success";
-  event.decision = AuditDecision::kAllow;
-  event.reason.clear();
-  event.subject = user->id;
-  Status recorded = context.Audit(std::move(event));
-  if (!recorded.ok()) {
-    (void)context.token_state.DeleteSession(session.digest);
-    return Decision::Unrecorded(
-        browser::ErrorPage(503, "Try again later", "The audit log is unavailable."));
-  }
-  return next;
+  return FinishLogin(context, pending_id, pending, started->first, started->second, *user,
+                     std::move(event));
 }
 
 }  // namespace zta::idp
