@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -63,12 +64,33 @@ bool WriteFile(const std::string& path, const std::string& text) {
   return static_cast<bool>(out.flush());
 }
 
+// The hotel API's check: exact issuer, its own audience, ES256 only, typ, scope, lifetime.
+jose::JwtValidationOptions HotelValidationOptions() {
+  jose::JwtValidationOptions hotel;
+  hotel.issuer = kIssuer;
+  hotel.audience = kHotelApi;
+  hotel.allowed_algorithms = {Algorithm::kES256};
+  hotel.required_typ = "at+jwt";
+  hotel.max_lifetime_seconds = kLifetime;
+  hotel.required_scopes = {"hotels:read"};
+  return hotel;
+}
+
 // Runs the walkthrough; counts each check that did (or did not) behave as expected.
 class Walkthrough {
  public:
   int Run();
 
  private:
+  // The steps of Run, in order; those returning int stop the walk with any code but kExitOk.
+  int PublishSigningKey(const TempDir& dir);
+  int IssueAccessToken();
+  void VerifyAtHotel();
+  void ForgeWiderScope();
+  int PresentExpiredToken();
+  void ReplayAtOtherApi();
+  void ForgeAlgNone();
+  int Summary() const;
   // A step that must be refused with `expected`.
   void ExpectRejected(std::string_view what, const std::string& token,
                       const jose::JwtValidationOptions& options, jose::VerifyError expected);
@@ -83,6 +105,10 @@ class Walkthrough {
 
   int64_t now_ = SystemClock::Instance().NowSeconds();
   jose::Jwks hotel_keys_;
+  std::optional<jose::Jwk> key_;  // the identity provider's signing key
+  jose::JwtBuilder access_;       // the claims of the agent's access token
+  std::string token_;             // that token, signed
+  const jose::JwtValidationOptions hotel_ = HotelValidationOptions();
   int step_ = 0;
   int passed_ = 0;
   int failed_ = 0;
@@ -107,8 +133,18 @@ int Walkthrough::Run() {
   std::cout << "zta demo: the JOSE layer, step by step (the hotel scenario will replace this)\n";
   TempDir dir;
   if (!dir.ok()) return UsageError("cannot create a temporary folder");
+  if (int rc = PublishSigningKey(dir); rc != kExitOk) return rc;
+  if (int rc = IssueAccessToken(); rc != kExitOk) return rc;
+  VerifyAtHotel();
+  ForgeWiderScope();
+  if (int rc = PresentExpiredToken(); rc != kExitOk) return rc;
+  ReplayAtOtherApi();
+  ForgeAlgNone();
+  return Summary();
+}
 
-  // 1. The identity provider's signing key. Generated in memory, stored as the CLI would.
+// 1. The identity provider's signing key. Generated in memory, stored as the CLI would.
+int Walkthrough::PublishSigningKey(const TempDir& dir) {
   std::cout << "\n" << ++step_ << ". The identity provider generates an ES256 signing key\n";
   auto key = jose::Jwk::Generate(Algorithm::kES256);
   if (!key.ok()) return UsageError("generating a key: " + key.status().ToString());
@@ -130,15 +166,18 @@ int Walkthrough::Run() {
   auto keys = jose::Jwks::ParseText(jwks_text);
   if (!keys.ok()) return UsageError("loading the key set: " + keys.status().ToString());
   hotel_keys_ = *keys;
+  key_ = std::move(*key);
+  return kExitOk;
+}
 
-  // 2. An RFC 9068 access token for the guest assistant, acting as itself.
+// 2. An RFC 9068 access token for the guest assistant, acting as itself.
+int Walkthrough::IssueAccessToken() {
   std::cout << "\n"
             << ++step_ << ". It issues an RFC 9068 access token to the agent \"" << kAgent
             << "\"\n";
   auto jti = RandomToken(16);
   if (!jti.ok()) return UsageError(jti.status().ToString());
-  jose::JwtBuilder access;
-  access.Type("at+jwt")
+  access_.Type("at+jwt")
       .Issuer(kIssuer)
       .Subject(kAgent)
       .Audience(kHotelApi)
@@ -147,21 +186,18 @@ int Walkthrough::Run() {
       .Id(*jti)
       .IssuedAt(now_)
       .ExpiresAt(now_ + kLifetime);
-  auto token = access.Sign(Algorithm::kES256, *key);
+  auto token = access_.Sign(Algorithm::kES256, *key_);
   if (!token.ok()) return UsageError("signing: " + token.status().ToString());
-  std::cout << "   token " << Abbreviate(*token) << "  jti " << *jti << "\n";
+  token_ = std::move(*token);
+  std::cout << "   token " << Abbreviate(token_) << "  jti " << *jti << "\n";
+  return kExitOk;
+}
 
-  // 3. The hotel API's check: exact issuer, its own audience, ES256 only, typ, scope, lifetime.
-  jose::JwtValidationOptions hotel;
-  hotel.issuer = kIssuer;
-  hotel.audience = kHotelApi;
-  hotel.allowed_algorithms = {Algorithm::kES256};
-  hotel.required_typ = "at+jwt";
-  hotel.max_lifetime_seconds = kLifetime;
-  hotel.required_scopes = {"hotels:read"};
+// 3. The hotel API verifies the token and shows its claims.
+void Walkthrough::VerifyAtHotel() {
   std::cout << "\n"
             << ++step_ << ". The hotel API verifies it (iss, aud, exp, alg ES256, typ, scope)\n";
-  auto verified = jose::VerifyJwt(*token, hotel_keys_, hotel, now_);
+  auto verified = jose::VerifyJwt(token_, hotel_keys_, hotel_, now_);
   if (verified.ok()) {
     std::string claims = DumpJson((*verified)->claims, 2);
     for (size_t start = 0; start < claims.size();) {
@@ -175,48 +211,51 @@ int Walkthrough::Run() {
     std::cout << "   rejected: " << verified.status().ToString() << "\n";
   }
   Check(verified.ok(), "a valid token was refused");
+}
 
-  // 4. Escalation attempt: widen the scope in the payload and keep the original signature.
-  {
-    const size_t dot1 = token->find('.');
-    const size_t dot2 = token->find('.', dot1 + 1);
-    Json claims = access.claims();
-    claims["scope"] = "hotels:read bookings:create";
-    std::string forged =
-        token->substr(0, dot1) + "." + Base64UrlEncode(DumpJson(claims)) + token->substr(dot2);
-    ExpectRejected("Someone widens the scope to bookings:create, keeping the signature", forged,
-                   hotel, jose::VerifyError::kBadSignature);
-  }
+// 4. Escalation attempt: widen the scope in the payload and keep the original signature.
+void Walkthrough::ForgeWiderScope() {
+  const size_t dot1 = token_.find('.');
+  const size_t dot2 = token_.find('.', dot1 + 1);
+  Json claims = access_.claims();
+  claims["scope"] = "hotels:read bookings:create";
+  std::string forged =
+      token_.substr(0, dot1) + "." + Base64UrlEncode(DumpJson(claims)) + token_.substr(dot2);
+  ExpectRejected("Someone widens the scope to bookings:create, keeping the signature", forged,
+                 hotel_, jose::VerifyError::kBadSignature);
+}
 
-  // 5. A correctly signed token whose lifetime ended five minutes ago (beyond the 60 s leeway).
-  {
-    jose::JwtBuilder old = access;
-    old.IssuedAt(now_ - 2 * kLifetime).ExpiresAt(now_ - kLifetime);
-    auto expired = old.Sign(Algorithm::kES256, *key);
-    if (!expired.ok()) return UsageError("signing: " + expired.status().ToString());
-    ExpectRejected("A genuine token that expired five minutes ago", *expired, hotel,
-                   jose::VerifyError::kExpired);
-  }
+// 5. A correctly signed token whose lifetime ended five minutes ago (beyond the 60 s leeway).
+int Walkthrough::PresentExpiredToken() {
+  jose::JwtBuilder old = access_;
+  old.IssuedAt(now_ - 2 * kLifetime).ExpiresAt(now_ - kLifetime);
+  auto expired = old.Sign(Algorithm::kES256, *key_);
+  if (!expired.ok()) return UsageError("signing: " + expired.status().ToString());
+  ExpectRejected("A genuine token that expired five minutes ago", *expired, hotel_,
+                 jose::VerifyError::kExpired);
+  return kExitOk;
+}
 
-  // 6. Replay at another API: the signature is fine, but the token was not issued for it.
-  {
-    jose::JwtValidationOptions other = hotel;
-    other.audience = kOtherApi;
-    ExpectRejected(std::string("The hotel token replayed at another API (") + kOtherApi + ")",
-                   *token, other, jose::VerifyError::kBadAudience);
-  }
+// 6. Replay at another API: the signature is fine, but the token was not issued for it.
+void Walkthrough::ReplayAtOtherApi() {
+  jose::JwtValidationOptions other = hotel_;
+  other.audience = kOtherApi;
+  ExpectRejected(std::string("The hotel token replayed at another API (") + kOtherApi + ")",
+                 token_, other, jose::VerifyError::kBadAudience);
+}
 
-  // 7. The classic forgery (RFC 8725 §2.1): "alg":"none" and an empty signature.
-  {
-    Json header = {{"alg", "none"}, {"typ", "at+jwt"}};
-    Json claims = access.claims();
-    claims["scope"] = "hotels:read bookings:create";
-    std::string unsigned_token =
-        Base64UrlEncode(DumpJson(header)) + "." + Base64UrlEncode(DumpJson(claims)) + ".";
-    ExpectRejected("A forged token with \"alg\":\"none\" and no signature", unsigned_token, hotel,
-                   jose::VerifyError::kAlgNotAllowed);
-  }
+// 7. The classic forgery (RFC 8725 §2.1): "alg":"none" and an empty signature.
+void Walkthrough::ForgeAlgNone() {
+  Json header = {{"alg", "none"}, {"typ", "at+jwt"}};
+  Json claims = access_.claims();
+  claims["scope"] = "hotels:read bookings:create";
+  std::string unsigned_token =
+      Base64UrlEncode(DumpJson(header)) + "." + Base64UrlEncode(DumpJson(claims)) + ".";
+  ExpectRejected("A forged token with \"alg\":\"none\" and no signature", unsigned_token, hotel_,
+                 jose::VerifyError::kAlgNotAllowed);
+}
 
+int Walkthrough::Summary() const {
   std::cout << "\n";
   if (failed_ == 0) {
     std::cout << "All " << passed_ << " checks behaved as expected.\n";
