@@ -111,7 +111,7 @@ OAuthError AuthFailureLimiter::Count(const std::string& client_id, const std::st
                                      OAuthError wrong) {
   int64_t retry_after = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const int64_t now = clock_.NowSeconds();
     if (windows_.size() > 100'000) windows_.clear();  // bound memory under a flood
     // One address guessing at one client, and one address guessing across many ids. Never per

@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "form_fields.h"
+#include "zta/core/mutex.h"
 #include "zta/core/clock.h"
 #include "zta/http/message.h"
 #include "zta/idp/authorization_server.h"
@@ -74,9 +74,9 @@ class AuthFailureLimiter {
   const int limit_;
   const int64_t window_seconds_;
   const Clock& clock_;
-  std::mutex mu_;
-  // GUARDED_BY(mu_); keys "a:<address>" and "c:<address> <client_id>".
-  std::map<std::string, Window> windows_;
+  Mutex mu_;
+  // Keys "a:<address>" and "c:<address> <client_id>".
+  std::map<std::string, Window> windows_ ZTA_GUARDED_BY(mu_);
 };
 
 // Thread-safe.

@@ -105,7 +105,7 @@ Result<std::unique_ptr<KeyManager>> KeyManager::Open(KeyStore& store, KeyManager
                   "cannot create " + options.keys_dir + ": " + std::strerror(errno));
   }
   std::unique_ptr<KeyManager> km(new KeyManager(store, std::move(options), clock));
-  std::lock_guard<std::mutex> lock(km->mu_);
+  MutexLock lock(km->mu_);
   ZTA_RETURN_IF_ERROR(km->LoadLocked());
   if (km->rows_.empty()) {
     // First start: a key that signs at once.
@@ -137,7 +137,7 @@ Status KeyManager::LoadLocked() {
 }
 
 Status KeyManager::Reload() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return LoadLocked();
 }
 
@@ -206,7 +206,7 @@ Result<KeyRow> KeyManager::CreateKeyLocked(int64_t activate_at) {
 }
 
 Result<KeyManager::SigningKey> KeyManager::CurrentSigningKey() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const int64_t now = clock_.NowSeconds();
   const KeyRow* active = nullptr;
   for (const auto& row : rows_) {
@@ -220,7 +220,7 @@ Result<KeyManager::SigningKey> KeyManager::CurrentSigningKey() const {
 }
 
 std::shared_ptr<const jose::Jwks> KeyManager::PublishedKeys() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const int64_t now = clock_.NowSeconds();
   const KeyRow* active = nullptr;
   for (const auto& row : rows_) {
@@ -253,7 +253,7 @@ std::shared_ptr<const jose::Jwks> KeyManager::PublishedKeys() const {
 }
 
 Result<KeyRow> KeyManager::Rotate() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   const int64_t now = clock_.NowSeconds();
   const int64_t activate_at = now + options_.rotation_overlap_seconds;
   // Every key signing until then stays published until its last token has expired.
@@ -268,7 +268,7 @@ Result<KeyRow> KeyManager::Rotate() {
 }
 
 std::vector<KeyRow> KeyManager::List() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return rows_;
 }
 

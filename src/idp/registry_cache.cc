@@ -36,7 +36,7 @@ RegistryCache::RegistryCache(RegistryStore& store, KeyManager& keys, const Clock
     : store_(store), keys_(keys), clock_(clock), refresh_micros_(refresh_millis * 1000) {}
 
 std::shared_ptr<const RegistrySnapshot> RegistryCache::Get(bool force_check) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   int64_t now = clock_.NowMicros();
   bool due = !registry_ || force_check || now - checked_micros_ >= refresh_micros_;
   if (due) {

@@ -3,8 +3,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
+#include "zta/core/mutex.h"
 #include "zta/core/clock.h"
 #include "zta/idp/key_manager.h"
 #include "zta/idp/stores.h"
@@ -27,9 +27,9 @@ class RegistryCache {
   const Clock& clock_;
   const int64_t refresh_micros_;
 
-  std::mutex mu_;
-  std::shared_ptr<const RegistrySnapshot> registry_;  // GUARDED_BY(mu_)
-  int64_t checked_micros_ = 0;                        // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::shared_ptr<const RegistrySnapshot> registry_ ZTA_GUARDED_BY(mu_);
+  int64_t checked_micros_ ZTA_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace zta::idp

@@ -115,12 +115,12 @@ Status SqliteIdpStore::PutGrant(const DelegatedGrant& grant) {
 }
 
 Result<std::optional<DelegatedGrant>> SqliteIdpStore::FindGrant(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return FindDoc<DelegatedGrant>(*db_, "SELECT doc FROM grants WHERE id = ?", id, "grant");
 }
 
 Result<std::vector<DelegatedGrant>> SqliteIdpStore::ListGrants(const std::string& user_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return ListDocs<DelegatedGrant>(*db_, "SELECT doc FROM grants WHERE user_id = ? ORDER BY rowid",
                                   user_id, "grant");
 }
@@ -190,7 +190,7 @@ Status SqliteIdpStore::PutConsent(const RememberedConsent& c) {
 }
 
 Result<std::vector<RememberedConsent>> SqliteIdpStore::ListConsents(const std::string& user_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return ListDocs<RememberedConsent>(
       *db_, "SELECT doc FROM consents WHERE user_id = ? ORDER BY rowid", user_id, "consent");
 }
@@ -226,7 +226,7 @@ Status SqliteIdpStore::PutSession(const LoginSession& session) {
 }
 
 Result<std::optional<LoginSession>> SqliteIdpStore::FindSession(const std::string& digest) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return FindDoc<LoginSession>(*db_, "SELECT doc FROM sessions WHERE digest = ?", digest,
                                "session");
 }

@@ -5,11 +5,11 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "zta/core/mutex.h"
 #include "zta/core/clock.h"
 #include "zta/core/secret.h"
 #include "zta/core/status.h"
@@ -63,20 +63,20 @@ class KeyManager {
 
  private:
   KeyManager(KeyStore& store, KeyManagerOptions options, const Clock& clock);
-  Status LoadLocked();
+  Status LoadLocked() ZTA_REQUIRES(mu_);
   Result<jose::Jwk> ReadPrivateKey(const std::string& kid) const;
   Status WritePrivateKey(const jose::Jwk& key) const;
-  Result<KeyRow> CreateKeyLocked(int64_t activate_at);
+  Result<KeyRow> CreateKeyLocked(int64_t activate_at) ZTA_REQUIRES(mu_);
 
   KeyStore& store_;
   const KeyManagerOptions options_;
   const Clock& clock_;
-  mutable std::mutex mu_;
-  std::vector<KeyRow> rows_;                   // GUARDED_BY(mu_)
-  std::map<std::string, jose::Jwk> private_keys_;        // GUARDED_BY(mu_), by kid
+  mutable Mutex mu_;
+  std::vector<KeyRow> rows_ ZTA_GUARDED_BY(mu_);
+  std::map<std::string, jose::Jwk> private_keys_ ZTA_GUARDED_BY(mu_);  // by kid
   // The last published set and the kids it holds (PublishedKeys rebuilds it on change).
-  mutable std::shared_ptr<const jose::Jwks> published_;  // GUARDED_BY(mu_)
-  mutable std::string published_kids_;                   // GUARDED_BY(mu_)
+  mutable std::shared_ptr<const jose::Jwks> published_ ZTA_GUARDED_BY(mu_);
+  mutable std::string published_kids_ ZTA_GUARDED_BY(mu_);
 };
 
 }  // namespace zta::idp

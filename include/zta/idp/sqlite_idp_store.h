@@ -6,9 +6,9 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "zta/core/mutex.h"
 #include "zta/idp/stores.h"
 #include "zta/store/sqlite.h"
 
@@ -71,8 +71,8 @@ class SqliteIdpStore final : public IdpStore {
   Status Write(std::string_view sql, const std::function<Status(store::Statement&)>& bind,
                bool bump_version, std::string_view what);
 
-  std::mutex mu_;
-  std::unique_ptr<store::Database> db_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::unique_ptr<store::Database> db_ ZTA_PT_GUARDED_BY(mu_);
 };
 
 }  // namespace zta::idp
