@@ -86,53 +86,121 @@ bool AskApproval(const agent::ApprovalRequest& r) {
   return answer == "y" || answer == "Y" || answer == "yes";
 }
 
+// The agent's file, then the environment's model settings, then the flags over both.
+int LoadConfig(const AgentRunFlags& f, agent::AgentConfig* config) {
+  auto loaded = agent::LoadAgentConfig(f.config);
+  if (!loaded.ok()) return UsageError(loaded.status().ToString());
+  *config = std::move(loaded).value();
+  if (Status env = agent::ApplyModelEnvironment(config->model); !env.ok()) {
+    return UsageError(env.ToString());
+  }
+  if (!f.llm_url.empty()) {
+    config->model.base_url = f.llm_url;
+    if (config->model.provider == "offline") config->model.provider = "openai";
+  }
+  if (!f.model.empty()) config->model.model = f.model;
+  if (!f.user.empty()) config->user = f.user;
+  return kExitOk;
+}
+
+// The agent's own OAuth client, when one of its tools needs a token; else *provider stays null.
+int MakeAuthProvider(const agent::AgentConfig& config,
+                     std::unique_ptr<auth::AuthProvider>* provider, std::string* client_secret) {
+  bool needs_tokens = false;
+  for (const auto& t : config.tools) needs_tokens = needs_tokens || t.auth.has_value();
+  if (!needs_tokens) return kExitOk;
+  // Validate() guarantees an [identity] when a tool needs a token.
+  auto options = auth::ResolveAuthSettings(*config.identity);
+  if (!options.ok()) return UsageError("[identity]: " + options.status().ToString());
+  *client_secret = options->client_secret.Reveal();
+  auto created = auth::AuthProvider::Create(std::move(options).value(), SystemClock::Instance());
+  if (!created.ok()) return UsageError("[identity]: " + created.status().ToString());
+  *provider = std::move(created).value();
+  return kExitOk;
+}
+
+// The data folder's audit log with --data, else one in memory.
+int OpenAudit(const std::string& data, std::unique_ptr<AuditSink>* audit) {
+  if (data.empty()) {
+    *audit = std::make_unique<InMemoryAuditSink>();
+    return kExitOk;
+  }
+  Status status;
+  *audit = OpenDataFolderAuditSink(data, &status);
+  if (!*audit) {
+    std::cerr << "zta: " << status.ToString() << "\n";
+    return ExitCodeFor(status);
+  }
+  return kExitOk;
+}
+
+int AddTools(const agent::AgentConfig& config, auth::AuthProvider* provider,
+             agent::AssistantAgent& assistant) {
+  for (const auto& t : config.tools) {
+    auto tool = agent::MakeHttpTool(t, provider);
+    if (!tool.ok()) return UsageError(tool.status().ToString());
+    Status added = assistant.AddTool(*tool);
+    if (!added.ok()) return UsageError(added.ToString());
+  }
+  return kExitOk;
+}
+
+// One user message and the agent's answer to it.
+int RunTurn(agent::AssistantAgent& assistant, agent::Conversation& conversation,
+            const std::string& user, const std::string& text) {
+  conversation.Append(agent::Message::User(text, user));
+  auto result = assistant.Run(conversation);
+  if (!result.ok()) {
+    std::cerr << "zta: agent turn failed: " << result.status().ToString() << "\n";
+    // A model or tool error ends the turn: the check failed (1), whatever its code. An
+    // audit failure exits as in every command (ExitCodeFor: 2).
+    const bool audit_failed = result.status().reason() == kReasonAuditUnavailable;
+    return audit_failed ? ExitCodeFor(result.status()) : kExitCheckFailed;
+  }
+  if (result->stop_reason != "final") {
+    std::cerr << "(turn ended: " << result->stop_reason << ")\n";
+  }
+  return kExitOk;
+}
+
+// --message: one turn; --interactive: turns until end of input, "exit" or "quit".
+int Converse(agent::AssistantAgent& assistant, const std::string& user, const AgentRunFlags& f) {
+  agent::Conversation conversation(user);
+  // Correlates this run's tool-call events in the audit log.
+  if (auto trace = RandomToken(16); trace.ok()) conversation.set_trace_id(*trace);
+  if (!f.interactive) {
+    std::cout << (user.empty() ? "user" : user) << "> " << f.message << "\n";
+    return RunTurn(assistant, conversation, user, f.message);
+  }
+  std::string line;
+  while (true) {
+    std::cout << "you> " << std::flush;
+    if (!std::getline(std::cin, line)) break;
+    if (line == "exit" || line == "quit") break;
+    if (line.empty()) continue;
+    int rc = RunTurn(assistant, conversation, user, line);
+    if (rc != kExitOk) return rc;
+  }
+  std::cout << "\n";
+  return kExitOk;
+}
+
 int AgentRun(const AgentRunFlags& f) {
   if (f.message.empty() == !f.interactive) {
     return UsageError("give exactly one of --message TEXT and --interactive");
   }
-  auto loaded = agent::LoadAgentConfig(f.config);
-  if (!loaded.ok()) return UsageError(loaded.status().ToString());
-  agent::AgentConfig config = std::move(loaded).value();
-  if (Status env = agent::ApplyModelEnvironment(config.model); !env.ok()) {
-    return UsageError(env.ToString());
-  }
-  if (!f.llm_url.empty()) {
-    config.model.base_url = f.llm_url;
-    if (config.model.provider == "offline") config.model.provider = "openai";
-  }
-  if (!f.model.empty()) config.model.model = f.model;
-  if (!f.user.empty()) config.user = f.user;
+  agent::AgentConfig config;
+  if (int rc = LoadConfig(f, &config); rc != kExitOk) return rc;
 
   std::string api_key;
   streamed.agent_name = config.agent.name;
   auto model = agent::MakeChatModel(config.model, &api_key, PrintTextDelta);
   if (!model.ok()) return UsageError("[model]: " + model.status().ToString());
-
   std::unique_ptr<auth::AuthProvider> provider;
   std::string client_secret;
-  bool needs_tokens = false;
-  for (const auto& t : config.tools) needs_tokens = needs_tokens || t.auth.has_value();
-  if (needs_tokens) {
-    // Validate() guarantees an [identity] when a tool needs a token.
-    auto options = auth::ResolveAuthSettings(*config.identity);
-    if (!options.ok()) return UsageError("[identity]: " + options.status().ToString());
-    client_secret = options->client_secret.Reveal();
-    auto created = auth::AuthProvider::Create(std::move(options).value(), SystemClock::Instance());
-    if (!created.ok()) return UsageError("[identity]: " + created.status().ToString());
-    provider = std::move(created).value();
-  }
-
+  if (int rc = MakeAuthProvider(config, &provider, &client_secret); rc != kExitOk) return rc;
   std::unique_ptr<AuditSink> audit;
-  if (!f.data.empty()) {
-    Status status;
-    audit = OpenDataFolderAuditSink(f.data, &status);
-    if (!audit) {
-      std::cerr << "zta: " << status.ToString() << "\n";
-      return ExitCodeFor(status);
-    }
-  } else {
-    audit = std::make_unique<InMemoryAuditSink>();
-  }
+  if (int rc = OpenAudit(f.data, &audit); rc != kExitOk) return rc;
 
   if (config.agent.id.empty() && config.identity) {
     // The agent's identity is its OAuth client, when it has one.
@@ -142,12 +210,7 @@ int AgentRun(const AgentRunFlags& f) {
   auto created = agent::AssistantAgent::Create(config.agent, **model, *audit);
   if (!created.ok()) return UsageError(created.status().ToString());
   agent::AssistantAgent& assistant = **created;
-  for (const auto& t : config.tools) {
-    auto tool = agent::MakeHttpTool(t, provider.get());
-    if (!tool.ok()) return UsageError(tool.status().ToString());
-    Status added = assistant.AddTool(*tool);
-    if (!added.ok()) return UsageError(added.ToString());
-  }
+  if (int rc = AddTools(config, provider.get(), assistant); rc != kExitOk) return rc;
   if (!api_key.empty()) assistant.AddSecret(api_key);
   if (!client_secret.empty()) assistant.AddSecret(client_secret);
   assistant.SetObserver(Print);
@@ -155,39 +218,7 @@ int AgentRun(const AgentRunFlags& f) {
 
   std::cerr << "agent " << assistant.name() << " with " << (*model)->Describe() << ", "
             << config.tools.size() << " tool(s)\n";
-  agent::Conversation conversation(config.user);
-  // Correlates this run's tool-call events in the audit log.
-  if (auto trace = RandomToken(16); trace.ok()) conversation.set_trace_id(*trace);
-  auto turn = [&](const std::string& text) -> int {
-    conversation.Append(agent::Message::User(text, config.user));
-    auto result = assistant.Run(conversation);
-    if (!result.ok()) {
-      std::cerr << "zta: agent turn failed: " << result.status().ToString() << "\n";
-      // A model or tool error ends the turn: the check failed (1), whatever its code. An
-      // audit failure exits as in every command (ExitCodeFor: 2).
-      const bool audit_failed = result.status().reason() == kReasonAuditUnavailable;
-      return audit_failed ? ExitCodeFor(result.status()) : kExitCheckFailed;
-    }
-    if (result->stop_reason != "final") {
-      std::cerr << "(turn ended: " << result->stop_reason << ")\n";
-    }
-    return kExitOk;
-  };
-  if (!f.interactive) {
-    std::cout << (config.user.empty() ? "user" : config.user) << "> " << f.message << "\n";
-    return turn(f.message);
-  }
-  std::string line;
-  while (true) {
-    std::cout << "you> " << std::flush;
-    if (!std::getline(std::cin, line)) break;
-    if (line == "exit" || line == "quit") break;
-    if (line.empty()) continue;
-    int rc = turn(line);
-    if (rc != kExitOk) return rc;
-  }
-  std::cout << "\n";
-  return kExitOk;
+  return Converse(assistant, config.user, f);
 }
 
 }  // namespace
