@@ -561,6 +561,13 @@ TEST_F(AuthorizeTest, PushedAuthorizationRequest) {
       Post("/par", Params({{"client_id", kParApp}, {"scope", "admin:all"}}), kParApp, kParSecret);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Body(bad)["error"], "invalid_scope");
+  // A request object (RFC 9101) is refused, not ignored, even empty or garbage.
+  for (const char* object : {"garbage", "", "eyJhbGciOiJub25lIn0.e30."}) {
+    http::Response with_object = Post(
+        "/par", Params({{"client_id", kParApp}, {"request", object}}), kParApp, kParSecret);
+    EXPECT_EQ(with_object.status, 400) << object;
+    EXPECT_EQ(Body(with_object)["error"], "request_not_supported") << object;
+  }
   // Expired request_uri.
   http::Response later = Post("/par", form, kParApp, kParSecret);
   clock_.AdvanceSeconds(61);

@@ -66,6 +66,11 @@ Decision ParEndpoint(ServerContext& context, const http::Request& request) {
   if (!Field(*fields, "request_uri").empty()) {
     return refuse(400, "invalid_request", "request_uri is not allowed here");
   }
+  // RFC 9101 §10.3 / RFC 9126 §2.1: zta takes no request objects, so a `request` parameter is
+  // refused rather than ignored (its claims would otherwise silently not apply).
+  if (fields->count("request") > 0) {
+    return refuse(400, "request_not_supported", "request objects are not supported");
+  }
   browser::AuthorizationRefusal refusal;
   FormFields with_client = *fields;
   with_client["client_id"] = client_id;
