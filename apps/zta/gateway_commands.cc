@@ -53,13 +53,8 @@ int Fail(const Status& s) {
   return ExitCodeFor(s);
 }
 
-int RunGateway(const GatewayFlags& f) {
-  guard::GatewayOptions o;
-  if (!f.config.empty()) {
-    auto loaded = guard::LoadGatewayConfig(f.config);
-    if (!loaded.ok()) return UsageError(loaded.status().ToString());
-    o = std::move(loaded).value();
-  }
+// --issuer and its companions: one TrustedIssuer per --issuer, each with the same settings.
+int AddIssuerFlags(const GatewayFlags& f, guard::GatewayOptions* o) {
   if (!f.jwks_uris.empty() && f.jwks_uris.size() != f.issuers.size()) {
     return UsageError("give one --jwks-uri per --issuer, or none (discovery)");
   }
@@ -85,40 +80,53 @@ int RunGateway(const GatewayFlags& f) {
       io.client_secret = Secret(secret);
       t.introspection = std::move(io);
     }
-    o.validator.issuers.push_back(std::move(t));
+    o->validator.issuers.push_back(std::move(t));
   }
-  if (!f.audience.empty()) o.validator.audience = f.audience;
-  if (!f.realm.empty()) o.validator.realm = f.realm;
-  if (!f.upstream.empty()) o.upstream = f.upstream;
-  if (f.threads > 0) o.threads = f.threads;
-  if (f.forward_authorization) o.forward_authorization = true;
-  if (!f.listen.empty()) {
-    if (Status s = guard::ParseHostPort(f.listen, &o.listen_host, &o.listen_port); !s.ok()) {
-      return UsageError(s.message());
-    }
-  }
+  return kExitOk;
+}
+
+// --route, then --introspect-route, after the config file's routes.
+int AddRouteFlags(const GatewayFlags& f, guard::GatewayOptions* o) {
   for (const auto& spec : f.routes) {
     auto route = guard::ParseRoute(spec);
     if (!route.ok()) return UsageError(route.status().message());
-    o.routes.push_back(*route);
+    o->routes.push_back(*route);
   }
   for (const auto& spec : f.introspect_routes) {
     auto route = guard::ParseRoute(spec);
     if (!route.ok()) return UsageError(route.status().message());
     route->introspect = true;
-    o.routes.push_back(*route);
+    o->routes.push_back(*route);
   }
-  if (Status s = o.Validate(); !s.ok()) return UsageError(s.message());
+  return kExitOk;
+}
 
-  std::unique_ptr<AuditSink> audit;
-  if (!f.audit_dir.empty()) {
-    Status audit_status;
-    audit = OpenDataFolderAuditSink(f.audit_dir, &audit_status);
-    if (!audit) return Fail(audit_status);
-  } else {
-    audit = std::make_unique<StderrAuditSink>();
+// The config file, if any, with the flags added to it; validated.
+int OptionsFromFlags(const GatewayFlags& f, guard::GatewayOptions* o) {
+  if (!f.config.empty()) {
+    auto loaded = guard::LoadGatewayConfig(f.config);
+    if (!loaded.ok()) return UsageError(loaded.status().ToString());
+    *o = std::move(loaded).value();
   }
-  auto gateway = guard::Gateway::Create(o, SystemClock::Instance(), *audit);
+  if (int rc = AddIssuerFlags(f, o); rc != kExitOk) return rc;
+  if (!f.audience.empty()) o->validator.audience = f.audience;
+  if (!f.realm.empty()) o->validator.realm = f.realm;
+  if (!f.upstream.empty()) o->upstream = f.upstream;
+  if (f.threads > 0) o->threads = f.threads;
+  if (f.forward_authorization) o->forward_authorization = true;
+  if (!f.listen.empty()) {
+    if (Status s = guard::ParseHostPort(f.listen, &o->listen_host, &o->listen_port); !s.ok()) {
+      return UsageError(s.message());
+    }
+  }
+  if (int rc = AddRouteFlags(f, o); rc != kExitOk) return rc;
+  if (Status s = o->Validate(); !s.ok()) return UsageError(s.message());
+  return kExitOk;
+}
+
+// Serves until SIGINT or SIGTERM.
+int Serve(const guard::GatewayOptions& o, AuditSink& audit) {
+  auto gateway = guard::Gateway::Create(o, SystemClock::Instance(), audit);
   if (!gateway.ok()) return UsageError(gateway.status().message());
   http::ServerOptions server_options;
   server_options.host = o.listen_host;
@@ -139,6 +147,20 @@ int RunGateway(const GatewayFlags& f) {
   std::cerr << "signal " << sig << ": shutting down" << std::endl;
   (*server)->Stop();
   return kExitOk;
+}
+
+int RunGateway(const GatewayFlags& f) {
+  guard::GatewayOptions o;
+  if (int rc = OptionsFromFlags(f, &o); rc != kExitOk) return rc;
+  std::unique_ptr<AuditSink> audit;
+  if (!f.audit_dir.empty()) {
+    Status audit_status;
+    audit = OpenDataFolderAuditSink(f.audit_dir, &audit_status);
+    if (!audit) return Fail(audit_status);
+  } else {
+    audit = std::make_unique<StderrAuditSink>();
+  }
+  return Serve(o, *audit);
 }
 
 }  // namespace
