@@ -30,95 +30,136 @@ size_t CodePoints(const std::string& s) {
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// Sets *why to what is wrong at `where` ("entry" for the entry itself); always false.
+bool Fail(const std::string& where, const std::string& what, std::string* why) {
+  *why = (where.empty() ? std::string("entry") : where) + ": " + what;
+  return false;
+}
+
 bool Check(const Json& schema, const Json& value, const std::string& where, std::string* why,
-           int depth) {
-  auto fail = [&](const std::string& what) {
-    *why = (where.empty() ? std::string("entry") : where) + ": " + what;
-    return false;
-  };
-  if (depth > 16) return fail("schema nested too deeply");
-  if (schema.is_boolean()) return schema.get<bool>() || fail("not allowed");
-  if (!schema.is_object()) return true;
-  if (auto t = schema.find("type"); t != schema.end()) {
-    if (t->is_string() && !HasType(value, t->get<std::string>())) {
-      return fail("must be of type " + t->get<std::string>());
-    }
-    if (t->is_array()) {
-      bool any = std::any_of(t->begin(), t->end(), [&](const Json& one) {
-        return one.is_string() && HasType(value, one.get<std::string>());
-      });
-      if (!any) return fail("has the wrong type");
-    }
+           int depth);
+
+// "type": one name or a list of names, any of which `value` has.
+bool CheckType(const Json& schema, const Json& value, const std::string& where, std::string* why) {
+  auto t = schema.find("type");
+  if (t == schema.end()) return true;
+  if (t->is_string() && !HasType(value, t->get<std::string>())) {
+    return Fail(where, "must be of type " + t->get<std::string>(), why);
   }
+  if (t->is_array()) {
+    bool any = std::any_of(t->begin(), t->end(), [&](const Json& one) {
+      return one.is_string() && HasType(value, one.get<std::string>());
+    });
+    if (!any) return Fail(where, "has the wrong type", why);
+  }
+  return true;
+}
+
+// "enum" and "const": the value is one of the allowed values.
+bool CheckAllowed(const Json& schema, const Json& value, const std::string& where,
+                  std::string* why) {
   if (auto e = schema.find("enum"); e != schema.end() && e->is_array()) {
-    if (std::find(e->begin(), e->end(), value) == e->end()) return fail("is not an allowed value");
+    if (std::find(e->begin(), e->end(), value) == e->end()) {
+      return Fail(where, "is not an allowed value", why);
+    }
   }
   if (auto c = schema.find("const"); c != schema.end() && *c != value) {
-    return fail("is not the allowed value");
+    return Fail(where, "is not the allowed value", why);
   }
-  if (value.is_number()) {
-    double v = value.get<double>();
-    if (auto m = schema.find("minimum");
-        m != schema.end() && m->is_number() && v < m->get<double>()) {
-      return fail("is below the minimum");
-    }
-    if (auto m = schema.find("maximum");
-        m != schema.end() && m->is_number() && v > m->get<double>()) {
-      return fail("is above the maximum");
-    }
-    if (auto m = schema.find("exclusiveMinimum");
-        m != schema.end() && m->is_number() && v <= m->get<double>()) {
-      return fail("is not above the minimum");
-    }
-    if (auto m = schema.find("exclusiveMaximum");
-        m != schema.end() && m->is_number() && v >= m->get<double>()) {
-      return fail("is not below the maximum");
-    }
+  return true;
+}
+
+// "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum".
+bool CheckNumber(const Json& schema, double v, const std::string& where, std::string* why) {
+  if (auto m = schema.find("minimum");
+      m != schema.end() && m->is_number() && v < m->get<double>()) {
+    return Fail(where, "is below the minimum", why);
   }
-  if (value.is_string()) {
-    size_t n = CodePoints(value.get_ref<const std::string&>());
-    if (auto m = schema.find("maxLength");
-        m != schema.end() && m->is_number_unsigned() && n > m->get<uint64_t>()) {
-      return fail("is too long");
-    }
-    if (auto m = schema.find("minLength");
-        m != schema.end() && m->is_number_unsigned() && n < m->get<uint64_t>()) {
-      return fail("is too short");
-    }
+  if (auto m = schema.find("maximum");
+      m != schema.end() && m->is_number() && v > m->get<double>()) {
+    return Fail(where, "is above the maximum", why);
   }
-  if (value.is_object()) {
-    const Json* properties = nullptr;
-    if (auto p = schema.find("properties"); p != schema.end() && p->is_object()) properties = &*p;
-    if (auto r = schema.find("required"); r != schema.end() && r->is_array()) {
-      for (const Json& name : *r) {
-        if (name.is_string() && !value.contains(name.get<std::string>())) {
-          return fail(name.get<std::string>() + " is required");
-        }
-      }
-    }
-    auto additional = schema.find("additionalProperties");
-    for (const auto& [name, member] : value.items()) {
-      std::string here = where.empty() ? name : where + "." + name;
-      if (properties != nullptr && properties->contains(name)) {
-        if (!Check((*properties)[name], member, here, why, depth + 1)) return false;
-      } else if (additional != schema.end()) {
-        if (!Check(*additional, member, here, why, depth + 1)) return false;
-      }
-    }
+  if (auto m = schema.find("exclusiveMinimum");
+      m != schema.end() && m->is_number() && v <= m->get<double>()) {
+    return Fail(where, "is not above the minimum", why);
   }
-  if (value.is_array()) {
-    if (auto m = schema.find("maxItems");
-        m != schema.end() && m->is_number_unsigned() && value.size() > m->get<uint64_t>()) {
-      return fail("has too many items");
-    }
-    if (auto items = schema.find("items"); items != schema.end()) {
-      for (size_t i = 0; i < value.size(); ++i) {
-        if (!Check(*items, value[i], where + "[" + std::to_string(i) + "]", why, depth + 1)) {
-          return false;
-        }
+  if (auto m = schema.find("exclusiveMaximum");
+      m != schema.end() && m->is_number() && v >= m->get<double>()) {
+    return Fail(where, "is not below the maximum", why);
+  }
+  return true;
+}
+
+// "maxLength" and "minLength", in code points.
+bool CheckString(const Json& schema, const std::string& s, const std::string& where,
+                 std::string* why) {
+  size_t n = CodePoints(s);
+  if (auto m = schema.find("maxLength");
+      m != schema.end() && m->is_number_unsigned() && n > m->get<uint64_t>()) {
+    return Fail(where, "is too long", why);
+  }
+  if (auto m = schema.find("minLength");
+      m != schema.end() && m->is_number_unsigned() && n < m->get<uint64_t>()) {
+    return Fail(where, "is too short", why);
+  }
+  return true;
+}
+
+// "required", "properties" and "additionalProperties".
+bool CheckObject(const Json& schema, const Json& value, const std::string& where, std::string* why,
+                 int depth) {
+  const Json* properties = nullptr;
+  if (auto p = schema.find("properties"); p != schema.end() && p->is_object()) properties = &*p;
+  if (auto r = schema.find("required"); r != schema.end() && r->is_array()) {
+    for (const Json& name : *r) {
+      if (name.is_string() && !value.contains(name.get<std::string>())) {
+        return Fail(where, name.get<std::string>() + " is required", why);
       }
     }
   }
+  auto additional = schema.find("additionalProperties");
+  for (const auto& [name, member] : value.items()) {
+    std::string here = where.empty() ? name : where + "." + name;
+    if (properties != nullptr && properties->contains(name)) {
+      if (!Check((*properties)[name], member, here, why, depth + 1)) return false;
+    } else if (additional != schema.end()) {
+      if (!Check(*additional, member, here, why, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
+// "maxItems" and "items" (one schema for every item).
+bool CheckArray(const Json& schema, const Json& value, const std::string& where, std::string* why,
+                int depth) {
+  if (auto m = schema.find("maxItems");
+      m != schema.end() && m->is_number_unsigned() && value.size() > m->get<uint64_t>()) {
+    return Fail(where, "has too many items", why);
+  }
+  if (auto items = schema.find("items"); items != schema.end()) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (!Check(*items, value[i], where + "[" + std::to_string(i) + "]", why, depth + 1)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool Check(const Json& schema, const Json& value, const std::string& where, std::string* why,
+           int depth) {
+  if (depth > 16) return Fail(where, "schema nested too deeply", why);
+  if (schema.is_boolean()) return schema.get<bool>() || Fail(where, "not allowed", why);
+  if (!schema.is_object()) return true;
+  if (!CheckType(schema, value, where, why) || !CheckAllowed(schema, value, where, why)) {
+    return false;
+  }
+  if (value.is_number() && !CheckNumber(schema, value.get<double>(), where, why)) return false;
+  if (value.is_string() && !CheckString(schema, value.get_ref<const std::string&>(), where, why)) {
+    return false;
+  }
+  if (value.is_object() && !CheckObject(schema, value, where, why, depth)) return false;
+  if (value.is_array() && !CheckArray(schema, value, where, why, depth)) return false;
   return true;
 }
 
