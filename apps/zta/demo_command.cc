@@ -240,8 +240,8 @@ int Walkthrough::PresentExpiredToken() {
 void Walkthrough::ReplayAtOtherApi() {
   jose::JwtValidationOptions other = hotel_;
   other.audience = kOtherApi;
-  ExpectRejected(std::string("The hotel token replayed at another API (") + kOtherApi + ")",
-                 token_, other, jose::VerifyError::kBadAudience);
+  ExpectRejected(std::string("The hotel token replayed at another API (") + kOtherApi + ")", token_,
+                 other, jose::VerifyError::kBadAudience);
 }
 
 // 7. The classic forgery (RFC 8725 §2.1): "alg":"none" and an empty signature.

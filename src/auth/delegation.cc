@@ -455,8 +455,8 @@ Result<std::string> DelegatedTokenSource::AuthorizationUrl(const Form& params,
   if (endpoints.par.empty()) return url + http::FormEncode(params);
   ZTA_ASSIGN_OR_RETURN(std::string request_uri, PushAuthorizationRequest(params, endpoints));
   // RFC 9126 §4: only client_id and request_uri travel through the browser.
-  return url +
-         http::FormEncode(Form{{"client_id", options_.app_client_id}, {"request_uri", request_uri}});
+  return url + http::FormEncode(
+                   Form{{"client_id", options_.app_client_id}, {"request_uri", request_uri}});
 }
 
 Result<std::string> DelegatedTokenSource::AwaitConsent(const TokenRequest& request,

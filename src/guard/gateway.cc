@@ -325,16 +325,15 @@ http::ClientRequest Gateway::UpstreamRequest(const http::Request& request, const
   // The upstream receives the path that was authorized: its normal form, not the raw one.
   http::ClientRequest up;
   up.method = request.method;
-  up.url = target.origin + target.prefix + path +
-           (request.query.empty() ? "" : "?" + request.query);
-  up.timeout = route.upstream_timeout.count() > 0 ? route.upstream_timeout
-                                                   : options_.upstream_timeout;
+  up.url =
+      target.origin + target.prefix + path + (request.query.empty() ? "" : "?" + request.query);
+  up.timeout =
+      route.upstream_timeout.count() > 0 ? route.upstream_timeout : options_.upstream_timeout;
   up.max_response_bytes = 16 << 20;
   up.body = request.body;
   const auto connection_options = forwarding::ConnectionOptions(request.headers);
   for (const auto& [name, value] : request.headers.fields()) {
-    if (!forwarding::DropsRequestHeader(name, connection_options,
-                                        options_.forward_authorization)) {
+    if (!forwarding::DropsRequestHeader(name, connection_options, options_.forward_authorization)) {
       up.headers.Add(name, value);
     }
   }
