@@ -32,6 +32,7 @@ class ForwardingIdpStore : public IdpStore {
   Status RevokeGrant(const std::string& id, int64_t at, const std::string& reason) override { return real_.RevokeGrant(id, at, reason); }
   Status TouchGrant(const std::string& id, int64_t at) override { return real_.TouchGrant(id, at); }
   Status PutRefreshToken(const RefreshToken& token) override { return real_.PutRefreshToken(token); }
+  Result<std::optional<RefreshToken>> FindRefreshToken(const std::string& digest) override { return real_.FindRefreshToken(digest); }
   Result<std::optional<RefreshToken>> UseRefreshToken(const std::string& digest) override { return real_.UseRefreshToken(digest); }
   Status PutConsent(const RememberedConsent& consent) override { return real_.PutConsent(consent); }
   Result<std::vector<RememberedConsent>> ListConsents(const std::string& user_id) override { return real_.ListConsents(user_id); }

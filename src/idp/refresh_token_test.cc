@@ -86,6 +86,11 @@ TEST_F(RefreshTokenTest, NeedsTheActorTokenAgain) {
   Json again = Redeemed();
   ExpectRefused(Refresh(again["refresh_token"].get<std::string>(), {}, ""), "invalid_grant",
                 kReasonActorTokenInvalid);
+  // None of those refusals spent the tokens: a stolen refresh token without the agent's own
+  // token can neither be used nor burnt (which would make the app's next refresh a "reuse"
+  // and revoke the user's grant).
+  EXPECT_EQ(Refresh(first["refresh_token"].get<std::string>()).status, 200);
+  EXPECT_EQ(Refresh(again["refresh_token"].get<std::string>()).status, 200);
 }
 
 // scope may narrow the grant (RFC 6749 §6), never widen it.

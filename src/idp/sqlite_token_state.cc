@@ -160,6 +160,17 @@ Status SqliteIdpStore::PutRefreshToken(const RefreshToken& token) {
       false);
 }
 
+Result<std::optional<RefreshToken>> SqliteIdpStore::FindRefreshToken(const std::string& digest) {
+  MutexLock lock(mu_);
+  ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT grant_id, expires_at, used FROM "
+                                            "refresh_tokens WHERE digest = ?"));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, digest));
+  ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<RefreshToken>();
+  return std::optional<RefreshToken>(
+      RefreshToken{digest, std::string(s.ColumnText(0)), s.ColumnInt64(1), s.ColumnInt64(2) != 0});
+}
+
 Result<std::optional<RefreshToken>> SqliteIdpStore::UseRefreshToken(const std::string& digest) {
   std::optional<RefreshToken> found;
   Status st = Transact(

@@ -46,6 +46,7 @@ class SqliteIdpStore final : public IdpStore {
   Status RevokeGrant(const std::string& id, int64_t at, const std::string& reason) override;
   Status TouchGrant(const std::string& id, int64_t at) override;
   Status PutRefreshToken(const RefreshToken& token) override;
+  Result<std::optional<RefreshToken>> FindRefreshToken(const std::string& digest) override;
   Result<std::optional<RefreshToken>> UseRefreshToken(const std::string& digest) override;
   Status PutConsent(const RememberedConsent& consent) override;
   Result<std::vector<RememberedConsent>> ListConsents(const std::string& user_id) override;

@@ -133,7 +133,9 @@ class TokenStateStore {
 
   // Refresh tokens. UseRefreshToken marks the token used and returns it as it was before (so
   // `used` true means a replay); nullopt when unknown.
+  // FindRefreshToken only reads, so a request can be checked whole before its token is spent.
   virtual Status PutRefreshToken(const RefreshToken& token) = 0;
+  virtual Result<std::optional<RefreshToken>> FindRefreshToken(const std::string& digest) = 0;
   virtual Result<std::optional<RefreshToken>> UseRefreshToken(const std::string& digest) = 0;
 
   // Remembered consents, one per (user, app, agent, resource).

@@ -53,27 +53,43 @@ OAuthError RevokeOnReuse(const GrantContext& context, const DelegatedGrant& gran
       .WithReason(kReasonRefreshReuse);
 }
 
-// Spends the presented refresh token and returns its grant, if that is live, the app's, and
-// the token neither reused nor expired.
-OAuthResult<DelegatedGrant> SpendRefreshToken(const GrantContext& context,
-                                              const std::string& presented, int64_t now) {
-  auto used = context.token_state.UseRefreshToken(DigestSecret(presented));
-  if (!used.ok()) return StoreError();
-  if (!used->has_value()) return Invalid();
-  const RefreshToken& token = **used;
-  auto found = context.token_state.FindGrant(token.grant_id);
+// The presented refresh token's grant, read without spending the token, if the grant is live,
+// the calling app's, and the token unexpired. A token already used comes back as a reuse
+// (RFC 9700 §4.14.2) — but only to the app it was issued to, so another client cannot revoke
+// a user's grant with a leaked, spent token.
+OAuthResult<DelegatedGrant> FindLiveGrant(const GrantContext& context,
+                                          const std::string& presented, int64_t now,
+                                          RefreshToken* token) {
+  auto found_token = context.token_state.FindRefreshToken(DigestSecret(presented));
+  if (!found_token.ok()) return StoreError();
+  if (!found_token->has_value()) return Invalid();
+  *token = **found_token;
+  auto found = context.token_state.FindGrant(token->grant_id);
   if (!found.ok()) return StoreError();
   if (!found->has_value()) return Invalid();
   const DelegatedGrant& grant = **found;
   context.event.subject = grant.user_id;
   context.event.resource = grant.resource;
   context.event.attributes["zta.grant"] = grant.id;
+  if (grant.app_id != context.caller.app->client_id) return Invalid();
   if (grant.revoked_at != 0) {
     return OAuthError::InvalidGrant("the grant was revoked").WithReason(kReasonGrantRevoked);
   }
-  if (token.used) return RevokeOnReuse(context, grant, now);
-  if (token.expires_at <= now || grant.app_id != context.caller.app->client_id) return Invalid();
+  if (token->used) return RevokeOnReuse(context, grant, now);
+  if (token->expires_at <= now) return Invalid();
   return grant;
+}
+
+// Spends the token once every check passed. Two requests with one token can both pass the
+// checks; the store lets only one of them spend it, and the other is a reuse.
+std::optional<OAuthError> SpendRefreshToken(const GrantContext& context,
+                                            const DelegatedGrant& grant,
+                                            const std::string& presented, int64_t now) {
+  auto used = context.token_state.UseRefreshToken(DigestSecret(presented));
+  if (!used.ok()) return StoreError();
+  if (!used->has_value()) return Invalid();
+  if ((*used)->used) return RevokeOnReuse(context, grant, now);
+  return std::nullopt;
 }
 
 // RFC 8707 §2.2 and RFC 6749 §6: the grant's resource only, and a scope that may narrow the
@@ -105,14 +121,22 @@ GrantResult RefreshTokenGrant(const GrantContext& context) {
   const std::string& presented = context.Field("refresh_token");
   if (presented.empty()) return OAuthError::InvalidRequest("missing refresh_token");
   const int64_t now = context.clock.NowSeconds();
+  // Everything that can refuse (the grant, the app, the actor's token, the scopes) is checked
+  // before the refresh token is spent: a request that fails leaves it usable, so someone holding
+  // a stolen refresh token but not the agent's credentials cannot burn it — which would turn the
+  // app's next, legitimate refresh into a "reuse" that revokes the user's grant.
   if (auto refused = PrecheckActorToken(context, now)) return *std::move(refused);
-  auto grant = SpendRefreshToken(context, presented, now);
+  RefreshToken token;
+  auto grant = FindLiveGrant(context, presented, now, &token);
   if (!grant.ok()) return std::move(grant).error();
   auto parties = ResolveDelegationParties(context, grant->user_id, grant->agent_id, grant->resource,
                                           "grant's");
   if (!parties.ok()) return std::move(parties).error();
   auto scopes = RefreshedScopes(context, *grant, *parties);
   if (!scopes.ok()) return std::move(scopes).error();
+  if (auto refused = SpendRefreshToken(context, *grant, presented, now)) {
+    return *std::move(refused);
+  }
   (void)context.token_state.TouchGrant(grant->id, now);
 
   Delegation delegation;
