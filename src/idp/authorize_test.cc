@@ -209,7 +209,7 @@ class AuthorizeTest : public IdpFixture {
 
   // The error a redirect carries, checking state and iss come along.
   std::string RedirectedError(const http::Response& r) {
-    EXPECT_EQ(r.status, 302) << r.body;
+    EXPECT_EQ(r.status, 303) << r.body;
     std::string location = Location(r);
     EXPECT_TRUE(location.starts_with(kRedirect)) << location;
     auto q = QueryOf(location);
@@ -273,7 +273,7 @@ TEST_F(AuthorizeTest, FullDanceIssuesABoundCode) {
   EXPECT_NE(page.find("<button name=\"decision\" value=\"approve\">"), std::string::npos);
   EXPECT_NE(page.find("<button name=\"decision\" value=\"deny\">"), std::string::npos);
 
-  ASSERT_EQ(approved.status, 302) << approved.body;
+  ASSERT_EQ(approved.status, 303) << approved.body;
   std::string location = Location(approved);
   ASSERT_TRUE(location.starts_with(std::string(kRedirect) + "?")) << location;
   auto q = QueryOf(location);
@@ -332,14 +332,14 @@ TEST_F(AuthorizeTest, DenyRedirectsAccessDenied) {
 // prompt=consent; a request with authorization_details always asks.
 TEST_F(AuthorizeTest, ScopeConsentIsRemembered) {
   http::Response first = Decide(Location(LogIn(Authorize())), "approve");
-  ASSERT_EQ(first.status, 302);
+  ASSERT_EQ(first.status, 303);
   auto consents = idp_->store().ListConsents("u-alice");
   ASSERT_TRUE(consents.ok());
   ASSERT_EQ(consents->size(), 1u);
   EXPECT_EQ((*consents)[0].agent_id, agent_);
 
   http::Response again = Authorize({{"scope", "hotels:read"}});
-  ASSERT_EQ(again.status, 302) << again.body;
+  ASSERT_EQ(again.status, 303) << again.body;
   EXPECT_FALSE(QueryOf(Location(again))["code"].empty());
 
   http::Response forced = Authorize({{"prompt", "consent"}});
@@ -511,9 +511,9 @@ TEST_F(AuthorizeTest, PromptNone) {
   ASSERT_EQ(logged_in.status, 303);
   std::string consent = Location(logged_in);
   EXPECT_EQ(RedirectedError(Authorize({{"prompt", "none"}})), "consent_required");
-  ASSERT_EQ(Decide(consent, "approve").status, 302);
+  ASSERT_EQ(Decide(consent, "approve").status, 303);
   http::Response silent = Authorize({{"prompt", "none"}});
-  ASSERT_EQ(silent.status, 302);
+  ASSERT_EQ(silent.status, 303);
   EXPECT_FALSE(QueryOf(Location(silent))["code"].empty());
   // prompt=login asks for the password again although the session is live.
   http::Response again = Authorize({{"prompt", "login"}});
@@ -548,7 +548,7 @@ TEST_F(AuthorizeTest, PushedAuthorizationRequest) {
   ASSERT_EQ(first.status, 303) << first.body;
   http::Response consent = LogIn(first);
   http::Response approved = Decide(Location(consent), "approve");
-  ASSERT_EQ(approved.status, 302);
+  ASSERT_EQ(approved.status, 303);
   EXPECT_FALSE(QueryOf(Location(approved))["code"].empty());
 
   http::Response replay = Browse("GET", target);  // single use
@@ -587,7 +587,7 @@ TEST_F(AuthorizeTest, PublicAppPushesWithClientIdOnly) {
 // /account lists consents and grants; revoking them works, with CSRF; logout ends the session.
 TEST_F(AuthorizeTest, AccountRevokesAndLogoutEndsTheSession) {
   EXPECT_EQ(Location(Browse("GET", "/account")), "/login");
-  ASSERT_EQ(Decide(Location(LogIn(Authorize())), "approve").status, 302);
+  ASSERT_EQ(Decide(Location(LogIn(Authorize())), "approve").status, 303);
   DelegatedGrant grant;
   grant.id = "g-test";
   grant.user_id = "u-alice";
@@ -758,7 +758,7 @@ namespace {
 TEST_F(AuthorizeTest, TheTokenEndpointRedeemsTheCode) {
   http::Response approved =
       Decide(Location(LogIn(Authorize({{"requested_actor", "<absent>"}}))), "approve");
-  ASSERT_EQ(approved.status, 302);
+  ASSERT_EQ(approved.status, 303);
   std::string code = QueryOf(Location(approved))["code"];
   http::Response token = Post("/token", {{"grant_type", "authorization_code"},
                                          {"code", code},
@@ -774,7 +774,7 @@ TEST_F(AuthorizeTest, TheTokenEndpointRedeemsTheCode) {
 TEST_F(AuthorizeTest, TheTokenEndpointRedeemsADelegatedCode) {
   http::Response approved = Decide(
       Location(LogIn(Authorize({{"authorization_details", Details(Booking())}}))), "approve");
-  ASSERT_EQ(approved.status, 302);
+  ASSERT_EQ(approved.status, 303);
   std::string code = QueryOf(Location(approved))["code"];
   http::Response own = Post("/token", {{"grant_type", "client_credentials"}, {"resource", kHotel}},
                             agent_, agent_secret_);

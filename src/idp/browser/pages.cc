@@ -56,7 +56,6 @@ static http::Response Redirect(int status, const std::string& location) {
 }
 
 http::Response SeeOther(const std::string& location) { return Redirect(303, location); }
-http::Response Found(const std::string& location) { return Redirect(302, location); }
 
 std::optional<FormFields> ReadParameters(const http::Request& request, std::string* why) {
   std::string_view raw;
@@ -146,7 +145,9 @@ http::Response RedirectToClient(const ServerContext& context, const Authorizatio
                                 std::vector<std::pair<std::string, std::string>> params) {
   if (!request.state.empty()) params.emplace_back("state", request.state);
   params.emplace_back("iss", context.options.issuer);  // RFC 9207 §2
-  return Found(AppendQuery(request.redirect_uri, params));
+  // 303, never 307 (RFC 9700 §4.12): the answer may follow the login form's POST, whose body
+  // (the password) a 307 would make the browser send on to the app.
+  return SeeOther(AppendQuery(request.redirect_uri, params));
 }
 
 http::Response RedirectError(const ServerContext& context, const std::string& redirect_uri,

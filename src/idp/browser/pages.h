@@ -21,8 +21,6 @@ http::Response Page(int status, std::string_view title, const std::string& body_
 http::Response ErrorPage(int status, std::string_view title, std::string_view message);
 // 303 See Other to `location` (a form POST continues as a GET), never cached.
 http::Response SeeOther(const std::string& location);
-// 302 Found to `location` (RFC 6749 §4.1.2), never cached.
-http::Response Found(const std::string& location);
 
 // The request's parameters: the query for GET/HEAD, the form body for POST. Repeated names,
 // bad escapes and oversized input are refused (RFC 6749 §3.1). `*why` says which.
