@@ -10,6 +10,9 @@
 #include "zta/agent/declarative.h"
 #include "zta/auth/auth_config.h"
 #include "zta/auth/auth_provider.h"
+#include "zta/auth/consent_handler.h"
+#include "zta/auth/delegation.h"
+#include "zta/auth/delegation_config.h"
 #include "zta/core/clock.h"
 #include "zta/core/random.h"
 
@@ -119,6 +122,44 @@ int MakeAuthProvider(const agent::AgentConfig& config,
   return kExitOk;
 }
 
+// What the tools get their tokens from. With [delegation]: a DelegatedTokenSource over the
+// agent's provider, so `acting = "user"` tools go through the user's consent (docs/auth.md
+// "Acting for users"); else the provider itself (which refuses on_behalf_of: consent_required).
+// Members are declared so the source is destroyed before the handler it points to.
+struct ToolTokens {
+  std::unique_ptr<auth::LoopbackConsentHandler> consent;  // consent = "loopback"
+  std::unique_ptr<auth::DelegatedTokenSource> delegated;
+  std::string app_client_secret;  // registered for scrubbing
+  auth::TokenSource* source = nullptr;
+};
+
+int MakeToolTokens(const agent::AgentConfig& config, auth::AuthProvider* provider,
+                   ToolTokens* tokens) {
+  tokens->source = provider;
+  if (!config.delegation) return kExitOk;
+  // Resolved even when no tool needs a token, so a broken [delegation] is reported at start.
+  auto options = auth::ResolveDelegationSettings(*config.delegation);
+  if (!options.ok()) return UsageError("[delegation]: " + options.status().ToString());
+  if (provider == nullptr) return kExitOk;  // no tool needs a token: nothing to delegate
+  tokens->app_client_secret = options->app_client_secret.Reveal();
+  if (config.delegation->consent == "loopback") {
+    auth::LoopbackConsentOptions loopback;
+    loopback.port = static_cast<int>(config.delegation->loopback_port);
+    loopback.out = &std::cerr;  // stdout is the conversation
+    auto started = auth::LoopbackConsentHandler::Start(std::move(loopback));
+    if (!started.ok()) {
+      return UsageError("[delegation] consent listener: " + started.status().ToString());
+    }
+    tokens->consent = std::move(started).value();
+  }
+  auto created = auth::DelegatedTokenSource::Create(std::move(options).value(), *provider,
+                                                    tokens->consent.get(), SystemClock::Instance());
+  if (!created.ok()) return UsageError("[delegation]: " + created.status().ToString());
+  tokens->delegated = std::move(created).value();
+  tokens->source = tokens->delegated.get();
+  return kExitOk;
+}
+
 // The data folder's audit log with --data, else one in memory.
 int OpenAudit(const std::string& data, std::unique_ptr<AuditSink>* audit) {
   if (data.empty()) {
@@ -134,10 +175,10 @@ int OpenAudit(const std::string& data, std::unique_ptr<AuditSink>* audit) {
   return kExitOk;
 }
 
-int AddTools(const agent::AgentConfig& config, auth::AuthProvider* provider,
+int AddTools(const agent::AgentConfig& config, auth::TokenSource* tokens,
              agent::AssistantAgent& assistant) {
   for (const auto& t : config.tools) {
-    auto tool = agent::MakeHttpTool(t, provider);
+    auto tool = agent::MakeHttpTool(t, tokens);
     if (!tool.ok()) return UsageError(tool.status().ToString());
     Status added = assistant.AddTool(*tool);
     if (!added.ok()) return UsageError(added.ToString());
@@ -199,6 +240,8 @@ int AgentRun(const AgentRunFlags& f) {
   std::unique_ptr<auth::AuthProvider> provider;
   std::string client_secret;
   if (int rc = MakeAuthProvider(config, &provider, &client_secret); rc != kExitOk) return rc;
+  ToolTokens tokens;
+  if (int rc = MakeToolTokens(config, provider.get(), &tokens); rc != kExitOk) return rc;
   std::unique_ptr<AuditSink> audit;
   if (int rc = OpenAudit(f.data, &audit); rc != kExitOk) return rc;
 
@@ -210,14 +253,21 @@ int AgentRun(const AgentRunFlags& f) {
   auto created = agent::AssistantAgent::Create(config.agent, **model, *audit);
   if (!created.ok()) return UsageError(created.status().ToString());
   agent::AssistantAgent& assistant = **created;
-  if (int rc = AddTools(config, provider.get(), assistant); rc != kExitOk) return rc;
+  if (int rc = AddTools(config, tokens.source, assistant); rc != kExitOk) return rc;
   if (!api_key.empty()) assistant.AddSecret(api_key);
   if (!client_secret.empty()) assistant.AddSecret(client_secret);
+  if (!tokens.app_client_secret.empty()) assistant.AddSecret(tokens.app_client_secret);
   assistant.SetObserver(Print);
   assistant.SetApprovalHook(AskApproval);
 
   std::cerr << "agent " << assistant.name() << " with " << (*model)->Describe() << ", "
             << config.tools.size() << " tool(s)\n";
+  if (tokens.delegated) {
+    std::cerr << "acting for " << (config.user.empty() ? "(no user: give --user)" : config.user)
+              << " through app " << config.delegation->options.app_client_id << ", consent "
+              << (tokens.consent ? "at " + tokens.consent->RedirectUri() : std::string("none"))
+              << "\n";
+  }
   return Converse(assistant, config.user, f);
 }
 
@@ -238,7 +288,9 @@ void RegisterAgentCommands(CLI::App& app) {
                   "OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 (overrides "
                   "[model] base_url; selects provider openai when the file says offline)");
   run->add_option("--model", flags->model, "model or deployment name (overrides [model] model)");
-  run->add_option("--user", flags->user, "the user the conversation is with ([agent] user)");
+  run->add_option("--user", flags->user,
+                  "the user the conversation is with, and whom acting = \"user\" tools act for "
+                  "([agent] user)");
   run->add_option("--data", flags->data, "data folder: audit events go to its durable log");
   SetAction(run, [flags] { return AgentRun(*flags); });
 }

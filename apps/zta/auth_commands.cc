@@ -1,11 +1,17 @@
 // `zta token get`: obtain an access token as a configured agent, for scripts. Thin: options from
-// a TOML file and/or flags, then auth::AuthProvider.
+// a TOML file and/or flags, then auth::AuthProvider; with --on-behalf-of, the file's
+// [delegation] table and auth::DelegatedTokenSource (the user's consent, docs/auth.md).
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "commands.h"
 #include "zta/auth/auth_provider.h"
+#include "zta/auth/consent_handler.h"
+#include "zta/auth/delegation.h"
+#include "zta/auth/delegation_config.h"
 #include "zta/core/clock.h"
+#include "zta/core/toml_reader.h"
 
 namespace zta::cli {
 namespace {
@@ -22,15 +28,60 @@ struct TokenGetFlags {
   std::string assertion_audience;
   std::string resource;
   std::vector<std::string> scopes;
+  std::string on_behalf_of;
   bool json = false;
 };
 
+// The [delegation] table of the file at `path`, when it has one (docs/auth.md "[delegation]").
+Result<std::optional<auth::DelegationSettings>> LoadDelegationSettings(const std::string& path) {
+  std::optional<auth::DelegationSettings> settings;
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  Status read = ParseToml(text, [&](const toml::table& root) -> Status {
+    if (!root.contains("delegation")) return Status::Ok();
+    const toml::table* table = root["delegation"].as_table();
+    if (table == nullptr) return InvalidArgument("[delegation] must be a table");
+    ZTA_ASSIGN_OR_RETURN(settings, auth::ReadDelegationSettings(*table, "delegation."));
+    return Status::Ok();
+  });
+  if (!read.ok()) return read.WithContext(path);
+  return settings;
+}
+
+// The user's token through the file's [delegation]: the loopback listener prints the
+// authorization URL on stderr and waits for the redirect (consent = "loopback"); with
+// consent = "none" there is nobody to ask, so the answer is consent_required.
+Result<auth::AccessToken> GetTokenOnBehalfOf(const auth::DelegationSettings& settings,
+                                             auth::DelegationOptions options,
+                                             auth::AuthProvider& agent,
+                                             const auth::TokenRequest& request) {
+  std::unique_ptr<auth::LoopbackConsentHandler> consent;
+  if (settings.consent == "loopback") {
+    auth::LoopbackConsentOptions loopback;
+    loopback.port = static_cast<int>(settings.loopback_port);
+    loopback.out = &std::cerr;  // stdout is the token
+    ZTA_ASSIGN_OR_RETURN(consent, auth::LoopbackConsentHandler::Start(std::move(loopback)));
+  }
+  ZTA_ASSIGN_OR_RETURN(std::unique_ptr<auth::DelegatedTokenSource> source,
+                       auth::DelegatedTokenSource::Create(std::move(options), agent, consent.get(),
+                                                          SystemClock::Instance()));
+  return source->GetToken(request);
+}
+
 int TokenGet(const TokenGetFlags& f) {
   auth::AuthProviderOptions o;
+  std::optional<auth::DelegationSettings> delegation;
   if (!f.config.empty()) {
     auto loaded = auth::LoadAuthConfig(f.config);
     if (!loaded.ok()) return UsageError(loaded.status().ToString());
     o = std::move(loaded).value();
+    if (!f.on_behalf_of.empty()) {
+      auto settings = LoadDelegationSettings(f.config);
+      if (!settings.ok()) return UsageError(settings.status().ToString());
+      delegation = std::move(settings).value();
+    }
+  }
+  if (!f.on_behalf_of.empty() && !delegation) {
+    return UsageError("--on-behalf-of needs a --config file with [auth] and [delegation] tables");
   }
   if (!f.issuer.empty()) o.issuer = f.issuer;
   if (!f.token_endpoint.empty()) o.token_endpoint = f.token_endpoint;
@@ -77,9 +128,20 @@ int TokenGet(const TokenGetFlags& f) {
   request.scopes = f.scopes.empty() ? o.default_scopes : f.scopes;
   if (request.resource.empty()) return UsageError("--resource is required (RFC 8707 resource)");
 
+  request.on_behalf_of = f.on_behalf_of;
+
   auto provider = auth::AuthProvider::Create(std::move(o), SystemClock::Instance());
   if (!provider.ok()) return UsageError(provider.status().message());
-  auto token = (*provider)->GetToken(request);
+  std::optional<auth::DelegationOptions> delegation_options;
+  if (delegation) {
+    // A [delegation] the SDK refuses is a configuration error, before anyone is asked.
+    auto resolved = auth::ResolveDelegationSettings(*delegation);
+    if (!resolved.ok()) return UsageError("[delegation]: " + resolved.status().ToString());
+    delegation_options = std::move(resolved).value();
+  }
+  auto token = delegation ? GetTokenOnBehalfOf(*delegation, std::move(*delegation_options),
+                                               **provider, request)
+                          : (*provider)->GetToken(request);
   if (!token.ok()) {
     std::cerr << "zta: " << token.status().ToString() << "\n";
     return kExitCheckFailed;
@@ -124,6 +186,9 @@ void RegisterTokenCommands(CLI::App& app) {
                   "aud of the client assertion (default: the issuer)");
   get->add_option("--resource", f->resource, "the API the token is for (its audience)");
   get->add_option("--scope", f->scopes, "a scope to request (repeatable)");
+  get->add_option("--on-behalf-of", f->on_behalf_of,
+                  "the user to act for: their consent through the --config file's [delegation] "
+                  "(loopback: the URL to open is printed on stderr)");
   get->add_flag("--json", f->json, "print the token response as JSON (with jti and expiry)");
   SetAction(get, [f]() { return TokenGet(*f); });
 }

@@ -204,6 +204,105 @@ TEST(AgentCliTest, ModelErrorsExitOne) {
   EXPECT_EQ(r.output.find("sk-cli-refused-13579"), std::string::npos) << r.output;
 }
 
+// An agent file with a tool acting for the user, [identity] at `idp` and a [delegation] table
+// with `delegation_extra` lines; endpoints are given, so no discovery is needed.
+std::string DelegatingAgentToml(const testing::FakeModelServer& model,
+                                const testing::FakeModelServer& idp,
+                                const testing::FakeModelServer& api,
+                                const std::string& delegation_extra) {
+  return "[agent]\nname = \"booker\"\n[model]\nprovider = \"openai\"\nbase_url = \"" +
+         model.BaseUrl() +
+         "/v1\"\nmodel = \"m\"\n"
+         "[identity]\nissuer = \"" +
+         idp.BaseUrl() + "\"\ntoken_endpoint = \"" + idp.BaseUrl() +
+         "/token\"\nclient_id = \"hotel-agent\"\n"
+         "client_secret_env = \"ZTA_TEST_AGENT_SECRET4\"\n"
+         "[delegation]\napp_client_id = \"travel-app\"\n"
+         "authorization_endpoint = \"" +
+         idp.BaseUrl() + "/authorize\"\ntoken_endpoint = \"" + idp.BaseUrl() +
+         "/token\"\nuse_par = false\n" + delegation_extra +
+         "[[tools]]\nname = \"book_hotel\"\nmethod = \"POST\"\nurl = \"" + api.BaseUrl() +
+         "/api/bookings\"\nparameters = { type = \"object\", properties = { hotel_id = { type = "
+         "\"string\" } }, required = [\"hotel_id\"] }\n"
+         "auth = { resource = \"https://hotel.example/api\", scopes = [\"create_bookings\"], "
+         "acting = \"user\" }\n";
+}
+
+// With [delegation] consent = "none" the CLI builds a DelegatedTokenSource without a handler:
+// the tool acting for --user is denied with consent_required, nothing reaches the identity
+// provider or the API, and the run ends normally.
+TEST(AgentCliTest, DelegationWithoutConsentHandlerDeniesConsentRequired) {
+  testing::FakeModelServer model, idp, api;
+  ASSERT_TRUE(model.ok() && idp.ok() && api.ok());
+  model.ThenToolCalls({{"c1", "book_hotel", R"({"hotel_id":"h1"})"}});
+  model.ThenText("I need your consent first.");
+  std::string path = std::string(ZTA_BINARY_DIR) + "/agent_cli_delegation_none.toml";
+  std::ofstream(path) << DelegatingAgentToml(model, idp, api, "consent = \"none\"\n");
+  setenv("ZTA_TEST_AGENT_SECRET4", "agent-secret-4", 1);
+  CliRun r = Zta("agent run --config " + path + " --user alice --message 'book h1'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("acting for alice through app travel-app, consent none"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("xx DENIED book_hotel (consent_required)"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("booker> I need your consent first."), std::string::npos) << r.output;
+  EXPECT_TRUE(idp.requests().empty());
+  EXPECT_TRUE(api.requests().empty());
+}
+
+// With consent = "loopback" the CLI starts a loopback listener and prints the authorization URL
+// (for --user, as login_hint, with the agent as requested_actor) on stderr; nobody answers, so
+// after consent_timeout_seconds the tool is denied with consent_timeout.
+TEST(AgentCliTest, DelegationWithLoopbackConsentPrintsTheAuthorizationUrl) {
+  testing::FakeModelServer model, idp, api;
+  ASSERT_TRUE(model.ok() && idp.ok() && api.ok());
+  // The agent's actor token (client credentials) comes before the person is asked.
+  idp.ThenJson(
+      200, {{"access_token", "actor-token-canary"}, {"token_type", "Bearer"}, {"expires_in", 300}});
+  model.ThenToolCalls({{"c1", "book_hotel", R"({"hotel_id":"h1"})"}});
+  model.ThenText("You did not approve.");
+  std::string path = std::string(ZTA_BINARY_DIR) + "/agent_cli_delegation_loopback.toml";
+  std::ofstream(path) << DelegatingAgentToml(model, idp, api,
+                                             "consent = \"loopback\"\n"
+                                             "consent_timeout_seconds = 1\n");
+  setenv("ZTA_TEST_AGENT_SECRET4", "agent-secret-4", 1);
+  CliRun r = Zta("agent run --config " + path + " --user alice --message 'book h1'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("consent at http://127.0.0.1:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Open this URL to approve: " + idp.BaseUrl() + "/authorize?"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("login_hint=alice"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("xx DENIED book_hotel (consent_timeout)"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("actor-token-canary"), std::string::npos) << r.output;
+  EXPECT_TRUE(api.requests().empty());
+}
+
+// A broken [delegation] is a configuration error (exit 2) naming the table: an unknown consent
+// handler, and an app secret variable that is not set.
+TEST(AgentCliTest, BadDelegationConfigExitsTwo) {
+  testing::FakeModelServer model, idp, api;
+  ASSERT_TRUE(model.ok() && idp.ok() && api.ok());
+  setenv("ZTA_TEST_AGENT_SECRET4", "agent-secret-4", 1);
+  std::string path = std::string(ZTA_BINARY_DIR) + "/agent_cli_delegation_bad.toml";
+  std::ofstream(path) << DelegatingAgentToml(model, idp, api, "consent = \"browser\"\n");
+  CliRun r = Zta("agent run --config " + path + " --user alice --message hi");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("delegation.consent must be \"loopback\" or \"none\""), std::string::npos)
+      << r.output;
+
+  unsetenv("ZTA_TEST_APP_SECRET_UNSET");
+  std::ofstream(path) << DelegatingAgentToml(
+      model, idp, api,
+      "consent = \"none\"\napp_client_secret_env = \"ZTA_TEST_APP_SECRET_UNSET\"\n");
+  r = Zta("agent run --config " + path + " --user alice --message hi");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("[delegation]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ZTA_TEST_APP_SECRET_UNSET is not set"), std::string::npos) << r.output;
+  EXPECT_TRUE(model.requests().empty());
+}
+
 // --interactive reads lines until "exit": with the offline planner (no [model]) each line is a
 // turn; a tool without auth calls its URL without any Authorization header.
 TEST(AgentCliTest, InteractiveSessionWithTheOfflinePlanner) {

@@ -374,5 +374,40 @@ expect_usage "idp resource add describing an undeclared scope" \
   idp resource add https://hotel.example/api --scopes read --scope-description "write=x" \
   --data people
 
+# --- token get --on-behalf-of: the config's [delegation] (docs/auth.md "Acting for users") ----
+# Endpoints are given and PAR is off, so nothing is fetched before the consent step.
+cat >obo.toml <<'EOF'
+[auth]
+issuer = "http://127.0.0.1:1"
+token_endpoint = "http://127.0.0.1:1/token"
+client_id = "hotel-agent"
+client_secret_env = "ZTA_CLI_OBO_SECRET"
+resource = "https://hotel.example/api"
+[delegation]
+app_client_id = "travel-app"
+authorization_endpoint = "http://127.0.0.1:1/authorize"
+token_endpoint = "http://127.0.0.1:1/token"
+use_par = false
+consent = "none"
+EOF
+export ZTA_CLI_OBO_SECRET=agent-secret
+run token get --config obo.toml --on-behalf-of alice
+[[ $code -eq 1 && -z $out && $err == *"consent_required"* ]] &&
+  ok "token get --on-behalf-of with consent = none → 1 consent_required" ||
+  fail "token get --on-behalf-of with consent = none" "exit $code: $err"
+expect_usage "token get --on-behalf-of without --config" token get --issuer http://127.0.0.1:1 \
+  --client-id a --client-secret-env ZTA_CLI_OBO_SECRET --resource https://hotel.example/api \
+  --on-behalf-of alice
+sed '/^\[delegation\]/,$d' obo.toml >obo_nodelegation.toml
+expect_usage "token get --on-behalf-of with a config without [delegation]" \
+  token get --config obo_nodelegation.toml --on-behalf-of alice
+sed 's/^consent = "none"/consent = "browser"/' obo.toml >obo_bad.toml
+expect_usage "token get --on-behalf-of with an unknown consent handler" \
+  token get --config obo_bad.toml --on-behalf-of alice
+printf 'app_client_secret_env = "ZTA_CLI_OBO_UNSET"\n' | cat obo.toml - >obo_nosecret.toml
+unset ZTA_CLI_OBO_UNSET
+expect_usage "token get --on-behalf-of with an unset app secret variable" \
+  token get --config obo_nosecret.toml --on-behalf-of alice
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]
