@@ -74,6 +74,11 @@ class AuthorizeTest : public IdpFixture {
         "book room {room_id} at {hotel_id}, {check_in} to {check_out}, up to {max_total} "
         "{currency}";
     hotel.details_types["hotel_booking"] = booking;
+    // A type whose schema lets other fields through, as many resources declare.
+    Resource::DetailsType payment;
+    payment.schema = Json::parse(R"({"type": "object"})");
+    payment.text = "pay up to {max_total} {currency}";
+    hotel.details_types["payment"] = payment;
     ASSERT_TRUE(idp_->store().PutResource(hotel).ok());
     Agent a = *(*registry)->FindAgent(agent_);
     a.name = "Guest Assistant";
@@ -563,8 +568,8 @@ TEST_F(AuthorizeTest, PushedAuthorizationRequest) {
   EXPECT_EQ(Body(bad)["error"], "invalid_scope");
   // A request object (RFC 9101) is refused, not ignored, even empty or garbage.
   for (const char* object : {"garbage", "", "eyJhbGciOiJub25lIn0.e30."}) {
-    http::Response with_object = Post(
-        "/par", Params({{"client_id", kParApp}, {"request", object}}), kParApp, kParSecret);
+    http::Response with_object =
+        Post("/par", Params({{"client_id", kParApp}, {"request", object}}), kParApp, kParSecret);
     EXPECT_EQ(with_object.status, 400) << object;
     EXPECT_EQ(Body(with_object)["error"], "request_not_supported") << object;
   }
@@ -809,6 +814,55 @@ TEST_F(AuthorizeTest, ConsentPageEscapesRequestValues) {
   EXPECT_EQ(page.find("<img"), std::string::npos);
   EXPECT_NE(page.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos) << page;
   EXPECT_EQ(RedirectedError(r), "access_denied");
+}
+
+// A field the type's template does not name ("total" next to "max_total") is still shown on
+// the consent page, under the entry's sentence.
+TEST_F(AuthorizeTest, ConsentPageShowsFieldsTheTemplateLeavesOut) {
+  Json payment = {{"type", "payment"},
+                  {"max_total", 240},
+                  {"currency", "USD"},
+                  {"total", 5000},
+                  {"note", "<b>x</b>"}};
+  std::string page;
+  http::Response r = Decide(
+      Location(LogIn(Authorize({{"authorization_details", Details(payment)}}))), "deny", &page);
+  EXPECT_NE(page.find("wants to pay up to 240 USD"), std::string::npos) << page;
+  EXPECT_NE(page.find("also: note = &lt;b&gt;x&lt;/b&gt;; total = 5000"), std::string::npos)
+      << page;
+  EXPECT_EQ(page.find("<b>x"), std::string::npos);
+  EXPECT_EQ(RedirectedError(r), "access_denied");
+  // A booking whose template names every field lists nothing more.
+  std::string booking_page;
+  Decide(Location(Authorize({{"authorization_details", Details(Booking())}})), "deny",
+         &booking_page);  // signed in already
+  EXPECT_EQ(booking_page.find("also:"), std::string::npos);
+}
+
+// Bidi overrides and control characters in a value are not rendered raw: "U+202E" could make
+// "5000" read as "0005" on the consent page.
+TEST_F(AuthorizeTest, ConsentPageNeutralisesBidiAndControls) {
+  Json payment = {{"type", "payment"},
+                  {"max_total",
+                   "\xE2\x80\xAE"
+                   "0005"},
+                  {"currency", "US\x1b[2JD\xE2\x81\xA6"},
+                  {"memo",
+                   "a\xC2\x85"
+                   "b"}};
+  std::string page;
+  Decide(Location(LogIn(Authorize({{"authorization_details", Details(payment)}}))), "deny", &page);
+  for (const char* raw : {"\xE2\x80\xAE", "\xE2\x81\xA6", "\x1b", "\xC2\x85"}) {
+    EXPECT_EQ(page.find(raw), std::string::npos) << page;
+  }
+  EXPECT_NE(page.find("pay up to \xEF\xBF\xBD"
+                      "0005 US\xEF\xBF\xBD[2JD\xEF\xBF\xBD"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("memo = a\xEF\xBF\xBD"
+                      "b"),
+            std::string::npos)
+      << page;
 }
 
 }  // namespace

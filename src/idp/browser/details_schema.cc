@@ -169,6 +169,55 @@ bool MatchesSchema(const Json& schema, const Json& value, std::string* why) {
   return Check(schema, value, "", why, 0);
 }
 
+std::string DisplayEscape(std::string_view s) {
+  static constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+  std::string clean;
+  clean.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool valid = n != 0 && i + n <= s.size();
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (size_t k = 1; valid && k < n; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) valid = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms and surrogates are invalid too.
+    if (valid && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+                  cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))) {
+      valid = false;
+    }
+    if (!valid) {
+      clean += kReplacement;
+      ++i;
+      continue;
+    }
+    bool hidden = cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+                  (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C;
+    if (hidden) {
+      clean += kReplacement;
+    } else {
+      clean.append(s.substr(i, n));
+    }
+    i += n;
+  }
+  return http::HtmlEscape(clean);
+}
+
+std::string RenderUnnamedFields(const std::string& text, const Json& entry) {
+  if (!entry.is_object()) return "";
+  std::string out;
+  for (const auto& [name, value] : entry.items()) {
+    if (name == "type" || text.find("{" + name + "}") != std::string::npos) continue;
+    if (!out.empty()) out += "; ";
+    out += DisplayEscape(name) + " = " +
+           DisplayEscape(value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  return out;
+}
+
 std::string RenderDetailsText(const std::string& text, const Json& entry) {
   std::string out;
   size_t i = 0;
@@ -183,7 +232,7 @@ std::string RenderDetailsText(const std::string& text, const Json& entry) {
     std::string field = text.substr(open + 1, close - open - 1);
     if (entry.is_object() && entry.contains(field)) {
       const Json& v = entry[field];
-      out += http::HtmlEscape(v.is_string() ? v.get<std::string>() : v.dump());
+      out += DisplayEscape(v.is_string() ? v.get<std::string>() : v.dump());
     } else {
       out += http::HtmlEscape(std::string_view(text).substr(open, close - open + 1));
     }

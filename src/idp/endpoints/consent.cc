@@ -12,7 +12,8 @@ namespace {
 
 using browser::AuthorizationRequest;
 
-std::string Escape(std::string_view s) { return http::HtmlEscape(s); }
+// Every value shown is escaped and stripped of bidi and control characters.
+std::string Escape(std::string_view s) { return browser::DisplayEscape(s); }
 
 // Who asks, as the start of a sentence: "Guest Assistant, an AI agent owned by ops@…,".
 std::string Asker(const Agent* agent, const App* app) {
@@ -42,14 +43,19 @@ std::string ConsentBody(const RegistrySnapshot& registry, const AuthorizationReq
     for (const Json& entry : request.authorization_details) {
       std::string type = entry.value("type", "");
       std::string text;
+      std::string also;
       if (resource != nullptr) {
         auto declared = resource->details_types.find(type);
         if (declared != resource->details_types.end() && !declared->second.text.empty()) {
           text = browser::RenderDetailsText(declared->second.text, entry);
+          // What the template leaves out is still granted, so it is shown too.
+          also = browser::RenderUnnamedFields(declared->second.text, entry);
         }
       }
       if (text.empty()) text = Escape(type) + ": <code>" + Escape(entry.dump()) + "</code>";
-      body += "<li class=\"detail\">" + asker + " wants to " + text + "</li>\n";
+      body += "<li class=\"detail\">" + asker + " wants to " + text;
+      if (!also.empty()) body += "<br>\n<span class=\"also\">also: " + also + "</span>";
+      body += "</li>\n";
     }
     body += "</ul></section>\n";
   }
