@@ -88,14 +88,21 @@ Status CheckWithinDetail(const Json& detail, const Json& request) {
   for (auto it = request.begin(); it != request.end(); ++it) {
     DetailConstraint c;
     c.field = it.key();
-    if (detail.contains(c.field)) {
-      c.kind = DetailConstraint::Kind::kEqual;
-    } else if (detail.contains("max_" + c.field)) {
-      c.kind = DetailConstraint::Kind::kAtMost;
-    } else {
+    const bool exact = detail.contains(c.field);
+    const bool bounded = detail.contains("max_" + c.field);
+    if (!exact && !bounded) {
       return Mismatch("the authorization detail does not bound '" + c.field + "'");
     }
-    constraints.push_back(std::move(c));
+    // Both bind when both are there: an entry with "total": 5000 beside the "max_total": 240 the
+    // consent page showed must not let 5000 through.
+    if (exact) {
+      c.kind = DetailConstraint::Kind::kEqual;
+      constraints.push_back(c);
+    }
+    if (bounded) {
+      c.kind = DetailConstraint::Kind::kAtMost;
+      constraints.push_back(std::move(c));
+    }
   }
   return CheckWithinDetail(detail, request, constraints);
 }

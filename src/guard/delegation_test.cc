@@ -65,6 +65,19 @@ TEST(DelegationTest, ConventionCheckBoundsEqualFieldsAndMaxima) {
   }
 }
 
+// An entry that carries a field and its max_ bound is held to both: a hidden "total": 5000
+// beside the "max_total": 240 the person read on the consent page lets nothing over 240 through.
+TEST(DelegationTest, AnExactFieldNeverLiftsItsBound) {
+  Json smuggled = Booking();
+  smuggled["total"] = 5000;
+  Json request = {{"hotel_id", "h-harbour"}, {"room_id", "r-12"}, {"total", 5000},
+                  {"currency", "USD"}};
+  Status s = CheckWithinDetail(smuggled, request);
+  EXPECT_EQ(s.reason(), kReasonDetailsMismatch) << s;
+  request["total"] = 200;  // within the bound but not the smuggled exact value
+  EXPECT_EQ(CheckWithinDetail(smuggled, request).reason(), kReasonDetailsMismatch);
+}
+
 // Explicit constraints: a renamed detail field, array membership (RFC 9396 `locations`), and a
 // field missing from the request or the detail is a mismatch.
 TEST(DelegationTest, ExplicitConstraints) {

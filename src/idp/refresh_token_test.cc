@@ -155,6 +155,10 @@ TEST_F(RefreshTokenTest, RevocationEndpointRevokesTheGrant) {
                  other_app, other_secret)
                 .status,
             400);
+  // Another client's attempt left the token whole: the app's own refresh still works, and the
+  // grant was not revoked as a "reuse".
+  EXPECT_EQ(Refresh(first["refresh_token"].get<std::string>()).status, 200);
+  EXPECT_EQ(Introspect(first["access_token"].get<std::string>())["active"], true);
   Json second = Redeemed();
   EXPECT_EQ(
       Post("/revoke", {{"token", second["refresh_token"].get<std::string>()}}, app_, app_secret_)

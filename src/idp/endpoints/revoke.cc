@@ -24,10 +24,12 @@ OAuthError NotTheOwner() {
 // A refresh token (opaque; token_type_hint only says where to look first, §2.1) revokes its
 // whole grant: the refresh family and every access token issued under it (§2.1: "SHOULD also
 // invalidate the access token"). True once a grant is revoked, false when the token is no
-// refresh token of a known grant.
+// refresh token of a known grant. The token is only read before the owner check (RevokeGrant
+// then uses up the whole family): spending it first let any client burn a stolen refresh token,
+// so that the app's next refresh counted as a reuse and revoked the user's grant.
 OAuthResult<bool> RevokeRefreshGrant(ServerContext& context, const TokenCall& call,
                                      AuditEvent& event) {
-  auto refresh = context.token_state.UseRefreshToken(DigestSecret(call.token));
+  auto refresh = context.token_state.FindRefreshToken(DigestSecret(call.token));
   if (!refresh.ok()) return StoreError();
   if (!refresh->has_value()) return false;
   auto grant = context.token_state.FindGrant((*refresh)->grant_id);
