@@ -865,5 +865,41 @@ TEST_F(AuthorizeTest, ConsentPageNeutralisesBidiAndControls) {
       << page;
 }
 
+// A request_uri presented with another app's client_id is refused and not consumed: the app
+// that pushed it still completes its request with it.
+TEST_F(AuthorizeTest, WrongClientDoesNotBurnARequestUri) {
+  http::Response pushed = Post("/par", Params({{"client_id", kParApp}}), kParApp, kParSecret);
+  ASSERT_EQ(pushed.status, 201) << pushed.body;
+  std::string uri = Body(pushed)["request_uri"];
+  http::Response stranger =
+      Browse("GET", "/authorize?" + http::FormEncode({{"client_id", kApp}, {"request_uri", uri}}));
+  EXPECT_EQ(stranger.status, 400);
+  EXPECT_FALSE(stranger.headers.Has("Location"));
+  http::Response owner = Browse(
+      "GET", "/authorize?" + http::FormEncode({{"client_id", kParApp}, {"request_uri", uri}}));
+  ASSERT_EQ(owner.status, 303) << owner.body;
+  EXPECT_TRUE(Location(owner).starts_with("/login?request_id=")) << Location(owner);
+}
+
+// A consent is decided once: approving the same pending request twice issues one code.
+TEST_F(AuthorizeTest, ConsentIsDecidedOnce) {
+  std::string consent = Location(LogIn(Authorize({{"authorization_details", Details(Booking())}})));
+  http::Response page = Browse("GET", consent);
+  ASSERT_EQ(page.status, 200);
+  std::vector<std::pair<std::string, std::string>> approve = {
+      {"csrf_token", HiddenValue(page.body, "csrf_token")},
+      {"request_id", QueryOf(consent)["request_id"]},
+      {"decision", "approve"}};
+  http::Response first = Browse("POST", "/consent", approve);
+  http::Response second = Browse("POST", "/consent", approve);
+  ASSERT_EQ(first.status, 303) << first.body;
+  EXPECT_FALSE(QueryOf(Location(first))["code"].empty());
+  EXPECT_EQ(second.status, 400);
+  EXPECT_EQ(Location(second).find("code="), std::string::npos);
+  int issued = 0;
+  for (const AuditEvent& e : audit_.Events()) issued += e.action == "code.issue";
+  EXPECT_EQ(issued, 1);
+}
+
 }  // namespace
 }  // namespace zta::idp::testing

@@ -65,6 +65,16 @@ void BrowserState::MarkFreshLogin(const std::string& id) {
   if (auto it = pending_.find(id); it != pending_.end()) it->second.fresh_login = true;
 }
 
+std::optional<PendingAuthorization> BrowserState::TakePending(const std::string& id, int64_t now) {
+  MutexLock lock(mu_);
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return std::nullopt;
+  PendingAuthorization pending = std::move(it->second);
+  pending_.erase(it);
+  if (pending.expires_at <= now) return std::nullopt;
+  return pending;
+}
+
 void BrowserState::RemovePending(const std::string& id) {
   MutexLock lock(mu_);
   pending_.erase(id);
@@ -82,10 +92,11 @@ std::optional<std::string> BrowserState::AddPushed(AuthorizationRequest request,
 }
 
 std::optional<AuthorizationRequest> BrowserState::TakePushed(const std::string& request_uri,
+                                                             const std::string& client_id,
                                                              int64_t now) {
   MutexLock lock(mu_);
   auto it = pushed_.find(request_uri);
-  if (it == pushed_.end()) return std::nullopt;
+  if (it == pushed_.end() || it->second.request.app_id != client_id) return std::nullopt;
   Pushed pushed = std::move(it->second);
   pushed_.erase(it);
   if (pushed.expires_at <= now) return std::nullopt;

@@ -39,12 +39,18 @@ class BrowserState {
   std::optional<std::string> AddPending(PendingAuthorization pending);
   std::optional<PendingAuthorization> FindPending(const std::string& id, int64_t now);
   void RemovePending(const std::string& id);
+  // The pending request, removed in the same step, so of two concurrent decisions only one gets
+  // it (one code per consent); nullopt when unknown, expired or already taken.
+  std::optional<PendingAuthorization> TakePending(const std::string& id, int64_t now);
   void MarkFreshLogin(const std::string& id);
 
   // Keeps a pushed request under "urn:ietf:params:oauth:request_uri:<random>".
   std::optional<std::string> AddPushed(AuthorizationRequest request, int64_t expires_at);
-  // The pushed request, removed (single use, RFC 9126 §4); nullopt when unknown or expired.
-  std::optional<AuthorizationRequest> TakePushed(const std::string& request_uri, int64_t now);
+  // The pushed request, removed (single use, RFC 9126 §4); nullopt when unknown, expired or
+  // pushed by another client than `client_id` — which leaves it in place, so whoever learns a
+  // request_uri cannot burn it for the app that pushed it.
+  std::optional<AuthorizationRequest> TakePushed(const std::string& request_uri,
+                                                 const std::string& client_id, int64_t now);
 
   // Wrong passwords: whether `username` or `address` is over `limit` in the current window;
   // when so, `*retry_after` is the rest of the window.

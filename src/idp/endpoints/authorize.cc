@@ -39,8 +39,10 @@ Decision AuthorizeEndpoint(ServerContext& context, const http::Request& request)
   const std::string& request_uri = Field(*fields, "request_uri");
   if (!request_uri.empty()) {
     // RFC 9126 §4: client_id must come along and match; the pushed parameters are the request.
-    auto pushed = browser::BrowserState::For(context).TakePushed(request_uri, now);
-    if (!pushed || pushed->app_id != Field(*fields, "client_id")) {
+    // Only the app that pushed it consumes it: a wrong client_id leaves it for that app.
+    auto pushed = browser::BrowserState::For(context).TakePushed(request_uri,
+                                                                 Field(*fields, "client_id"), now);
+    if (!pushed) {
       AuthorizationRefusal r;
       r.on_page = true;
       r.error = "invalid_request";

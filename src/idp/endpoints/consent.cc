@@ -174,7 +174,11 @@ Decision ConsentEndpoint(ServerContext& context, const http::Request& request) {
     return Decision::Unrecorded(
         browser::ErrorPage(400, "Request refused", "Choose Allow or Deny."));
   }
-  browser::BrowserState::For(context).RemovePending(pending_id);  // one decision per request
+  // One decision per request: taking it is atomic, so of two concurrent approves only one goes on.
+  if (!browser::BrowserState::For(context).TakePending(pending_id, now)) {
+    return Decision::Unrecorded(browser::ErrorPage(
+        400, "Request expired", "This request was already decided. Start again at the app."));
+  }
   if (decision == "deny") {
     event.action = "consent.denied";
     event.decision = AuditDecision::kDeny;
