@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "delegation_test_fixture.h"
+#include "forwarding_store.h"
+#include "zta/idp/authorization_server.h"
 #include "zta/idp/reasons.h"
 
 namespace zta::idp {
@@ -22,6 +24,36 @@ class AuthorizationCodeTest : public testing::DelegationFixture {
     EXPECT_EQ(b.value("error", ""), error) << r.body;
     EXPECT_FALSE(b.contains("access_token"));
     EXPECT_EQ(LastIssueReason(), reason);
+  }
+  // POST /token grant_type=authorization_code as the public app, with the confidential app's
+  // code, redirect_uri, verifier and actor token: everything but being the code's app.
+  http::Response RedeemAsPublicApp(const std::string& code) {
+    return PostAs(public_app_, "",
+                  {{"grant_type", "authorization_code"},
+                   {"code", code},
+                   {"redirect_uri", kRedirect},
+                   {"code_verifier", kVerifier},
+                   {"actor_token", AgentToken()},
+                   {"actor_token_type", testing::kActorTokenType}});
+  }
+  bool ReplayAudited() {
+    for (const AuditEvent& e : audit_.Events()) {
+      if (e.action == "code.replay") return true;
+    }
+    return false;
+  }
+};
+
+// The real store, except that FindCode never sees a redemption: as if another redemption of
+// the same code won between this one's read and its spend.
+class RacedCodeStore : public testing::ForwardingIdpStore {
+ public:
+  using ForwardingIdpStore::ForwardingIdpStore;
+  Result<std::optional<AuthorizationCode>> FindCode(const std::string& digest,
+                                                    bool* used) override {
+    auto found = ForwardingIdpStore::FindCode(digest, used);
+    *used = false;
+    return found;
   }
 };
 
@@ -200,6 +232,60 @@ TEST_F(AuthorizationCodeTest, ReplayedCodeRevokesWhatItIssued) {
   EXPECT_EQ(Introspect(first["access_token"].get<std::string>())["active"], false);
   ExpectRefused(Refresh(first["refresh_token"].get<std::string>()), "invalid_grant",
                 kReasonGrantRevoked);
+}
+
+// A refused redemption spends nothing: a code presented first by another app, with a wrong or
+// missing verifier, a wrong redirect_uri or resource, or without the actor's token, stays
+// redeemable by its app with its verifier (no thief can burn it).
+TEST_F(AuthorizationCodeTest, RefusedRedemptionLeavesTheCodeRedeemable) {
+  std::string code = PutCode(CodeRecord());
+  ExpectRefused(RedeemAsPublicApp(code), "invalid_grant", kReasonCodeInvalid);
+  ExpectRefused(Redeem(code, {{"code_verifier", std::string(43, 'a')}}), "invalid_grant",
+                kReasonPkceMismatch);
+  ExpectRefused(Redeem(code, {{"code_verifier", ""}}), "invalid_grant", kReasonPkceMismatch);
+  ExpectRefused(Redeem(code, {{"redirect_uri", "http://127.0.0.1:7777/other"}}), "invalid_grant",
+                kReasonRedirectMismatch);
+  EXPECT_EQ(Body(Redeem(code, {{"resource", "https://other.example"}})).value("error", ""),
+            "invalid_target");
+  ExpectRefused(Redeem(code, {}, ""), "invalid_grant", kReasonActorTokenInvalid);
+  EXPECT_FALSE(ReplayAudited());
+  http::Response r = Redeem(code);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Introspect(Body(r)["access_token"].get<std::string>())["active"], true);
+}
+
+// A spent code presented again by another app, or without the right verifier, is refused and
+// revokes nothing: only the code's own app holding the verifier can be its replay.
+TEST_F(AuthorizationCodeTest, SpentCodeFromAStrangerRevokesNothing) {
+  std::string code = PutCode(CodeRecord());
+  Json first = Body(Redeem(code));
+  ASSERT_TRUE(first.contains("access_token")) << first.dump();
+  const std::string token = first["access_token"].get<std::string>();
+  ExpectRefused(RedeemAsPublicApp(code), "invalid_grant", kReasonCodeInvalid);
+  ExpectRefused(Redeem(code, {{"code_verifier", ""}}), "invalid_grant", kReasonPkceMismatch);
+  ExpectRefused(Redeem(code, {{"code_verifier", std::string(43, 'a')}}), "invalid_grant",
+                kReasonPkceMismatch);
+  ExpectRefused(Redeem(code, {{"redirect_uri", "http://127.0.0.1:7777/other"}}), "invalid_grant",
+                kReasonRedirectMismatch);
+  EXPECT_FALSE(ReplayAudited());
+  EXPECT_EQ(Introspect(token)["active"], true);
+  EXPECT_EQ(Refresh(first["refresh_token"].get<std::string>()).status, 200);
+}
+
+// Two redemptions of one code that both pass the checks: the one that spends it second is a
+// replay (ConsumeCode says it was not the first use) and revokes what the first issued.
+TEST_F(AuthorizationCodeTest, LosingAConcurrentRedemptionIsAReplay) {
+  std::string code = PutCode(CodeRecord());
+  Json first = Body(Redeem(code));
+  ASSERT_TRUE(first.contains("access_token")) << first.dump();
+  RacedCodeStore raced(idp_->store());
+  auto racing = std::make_unique<AuthorizationServer>(server_->options(), raced, idp_->keys(),
+                                                      audit_, clock_);
+  std::swap(server_, racing);
+  ExpectRefused(Redeem(code), "invalid_grant", kReasonCodeReplay);
+  std::swap(server_, racing);
+  EXPECT_TRUE(ReplayAudited());
+  EXPECT_EQ(Introspect(first["access_token"].get<std::string>())["active"], false);
 }
 
 // The actor must prove itself with its own valid token of this idp.

@@ -70,6 +70,20 @@ Status SqliteIdpStore::PutCode(const AuthorizationCode& code) {
       false);
 }
 
+Result<std::optional<AuthorizationCode>> SqliteIdpStore::FindCode(const std::string& digest,
+                                                                  bool* used) {
+  *used = false;
+  MutexLock lock(mu_);
+  ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT used, doc FROM codes WHERE digest = ?"));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, digest));
+  ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<AuthorizationCode>();
+  *used = s.ColumnInt64(0) != 0;
+  ZTA_ASSIGN_OR_RETURN(AuthorizationCode code,
+                       RecordFromJson<AuthorizationCode>(s.ColumnText(1), "code"));
+  return std::optional<AuthorizationCode>(std::move(code));
+}
+
 Result<std::optional<AuthorizationCode>> SqliteIdpStore::ConsumeCode(const std::string& digest,
                                                                      bool* first_use) {
   std::optional<AuthorizationCode> found;

@@ -37,6 +37,8 @@ class SqliteIdpStore final : public IdpStore {
   Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti,
                                   int64_t expires_at) override;
   Status PutCode(const AuthorizationCode& code) override;
+  Result<std::optional<AuthorizationCode>> FindCode(const std::string& digest,
+                                                    bool* used) override;
   Result<std::optional<AuthorizationCode>> ConsumeCode(const std::string& digest,
                                                        bool* first_use) override;
   Status SetCodeGrant(const std::string& digest, const std::string& grant_id) override;

@@ -118,7 +118,11 @@ class TokenStateStore {
   // Authorization codes. Consume marks the code redeemed and returns it in one transaction;
   // nullopt when unknown. `*first_use` is false for a replay (the record then carries the
   // grant_id the first redemption set, to revoke). SetCodeGrant records that grant.
+  // FindCode only reads (`*used` true when already redeemed), so a redemption can be checked
+  // whole before the code is spent: a refused request must leave the code as it was.
   virtual Status PutCode(const AuthorizationCode& code) = 0;
+  virtual Result<std::optional<AuthorizationCode>> FindCode(const std::string& digest,
+                                                            bool* used) = 0;
   virtual Result<std::optional<AuthorizationCode>> ConsumeCode(const std::string& digest,
                                                                bool* first_use) = 0;
   virtual Status SetCodeGrant(const std::string& digest, const std::string& grant_id) = 0;

@@ -63,22 +63,36 @@ OAuthError RefuseReplay(const GrantContext& context, const AuthorizationCode& co
       .WithReason(kReasonCodeReplay);
 }
 
-// Spends the code `digest` names. Consumed first, in one transaction, so that two redemptions
-// cannot both be first.
-OAuthResult<AuthorizationCode> ConsumeCode(const GrantContext& context, const std::string& digest,
-                                           int64_t now) {
+// Reads the code `digest` names without spending it, so that a refused request leaves it as it
+// was: whoever presents a code first must not be able to burn it, or revoke its grant, without
+// being its app and holding its verifier.
+OAuthResult<AuthorizationCode> FindCode(const GrantContext& context, const std::string& digest,
+                                        bool* used) {
+  auto found = context.token_state.FindCode(digest, used);
+  if (!found.ok()) return StoreError();
+  if (!found->has_value()) {
+    return OAuthError::InvalidGrant("unknown authorization code").WithReason(kReasonCodeInvalid);
+  }
+  const AuthorizationCode& code = **found;
+  context.event.subject = code.user_id;
+  context.event.resource = code.resource;
+  context.event.scopes_requested = code.scopes;
+  return std::move(**found);
+}
+
+// Spends the code, once every check passed. Consumed in one transaction, so that two
+// redemptions cannot both be first: the one that is not is a replay by the code's own app
+// holding the verifier, and revokes what the other issued (RFC 6749 §4.1.2).
+std::optional<OAuthError> SpendCode(const GrantContext& context, const AuthorizationCode& code,
+                                    int64_t now) {
   bool first_use = false;
-  auto consumed = context.token_state.ConsumeCode(digest, &first_use);
+  auto consumed = context.token_state.ConsumeCode(code.digest, &first_use);
   if (!consumed.ok()) return StoreError();
   if (!consumed->has_value()) {
     return OAuthError::InvalidGrant("unknown authorization code").WithReason(kReasonCodeInvalid);
   }
-  const AuthorizationCode& code = **consumed;
-  context.event.subject = code.user_id;
-  context.event.resource = code.resource;
-  context.event.scopes_requested = code.scopes;
-  if (!first_use) return RefuseReplay(context, code, now);
-  return code;
+  if (!first_use) return RefuseReplay(context, **consumed, now);
+  return std::nullopt;
 }
 
 // The token request must come from the code's app, in time, and repeat what the authorization
@@ -143,10 +157,16 @@ GrantResult AuthorizationCodeGrant(const GrantContext& context) {
   if (code_value.empty()) return OAuthError::InvalidRequest("missing code");
   const std::string digest = DigestSecret(code_value);
   const int64_t now = context.clock.NowSeconds();
-  auto consumed = ConsumeCode(context, digest, now);
-  if (!consumed.ok()) return std::move(consumed).error();
-  const AuthorizationCode& code = *consumed;
+  // Everything that can refuse runs before the code is spent, so a refusal has no side effect:
+  // the code stays redeemable by its app, and its grant stands.
+  bool used = false;
+  auto found = FindCode(context, digest, &used);
+  if (!found.ok()) return std::move(found).error();
+  AuthorizationCode& code = *found;
+  code.digest = digest;
   if (auto refused = CheckRedemption(context, code, now)) return *std::move(refused);
+  // Its own app, with the verifier, presenting it again: RFC 6749 §4.1.2's replay.
+  if (used) return RefuseReplay(context, code, now);
 
   auto parties =
       ResolveDelegationParties(context, code.user_id, code.agent_id, code.resource, "code's");
@@ -158,6 +178,7 @@ GrantResult AuthorizationCodeGrant(const GrantContext& context) {
   if (scopes.empty() || !resource_scope) {
     return OAuthError::InvalidScope("no consented scope is within the actor's allowance");
   }
+  if (auto refused = SpendCode(context, code, now)) return *std::move(refused);
   auto grant = CreateGrant(context, code, digest, scopes, now);
   if (!grant.ok()) return std::move(grant).error();
 
