@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "browser/browser_state.h"
 #include "test_fixture.h"
 #include "zta/core/sha256.h"
 #include "zta/http/web.h"
@@ -899,6 +900,27 @@ TEST_F(AuthorizeTest, ConsentIsDecidedOnce) {
   int issued = 0;
   for (const AuditEvent& e : audit_.Events()) issued += e.action == "code.issue";
   EXPECT_EQ(issued, 1);
+}
+
+// Many unauthenticated /authorize requests from one address evict only that address's own
+// oldest pending requests: another address's request still goes through, and so does the
+// flooder's newest.
+TEST_F(AuthorizeTest, OneAddressCannotCrowdOutAnother) {
+  std::string target = "/authorize?" + http::FormEncode(Params());
+  http::Response victim = Browse("GET", target, {}, "198.51.100.9");
+  ASSERT_EQ(victim.status, 303);
+  http::Response first_flood = Browse("GET", target, {}, "203.0.113.66");
+  for (size_t i = 0; i < browser::BrowserState::kMaxPerAddress + 20; ++i) {
+    ASSERT_EQ(Browse("GET", target, {}, "203.0.113.66").status, 303);
+  }
+  http::Response last_flood = Browse("GET", target, {}, "203.0.113.66");
+  EXPECT_EQ(last_flood.status, 303);
+  // The flooder's first request was evicted; the victim's and the newest are still there.
+  EXPECT_EQ(Browse("GET", Location(first_flood)).status, 400);
+  EXPECT_EQ(Browse("GET", Location(last_flood)).status, 200);
+  http::Response victim_login = Browse("GET", Location(victim));
+  EXPECT_EQ(victim_login.status, 200) << victim_login.body;
+  EXPECT_EQ(Location(LogIn(victim)).find("/consent?"), 0u);
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // In-memory browser state, one per authorization server.
 #include "browser_state.h"
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "zta/core/random.h"
 
@@ -9,7 +11,6 @@ namespace zta::idp::browser {
 namespace {
 
 constexpr char kRequestUriPrefix[] = "urn:ietf:params:oauth:request_uri:";
-constexpr size_t kMaxPending = 100000;  // a flood of /authorize cannot exhaust memory
 
 // ServerContext has no slot for this, so the states live here, one per live server
 // (~AuthorizationServer calls Forget).
@@ -37,57 +38,59 @@ void BrowserState::Forget(const ServerContext& context) {
 }
 
 void BrowserState::DropExpired(int64_t now) {
-  if (now == swept_at_) return;
+  latest_now_ = std::max(latest_now_, now);
+  if (now <= swept_at_) return;
   swept_at_ = now;
-  std::erase_if(pending_, [&](const auto& p) { return p.second.expires_at <= now; });
-  std::erase_if(pushed_, [&](const auto& p) { return p.second.expires_at <= now; });
+  pending_.DropExpired(now);
+  pushed_.DropExpired(now);
 }
 
-std::optional<std::string> BrowserState::AddPending(PendingAuthorization pending) {
+std::optional<std::string> BrowserState::AddPending(PendingAuthorization pending,
+                                                    const std::string& address) {
   auto id = RandomToken(32);
   if (!id.ok()) return std::nullopt;
   MutexLock lock(mu_);
   DropExpired(pending.created_at);
-  if (pending_.size() >= kMaxPending) return std::nullopt;
-  pending_[*id] = std::move(pending);
+  int64_t expires_at = pending.expires_at;
+  pending_.Put(*id, std::move(pending), address, expires_at, kMaxPerAddress, kMaxTotal);
   return *id;
 }
 
 std::optional<PendingAuthorization> BrowserState::FindPending(const std::string& id, int64_t now) {
   MutexLock lock(mu_);
-  auto it = pending_.find(id);
-  if (it == pending_.end() || it->second.expires_at <= now) return std::nullopt;
-  return it->second;
+  latest_now_ = std::max(latest_now_, now);
+  auto* e = pending_.Find(id);
+  if (e == nullptr || e->expires_at <= now) return std::nullopt;
+  return e->value;
 }
 
 void BrowserState::MarkFreshLogin(const std::string& id) {
   MutexLock lock(mu_);
-  if (auto it = pending_.find(id); it != pending_.end()) it->second.fresh_login = true;
+  if (auto* e = pending_.Find(id)) e->value.fresh_login = true;
 }
 
 std::optional<PendingAuthorization> BrowserState::TakePending(const std::string& id, int64_t now) {
   MutexLock lock(mu_);
-  auto it = pending_.find(id);
-  if (it == pending_.end()) return std::nullopt;
-  PendingAuthorization pending = std::move(it->second);
-  pending_.erase(it);
-  if (pending.expires_at <= now) return std::nullopt;
-  return pending;
+  latest_now_ = std::max(latest_now_, now);
+  auto taken = pending_.Take(id);
+  if (!taken || taken->expires_at <= now) return std::nullopt;
+  return std::move(taken->value);
 }
 
 void BrowserState::RemovePending(const std::string& id) {
   MutexLock lock(mu_);
-  pending_.erase(id);
+  pending_.Erase(id);
 }
 
-std::optional<std::string> BrowserState::AddPushed(AuthorizationRequest request,
-                                                   int64_t expires_at) {
+std::optional<std::string> BrowserState::AddPushed(AuthorizationRequest request, int64_t expires_at,
+                                                   const std::string& address) {
   auto id = RandomToken(32);
   if (!id.ok()) return std::nullopt;
   std::string uri = kRequestUriPrefix + *id;
   MutexLock lock(mu_);
-  if (pushed_.size() >= kMaxPending) return std::nullopt;
-  pushed_[uri] = Pushed{std::move(request), expires_at};
+  // No clock comes in here; whatever expired by the latest time the state has seen is stale.
+  DropExpired(latest_now_);
+  pushed_.Put(uri, std::move(request), address, expires_at, kMaxPerAddress, kMaxTotal);
   return uri;
 }
 
@@ -95,12 +98,12 @@ std::optional<AuthorizationRequest> BrowserState::TakePushed(const std::string& 
                                                              const std::string& client_id,
                                                              int64_t now) {
   MutexLock lock(mu_);
-  auto it = pushed_.find(request_uri);
-  if (it == pushed_.end() || it->second.request.app_id != client_id) return std::nullopt;
-  Pushed pushed = std::move(it->second);
-  pushed_.erase(it);
-  if (pushed.expires_at <= now) return std::nullopt;
-  return std::move(pushed.request);
+  latest_now_ = std::max(latest_now_, now);
+  auto* e = pushed_.Find(request_uri);
+  if (e == nullptr || e->value.app_id != client_id) return std::nullopt;
+  auto taken = pushed_.Take(request_uri);
+  if (taken->expires_at <= now) return std::nullopt;
+  return std::move(taken->value);
 }
 
 bool BrowserState::LoginBlocked(const std::string& username, const std::string& address, int limit,
@@ -120,8 +123,18 @@ bool BrowserState::LoginBlocked(const std::string& username, const std::string& 
 void BrowserState::CountLoginFailure(const std::string& username, const std::string& address,
                                      int64_t window, int64_t now) {
   MutexLock lock(mu_);
-  if (failures_.size() > kMaxPending) {
+  if (failures_.size() > kMaxFailureWindows) {
     std::erase_if(failures_, [&](const auto& f) { return now - f.second.start >= window; });
+  }
+  if (failures_.size() > kMaxFailureWindows) {
+    // Still full of live windows: drop the oldest tenth, so the map stays bounded and the
+    // next flood of names does not rescan it for every failure.
+    std::vector<std::pair<int64_t, std::string>> by_age;
+    by_age.reserve(failures_.size());
+    for (const auto& [key, w] : failures_) by_age.emplace_back(w.start, key);
+    size_t drop = failures_.size() - kMaxFailureWindows + kMaxFailureWindows / 10;
+    std::nth_element(by_age.begin(), by_age.begin() + drop, by_age.end());
+    for (size_t i = 0; i < drop; ++i) failures_.erase(by_age[i].second);
   }
   for (const std::string& key : {"u:" + username, "a:" + address}) {
     Window& w = failures_[key];

@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "authorization_request.h"
 #include "zta/core/clock.h"
@@ -27,6 +30,68 @@ struct PendingAuthorization {
   bool fresh_login = false;
 };
 
+// Entries that expire, bounded per source address and in all: a new entry over either bound
+// evicts the oldest entry of its address (or, over the total, the oldest of all) rather than
+// being refused, so one address flooding requests loses only its own. Not thread-safe.
+template <typename V>
+class AgedEntries {
+ public:
+  struct Entry {
+    V value;
+    std::string address;
+    int64_t expires_at = 0;
+    uint64_t seq = 0;
+  };
+
+  void Put(const std::string& key, V value, const std::string& address, int64_t expires_at,
+           size_t per_address, size_t total) {
+    Erase(key);
+    auto& mine = by_address_[address];
+    while (!mine.empty() && mine.size() >= per_address) Erase(mine.begin()->second);
+    while (!order_.empty() && entries_.size() >= total) Erase(order_.begin()->second);
+    uint64_t seq = next_seq_++;
+    entries_[key] = Entry{std::move(value), address, expires_at, seq};
+    order_.emplace(seq, key);
+    by_address_[address].emplace(seq, key);
+  }
+  Entry* Find(const std::string& key) {
+    auto it = entries_.find(key);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+  std::optional<Entry> Take(const std::string& key) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return std::nullopt;
+    Entry e = std::move(it->second);
+    Erase(key);
+    return e;
+  }
+  void Erase(const std::string& key) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    order_.erase({it->second.seq, key});
+    auto a = by_address_.find(it->second.address);
+    if (a != by_address_.end()) {
+      a->second.erase({it->second.seq, key});
+      if (a->second.empty()) by_address_.erase(a);
+    }
+    entries_.erase(it);
+  }
+  void DropExpired(int64_t now) {
+    std::vector<std::string> gone;
+    for (const auto& [key, e] : entries_) {
+      if (e.expires_at <= now) gone.push_back(key);
+    }
+    for (const std::string& key : gone) Erase(key);
+  }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  std::map<std::string, Entry> entries_;
+  std::set<std::pair<uint64_t, std::string>> order_;  // oldest first
+  std::map<std::string, std::set<std::pair<uint64_t, std::string>>> by_address_;
+  uint64_t next_seq_ = 0;
+};
+
 // Thread-safe.
 class BrowserState {
  public:
@@ -35,8 +100,17 @@ class BrowserState {
   // Drops `context`'s state (its server is going away).
   static void Forget(const ServerContext& context);
 
-  // Keeps `pending` under a fresh random id (nullopt when randomness fails).
-  std::optional<std::string> AddPending(PendingAuthorization pending);
+  // At most this many pending (and, apart, pushed) requests per source address, and in all;
+  // past either, the oldest of the address (or of all) is dropped to make room.
+  static constexpr size_t kMaxPerAddress = 50;
+  static constexpr size_t kMaxTotal = 10000;
+  // At most this many login-failure windows; past it, the oldest are dropped.
+  static constexpr size_t kMaxFailureWindows = 100000;
+
+  // Keeps `pending`, which came from `address`, under a fresh random id (nullopt when
+  // randomness fails).
+  std::optional<std::string> AddPending(PendingAuthorization pending,
+                                        const std::string& address = "");
   std::optional<PendingAuthorization> FindPending(const std::string& id, int64_t now);
   void RemovePending(const std::string& id);
   // The pending request, removed in the same step, so of two concurrent decisions only one gets
@@ -45,7 +119,9 @@ class BrowserState {
   void MarkFreshLogin(const std::string& id);
 
   // Keeps a pushed request under "urn:ietf:params:oauth:request_uri:<random>".
-  std::optional<std::string> AddPushed(AuthorizationRequest request, int64_t expires_at);
+  // `address` is where the push came from.
+  std::optional<std::string> AddPushed(AuthorizationRequest request, int64_t expires_at,
+                                       const std::string& address = "");
   // The pushed request, removed (single use, RFC 9126 §4); nullopt when unknown, expired or
   // pushed by another client than `client_id` — which leaves it in place, so whoever learns a
   // request_uri cannot burn it for the app that pushed it.
@@ -67,15 +143,13 @@ class BrowserState {
     int failures = 0;
   };
   Mutex mu_;
-  std::map<std::string, PendingAuthorization> pending_ ZTA_GUARDED_BY(mu_);
-  struct Pushed {
-    AuthorizationRequest request;
-    int64_t expires_at = 0;
-  };
-  std::map<std::string, Pushed> pushed_ ZTA_GUARDED_BY(mu_);
+  AgedEntries<PendingAuthorization> pending_ ZTA_GUARDED_BY(mu_);
+  AgedEntries<AuthorizationRequest> pushed_ ZTA_GUARDED_BY(mu_);
   // Keys "u:<name>" and "a:<address>".
   std::map<std::string, Window> failures_ ZTA_GUARDED_BY(mu_);
   int64_t swept_at_ ZTA_GUARDED_BY(mu_) = 0;
+  // The latest `now` any call brought (AddPushed has none of its own to sweep with).
+  int64_t latest_now_ ZTA_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace zta::idp::browser

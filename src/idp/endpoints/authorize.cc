@@ -80,7 +80,8 @@ Decision AuthorizeEndpoint(ServerContext& context, const http::Request& request)
   pending.request = std::move(authorization);
   pending.created_at = now;
   pending.expires_at = now + context.options.pending_request_seconds;
-  auto id = browser::BrowserState::For(context).AddPending(pending);
+  // Bounded per source address: a flood from one address evicts only its own requests.
+  auto id = browser::BrowserState::For(context).AddPending(pending, request.remote_address);
   if (!id) {
     return Decision::Unrecorded(
         browser::ErrorPage(503, "Try again later", "The server is busy. Try again later."));
