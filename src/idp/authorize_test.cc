@@ -923,5 +923,23 @@ TEST_F(AuthorizeTest, OneAddressCannotCrowdOutAnother) {
   EXPECT_EQ(Location(LogIn(victim)).find("/consent?"), 0u);
 }
 
+// At the total bound a new request evicts the oldest instead of being refused (no 503 for
+// everyone), and a wrong client_id leaves a pushed request in place.
+TEST(BrowserStateTest, FullStateEvictsTheOldest) {
+  browser::BrowserState state;
+  browser::AuthorizationRequest request;
+  request.app_id = "app-x";
+  std::vector<std::string> uris;
+  for (size_t i = 0; i < browser::BrowserState::kMaxTotal + 1; ++i) {
+    auto uri = state.AddPushed(request, 100, "198.51.100." + std::to_string(i % 250));
+    ASSERT_TRUE(uri.has_value()) << i;
+    uris.push_back(*uri);
+  }
+  EXPECT_FALSE(state.TakePushed(uris[0], "app-x", 1).has_value());  // evicted
+  EXPECT_FALSE(state.TakePushed(uris.back(), "app-y", 1).has_value());
+  EXPECT_TRUE(state.TakePushed(uris.back(), "app-x", 1).has_value());
+  EXPECT_FALSE(state.TakePushed(uris.back(), "app-x", 1).has_value());  // single use
+}
+
 }  // namespace
 }  // namespace zta::idp::testing

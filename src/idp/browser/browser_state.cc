@@ -52,7 +52,8 @@ std::optional<std::string> BrowserState::AddPending(PendingAuthorization pending
   MutexLock lock(mu_);
   DropExpired(pending.created_at);
   int64_t expires_at = pending.expires_at;
-  pending_.Put(*id, std::move(pending), address, expires_at, kMaxPerAddress, kMaxTotal);
+  pending_.Put(*id, std::move(pending), address, expires_at,
+               address.empty() ? kMaxTotal : kMaxPerAddress, kMaxTotal);
   return *id;
 }
 
@@ -90,7 +91,10 @@ std::optional<std::string> BrowserState::AddPushed(AuthorizationRequest request,
   MutexLock lock(mu_);
   // No clock comes in here; whatever expired by the latest time the state has seen is stale.
   DropExpired(latest_now_);
-  pushed_.Put(uri, std::move(request), address, expires_at, kMaxPerAddress, kMaxTotal);
+  // Without an address (par.cc does not pass one yet) only the total bounds pushes: one shared
+  // "" bucket of 50 would let any client evict every other client's pushes.
+  pushed_.Put(uri, std::move(request), address, expires_at,
+              address.empty() ? kMaxTotal : kMaxPerAddress, kMaxTotal);
   return uri;
 }
 

@@ -101,7 +101,8 @@ class BrowserState {
   static void Forget(const ServerContext& context);
 
   // At most this many pending (and, apart, pushed) requests per source address, and in all;
-  // past either, the oldest of the address (or of all) is dropped to make room.
+  // past either, the oldest of the address (or of all) is dropped to make room. An empty
+  // address is bounded by the total only.
   static constexpr size_t kMaxPerAddress = 50;
   static constexpr size_t kMaxTotal = 10000;
   // At most this many login-failure windows; past it, the oldest are dropped.
