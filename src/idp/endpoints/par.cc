@@ -85,8 +85,9 @@ Decision ParEndpoint(ServerContext& context, const http::Request& request) {
   event.resource = authorization.resource;
   event.scopes_requested = authorization.scopes;
   if (!authorization.agent_id.empty()) event.actor_chain = {authorization.agent_id};
-  auto uri = browser::BrowserState::For(context).AddPushed(std::move(authorization),
-                                                           context.clock.NowSeconds() + ttl);
+  // Keyed by source address, so one address pushing without end evicts only its own oldest.
+  auto uri = browser::BrowserState::For(context).AddPushed(
+      std::move(authorization), context.clock.NowSeconds() + ttl, request.remote_address);
   if (!uri) {
     return Decision::Unrecorded(JsonError(503, "temporarily_unavailable", "try again later"));
   }
