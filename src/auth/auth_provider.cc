@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "oauth_answer.h"
 #include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
 #include "zta/core/json.h"
@@ -22,73 +23,13 @@
 namespace zta::auth {
 namespace {
 
+using internal::OAuthErrorFromResponse;
+using internal::PeekClaims;
+
 using SteadyClock = std::chrono::steady_clock;
 
 // Discovery's bad_metadata is passed on as is: one value for both.
 static_assert(std::string_view(kReasonBadMetadata) == http::kReasonBadMetadata);
-
-// error_description is IdP-controlled text headed for our logs: printable ASCII, bounded.
-std::string Sanitize(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 300)) {
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  return out;
-}
-
-bool IsSnakeCase(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
-}
-
-// RFC 6749 §5.2 error → our status code. The reason is the IdP's error code itself.
-StatusCode CodeForOAuthError(std::string_view error) {
-  if (error == "invalid_client") return StatusCode::kUnauthenticated;
-  if (error == "invalid_scope" || error == "unauthorized_client" || error == "access_denied" ||
-      error == "invalid_grant") {
-    return StatusCode::kPermissionDenied;
-  }
-  if (error == "invalid_target" || error == "invalid_request" ||
-      error == "unsupported_grant_type" || error == "invalid_authorization_details") {
-    return StatusCode::kInvalidArgument;
-  }
-  return StatusCode::kFailedPrecondition;
-}
-
-Status OAuthError(const http::Response& response) {
-  auto json = ParseJsonStrict(response.body);
-  std::string error;
-  std::string description;
-  if (json.ok() && json->is_object()) {
-    if (auto it = json->find("error"); it != json->end() && it->is_string()) {
-      error = it->get<std::string>();
-    }
-    if (auto it = json->find("error_description"); it != json->end() && it->is_string()) {
-      description = Sanitize(it->get<std::string>());
-    }
-  }
-  if (!IsSnakeCase(error)) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "token endpoint answered HTTP " + std::to_string(response.status),
-                  kReasonTokenError);
-  }
-  std::string message = "the identity provider refused: " + error;
-  if (!description.empty()) message += " (" + description + ")";
-  return Status(CodeForOAuthError(error), message, error);
-}
-
-// The unverified claims of a JWT access token: only to learn its jti and exp for logs and
-// caching. The client never trusts them for anything else (RFC 9068 §6: tokens are opaque to
-// clients); the resource server verifies.
-Json PeekClaims(std::string_view token) {
-  size_t a = token.find('.');
-  size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
-  if (b == std::string_view::npos) return Json();
-  std::string payload;
-  if (!Base64UrlDecodeInto(token.substr(a + 1, b - a - 1), payload)) return Json();
-  auto json = ParseJsonStrict(payload);
-  return json.ok() && json->is_object() ? *json : Json();
-}
 
 jose::Algorithm DefaultAlgorithm(const jose::Jwk& key) {
   if (auto alg = key.alg()) return *alg;
@@ -486,7 +427,7 @@ Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
     return r;
   };
   ZTA_ASSIGN_OR_RETURN(http::Response response, SendWithRetries(build, deadline));
-  if (response.status != 200) return OAuthError(response);
+  if (response.status != 200) return OAuthErrorFromResponse("token endpoint", response);
 
   return ParseTokenResponse(response.body, request.resource, scopes, clock_.NowSeconds());
 }

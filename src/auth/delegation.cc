@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "oauth_answer.h"
 #include "zta/core/base64url.h"
 #include "zta/core/random.h"
 #include "zta/core/scopes.h"
@@ -16,57 +17,14 @@
 namespace zta::auth {
 namespace {
 
-constexpr char kIdpUnavailable[] = "idp_unavailable";
-constexpr char kBadTokenResponse[] = "bad_token_response";
 constexpr char kAccessTokenType[] = "urn:ietf:params:oauth:token-type:access_token";
 
 using Form = std::vector<std::pair<std::string, std::string>>;
-
-bool IsSnakeCase(std::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
-}
-
-// error_description is server-controlled text headed for logs: printable ASCII, bounded.
-std::string Sanitize(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 300)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  return out;
-}
-
-StatusCode CodeForOAuthError(std::string_view error) {
-  if (error == "invalid_client") return StatusCode::kUnauthenticated;
-  if (error == "invalid_scope" || error == "unauthorized_client" || error == "access_denied" ||
-      error == "invalid_grant" || error == "consent_required" || error == "login_required" ||
-      error == "interaction_required") {
-    return StatusCode::kPermissionDenied;
-  }
-  if (error == "invalid_target" || error == "invalid_request" ||
-      error == "unsupported_grant_type" || error == "invalid_authorization_details" ||
-      error == "invalid_request_uri" || error == "unsupported_response_type") {
-    return StatusCode::kInvalidArgument;
-  }
-  return StatusCode::kFailedPrecondition;
-}
-
-Status OAuthError(std::string_view what, const http::Response& response) {
-  auto json = ParseJsonStrict(response.body);
-  std::string error, description;
-  if (json.ok() && json->is_object()) {
-    if (auto it = json->find("error"); it != json->end() && it->is_string()) error = *it;
-    if (auto it = json->find("error_description"); it != json->end() && it->is_string()) {
-      description = Sanitize(it->get<std::string>());
-    }
-  }
-  if (!IsSnakeCase(error)) {
-    return Status(StatusCode::kFailedPrecondition,
-                  std::string(what) + " answered HTTP " + std::to_string(response.status),
-                  kReasonTokenError);
-  }
-  std::string message = std::string(what) + ": the identity provider refused: " + error;
-  if (!description.empty()) message += " (" + description + ")";
-  return Status(CodeForOAuthError(error), message, error);
-}
+using internal::CodeForOAuthError;
+using internal::IsSnakeCase;
+using internal::OAuthErrorFromResponse;
+using internal::PeekClaims;
+using internal::Sanitize;
 
 std::string Field(const Form& form, std::string_view name) {
   for (const auto& [n, v] : form) {
@@ -84,18 +42,6 @@ std::vector<std::string> SortedScopes(const std::vector<std::string>& scopes) {
   std::sort(sorted.begin(), sorted.end());
   sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   return sorted;
-}
-
-// The unverified claims of a JWT access token, for its jti and exp only (RFC 9068 §6: clients
-// treat tokens as opaque; the resource server verifies).
-Json PeekClaims(std::string_view token) {
-  size_t a = token.find('.');
-  size_t b = a == std::string_view::npos ? a : token.find('.', a + 1);
-  if (b == std::string_view::npos) return Json();
-  std::string payload;
-  if (!Base64UrlDecodeInto(token.substr(a + 1, b - a - 1), payload)) return Json();
-  auto json = ParseJsonStrict(payload);
-  return json.ok() && json->is_object() ? *json : Json();
 }
 
 // RFC 6749 §4.1.2 with RFC 9207 and §10.12: the code from the redirect's query, once it is
@@ -253,7 +199,7 @@ Result<DelegatedTokenSource::Endpoints> DelegatedTokenSource::Discover() {
         http::DiscoverMetadata(transport_, agent_.options().issuer, options_.request_timeout);
     if (!metadata.ok()) {
       if (metadata.status().reason() == http::kReasonMetadataUnavailable) {
-        return Status(StatusCode::kUnavailable, metadata.status().message(), kIdpUnavailable);
+        return Status(StatusCode::kUnavailable, metadata.status().message(), kReasonIdpUnavailable);
       }
       return metadata.status();
     }
@@ -314,16 +260,18 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::TokenCall(const TokenR
   auto response = transport_(r);
   if (!response.ok()) {
     return Status(StatusCode::kUnavailable,
-                  "token endpoint unreachable: " + response.status().message(), kIdpUnavailable);
+                  "token endpoint unreachable: " + response.status().message(),
+                  kReasonIdpUnavailable);
   }
   if (response->status >= 500) {
     return Status(StatusCode::kUnavailable,
                   "token endpoint answered HTTP " + std::to_string(response->status),
-                  kIdpUnavailable);
+                  kReasonIdpUnavailable);
   }
-  if (response->status != 200) return OAuthError("token endpoint", *response);
+  if (response->status != 200) return OAuthErrorFromResponse("token endpoint", *response);
   auto bad = [](std::string what) {
-    return Status(StatusCode::kFailedPrecondition, "token response: " + what, kBadTokenResponse);
+    return Status(StatusCode::kFailedPrecondition, "token response: " + what,
+                  kReasonBadTokenResponse);
   };
   auto json = ParseJsonStrict(response->body);
   if (!json.ok() || !json->is_object()) return bad("not a JSON object");
@@ -424,15 +372,16 @@ Result<std::string> DelegatedTokenSource::PushAuthorizationRequest(const Form& p
   auto response = transport_(r);
   if (!response.ok()) {
     return Status(StatusCode::kUnavailable,
-                  "PAR endpoint unreachable: " + response.status().message(), kIdpUnavailable);
+                  "PAR endpoint unreachable: " + response.status().message(),
+                  kReasonIdpUnavailable);
   }
   if (response->status >= 500) {
     return Status(StatusCode::kUnavailable,
                   "PAR endpoint answered HTTP " + std::to_string(response->status),
-                  kIdpUnavailable);
+                  kReasonIdpUnavailable);
   }
   if (response->status != 201 && response->status != 200) {
-    return OAuthError("PAR endpoint", *response);
+    return OAuthErrorFromResponse("PAR endpoint", *response);
   }
   auto json = ParseJsonStrict(response->body);
   std::string request_uri;
@@ -443,7 +392,7 @@ Result<std::string> DelegatedTokenSource::PushAuthorizationRequest(const Form& p
   }
   if (request_uri.empty()) {
     return Status(StatusCode::kFailedPrecondition, "PAR response has no request_uri",
-                  kBadTokenResponse);
+                  kReasonBadTokenResponse);
   }
   return request_uri;
 }
