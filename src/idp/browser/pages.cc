@@ -141,6 +141,26 @@ http::Response CsrfRefusedPage() {
                    "and try again.");
 }
 
+CheckedPost ReadCheckedPost(const ServerContext& context, const http::Request& request,
+                            std::string_view title, std::string_view use_instead) {
+  CheckedPost out;
+  if (request.method != "POST") {
+    out.refusal = ErrorPage(405, title, use_instead);
+    out.refusal.headers.Set("Allow", "POST");
+    return out;
+  }
+  std::string why;
+  auto fields = ReadParameters(request, &why);
+  if (!fields) {
+    out.refusal = ErrorPage(400, "Request refused", why);
+  } else if (!CheckCsrf(context, request, *fields).ok()) {
+    out.refusal = CsrfRefusedPage();
+  } else {
+    out.fields = std::move(fields);
+  }
+  return out;
+}
+
 http::Response RedirectToClient(const ServerContext& context, const AuthorizationRequest& request,
                                 std::vector<std::pair<std::string, std::string>> params) {
   if (!request.state.empty()) params.emplace_back("state", request.state);

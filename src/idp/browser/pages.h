@@ -44,6 +44,16 @@ Status CheckCsrf(const ServerContext& context, const http::Request& request,
 // The 403 page for a failed CSRF check.
 http::Response CsrfRefusedPage();
 
+// A button's form POST (sign out, revoke): its fields once the method is POST, the parameters
+// read and the CSRF token checked; else `refusal` is the page that answers it (405 naming
+// `use_instead`, 400, or CsrfRefusedPage).
+struct CheckedPost {
+  std::optional<FormFields> fields;
+  http::Response refusal;
+};
+CheckedPost ReadCheckedPost(const ServerContext& context, const http::Request& request,
+                            std::string_view title, std::string_view use_instead);
+
 // The authorization response as a redirect: `params` plus state and iss (RFC 9207).
 http::Response RedirectToClient(const ServerContext& context, const AuthorizationRequest& request,
                                 std::vector<std::pair<std::string, std::string>> params);

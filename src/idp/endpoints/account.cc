@@ -114,24 +114,17 @@ Decision AccountEndpoint(ServerContext& context, const http::Request& request) {
 }
 
 Decision AccountRevokeEndpoint(ServerContext& context, const http::Request& request) {
-  if (request.method != "POST") {
-    http::Response r = browser::ErrorPage(405, "Revoke", "Use the Revoke buttons on /account.");
-    r.headers.Set("Allow", "POST");
-    return Decision::Unrecorded(std::move(r));
-  }
-  std::string why;
-  auto fields = browser::ReadParameters(request, &why);
-  if (!fields) return Decision::Unrecorded(browser::ErrorPage(400, "Request refused", why));
-  if (!browser::CheckCsrf(context, request, *fields).ok()) {
-    return Decision::Unrecorded(browser::CsrfRefusedPage());
-  }
+  auto post =
+      browser::ReadCheckedPost(context, request, "Revoke", "Use the Revoke buttons on /account.");
+  if (!post.fields) return Decision::Unrecorded(std::move(post.refusal));
+  const FormFields& fields = *post.fields;
   auto session = browser::CurrentSession(context, request);
   if (!session) return Decision::Unrecorded(browser::SeeOther("/login"));
-  const std::string& kind = Field(*fields, "kind");
+  const std::string& kind = Field(fields, "kind");
   AuditEvent event;
   event.subject = session->user_id;
   if (kind == "grant") {
-    const std::string& id = Field(*fields, "id");
+    const std::string& id = Field(fields, "id");
     auto grant = context.token_state.FindGrant(id);
     // Only the user's own grants; someone else's id is answered like an unknown one.
     if (!grant.ok() || !grant->has_value() || (*grant)->user_id != session->user_id) {
@@ -150,9 +143,9 @@ Decision AccountRevokeEndpoint(ServerContext& context, const http::Request& requ
     }
   } else if (kind == "consent") {
     event.action = "consent.revoke";
-    event.client_id = Field(*fields, "app_id");
-    event.resource = Field(*fields, "resource");
-    const std::string& agent_id = Field(*fields, "agent_id");
+    event.client_id = Field(fields, "app_id");
+    event.resource = Field(fields, "resource");
+    const std::string& agent_id = Field(fields, "agent_id");
     if (!agent_id.empty()) event.actor_chain = {agent_id};
     if (!context.token_state
              .DeleteConsent(session->user_id, event.client_id, agent_id, event.resource)

@@ -5,17 +5,8 @@
 namespace zta::idp {
 
 Decision LogoutEndpoint(ServerContext& context, const http::Request& request) {
-  if (request.method != "POST") {
-    http::Response r = browser::ErrorPage(405, "Sign out", "Use the Sign out button.");
-    r.headers.Set("Allow", "POST");
-    return Decision::Unrecorded(std::move(r));
-  }
-  std::string why;
-  auto fields = browser::ReadParameters(request, &why);
-  if (!fields) return Decision::Unrecorded(browser::ErrorPage(400, "Request refused", why));
-  if (!browser::CheckCsrf(context, request, *fields).ok()) {
-    return Decision::Unrecorded(browser::CsrfRefusedPage());
-  }
+  auto post = browser::ReadCheckedPost(context, request, "Sign out", "Use the Sign out button.");
+  if (!post.fields) return Decision::Unrecorded(std::move(post.refusal));
   AuditEvent event;
   event.action = "logout";
   if (auto session = browser::CurrentSession(context, request)) {
