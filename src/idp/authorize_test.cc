@@ -601,6 +601,13 @@ TEST_F(AuthorizeTest, AccountRevokesAndLogoutEndsTheSession) {
   grant.agent_id = agent_;
   grant.resource = kHotel;
   grant.scopes = {"hotels:read"};
+  grant.authorization_details = Json::array({{{"type", "hotel_booking"},
+                                              {"hotel_id", "h-harbour-view"},
+                                              {"room_id", "r-12"},
+                                              {"check_in", "2026-12-03"},
+                                              {"check_out", "2026-12-05"},
+                                              {"max_total", 240},
+                                              {"currency", "USD"}}});
   grant.created_at = clock_.NowSeconds();
   ASSERT_TRUE(idp_->store().PutGrant(grant).ok());
   DelegatedGrant other = grant;
@@ -613,6 +620,11 @@ TEST_F(AuthorizeTest, AccountRevokesAndLogoutEndsTheSession) {
   EXPECT_NE(account.body.find("Guest Assistant"), std::string::npos);
   EXPECT_NE(account.body.find("g-test"), std::string::npos);
   EXPECT_EQ(account.body.find("g-bob"), std::string::npos);
+  // The grant's booking in the words the consent page used, not as JSON.
+  EXPECT_NE(account.body.find("book room r-12 at h-harbour-view, 2026-12-03 to 2026-12-05, up to "
+                              "240 USD"),
+            std::string::npos)
+      << account.body;
   std::string csrf = HiddenValue(account.body, "csrf_token");
 
   EXPECT_EQ(Browse("POST", "/account/revoke", {{"kind", "grant"}, {"id", "g-test"}}).status, 403);

@@ -241,4 +241,19 @@ std::string RenderDetailsText(const std::string& text, const Json& entry) {
   return out;
 }
 
+std::string DescribeDetailsEntry(const Resource* resource, const Json& entry) {
+  const std::string type = entry.is_object() ? entry.value("type", "") : std::string();
+  if (resource != nullptr) {
+    auto declared = resource->details_types.find(type);
+    if (declared != resource->details_types.end() && !declared->second.text.empty()) {
+      std::string text = RenderDetailsText(declared->second.text, entry);
+      // What the template leaves out is still granted, so it is shown too.
+      std::string also = RenderUnnamedFields(declared->second.text, entry);
+      if (!also.empty()) text += "<br>\n<span class=\"also\">also: " + also + "</span>";
+      return text;
+    }
+  }
+  return DisplayEscape(type) + ": <code>" + DisplayEscape(entry.dump()) + "</code>";
+}
+
 }  // namespace zta::idp::browser

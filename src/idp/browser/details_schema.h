@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "zta/core/json.h"
+#include "zta/idp/registry.h"
 
 namespace zta::idp::browser {
 
@@ -24,6 +25,11 @@ std::string RenderDetailsText(const std::string& text, const Json& entry);
 // "name = value" joined by "; ", each escaped with DisplayEscape; empty when there are none. The
 // consent page lists them so a field the template leaves out ("total" next to "max_total") is seen.
 std::string RenderUnnamedFields(const std::string& text, const Json& entry);
+
+// One authorization_details entry in words, as HTML: its type's template filled in (plus, on a
+// second line, what the template leaves out), or "type: <code>JSON</code>" when `resource` has
+// no template for it. The consent page and /account describe grants with it.
+std::string DescribeDetailsEntry(const Resource* resource, const Json& entry);
 
 // `s` HTML-escaped, with every bidi override or isolate (U+202A-U+202E, U+2066-U+2069, and the
 // marks U+200E, U+200F, U+061C), every C0/C1 control and DEL, and every invalid UTF-8 byte

@@ -3,6 +3,7 @@
 // tokens; revoking a consent makes the next request ask again.
 #include <ctime>
 
+#include "../browser/details_schema.h"
 #include "../browser/pages.h"
 #include "zta/core/scopes.h"
 
@@ -10,6 +11,17 @@ namespace zta::idp {
 namespace {
 
 std::string Escape(std::string_view s) { return http::HtmlEscape(s); }
+
+// A grant's authorization_details in words, one entry per line, as on the consent page.
+std::string DescribeDetails(const Resource* resource, const Json& details) {
+  if (!details.is_array()) return std::string();
+  std::string out;
+  for (const Json& entry : details) {
+    if (!out.empty()) out += "<br>\n";
+    out += browser::DescribeDetailsEntry(resource, entry);
+  }
+  return out;
+}
 
 std::string When(int64_t t) {
   if (t <= 0) return "never";
@@ -70,9 +82,7 @@ Decision AccountEndpoint(ServerContext& context, const http::Request& request) {
       body += "<tr><td>" + Escape(AgentName(*registry, g.agent_id)) + "</td><td>" +
               Escape(AppName(*registry, g.app_id)) + "</td><td><code>" + Escape(g.resource) +
               "</code></td><td>" + Escape(JoinSpaceDelimited(g.scopes)) + "</td><td>" +
-              (g.authorization_details.is_null()
-                   ? std::string()
-                   : "<code>" + Escape(g.authorization_details.dump()) + "</code>") +
+              DescribeDetails(registry->FindResource(g.resource), g.authorization_details) +
               "</td><td>" + When(g.created_at) + "</td><td>" + When(g.last_used_at) + "</td><td>";
       if (g.revoked_at != 0) {
         body += "revoked " + When(g.revoked_at);

@@ -41,21 +41,8 @@ std::string ConsentBody(const RegistrySnapshot& registry, const AuthorizationReq
   if (!request.authorization_details.is_null()) {
     body += "<section aria-labelledby=\"details\"><h2 id=\"details\">This time only</h2>\n<ul>\n";
     for (const Json& entry : request.authorization_details) {
-      std::string type = entry.value("type", "");
-      std::string text;
-      std::string also;
-      if (resource != nullptr) {
-        auto declared = resource->details_types.find(type);
-        if (declared != resource->details_types.end() && !declared->second.text.empty()) {
-          text = browser::RenderDetailsText(declared->second.text, entry);
-          // What the template leaves out is still granted, so it is shown too.
-          also = browser::RenderUnnamedFields(declared->second.text, entry);
-        }
-      }
-      if (text.empty()) text = Escape(type) + ": <code>" + Escape(entry.dump()) + "</code>";
-      body += "<li class=\"detail\">" + asker + " wants to " + text;
-      if (!also.empty()) body += "<br>\n<span class=\"also\">also: " + also + "</span>";
-      body += "</li>\n";
+      body += "<li class=\"detail\">" + asker + " wants to " +
+              browser::DescribeDetailsEntry(resource, entry) + "</li>\n";
     }
     body += "</ul></section>\n";
   }
