@@ -6,6 +6,9 @@
 // authorization_code redemption with PKCE and an actor token (grant, refresh token and ID token
 // stored and signed, SQLite included):
 //   SUMMARY code_redeem_tokens_per_s <redemptions per second>   SUMMARY code_redeem_us <µs>
+// and the RFC 8693 token exchange that makes a chain of depth 2 (user → agent A → agent B: B
+// exchanges A's delegated token with its own actor token; subject checks read SQLite):
+//   SUMMARY token_exchange_per_s <exchanges per second>   SUMMARY token_exchange_us <µs>
 // `make bench-idp` measures the served endpoint over loopback against node-oidc-provider.
 #include <benchmark/benchmark.h>
 #include <openssl/ec.h>
@@ -35,7 +38,7 @@ using namespace zta;
 constexpr char kResource[] = "https://hotel.example/api";
 
 struct Figures {
-  double handle_us = 0, sign_us = 0, redeem_us = 0;
+  double handle_us = 0, sign_us = 0, redeem_us = 0, exchange_us = 0;
   bool failed = false;
 } g;
 
@@ -134,6 +137,47 @@ class Fixture {
   }
   http::Response Handle(const http::Request& r) { return server_->Handle(r); }
 
+  // Depth 2: the user's token with the bench agent as actor (one redemption), a second agent
+  // with a delegation rule from the first, and its own token as the actor token.
+  bool SetUpExchange() {
+    if (!SetUpDelegation()) return false;
+    auto redeemed = ParseJsonStrict(Handle(RedeemRequest(PutCode())).body);
+    if (!redeemed.ok() || !redeemed->contains("access_token")) return false;
+    subject_token_ = (*redeemed)["access_token"].get<std::string>();
+    idp::AgentSpec spec;
+    spec.name = "bench-booking-agent";
+    spec.owner = "bench@example.com";
+    spec.resource = kResource;
+    spec.scopes = {"read_hotels", "read_rooms"};
+    auto added = idp_->AddAgent(spec);
+    if (!added.ok()) return false;
+    std::string second = (*added)["client_id"].get<std::string>();
+    second_basic_ =
+        "Basic " + Base64Encode(second + ":" + (*added)["client_secret"].get<std::string>());
+    idp::DelegationRuleSpec rule;
+    rule.from = agent_id_;
+    rule.to = second;
+    if (!idp_->AddDelegationRule(rule).ok()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    http::Request own = request_;
+    own.headers.Set("Authorization", second_basic_);
+    auto token = ParseJsonStrict(Handle(own).body);
+    if (!token.ok() || !token->contains("access_token")) return false;
+    second_actor_token_ = (*token)["access_token"].get<std::string>();
+    return true;
+  }
+  http::Request ExchangeRequest() const {
+    constexpr char kAccessToken[] = "urn:ietf:params:oauth:token-type:access_token";
+    http::Request r = request_;
+    r.headers.Set("Authorization", second_basic_);
+    r.body = http::FormEncode({{"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
+                               {"subject_token", subject_token_},
+                               {"subject_token_type", kAccessToken},
+                               {"actor_token", second_actor_token_},
+                               {"actor_token_type", kAccessToken}});
+    return r;
+  }
+
  private:
   std::string dir_;
   NullAuditSink audit_;
@@ -142,6 +186,7 @@ class Fixture {
   http::Request request_;
   bool ok_ = false;
   std::string agent_id_, actor_token_, app_secret_;
+  std::string subject_token_, second_basic_, second_actor_token_;
   static constexpr char kRedirect[] = "http://127.0.0.1:7777/callback";
   static constexpr char kVerifier[] = "dBjftJeZ4CVP-mJ0Z3Wz6XWOo9KwxAHmFH9_C7vVjBk";
 };
@@ -203,6 +248,33 @@ void BM_CodeRedeemHandle(benchmark::State& state) {
 }
 BENCHMARK(BM_CodeRedeemHandle)->Unit(benchmark::kMicrosecond);
 
+// Token exchange at depth 2, the same request each time (each answer is a new token).
+void BM_TokenExchangeHandle(benchmark::State& state) {
+  Fixture fixture;
+  if (!fixture.ok() || !fixture.SetUpExchange()) {
+    g.failed = true;
+    state.SkipWithError("cannot set up the token exchange");
+    return;
+  }
+  const http::Request request = fixture.ExchangeRequest();
+  auto start = std::chrono::steady_clock::now();
+  int64_t n = 0;
+  for (auto _ : state) {
+    http::Response r = fixture.Handle(request);
+    if (r.status != 200) {
+      g.failed = true;
+      state.SkipWithError(("token exchange refused: " + r.body).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(r);
+    ++n;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  state.SetItemsProcessed(n);
+  if (n > 0) g.exchange_us = seconds * 1e6 / static_cast<double>(n);
+}
+BENCHMARK(BM_TokenExchangeHandle)->Unit(benchmark::kMicrosecond);
+
 // Baseline: one ES256 signature over a token-sized message with raw OpenSSL (key and context
 // set up once, as the idp keeps them).
 void BM_BaselineEs256Sign(benchmark::State& state) {
@@ -248,6 +320,10 @@ int main(int argc, char** argv) {
   if (g.redeem_us > 0) {
     std::printf("SUMMARY code_redeem_us %.1f\n", g.redeem_us);
     std::printf("SUMMARY code_redeem_tokens_per_s %.0f\n", 1e6 / g.redeem_us);
+  }
+  if (g.exchange_us > 0) {
+    std::printf("SUMMARY token_exchange_us %.1f\n", g.exchange_us);
+    std::printf("SUMMARY token_exchange_per_s %.0f\n", 1e6 / g.exchange_us);
   }
   return 0;
 }

@@ -328,6 +328,57 @@ CLI::App* AddAgentIdCommand(CLI::App* agent, AgentFlags& af, const char* name, c
   return cmd;
 }
 
+// `agent delegate | delegations | undelegate`: who may act after whom (RFC 8693 exchange).
+struct DelegateFlags {
+  std::string from, to, resource, scopes, agent;
+  int max_depth = 0;
+};
+
+int RunAgentDelegate(const IdpFlags& flags, const DelegateFlags& df) {
+  idp::DelegationRuleSpec spec;
+  spec.from = df.from;
+  spec.to = df.to;
+  spec.resource = df.resource;
+  spec.scopes = SplitWords(df.scopes);
+  spec.max_depth = df.max_depth;
+  auto folder = OpenDataFolder(flags);
+  if (!folder.ok()) return Fail(folder.status());
+  auto out = folder->idp->AddDelegationRule(spec);
+  return out.ok() ? PrintJson(*out) : Fail(out.status());
+}
+
+void RegisterAgentDelegation(CLI::App* agent, std::shared_ptr<IdpFlags> flags) {
+  auto df = std::make_shared<DelegateFlags>();
+  CLI::App* add = agent->add_subcommand(
+      "delegate", "let agent TO exchange tokens whose current actor is agent FROM (RFC 8693)");
+  add->add_option("FROM_ID", df->from, "client_id of the agent that hands work on")->required();
+  add->add_option("TO_ID", df->to, "client_id of the agent that takes it")->required();
+  add->add_option("--resource", df->resource, "only for this resource URI (default: any)");
+  add->add_option("--scopes", df->scopes,
+                  "space-separated scopes it may pass on (default: any the subject token has)");
+  add->add_option("--max-depth", df->max_depth,
+                  "longest actor chain after the exchange (default 0: the server cap, 4)");
+  SetAction(add, [flags, df] { return RunAgentDelegate(*flags, *df); });
+  CLI::App* list = agent->add_subcommand("delegations", "list delegation rules");
+  list->add_option("ID", df->agent, "only the rules from or to this agent");
+  SetAction(list, [flags, df] {
+    auto folder = OpenDataFolder(*flags);
+    if (!folder.ok()) return Fail(folder.status());
+    auto out = folder->idp->ListDelegationRules(df->agent);
+    return out.ok() ? PrintJson(*out) : Fail(out.status());
+  });
+  CLI::App* del = agent->add_subcommand("undelegate", "remove a delegation rule");
+  del->add_option("FROM_ID", df->from, "client_id")->required();
+  del->add_option("TO_ID", df->to, "client_id")->required();
+  SetAction(del, [flags, df] {
+    auto folder = OpenDataFolder(*flags);
+    if (!folder.ok()) return Fail(folder.status());
+    if (Status s = folder->idp->DeleteDelegationRule(df->from, df->to); !s.ok()) return Fail(s);
+    std::cout << "removed the delegation rule from " << df->from << " to " << df->to << "\n";
+    return kExitOk;
+  });
+}
+
 void RegisterAgent(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
   CLI::App* agent = idp->add_subcommand("agent", "register and manage agent identities");
   agent->require_subcommand(1);
@@ -353,6 +404,7 @@ void RegisterAgent(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
             [flags, af] { return RunAgentSetEnabled(*flags, af->id, true); });
   SetAction(AddAgentIdCommand(agent, *af, "delete", "remove the agent; its tokens become inactive"),
             [flags, af] { return RunAgentDelete(*flags, af->id); });
+  RegisterAgentDelegation(agent, flags);
 }
 
 // --- app -----------------------------------------------------------------------------------

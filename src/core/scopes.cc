@@ -24,4 +24,13 @@ std::string JoinSpaceDelimited(const std::vector<std::string>& items) {
   return out;
 }
 
+bool IsScopeToken(std::string_view scope) {
+  if (scope.empty()) return false;
+  for (char c : scope) {
+    auto u = static_cast<unsigned char>(c);  // %x21 / %x23-5B / %x5D-7E: no bytes above 0x7e
+    if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 }  // namespace zta

@@ -11,6 +11,7 @@
 
 #include "redirect_uri.h"
 #include "zta/core/random.h"
+#include "zta/core/scopes.h"
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/password.h"
 #include "zta/jose/jwk.h"
@@ -64,15 +65,6 @@ Result<KeyRow> IdentityProvider::RotateKeys() {
 }
 
 namespace {
-
-// RFC 6749 §3.3 scope-token: printable ASCII except space, '"' and '\'.
-bool IsScopeToken(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c <= 0x20 || c == 0x7f || c == '"' || c == '\\') return false;
-  }
-  return true;
-}
 
 // The "{field}" names of a consent template; an unbalanced brace or an empty or odd field name
 // is an error, so that a typo shows at registration rather than on a consent page.

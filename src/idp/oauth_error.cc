@@ -33,6 +33,10 @@ OAuthError OAuthError::InvalidTarget(std::string description) {
   return OAuthError(400, "invalid_target", std::move(description));
 }
 
+OAuthError OAuthError::InvalidAuthorizationDetails(std::string description) {
+  return OAuthError(400, "invalid_authorization_details", std::move(description));
+}
+
 OAuthError OAuthError::SlowDown(int64_t retry_after_seconds, std::string description) {
   OAuthError e(429, "slow_down", std::move(description));
   e.retry_after_ = retry_after_seconds;

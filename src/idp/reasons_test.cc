@@ -13,6 +13,8 @@
 #include "delegation_test_fixture.h"
 #include "forwarding_store.h"
 #include "test_fixture.h"
+#include "zta/core/random.h"
+#include "zta/idp/identity_provider.h"
 #include "zta/idp/oauth_error.h"
 #include "zta/jose/jwt.h"
 #include "zta/jose/verify_error.h"
@@ -69,6 +71,7 @@ class IdpReasonsTest : public testing::DelegationFixture {
   }
   // The scripted requests, in one data folder: every reason code, each checked where it comes.
   void RunScript() {
+    ExchangeReasons();    // first: DelegationReasons ends with the user deleted
     DelegationReasons();  // first: TokenReasons ends with no signing key
     ClientAuthenticationReasons();
     TokenReasons();
@@ -76,6 +79,27 @@ class IdpReasonsTest : public testing::DelegationFixture {
   void ClientAuthenticationReasons();
   void TokenReasons();
   void DelegationReasons();
+  void ExchangeReasons();
+  // An access token of this idp with `claims` laid over a delegated token's for user_ with
+  // agent_ as actor: what only a forger with our key, or a future issuer bug, could present.
+  std::string SignedWith(const Json& claims) {
+    auto key = idp_->keys().CurrentSigningKey();
+    EXPECT_TRUE(key.ok());
+    auto token = jose::JwtBuilder()
+                     .Type("at+jwt")
+                     .Issuer(kIssuer)
+                     .Subject(user_)
+                     .Audience(kHotel)
+                     .Claim("client_id", agent_)
+                     .Scopes({"bookings:create"})
+                     .Id(*RandomToken(16))
+                     .IssuedAt(clock_.NowSeconds())
+                     .ExpiresAt(clock_.NowSeconds() + 60)
+                     .Claims(claims)
+                     .Sign(key->alg, key->key);
+    EXPECT_TRUE(token.ok());
+    return token.ok() ? *token : "";
+  }
 };
 
 void IdpReasonsTest::ClientAuthenticationReasons() {
@@ -192,6 +216,65 @@ void IdpReasonsTest::DelegationReasons() {
          [&] { return Post("/introspect", {{"token", live}}, agent_, agent_secret_); });
 }
 
+void IdpReasonsTest::ExchangeReasons() {
+  auto [booking, booking_secret] = AddSecretAgent({"hotels:read", "bookings:create"});
+  auto exchange = [&, booking = booking, booking_secret = booking_secret](
+                      const std::string& subject, const Form& extra) {
+    Form form = {{"grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"},
+                 {"subject_token", subject},
+                 {"subject_token_type", testing::kActorTokenType},
+                 {"actor_token", AgentToken(booking, booking_secret)},
+                 {"actor_token_type", testing::kActorTokenType}};
+    return Post("/token", Merge(form, extra), booking, booking_secret);
+  };
+  const std::string subject = Body(Redeem(PutCode(CodeRecord()))).value("access_token", "");
+  Expect(kReasonNoDelegationRule, 400, [&] { return exchange(subject, {}); });
+  DelegationRuleSpec rule;
+  rule.from = agent_;
+  rule.to = booking;
+  rule.max_depth = 1;
+  ASSERT_TRUE(idp_->AddDelegationRule(rule).ok());
+  Expect(kReasonChainTooDeep, 400, [&] { return exchange(subject, {}); });
+  rule.max_depth = 0;
+  rule.resource = "https://staff.example/api";
+  ASSERT_TRUE(idp_->AddResource(rule.resource, {"staff:assign"}, 0, false).ok());
+  ASSERT_TRUE(idp_->AddDelegationRule(rule).ok());
+  Expect(kReasonResourceNotDelegated, 400, [&] { return exchange(subject, {}); });
+  rule.resource = "";
+  rule.scopes = {"hotels:read"};
+  ASSERT_TRUE(idp_->AddDelegationRule(rule).ok());
+  Expect(kReasonScopeNotDelegated, 400,
+         [&] { return exchange(subject, {{"scope", "bookings:create"}}); });
+  rule.scopes = {};
+  ASSERT_TRUE(idp_->AddDelegationRule(rule).ok());
+  Expect(kReasonScopeEscalation, 400, [&] { return exchange(subject, {{"scope", "hotels:read"}}); });
+  Expect(kReasonDetailsEscalation, 400, [&] {
+    return exchange(subject, {{"authorization_details",
+                               R"([{"type":"hotel_booking","hotel_id":"h-9"}])"}});
+  });
+  auto verified = VerifyAt(subject);
+  ASSERT_TRUE(verified.ok());
+  const Json grant = (*verified)->claims["zta_grant"];
+  Expect(kReasonMayActMismatch, 400, [&] {
+    return exchange(SignedWith({{"act", {{"sub", agent_}}}, {"zta_grant", grant},
+                                {"client_id", app_}, {"may_act", {{"sub", "someone-else"}}}}),
+                    {});
+  });
+  Expect(kReasonUntrustedIssuer, 400, [&] {
+    return exchange(subject, {{"subject_token_type", "urn:ietf:params:oauth:token-type:id_token"}});
+  });
+  const std::string exchanged = Body(exchange(subject, {})).value("access_token", "");
+  ASSERT_FALSE(exchanged.empty());
+  EXPECT_EQ(Post("/revoke", {{"token", subject}}, app_, app_secret_).status, 200);
+  Expect(kReasonParentRevoked, 200,
+         [&] { return Post("/introspect", {{"token", exchanged}}, agent_, agent_secret_); });
+  Expect(kReasonSubjectInactive, 400, [&] { return exchange(subject, {}); });
+  Expect(kReasonBadActorChain, 200, [&] {
+    return Post("/introspect", {{"token", SignedWith({{"act", {{"sub", 7}}}})}}, agent_,
+                agent_secret_);
+  });
+}
+
 // Each scripted request gives its reason, and every code reasons.h declares is among them.
 TEST_F(IdpReasonsTest, EveryReasonCodeIsProduced) {
   RunScript();
@@ -211,6 +294,7 @@ TEST_F(IdpReasonsTest, EveryRecordedReasonIsDeclared) {
         OAuthError::InvalidGrant(""), OAuthError::UnauthorizedClient(""),
         OAuthError::UnsupportedGrantType(""), OAuthError::InvalidScope(""),
         OAuthError::InvalidTarget(""), OAuthError::SlowDown(1, ""),
+        OAuthError::InvalidAuthorizationDetails(""),
         OAuthError::TemporarilyUnavailable(""), OAuthError::ServerError("")}) {
     declared.insert(e.error());
   }

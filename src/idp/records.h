@@ -1,4 +1,5 @@
-// The JSON forms the SQLite store keeps of users, apps, resource extras and delegation state
+// The JSON forms the SQLite store keeps of users, apps, resource extras, delegation rules and
+// delegation state
 // (one `doc` column per row, like agents), so a new field is one line here and no migration.
 // Reading a damaged document is a kDataLoss error, never an exception out of the store.
 #pragma once
@@ -18,6 +19,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(User, id, username, email, displ
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(App, client_id, name, redirect_uris,
                                                 post_logout_redirect_uris, is_public,
                                                 secret_digest, require_par, enabled, created_at)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DelegationRule, from, to, resource, scopes,
+                                                max_depth, created_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DelegatedGrant, id, user_id, app_id, agent_id,
                                                 resource, scopes, authorization_details,
                                                 code_digest, auth_time, created_at, last_used_at,

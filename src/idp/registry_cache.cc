@@ -31,6 +31,12 @@ const App* RegistrySnapshot::FindApp(const std::string& client_id) const {
   return it == apps.end() ? nullptr : &it->second;
 }
 
+const DelegationRule* RegistrySnapshot::FindDelegationRule(const std::string& from,
+                                                           const std::string& to) const {
+  auto it = delegation_rules.find(std::make_pair(from, to));
+  return it == delegation_rules.end() ? nullptr : &it->second;
+}
+
 RegistryCache::RegistryCache(RegistryStore& store, KeyManager& keys, const Clock& clock,
                              int64_t refresh_millis)
     : store_(store), keys_(keys), clock_(clock), refresh_micros_(refresh_millis * 1000) {}

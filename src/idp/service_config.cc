@@ -66,6 +66,12 @@ Status ReadIdpServiceConfig(const toml::table& root, IdpServiceOptions* s) {
     ZTA_RETURN_IF_ERROR(r.Get("ttl_seconds", &s->authorization.default_token_ttl_seconds));
     ZTA_RETURN_IF_ERROR(r.Get("max_assertion_lifetime_seconds",
                               &s->authorization.max_assertion_lifetime_seconds));
+    ZTA_RETURN_IF_ERROR(
+        r.Get("max_actor_chain_depth", &s->authorization.max_actor_chain_depth));
+    int depth = s->authorization.max_actor_chain_depth;
+    if (depth < 1 || depth > 16) {
+      return InvalidArgument("tokens.max_actor_chain_depth must be between 1 and 16");
+    }
     return Status::Ok();
   }));
   ZTA_RETURN_IF_ERROR(ReadSection(root, "keys", top, [&](TableReader& r) -> Status {

@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS resource_extras (uri TEXT PRIMARY KEY, doc TEXT NOT N
 CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS apps (client_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS delegation_rules (
+  from_id TEXT NOT NULL, to_id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (from_id, to_id));
 CREATE TABLE IF NOT EXISTS codes (
   digest TEXT PRIMARY KEY, used INTEGER NOT NULL, expires_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS grants (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL);
@@ -127,6 +129,14 @@ Status LoadExtras(store::Database& db, RegistrySnapshot& snap) {
     if (!row) break;
     ZTA_ASSIGN_OR_RETURN(App app, RecordFromJson<App>(a.ColumnText(0), "app"));
     snap.apps.emplace(app.client_id, std::move(app));
+  }
+  ZTA_ASSIGN_OR_RETURN(auto d, db.Prepare("SELECT doc FROM delegation_rules"));
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, d.Step());
+    if (!row) break;
+    ZTA_ASSIGN_OR_RETURN(DelegationRule rule,
+                         RecordFromJson<DelegationRule>(d.ColumnText(0), "delegation rule"));
+    snap.delegation_rules.emplace(std::make_pair(rule.from, rule.to), std::move(rule));
   }
   return Status::Ok();
 }
@@ -295,6 +305,28 @@ Status SqliteIdpStore::DeleteApp(const std::string& client_id) {
   return Write(
       "DELETE FROM apps WHERE client_id = ?",
       [&](store::Statement& s) { return s.BindText(1, client_id); }, true, "deleting app");
+}
+
+Status SqliteIdpStore::PutDelegationRule(const DelegationRule& rule) {
+  return Transact(
+      [&](store::Database& db) {
+        return RunStatement(db,
+                            "INSERT OR REPLACE INTO delegation_rules(from_id, to_id, doc) "
+                            "VALUES (?, ?, ?)",
+                            {rule.from, rule.to, Json(rule).dump()})
+            .WithContext("saving delegation rule");
+      },
+      true);
+}
+
+Status SqliteIdpStore::DeleteDelegationRule(const std::string& from, const std::string& to) {
+  return Transact(
+      [&](store::Database& db) {
+        return RunStatement(db, "DELETE FROM delegation_rules WHERE from_id = ? AND to_id = ?",
+                            {from, to})
+            .WithContext("deleting delegation rule");
+      },
+      true);
 }
 
 Status SqliteIdpStore::Revoke(const std::string& jti, int64_t expires_at) {

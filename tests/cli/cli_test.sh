@@ -409,5 +409,41 @@ unset ZTA_CLI_OBO_UNSET
 expect_usage "token get --on-behalf-of with an unset app secret variable" \
   token get --config obo_nosecret.toml --on-behalf-of alice
 
+# --- delegation rules (issue 15): agent delegate | delegations | undelegate ------------------
+run idp --data chain resource add https://hotel.example/api --scopes "read_hotels create_bookings"
+agent_id() { sed -n 's/^  "client_id": "\([A-Za-z0-9_-]*\)",\{0,1\}$/\1/p' out.txt; }
+run idp --data chain agent add guest --owner ops@example.com --resource https://hotel.example/api \
+  --scopes "read_hotels create_bookings"
+guest_id=$(agent_id)
+run idp --data chain agent add booking --owner ops@example.com \
+  --resource https://hotel.example/api --scopes create_bookings
+booking_id=$(agent_id)
+run idp agent delegate "$guest_id" "$booking_id" --resource https://hotel.example/api \
+  --scopes create_bookings --max-depth 2 --data chain
+[[ $code -eq 0 && $out == *'"from": "'$guest_id'"'* && $out == *'"max_depth": 2'* ]] &&
+  ok "idp agent delegate FROM TO --resource --scopes --max-depth" ||
+  fail "idp agent delegate" "exit $code: $out $err"
+run idp --data chain agent delegations "$booking_id"
+[[ $code -eq 0 && $out == *"$guest_id"* && $out == *create_bookings* ]] &&
+  ok "idp agent delegations ID lists the rule" || fail "idp agent delegations ID" "$out $err"
+run idp --data chain agent delegate "$guest_id" "$booking_id" --resource https://hotel.example/api \
+  --scopes nonsense
+[[ $code -ne 0 && $err == *"scope nonsense is not defined"* ]] &&
+  ok "idp agent delegate: a scope the resource does not define is refused" ||
+  fail "idp agent delegate: an undefined scope" "exit $code: $err"
+expect_usage "idp agent delegate to itself" idp --data chain agent delegate "$guest_id" "$guest_id"
+run idp --data chain agent delegate "$guest_id" nobody
+[[ $code -eq 1 && $err == *"no agent nobody"* ]] && ok "idp agent delegate to an unknown agent → 1" ||
+  fail "idp agent delegate to an unknown agent" "exit $code: $err"
+expect_usage "idp agent delegate with --max-depth 17" \
+  idp --data chain agent delegate "$guest_id" "$booking_id" --max-depth 17
+run idp --data chain agent undelegate "$guest_id" "$booking_id"
+[[ $code -eq 0 ]] && ok "idp agent undelegate FROM TO" || fail "idp agent undelegate" "$err"
+run idp --data chain agent delegations
+[[ $code -eq 0 && $out == "[]" ]] && ok "no rule is left" || fail "no rule is left" "$out"
+run idp --data chain agent undelegate "$guest_id" "$booking_id"
+[[ $code -eq 1 && $err == *"no delegation rule"* ]] && ok "undelegate of a missing rule → 1" ||
+  fail "undelegate of a missing rule" "exit $code: $err"
+
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]

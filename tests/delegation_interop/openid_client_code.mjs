@@ -201,5 +201,75 @@ await t.check('confidential app: refresh with the actor_token rotates; without i
   expect(old === 'invalid_grant', `the old refresh token: ${old}`);
   return 'rotated; refused without actor_token and for the old one';
 });
+
+// RFC 8693 token exchange with openid-client's generic grant: the guest assistant's delegated
+// token (results.conf: sub = the user, act = the agent) is exchanged by a second agent, the
+// booking agent, along a delegation rule added through the CLI while the server runs.
+const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+let booking;
+let exchanged;
+await t.check('token exchange (openid-client genericGrantRequest): user → guest → booking agent', async () => {
+  expect(results.conf?.access_token, 'no delegated token (the confidential flow failed)');
+  booking = await t.idp(['agent', 'add', 'Booking Agent', '--owner', 'ops@example.test',
+                         '--resource', RESOURCE, '--scopes', 'bookings:create']);
+  await t.idp(['agent', 'delegate', reg.agent.client_id, booking.client_id,
+               '--resource', RESOURCE, '--scopes', 'bookings:create', '--max-depth', '2']);
+  await new Promise((resolve) => setTimeout(resolve, 400));  // the server re-reads the registry
+  const bookingConfig = await client.discovery(new URL(t.issuer), booking.client_id, undefined,
+                                               client.ClientSecretBasic(booking.client_secret), insecure);
+  const own = await agentToken(t.issuer, booking);
+  const narrower = [{ ...BOOKING, max_total: BOOKING.max_total - 1 }];
+  const response = await client.genericGrantRequest(bookingConfig, EXCHANGE, {
+    subject_token: results.conf.access_token, subject_token_type: ACTOR_TOKEN_TYPE,
+    actor_token: own, actor_token_type: ACTOR_TOKEN_TYPE, resource: RESOURCE,
+    scope: 'bookings:create', authorization_details: JSON.stringify(narrower),
+  });
+  expect(response.issued_token_type === ACTOR_TOKEN_TYPE, `issued_token_type ${response.issued_token_type}`);
+  expect(response.refresh_token === undefined, 'an exchange answered a refresh token');
+  const at = await accessClaims(response.access_token);
+  const subject = await accessClaims(results.conf.access_token);
+  expect(at.sub === subject.sub, `sub ${at.sub} vs ${subject.sub}`);
+  expect(at.client_id === booking.client_id, `client_id ${at.client_id}`);
+  expect(at.act?.sub === booking.client_id && at.act?.act?.sub === reg.agent.client_id &&
+         at.act.act.act === undefined, `act ${JSON.stringify(at.act)}`);
+  expect(at.exp <= subject.exp, `exp ${at.exp} after the subject's ${subject.exp}`);
+  expect(at.authorization_details?.[0]?.max_total === narrower[0].max_total,
+         `details ${JSON.stringify(at.authorization_details)}`);
+  exchanged = { token: response.access_token, config: bookingConfig, own };
+  return `act ${JSON.stringify(at.act)}`;
+});
+await t.check('token exchange refusals: scope or details escalation, no rule for the reverse hop', async () => {
+  expect(exchanged, 'no exchanged token (the exchange failed)');
+  const refusal = async (config, params) => {
+    try {
+      await client.genericGrantRequest(config, EXCHANGE, params);
+    } catch (err) {
+      return err instanceof client.ResponseBodyError ? err.error : String(err);
+    }
+    return 'accepted';
+  };
+  const base = { subject_token: results.conf.access_token, subject_token_type: ACTOR_TOKEN_TYPE,
+                 actor_token: exchanged.own, actor_token_type: ACTOR_TOKEN_TYPE };
+  const scope = await refusal(exchanged.config, { ...base, scope: 'hotels:read' });
+  expect(scope === 'invalid_scope', `scope escalation: ${scope}`);
+  const wider = [{ ...BOOKING, max_total: BOOKING.max_total + 1 }];
+  const details = await refusal(exchanged.config, { ...base, authorization_details: JSON.stringify(wider) });
+  expect(details === 'invalid_authorization_details', `details escalation: ${details}`);
+  // The guest assistant may not take the booking agent's token back: no rule that way.
+  const guestConfig = await client.discovery(new URL(t.issuer), reg.agent.client_id, undefined,
+                                             client.ClientSecretBasic(reg.agent.client_secret), insecure);
+  const back = await refusal(guestConfig, { ...base, subject_token: exchanged.token,
+                                            actor_token: actorToken });
+  expect(back === 'invalid_grant', `reverse hop: ${back}`);
+  return 'invalid_scope, invalid_authorization_details, invalid_grant';
+});
+await t.check('revoking the guest assistant\'s token makes the exchanged token inactive', async () => {
+  expect(exchanged, 'no exchanged token (the exchange failed)');
+  const active = async (token) => (await client.tokenIntrospection(exchanged.config, token)).active;
+  expect(await active(exchanged.token) === true, 'the exchanged token is not active');
+  await client.tokenRevocation(conf, results.conf.access_token);
+  expect(await active(exchanged.token) === false, 'still active after the subject was revoked');
+  return 'inactive';
+});
 callback.close();
 await t.finish();

@@ -10,6 +10,9 @@ namespace zta {
 // Splits on single spaces; empty items (repeated or edge spaces) are dropped.
 std::vector<std::string> SplitSpaceDelimited(std::string_view text);
 
+// RFC 6749 §3.3 scope-token: non-empty, printable ASCII except space, '"' and '\'.
+bool IsScopeToken(std::string_view scope);
+
 // Joins with one space between items.
 std::string JoinSpaceDelimited(const std::vector<std::string>& items);
 

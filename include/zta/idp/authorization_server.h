@@ -42,6 +42,10 @@ struct AuthorizationServerOptions {
   // checks for changes). Default: 250.
   int64_t registry_refresh_millis = 250;
 
+  // Longest RFC 8693 §4.1 actor chain a token exchange may produce (delegation rules may cap it
+  // lower). Default: 4.
+  int max_actor_chain_depth = 4;
+
   // Browser pages (/authorize, /login, /consent, /account; src/idp/browser/).
   // A login session ends this long after its last request, seconds. Default: 1800 (30 min).
   int64_t session_idle_seconds = 1800;

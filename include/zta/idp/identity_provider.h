@@ -54,6 +54,14 @@ struct AppSpec {
   bool require_par = false;  // only pushed authorization requests (RFC 9126 §5)
 };
 
+// Who may act after whom (registry.h DelegationRule), as `zta idp agent delegate` reads it.
+struct DelegationRuleSpec {
+  std::string from, to;             // agent client_ids, different, both registered
+  std::string resource;             // "" = any; else a registered resource
+  std::vector<std::string> scopes;  // "" = any; else within the resource's (when one is named)
+  int max_depth = 0;                // 0 = the server cap; else 1..16
+};
+
 // Thread-safe where its parts are.
 class IdentityProvider {
  public:
@@ -96,6 +104,13 @@ class IdentityProvider {
   Result<Json> ListApps();
   Result<Json> ShowApp(const std::string& client_id);
   Status DeleteApp(const std::string& client_id);
+
+  // Delegation rules (docs/delegation.md, "Delegation rules"). Adding replaces the rule of the
+  // same (from, to). List: every rule, or those where `agent` is from or to.
+  Result<Json> AddDelegationRule(const DelegationRuleSpec& spec);
+  Result<Json> ListDelegationRules(const std::string& agent);
+  Status DeleteDelegationRule(const std::string& from, const std::string& to);
+  static Json DelegationRulePublicView(const DelegationRule& rule);
 
   // Starts a key rotation (KeyManager::Rotate) and records it as `keys.rotate` with the new kid.
   Result<KeyRow> RotateKeys();

@@ -32,6 +32,8 @@ class OAuthError {
   static OAuthError InvalidScope(std::string description);
   // 400 invalid_target: a resource the client may not have (RFC 8707 §2).
   static OAuthError InvalidTarget(std::string description);
+  // 400 invalid_authorization_details: entries not acceptable (RFC 9396 §5, §6).
+  static OAuthError InvalidAuthorizationDetails(std::string description);
   // 429 slow_down with Retry-After (RFC 6585 §4; the code is RFC 8628 §3.5's).
   static OAuthError SlowDown(int64_t retry_after_seconds, std::string description);
   // 503 temporarily_unavailable (RFC 6749 §4.1.2.1).

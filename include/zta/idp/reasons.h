@@ -60,6 +60,28 @@ inline constexpr char kReasonUserDisabled[] = "user_disabled";
 // 400 invalid_grant at /token, or inactive at /introspect: the user no longer exists.
 inline constexpr char kReasonUserDeleted[] = "user_deleted";
 
+// --- token exchange (RFC 8693 §2; docs/delegation.md, "Token exchange") ---
+// 400 invalid_grant: no delegation rule lets the caller act after the subject token's actor.
+inline constexpr char kReasonNoDelegationRule[] = "no_delegation_rule";
+// 400 invalid_grant: the exchange would make the actor chain longer than the cap.
+inline constexpr char kReasonChainTooDeep[] = "chain_too_deep";
+// 400 invalid_grant: the subject token is not a valid, live token (expired, revoked, its grant,
+// user or an agent of its chain gone or disabled); the event's zta.subject_reason says which.
+inline constexpr char kReasonSubjectInactive[] = "subject_inactive";
+// 400 invalid_grant: the subject token's may_act names someone else (RFC 8693 §4.4).
+inline constexpr char kReasonMayActMismatch[] = "may_act_mismatch";
+// 400 invalid_grant: the subject token's issuer is neither this idp nor a trusted external issuer
+// that allows subject tokens.
+inline constexpr char kReasonUntrustedIssuer[] = "untrusted_issuer";
+// 400 invalid_scope: a scope the subject token does not carry.
+inline constexpr char kReasonScopeEscalation[] = "scope_escalation";
+// 400 invalid_scope: a scope the delegation rule or the caller's allowance does not pass on.
+inline constexpr char kReasonScopeNotDelegated[] = "scope_not_delegated";
+// 400 invalid_authorization_details: an entry wider than every entry of the subject token.
+inline constexpr char kReasonDetailsEscalation[] = "details_escalation";
+// 400 invalid_target: another resource than the subject token's, or one the rule does not name.
+inline constexpr char kReasonResourceNotDelegated[] = "resource_not_delegated";
+
 // --- introspection (RFC 7662 §2.2): 200 {"active": false} ---
 // A resource server asked about a token addressed to another resource.
 inline constexpr char kReasonWrongAudience[] = "wrong_audience";
@@ -72,6 +94,10 @@ inline constexpr char kReasonAgentDeleted[] = "agent_deleted";
 inline constexpr char kReasonAgentDisabled[] = "agent_disabled";
 // The app a delegated token was issued to is disabled or deleted.
 inline constexpr char kReasonAppDisabled[] = "app_disabled";
+// A token it was exchanged from (RFC 8693: zta_parents) is revoked.
+inline constexpr char kReasonParentRevoked[] = "parent_revoked";
+// The act claim is not a chain of objects with a string sub, or is deeper than allowed.
+inline constexpr char kReasonBadActorChain[] = "bad_actor_chain";
 
 // --- revocation (RFC 7009) ---
 // 200, decision "allow": not a token this server signed; nothing to revoke (RFC 7009 §2.2).
@@ -90,6 +116,10 @@ inline constexpr std::string_view kAllReasons[] = {
     kReasonCodeInvalid,    kReasonCodeReplay,      kReasonRedirectMismatch, kReasonPkceMismatch,
     kReasonActorTokenInvalid, kReasonRefreshInvalid, kReasonRefreshReuse, kReasonGrantRevoked,
     kReasonUserDisabled,   kReasonUserDeleted,     kReasonAppDisabled,
+    kReasonNoDelegationRule, kReasonChainTooDeep, kReasonSubjectInactive, kReasonMayActMismatch,
+    kReasonUntrustedIssuer, kReasonScopeEscalation, kReasonScopeNotDelegated,
+    kReasonDetailsEscalation, kReasonResourceNotDelegated, kReasonParentRevoked,
+    kReasonBadActorChain,
 };
 
 }  // namespace zta::idp

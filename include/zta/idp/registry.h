@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "zta/core/json.h"
@@ -79,6 +80,17 @@ struct Agent {
   int64_t created_at = 0;
 };
 
+// Who may act after whom (docs/delegation.md, "Delegation rules"): agent `to` may exchange
+// (RFC 8693) a token whose current actor is agent `from` for one with `to` as the new actor.
+struct DelegationRule {
+  std::string from;                 // the current actor of the subject token (agent client_id)
+  std::string to;                   // the agent that exchanges it (agent client_id)
+  std::string resource;             // the only audience it covers; "" = any resource
+  std::vector<std::string> scopes;  // the most it passes on; empty = whatever the subject has
+  int max_depth = 0;                // longest act chain after the exchange; 0 = the server cap
+  int64_t created_at = 0;
+};
+
 // An immutable view of the registry at one version; shared by request threads.
 struct RegistrySnapshot {
   uint64_t version = 0;
@@ -86,12 +98,15 @@ struct RegistrySnapshot {
   std::map<std::string, Agent> agents;
   std::map<std::string, User> users;  // by id
   std::map<std::string, App> apps;    // by client_id
+  // by (from, to)
+  std::map<std::pair<std::string, std::string>, DelegationRule> delegation_rules;
 
   const Agent* FindAgent(const std::string& client_id) const;
   const Resource* FindResource(const std::string& uri) const;
   const User* FindUser(const std::string& id) const;
   const User* FindUserByName(const std::string& username) const;
   const App* FindApp(const std::string& client_id) const;
+  const DelegationRule* FindDelegationRule(const std::string& from, const std::string& to) const;
 };
 
 }  // namespace zta::idp

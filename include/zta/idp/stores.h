@@ -36,6 +36,8 @@ class RegistryStore {
   virtual Status DeleteUser(const std::string& id) = 0;
   virtual Status PutApp(const App& app) = 0;                  // insert or replace
   virtual Status DeleteApp(const std::string& client_id) = 0;
+  virtual Status PutDelegationRule(const DelegationRule& rule) = 0;  // insert or replace
+  virtual Status DeleteDelegationRule(const std::string& from, const std::string& to) = 0;
 };
 
 // What the user approved for one (app, agent, resource): the record behind a delegated token.

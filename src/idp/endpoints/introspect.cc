@@ -2,6 +2,7 @@
 // by resource servers (about tokens for them only) and by agents. Every answer is audited as
 // token.introspect, synchronously: this is not the hot path.
 #include "token_call.h"
+#include "../token_standing.h"
 #include "zta/idp/reasons.h"
 #include "zta/jose/jwt.h"
 #include "zta/jose/verify_error.h"
@@ -70,37 +71,10 @@ Decision IntrospectEndpoint(ServerContext& context, const http::Request& request
   event.resource = o.audience;
   // A resource server may only learn about tokens addressed to it.
   if (caller.is_resource && caller.client_id != o.audience) return inactive(kReasonWrongAudience);
-  auto revoked = context.token_state.IsRevoked(v.jti);
-  if (!revoked.ok() || *revoked) return inactive(kReasonRevoked);
-  const RegistrySnapshot& registry = *call->registry;
-  if (auto grant_claim = v.claims.find("zta_grant"); grant_claim != v.claims.end()) {
-    // A delegated token (docs/delegation.md): live only while its grant, its user, its app and
-    // its actor are.
-    if (!grant_claim->is_string()) return inactive(kReasonGrantRevoked);
-    auto grant = context.token_state.FindGrant(grant_claim->get<std::string>());
-    if (!grant.ok() || !grant->has_value() || (*grant)->revoked_at != 0) {
-      return inactive(kReasonGrantRevoked);
-    }
-    const User* user = registry.FindUser(v.subject);
-    if (!user) return inactive(kReasonUserDeleted);
-    if (!user->enabled) return inactive(kReasonUserDisabled);
-    const App* app = registry.FindApp(v.client_id);
-    if (!app || !app->enabled) return inactive(kReasonAppDisabled);
-    auto act = v.claims.find("act");
-    if (act != v.claims.end()) {
-      const Agent* actor =
-          act->is_object() && act->contains("sub") && (*act)["sub"].is_string()
-              ? registry.FindAgent((*act)["sub"].get<std::string>())
-              : nullptr;
-      if (!actor) return inactive(kReasonAgentDeleted);
-      if (!actor->enabled) return inactive(kReasonAgentDisabled);
-      event.actor_chain = {actor->client_id};
-    }
-  } else {
-    const Agent* agent = registry.FindAgent(v.client_id);
-    if (!agent) return inactive(kReasonAgentDeleted);
-    if (!agent->enabled) return inactive(kReasonAgentDisabled);
-  }
+  // Live only while everything it derives from is (token_standing.h): its grant, user and app,
+  // every agent of its actor chain, and every token it was exchanged from.
+  std::string why = WhyInactive(*call->registry, context.token_state, v, &event.actor_chain);
+  if (!why.empty()) return inactive(why);
 
   event.decision = AuditDecision::kAllow;
   event.subject = v.subject;

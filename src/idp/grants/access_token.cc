@@ -22,6 +22,7 @@ GrantResult IssueAccessToken(const GrantContext& context, const AccessTokenSpec&
   }
   if (spec.max_ttl_seconds > 0) ttl = std::min(ttl, spec.max_ttl_seconds);
   const int64_t now = context.clock.NowSeconds();
+  if (spec.not_after > 0) ttl = std::max<int64_t>(1, std::min(ttl, spec.not_after - now));
   auto jti = RandomToken(16);
   if (!jti.ok()) return OAuthError::ServerError("randomness failed").Unaudited();
   auto token = jose::JwtBuilder()

@@ -17,6 +17,9 @@ struct AccessTokenSpec {
   const Resource* resource = nullptr;  // the audience (RFC 8707); its TTL caps the lifetime
   std::vector<std::string> scopes;     // granted scopes, in the order to list them
   int64_t max_ttl_seconds = 0;         // the client's own lifetime cap; 0 = none
+  // No exp after this (Unix seconds): a token derived from another never outlives it
+  // (RFC 8693 token exchange). 0 = none. REQUIRES: in the future when set.
+  int64_t not_after = 0;
   Json claims = Json::object();        // further claims, e.g. zta_agent
 };
 

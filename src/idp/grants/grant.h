@@ -68,5 +68,6 @@ class GrantTypes {
 GrantResult ClientCredentialsGrant(const GrantContext& context);  // client_credentials.cc
 GrantResult AuthorizationCodeGrant(const GrantContext& context);  // authorization_code.cc
 GrantResult RefreshTokenGrant(const GrantContext& context);       // refresh_token.cc
+GrantResult TokenExchangeGrant(const GrantContext& context);      // token_exchange.cc
 
 }  // namespace zta::idp
