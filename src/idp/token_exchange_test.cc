@@ -255,18 +255,20 @@ TEST_F(TokenExchangeTest, SubjectTokensFromElsewhereAndMalformedRequestsAreRefus
   EXPECT_EQ(Body(r)["error"], "unauthorized_client");
 }
 
-TEST_F(TokenExchangeTest, AnAgentsOwnTokenCanBeHandedOnAlongARule) {
-  // No user: the guest assistant as itself hands on to the booking agent.
-  std::string own = AgentToken();
-  http::Response r = Exchange(own, booking_, booking_secret_, {{"scope", "hotels:read"}});
-  ASSERT_EQ(r.status, 200) << r.body;
-  auto v = VerifyAt(Body(r)["access_token"].get<std::string>());
-  ASSERT_TRUE(v.ok());
-  EXPECT_EQ((*v)->subject, agent_);
-  EXPECT_EQ((*v)->claims["act"], (Json{{"sub", booking_}, {"act", {{"sub", agent_}}}}));
-  EXPECT_EQ(Introspect(Body(r)["access_token"].get<std::string>())["active"], true);
-  ASSERT_TRUE(idp_->SetAgentEnabled(agent_, false).ok());
-  EXPECT_EQ(Introspect(Body(r)["access_token"].get<std::string>())["active"], false);
+TEST_F(TokenExchangeTest, OnlyTokensWithAnActingAgentAreHandedOn) {
+  // The guest assistant's own token: handing it on would make the booking agent act for an
+  // agent as if it were a user.
+  EXPECT_EQ(Refusal(Exchange(AgentToken(), booking_, booking_secret_, {{"scope", "hotels:read"}})),
+            (std::pair<std::string, std::string>{"invalid_grant", kReasonNoDelegationRule}));
+  // A plain user token (no actor): users give agents authority by consent, not by token.
+  AuthorizationCode plain = CodeRecord();
+  plain.agent_id = "";
+  std::string user_only = Body(Redeem(PutCode(plain), {{"actor_token", ""},
+                                                       {"actor_token_type", ""}}))
+                              .value("access_token", "");
+  ASSERT_FALSE(user_only.empty());
+  EXPECT_EQ(Refusal(Exchange(user_only, booking_, booking_secret_)),
+            (std::pair<std::string, std::string>{"invalid_grant", kReasonNoDelegationRule}));
 }
 
 TEST(DetailsSubsetTest, NarrowerEntriesOnly) {

@@ -90,10 +90,9 @@ std::string WhyInactive(const RegistrySnapshot& registry, TokenStateStore& token
     return GrantStanding(registry, token_state, *grant, v.subject);
   }
   if (v.claims.contains("zta_federated")) return "";  // sub is an external subject's local id
-  // The agent as itself (client credentials), or an agent for another agent (an exchanged
-  // client-credentials token): the client and the subject are agents and must stand.
+  // The agent as itself (client credentials): sub = client_id = the agent, which must stand.
   if (std::string why = AgentStanding(registry, v.client_id); !why.empty()) return why;
-  if (v.subject != v.client_id) return AgentStanding(registry, v.subject);
+  if (v.subject != v.client_id) return kReasonAgentDeleted;  // no such token is ever issued
   return "";
 }
 

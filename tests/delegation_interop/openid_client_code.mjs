@@ -203,13 +203,19 @@ await t.check('confidential app: refresh with the actor_token rotates; without i
 });
 
 // RFC 8693 token exchange with openid-client's generic grant: the guest assistant's delegated
-// token (results.conf: sub = the user, act = the agent) is exchanged by a second agent, the
-// booking agent, along a delegation rule added through the CLI while the server runs.
+// token (a fresh confidential-app flow: sub = the user, act = the agent; the grant above was
+// revoked by the refresh reuse) is exchanged by a second agent, the booking agent, along a
+// delegation rule added through the CLI while the server runs.
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 let booking;
 let exchanged;
 await t.check('token exchange (openid-client genericGrantRequest): user → guest → booking agent', async () => {
-  expect(results.conf?.access_token, 'no delegated token (the confidential flow failed)');
+  const { tokens } = await codeFlow(conf, {
+    par: true,
+    extra: { requested_actor: reg.agent.client_id, authorization_details: JSON.stringify([BOOKING]) },
+    tokenParams: { actor_token: actorToken, actor_token_type: ACTOR_TOKEN_TYPE },
+  });
+  results.guest = tokens;
   booking = await t.idp(['agent', 'add', 'Booking Agent', '--owner', 'ops@example.test',
                          '--resource', RESOURCE, '--scopes', 'bookings:create']);
   await t.idp(['agent', 'delegate', reg.agent.client_id, booking.client_id,
@@ -220,14 +226,14 @@ await t.check('token exchange (openid-client genericGrantRequest): user → gues
   const own = await agentToken(t.issuer, booking);
   const narrower = [{ ...BOOKING, max_total: BOOKING.max_total - 1 }];
   const response = await client.genericGrantRequest(bookingConfig, EXCHANGE, {
-    subject_token: results.conf.access_token, subject_token_type: ACTOR_TOKEN_TYPE,
+    subject_token: results.guest.access_token, subject_token_type: ACTOR_TOKEN_TYPE,
     actor_token: own, actor_token_type: ACTOR_TOKEN_TYPE, resource: RESOURCE,
     scope: 'bookings:create', authorization_details: JSON.stringify(narrower),
   });
   expect(response.issued_token_type === ACTOR_TOKEN_TYPE, `issued_token_type ${response.issued_token_type}`);
   expect(response.refresh_token === undefined, 'an exchange answered a refresh token');
   const at = await accessClaims(response.access_token);
-  const subject = await accessClaims(results.conf.access_token);
+  const subject = await accessClaims(results.guest.access_token);
   expect(at.sub === subject.sub, `sub ${at.sub} vs ${subject.sub}`);
   expect(at.client_id === booking.client_id, `client_id ${at.client_id}`);
   expect(at.act?.sub === booking.client_id && at.act?.act?.sub === reg.agent.client_id &&
@@ -248,7 +254,7 @@ await t.check('token exchange refusals: scope or details escalation, no rule for
     }
     return 'accepted';
   };
-  const base = { subject_token: results.conf.access_token, subject_token_type: ACTOR_TOKEN_TYPE,
+  const base = { subject_token: results.guest.access_token, subject_token_type: ACTOR_TOKEN_TYPE,
                  actor_token: exchanged.own, actor_token_type: ACTOR_TOKEN_TYPE };
   const scope = await refusal(exchanged.config, { ...base, scope: 'hotels:read' });
   expect(scope === 'invalid_scope', `scope escalation: ${scope}`);
@@ -267,7 +273,7 @@ await t.check('revoking the guest assistant\'s token makes the exchanged token i
   expect(exchanged, 'no exchanged token (the exchange failed)');
   const active = async (token) => (await client.tokenIntrospection(exchanged.config, token)).active;
   expect(await active(exchanged.token) === true, 'the exchanged token is not active');
-  await client.tokenRevocation(conf, results.conf.access_token);
+  await client.tokenRevocation(conf, results.guest.access_token);
   expect(await active(exchanged.token) === false, 'still active after the subject was revoked');
   return 'inactive';
 });

@@ -54,11 +54,10 @@ OAuthResult<Subject> OwnSubject(const GrantContext& context, const std::string& 
     context.event.attributes["zta.subject_reason"] = why;
     return Refuse("the subject token is no longer active", kReasonSubjectInactive);
   }
-  // The agent's own client-credentials token: the agent is its current actor.
-  if (s.chain.empty() && v.subject == v.client_id && context.registry.FindAgent(v.subject)) {
-    s.chain.push_back(v.subject);
-    s.subject = v.subject;
-  } else if (s.chain.empty()) {
+  // Only a token in which an agent acts for someone is handed on. An agent's own token (no
+  // act) is not: the result would read, at a resource server, as agent B acting for "user" A.
+  // A user token without an actor is not either: users give agents authority by consent.
+  if (s.chain.empty()) {
     return Refuse("the subject token names no acting agent", kReasonNoDelegationRule);
   }
   // RFC 8693 §4.4: may_act names who may act for the subject; anyone else is refused.
