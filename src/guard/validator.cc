@@ -366,6 +366,8 @@ Result<Principal> PrincipalOf(std::shared_ptr<const jose::VerifiedJwt> verified,
   const Json& claims = jwt.claims;
   p.issuer = jwt.issuer;
   p.jti = jwt.jti;
+  // Entra ID puts its token identifier in `uti` and sends no jti; the audit needs one of them.
+  if (p.jti.empty()) p.jti = StringClaim(claims, "uti");
   p.expires_at = jwt.expires_at;
   // RFC 9068 §2.2: sub is REQUIRED. Required of every issuer here (ID-token-shaped and Entra
   // tokens carry one too): a principal without a subject would travel as an empty identity.

@@ -126,7 +126,7 @@ struct Principal {
   // RFC 8693 §4.1: the outermost act is the current actor; earlier actors nest inside it.
   std::vector<std::string> actor_chain;
   std::vector<std::string> scopes;  // from the issuer's scope_claims, de-duplicated, in order
-  std::string jti;
+  std::string jti;  // jti (RFC 7519 §4.1.7), else Entra's uti; may be empty
   int64_t expires_at = 0;
   Json authorization_details;                      // RFC 9396, null when absent
   std::shared_ptr<const jose::VerifiedJwt> token;  // header and every claim
