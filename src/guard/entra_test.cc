@@ -260,9 +260,14 @@ TEST_F(EntraTest, WrongAudienceIssuerShapeAndLifetimeAreRefused) {
   EXPECT_EQ(Reason(*v, entra_.Sign(entra_.UserToken(now()).Issuer(std::string(kEntraHost) +
                                                                   "common/v2.0"))),
             "bad_issuer");
-  auto no_oid = entra_.UserToken(now());
-  no_oid.Claim("oid", Json());  // null: read as absent
-  EXPECT_EQ(Reason(*v, entra_.Sign(no_oid)), kReasonMissingSubject);
+  // Without oid; without sub (oid does not stand in for the sub RFC 9068 §2.2 requires).
+  for (const char* dropped : {"oid", "sub"}) {
+    Json claims = entra_.UserToken(now()).claims();
+    claims.erase(dropped);
+    jose::JwtBuilder b;
+    b.Type("JWT").Claims(claims);
+    EXPECT_EQ(Reason(*v, entra_.Sign(b)), kReasonMissingSubject) << dropped;
+  }
   EXPECT_EQ(Reason(*v, entra_.Sign(entra_.UserToken(now()).ExpiresAt(now() + 28 * 3600))),
             "lifetime_too_long");
   EXPECT_EQ(Reason(*v, entra_.Sign(entra_.UserToken(now()).Type("at+jwt"))), "bad_typ");
