@@ -124,4 +124,101 @@ Status CheckRequestWithinDetails(const Principal& principal, std::string_view ty
   return last;
 }
 
+namespace {
+
+Status BadPolicy(std::string message) { return InvalidArgument("actors: " + std::move(message)); }
+
+// A chain as JSON text: ids are client ids, not secrets, but they come from a token and may hold
+// any character; dump() escapes control characters so the message cannot forge a log line.
+std::string ChainText(const std::vector<std::string>& chain) { return Json(chain).dump(); }
+
+}  // namespace
+
+Status ActorPolicy::Validate() const {
+  if (kind != Kind::kChains) {
+    return chains.empty() ? Status::Ok() : BadPolicy("chains are only for a list policy");
+  }
+  // An empty list would refuse every token: a typo for "none" or a forgotten entry, not a policy.
+  if (chains.empty()) return BadPolicy("the list of allowed chains is empty");
+  for (const auto& chain : chains) {
+    if (chain.size() > kMaxActorChainDepth) {
+      return BadPolicy("chain " + ChainText(chain) + " is longer than the " +
+                       std::to_string(kMaxActorChainDepth) + " actors a token may carry");
+    }
+    for (const auto& id : chain) {
+      if (id.empty()) return BadPolicy("chain " + ChainText(chain) + " has an empty actor id");
+    }
+  }
+  return Status::Ok();
+}
+
+std::string ActorPolicy::ToString() const {
+  switch (kind) {
+    case Kind::kAny:
+      return "any";
+    case Kind::kNone:
+      return "none";
+    case Kind::kChains:
+      return Json(chains).dump();
+  }
+  return "any";
+}
+
+Status CheckActorPolicy(const Principal& principal, const ActorPolicy& policy) {
+  const auto& chain = principal.actor_chain;
+  // The chain is empty exactly when the token has no act (the validator refuses a malformed
+  // one); the claim is looked at too, for a Principal built some other way.
+  const bool has_act = !chain.empty() || principal.claims().contains("act");
+  switch (policy.kind) {
+    case ActorPolicy::Kind::kAny:
+      return Status::Ok();
+    case ActorPolicy::Kind::kNone:
+      if (!has_act) return Status::Ok();
+      break;
+    case ActorPolicy::Kind::kChains:
+      // RFC 8693 §4.1: actor_chain[0] is the current actor; policies are written the same way.
+      for (const auto& allowed : policy.chains) {
+        if (allowed.empty() ? !has_act : allowed == chain) return Status::Ok();
+      }
+      break;
+  }
+  std::string seen = has_act ? "actor chain " + ChainText(chain) + " (current actor first)"
+                             : "a token without act";
+  return Status(StatusCode::kPermissionDenied,
+                seen + " is not allowed here (actors = " + policy.ToString() + ")",
+                kReasonActorChainNotAllowed);
+}
+
+Result<ActorPolicy> ActorPolicyFromJson(const Json& value) {
+  if (value.is_string()) {
+    const auto& word = value.get_ref<const std::string&>();
+    if (word == "any") return ActorPolicy::Any();
+    if (word == "none") return ActorPolicy::None();
+    return BadPolicy("expected \"any\", \"none\" or a list of chains, got \"" + word + "\"");
+  }
+  if (!value.is_array()) return BadPolicy("expected \"any\", \"none\" or a list of chains");
+  ActorPolicy policy = ActorPolicy::Chains({});
+  for (const Json& chain : value) {
+    if (!chain.is_array()) {
+      return BadPolicy("each allowed chain is an array of actor ids, outermost first");
+    }
+    std::vector<std::string> ids;
+    for (const Json& id : chain) {
+      if (!id.is_string()) return BadPolicy("actor ids are strings");
+      ids.push_back(id.get<std::string>());
+    }
+    policy.chains.push_back(std::move(ids));
+  }
+  ZTA_RETURN_IF_ERROR(policy.Validate());
+  return policy;
+}
+
+Result<ActorPolicy> ParseActorPolicy(std::string_view text) {
+  if (text == "any") return ActorPolicy::Any();
+  if (text == "none") return ActorPolicy::None();
+  auto json = ParseJsonStrict(text);
+  if (!json.ok()) return BadPolicy("not \"any\", \"none\" or a JSON list of chains");
+  return ActorPolicyFromJson(*json);
+}
+
 }  // namespace zta::guard

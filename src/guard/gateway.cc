@@ -124,6 +124,25 @@ std::string_view WithoutTrailingSlash(std::string_view p) {
   return p;
 }
 
+// True when some token with an act chain could pass `policy`.
+bool AdmitsSomeActor(const ActorPolicy& policy) {
+  if (policy.kind == ActorPolicy::Kind::kNone) return false;
+  if (policy.kind == ActorPolicy::Kind::kAny) return true;
+  return std::any_of(policy.chains.begin(), policy.chains.end(),
+                     [](const auto& chain) { return !chain.empty(); });
+}
+
+// The route's rules on who calls, after the token and its scopes verified (docs/gateway.md).
+// acting = "user": an agent acting for a person, so the agent's own client-credentials token is
+// refused even with every scope (docs/delegation.md); actors: exactly which agents, in order.
+Status CheckCaller(const Route& route, const Principal& principal) {
+  if (route.acting == "user" && !ActsForUser(principal)) {
+    return Status(StatusCode::kPermissionDenied, "the route needs an agent acting for a user",
+                  kReasonUserTokenRequired);
+  }
+  return CheckActorPolicy(principal, route.actors);
+}
+
 }  // namespace
 
 bool Route::Matches(std::string_view m, std::string_view p) const {
@@ -190,6 +209,11 @@ Status GatewayOptions::Validate() const {
     if (r.acting != "any" && r.acting != "user") {
       return InvalidArgument(name + ": acting must be \"any\" or \"user\"");
     }
+    ZTA_RETURN_IF_ERROR(r.actors.Validate().WithContext(name));
+    if (r.acting == "user" && !AdmitsSomeActor(r.actors)) {
+      return InvalidArgument(name + ": acting = \"user\" needs an act chain, which actors = " +
+                             r.actors.ToString() + " refuses");
+    }
   }
   if (listen_port < 0 || listen_port > 65535) return InvalidArgument("listen port out of range");
   if (threads < 0) return InvalidArgument("threads must not be negative");
@@ -234,8 +258,14 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options, const C
 }
 
 http::Response Gateway::Refuse(const http::Request& request, int status, std::string_view error,
-                               std::string_view reason) {
+                               std::string_view reason, const Principal* principal) {
   AuditEvent event;
+  if (principal != nullptr) {
+    event.subject = principal->subject;
+    event.actor_chain = principal->actor_chain;
+    event.client_id = principal->client_id;
+    event.jti = principal->jti;
+  }
   event.trace_id = TraceId(request);
   event.component = validator_->options().audit_component;
   event.action = "request.authorize";
@@ -293,14 +323,11 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
     decision.answer = validator_->DenialResponse(principal.status(), route->scopes);
     return decision;
   }
-  // acting = "user": the token must say an agent acts for a person (docs/delegation.md); the
-  // agent's own client-credentials token is refused even with every scope.
-  if (route->acting == "user" && !ActsForUser(*principal)) {
-    decision.answer = Refuse(request, 403, "insufficient_scope", kReasonUserTokenRequired);
+  if (Status caller = CheckCaller(*route, *principal); !caller.ok()) {
+    decision.answer = Refuse(request, 403, "insufficient_scope", caller.reason(), &*principal);
     decision.answer->headers.Set(
-        "WWW-Authenticate",
-        BearerChallenge(validator_->options().realm, "insufficient_scope", "", "",
-                        validator_->options().resource_metadata_url));
+        "WWW-Authenticate", BearerChallenge(validator_->options().realm, "insufficient_scope", "",
+                                            "", validator_->options().resource_metadata_url));
     return decision;
   }
 

@@ -33,6 +33,7 @@ Status ReadIssuer(const toml::table& table, size_t index, TrustedIssuer* t) {
   ZTA_RETURN_IF_ERROR(r.Get("audience", &t->audience));
   ZTA_RETURN_IF_ERROR(r.GetList("scope_claims", &t->scope_claims));
   ZTA_RETURN_IF_ERROR(r.Get("typ", &t->required_typ));
+  ZTA_RETURN_IF_ERROR(r.Get("subject_claim", &t->subject_claim));
   ZTA_RETURN_IF_ERROR(r.Get("leeway_seconds", &t->leeway_seconds));
   ZTA_RETURN_IF_ERROR(r.Get("max_lifetime_seconds", &t->max_lifetime_seconds));
   ZTA_RETURN_IF_ERROR(r.Get("jwks_min_refresh_seconds", &t->jwks.min_refresh_seconds));
@@ -66,8 +67,39 @@ Status ReadIssuer(const toml::table& table, size_t index, TrustedIssuer* t) {
   return r.Finish();
 }
 
+// `actors` = "any" | "none" | [["booking-agent", "guest-assistant"], ...] (guard::ActorPolicy).
+Status ReadActors(const toml::table& table, const std::string& where, ActorPolicy* out) {
+  const toml::node* node = table.get("actors");
+  if (node == nullptr) return Status::Ok();
+  Json value;
+  if (auto word = node->value<std::string>()) {
+    value = *word;
+  } else if (const toml::array* chains = node->as_array()) {
+    value = Json::array();
+    for (const auto& chain : *chains) {
+      const toml::array* ids = chain.as_array();
+      if (ids == nullptr) return InvalidArgument(where + "actors: each chain is an array");
+      Json list = Json::array();
+      for (const auto& id : *ids) {
+        auto text = id.value<std::string>();
+        if (!text) return InvalidArgument(where + "actors: actor ids are strings");
+        list.push_back(*text);
+      }
+      value.push_back(std::move(list));
+    }
+  } else {
+    return InvalidArgument(where + "actors must be \"any\", \"none\" or an array of chains");
+  }
+  auto policy = ActorPolicyFromJson(value);
+  if (!policy.ok()) return InvalidArgument(where + policy.status().message());
+  *out = std::move(*policy);
+  return Status::Ok();
+}
+
 Status ReadRoute(const toml::table& table, size_t index, Route* route) {
   TableReader r(table, "route[" + std::to_string(index) + "].");
+  r.Skip("actors");
+  ZTA_RETURN_IF_ERROR(ReadActors(table, "route[" + std::to_string(index) + "].", &route->actors));
   ZTA_RETURN_IF_ERROR(r.Get("method", &route->method));
   ZTA_RETURN_IF_ERROR(r.Get("path", &route->path));
   ZTA_RETURN_IF_ERROR(r.GetList("scopes", &route->scopes));

@@ -120,7 +120,13 @@ Status ActorChain(const Json& claims, std::vector<std::string>* chain) {
   const Json* act = nullptr;
   if (auto it = claims.find("act"); it != claims.end()) act = &*it;
   while (act != nullptr) {
+    // Each level must be an object with a non-empty string sub; anything else (a string, null,
+    // an array) is malformed rather than the end of the chain, which would hide earlier actors.
     if (!act->is_object()) return Unauthenticated("act is not an object", kReasonBadActor);
+    if (chain->size() == kMaxActorChainDepth) {
+      return Unauthenticated("act nests deeper than " + std::to_string(kMaxActorChainDepth),
+                             kReasonBadActor);
+    }
     auto sub = act->find("sub");
     if (sub == act->end() || !sub->is_string() || sub->get_ref<const std::string&>().empty()) {
       return Unauthenticated("act has no sub", kReasonBadActor);
@@ -209,6 +215,7 @@ Status ValidatorOptions::Validate() const {
     }
     if (t.max_lifetime_seconds < 0) return InvalidArgument("max lifetime must not be negative");
     if (t.scope_claims.empty()) return InvalidArgument("scope_claims must name a claim");
+    if (t.subject_claim.empty()) return InvalidArgument("subject_claim must name a claim");
     JwksCacheOptions jwks = t.jwks;
     jwks.issuer = t.issuer;
     jwks.jwks_uri = t.jwks_uri;
@@ -358,12 +365,19 @@ Result<Principal> PrincipalOf(std::shared_ptr<const jose::VerifiedJwt> verified,
   const auto& jwt = *verified;
   const Json& claims = jwt.claims;
   p.issuer = jwt.issuer;
-  p.subject = jwt.subject;
   p.jti = jwt.jti;
+  // Entra ID puts its token identifier in `uti` and sends no jti; the audit needs one of them.
+  if (p.jti.empty()) p.jti = StringClaim(claims, "uti");
   p.expires_at = jwt.expires_at;
   // RFC 9068 §2.2: sub is REQUIRED. Required of every issuer here (ID-token-shaped and Entra
   // tokens carry one too): a principal without a subject would travel as an empty identity.
-  if (p.subject.empty()) return Unauthenticated("token has no sub", kReasonMissingSubject);
+  if (jwt.subject.empty()) return Unauthenticated("token has no sub", kReasonMissingSubject);
+  // Another subject claim (Entra's oid) replaces sub and is as required.
+  p.subject = issuer.subject_claim == "sub" ? jwt.subject
+                                            : StringClaim(claims, issuer.subject_claim.c_str());
+  if (p.subject.empty()) {
+    return Unauthenticated("token has no " + issuer.subject_claim, kReasonMissingSubject);
+  }
   p.client_id = jwt.client_id;
   if (p.client_id.empty()) p.client_id = StringClaim(claims, "azp");    // OIDC / Entra v2
   if (p.client_id.empty()) p.client_id = StringClaim(claims, "appid");  // Entra v1

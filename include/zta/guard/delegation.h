@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "zta/core/json.h"
 #include "zta/core/status.h"
@@ -20,6 +21,8 @@ inline constexpr char kReasonDetailsMissing[] = "details_missing";    // no entr
 inline constexpr char kReasonDetailsMismatch[] = "details_mismatch";  // request outside the entry
 // The route or resource wants an agent acting for a user (an act chain and a user sub).
 inline constexpr char kReasonUserTokenRequired[] = "user_token_required";
+// The token's actor chain is not one the route's ActorPolicy admits.
+inline constexpr char kReasonActorChainNotAllowed[] = "actor_chain_not_allowed";
 
 // True when the token says an actor acts for a subject: an RFC 8693 §4.1 actor chain is
 // present, and the subject is not the current actor itself. A client-credentials token (the
@@ -61,5 +64,46 @@ Status CheckWithinDetail(const Json& detail, const Json& request);
 // admits the request.
 Status CheckRequestWithinDetails(const Principal& principal, std::string_view type,
                                  const Json& request);
+
+// Which chains of agents may call a route or resource, read from the token's RFC 8693 §4.1 `act`
+// claim (Principal::actor_chain, current actor first). Plain config, immutable once built.
+struct ActorPolicy {
+  enum class Kind {
+    kAny,     // no restriction on the chain (the token may or may not carry act)
+    kNone,    // no act at all: the caller acts as itself, or the user directly
+    kChains,  // the chain must equal one of `chains`
+  };
+  Kind kind = Kind::kAny;  // Default: kAny (today's behaviour).
+  // kChains only: the admitted chains, each a list of actor ids (act.sub, the agents' client
+  // ids) with the current actor first, compared exactly: same length, same order, same bytes
+  // (no case folding). ["booking-agent","guest-assistant"] admits neither ["booking-agent"] nor
+  // ["booking-agent","guest-assistant","x"] nor the reverse. An empty chain admits a token
+  // without act. REQUIRED non-empty for kChains, each chain at most kMaxActorChainDepth long,
+  // no id empty.
+  std::vector<std::vector<std::string>> chains;
+
+  static ActorPolicy Any() { return {}; }
+  static ActorPolicy None() { return {Kind::kNone, {}}; }
+  static ActorPolicy Chains(std::vector<std::vector<std::string>> chains) {
+    return {Kind::kChains, std::move(chains)};
+  }
+
+  // InvalidArgument when kChains has no chain, an over-long chain or an empty id.
+  Status Validate() const;
+  // The config form: "any", "none" or the chains as a JSON array of arrays.
+  std::string ToString() const;
+};
+
+// Ok when `policy` admits the principal's actor chain; else kPermissionDenied with reason
+// actor_chain_not_allowed and a message naming the chain seen (actor ids are client ids, not
+// secrets; written JSON-escaped).
+Status CheckActorPolicy(const Principal& principal, const ActorPolicy& policy);
+
+// The policy from config: the string "any" or "none", or an array of arrays of strings, e.g.
+// [["booking-agent","guest-assistant"],["booking-agent"]]. Validated; anything else is an
+// InvalidArgument naming what was wrong.
+Result<ActorPolicy> ActorPolicyFromJson(const Json& value);
+// The same from text: `any`, `none` (bare or as JSON strings) or the JSON array form.
+Result<ActorPolicy> ParseActorPolicy(std::string_view text);
 
 }  // namespace zta::guard

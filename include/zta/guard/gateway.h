@@ -13,6 +13,7 @@
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
 #include "zta/core/status.h"
+#include "zta/guard/delegation.h"
 #include "zta/guard/validator.h"
 #include "zta/http/async_client.h"
 #include "zta/http/message.h"
@@ -53,6 +54,12 @@ struct Route {
   // user: an RFC 8693 act chain and a user sub, guard::ActsForUser; else 403 with reason
   // user_token_required). TOML key `acting`. Default: "any".
   std::string acting = "any";
+  // Which chain of agents may call (RFC 8693 §4.1 act, current actor first), compared exactly:
+  // any, none (no act at all) or a list of chains (guard::ActorPolicy); else 403 with reason
+  // actor_chain_not_allowed. TOML key `actors` = "any" | "none" | [["booking-agent",
+  // "guest-assistant"], ["booking-agent"]]. Default: any. With acting = "user", "none" (or an
+  // empty chain) could never match and is refused by Validate.
+  ActorPolicy actors;
 
   bool Matches(std::string_view method, std::string_view path) const;
 };
@@ -148,8 +155,9 @@ class Gateway {
                                       const Route& route, const Upstream& target,
                                       const Principal& principal) const;
   static http::Response Relay(Result<http::Response> answer, const Upstream& upstream);
+  // A refusal, audited with `reason` and, when the token was verified, who presented it.
   http::Response Refuse(const http::Request& request, int status, std::string_view error,
-                        std::string_view reason);
+                        std::string_view reason, const Principal* principal = nullptr);
 
   const GatewayOptions options_;
   std::unique_ptr<Validator> validator_;

@@ -43,6 +43,11 @@ inline constexpr char kReasonMalformedScope[] = "malformed_scope";  // 401, RFC 
 inline constexpr char kReasonMalformedQuery[] = "malformed_query";        // 400, not decodable
 inline constexpr char kReasonMalformedBody[] = "malformed_body";          // 400, not decodable
 
+// Deepest RFC 8693 `act` nesting accepted; a deeper one is refused with bad_actor_claim. The idp
+// caps exchange chains at 4 by default; 8 leaves room for other issuers without letting a token
+// make every check walk an arbitrarily long chain.
+inline constexpr size_t kMaxActorChainDepth = 8;
+
 // Where and how to ask the issuer whether a token is still active (RFC 7662), for routes where a
 // revoked token must stop working at once.
 struct IntrospectionOptions {
@@ -72,6 +77,11 @@ struct TrustedIssuer {
   // §2.2.3), "scp" (array or string, Entra/Okta), "roles" (array, Entra app roles). Default:
   // {"scope", "scp"}.
   std::vector<std::string> scope_claims = {"scope", "scp"};
+  // Claim whose string value becomes Principal::subject; a token without it is refused
+  // (missing_sub). Default: "sub". Entra ID: "oid", the object id of the user or service
+  // principal, the same for every application, where Entra's `sub` is pairwise (one value per
+  // application) — docs/delegation.md, "Accepting tokens from Microsoft Entra ID".
+  std::string subject_claim = "sub";
   // Required `typ` header. Default: "at+jwt" (RFC 9068 §2.1); empty: not checked (issuers whose
   // access tokens are typed "JWT", such as Entra).
   std::string required_typ = "at+jwt";
@@ -116,7 +126,7 @@ struct Principal {
   // RFC 8693 §4.1: the outermost act is the current actor; earlier actors nest inside it.
   std::vector<std::string> actor_chain;
   std::vector<std::string> scopes;  // from the issuer's scope_claims, de-duplicated, in order
-  std::string jti;
+  std::string jti;  // jti (RFC 7519 §4.1.7), else Entra's uti; may be empty
   int64_t expires_at = 0;
   Json authorization_details;                      // RFC 9396, null when absent
   std::shared_ptr<const jose::VerifiedJwt> token;  // header and every claim
