@@ -69,6 +69,7 @@ class IdpReasonsTest : public testing::DelegationFixture {
   }
   // The scripted requests, in one data folder: every reason code, each checked where it comes.
   void RunScript() {
+    BackchannelReasons();  // before DelegationReasons, which deletes the user
     DelegationReasons();  // first: TokenReasons ends with no signing key
     ClientAuthenticationReasons();
     TokenReasons();
@@ -76,6 +77,7 @@ class IdpReasonsTest : public testing::DelegationFixture {
   void ClientAuthenticationReasons();
   void TokenReasons();
   void DelegationReasons();
+  void BackchannelReasons();
 };
 
 void IdpReasonsTest::ClientAuthenticationReasons() {
@@ -154,6 +156,44 @@ void IdpReasonsTest::TokenReasons() {
   Expect(kReasonNoSigningKey, 500, issue);
 }
 
+void IdpReasonsTest::BackchannelReasons() {
+  auto ask = [&](const Form& extra) {
+    Form form = {{"login_hint", "alice"},
+                 {"binding_message", "Book r-12"},
+                 {"scope", "bookings:create"},
+                 {"resource", kHotel}};
+    return Post("/bc-authorize", Merge(form, extra), agent_, agent_secret_);
+  };
+  auto poll = [&](const std::string& id) {
+    return Post("/token", {{"grant_type", "urn:openid:params:grant-type:ciba"}, {"auth_req_id", id}},
+                agent_, agent_secret_);
+  };
+  auto ask_id = [&](const Form& extra) { return Body(ask(extra)).value("auth_req_id", ""); };
+  Expect(kReasonUnknownUserId, 400, [&] { return ask({{"login_hint", "nobody"}}); });
+  Expect(kReasonInvalidBindingMessage, 400, [&] { return ask({{"binding_message", "a\x01"}}); });
+  const std::string id = ask_id({});
+  Expect(kReasonPollTooFast, 400, [&] { return poll(id); });
+  clock_.AdvanceSeconds(10);
+  Expect(kReasonAuthorizationPending, 400, [&] { return poll(id); });
+  Expect(kReasonBackchannelInvalid, 400, [&] { return poll("unknown"); });
+  const int64_t now = clock_.NowSeconds();
+  ASSERT_TRUE(*idp_->store().DecideBackchannel(DigestSecret(id), BackchannelStatus::kApproved,
+                                               now, now));
+  clock_.AdvanceSeconds(10);
+  EXPECT_EQ(poll(id).status, 200);
+  Expect(kReasonBackchannelReplay, 400, [&] { return poll(id); });
+  const std::string denied = ask_id({});
+  ASSERT_TRUE(*idp_->store().DecideBackchannel(DigestSecret(denied), BackchannelStatus::kDenied,
+                                               now + 10, 0));
+  clock_.AdvanceSeconds(10);
+  Expect(kReasonBackchannelDenied, 400, [&] { return poll(denied); });
+  const std::string expiring = ask_id({{"requested_expiry", "1"}});
+  clock_.AdvanceSeconds(10);
+  Expect(kReasonBackchannelExpired, 400, [&] { return poll(expiring); });
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(ask({}).status, 200);
+  Expect(kReasonTooManyPending, 400, [&] { return ask({}); });
+}
+
 void IdpReasonsTest::DelegationReasons() {
   Expect(kReasonCodeInvalid, 400, [&] { return Redeem("unknown"); });
   Expect(kReasonRedirectMismatch, 400,
@@ -211,7 +251,11 @@ TEST_F(IdpReasonsTest, EveryRecordedReasonIsDeclared) {
         OAuthError::InvalidGrant(""), OAuthError::UnauthorizedClient(""),
         OAuthError::UnsupportedGrantType(""), OAuthError::InvalidScope(""),
         OAuthError::InvalidTarget(""), OAuthError::SlowDown(1, ""),
-        OAuthError::TemporarilyUnavailable(""), OAuthError::ServerError("")}) {
+        OAuthError::TemporarilyUnavailable(""), OAuthError::ServerError(""),
+        OAuthError::UnknownUserId(""), OAuthError::InvalidBindingMessage(""),
+        OAuthError::AuthorizationPending(""), OAuthError::PollSlowDown(""),
+        OAuthError::ExpiredToken(""), OAuthError::AccessDenied(""),
+        OAuthError::InvalidAuthorizationDetails("")}) {
     declared.insert(e.error());
   }
   for (const std::string& reason : RecordedReasons()) {

@@ -8,6 +8,7 @@ GrantTypes GrantTypes::Default() {
   grants.Add("authorization_code", AuthorizationCodeGrant);  // RFC 6749 §4.1, RFC 7636
   grants.Add("client_credentials", ClientCredentialsGrant);  // RFC 6749 §4.4
   grants.Add("refresh_token", RefreshTokenGrant);            // RFC 6749 §6, RFC 9700 §4.14.2
+  grants.Add(kCibaGrantType, CibaGrant);                     // OpenID CIBA Core 1.0 §10.1
   return grants;
 }
 
