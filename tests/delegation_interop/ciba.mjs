@@ -14,6 +14,9 @@ import {
 } from './flows.mjs';
 
 const t = new Harness('ciba', { timeoutMs: 120_000 });
+// JSON with object members in key order: the idp stores details as canonical JSON.
+const canonical = (v) => JSON.stringify(v, (_, x) => (x && typeof x === 'object' && !Array.isArray(x)
+  ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, x[k]])) : x));
 const CIBA = 'urn:openid:params:grant-type:ciba';
 
 let reg;
@@ -107,7 +110,7 @@ await t.check('npm jose verifies the token against /jwks: sub = user, act = agen
   expect(payload.act?.sub === reg.agent.client_id, `act ${JSON.stringify(payload.act)}`);
   expect(payload.zta_agent?.name === AGENT_NAME, `zta_agent ${JSON.stringify(payload.zta_agent)}`);
   expect(payload.scope === 'bookings:create', `scope ${payload.scope}`);
-  expect(JSON.stringify(payload.authorization_details) === JSON.stringify([BOOKING]),
+  expect(canonical(payload.authorization_details) === canonical([BOOKING]),
          `authorization_details ${JSON.stringify(payload.authorization_details)}`);
   expect(typeof payload.zta_grant === 'string', 'no zta_grant');
   return `${protectedHeader.alg}, kid ${protectedHeader.kid}`;
