@@ -38,10 +38,12 @@ constexpr Route kRoutes[] = {
     {"/.well-known/openid-configuration", Accepts::kGetOrHead, OpenIdConfigurationEndpoint},
     {"/authorize", Accepts::kBrowser, AuthorizeEndpoint},
     {"/par", Accepts::kFormPost, ParEndpoint},
+    {"/bc-authorize", Accepts::kFormPost, BackchannelAuthorizeEndpoint},
     {"/login", Accepts::kBrowser, LoginEndpoint},
     {"/consent", Accepts::kBrowser, ConsentEndpoint},
     {"/account", Accepts::kBrowser, AccountEndpoint},
     {"/account/revoke", Accepts::kBrowser, AccountRevokeEndpoint},
+    {"/account/backchannel", Accepts::kBrowser, AccountBackchannelEndpoint},
     {"/logout", Accepts::kBrowser, LogoutEndpoint},
     {"/userinfo", Accepts::kBrowser, UserinfoEndpoint},
 };

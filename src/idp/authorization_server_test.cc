@@ -411,7 +411,8 @@ TEST_F(AuthorizationServerTest, MetadataListsGrantsAndAuthMethods) {
   Json m = server_->Metadata(/*openid=*/false);
   EXPECT_EQ(m["grant_types_supported"],
             Json::array({"authorization_code", "client_credentials", "refresh_token",
-                         "urn:ietf:params:oauth:grant-type:token-exchange"}));
+                         "urn:ietf:params:oauth:grant-type:token-exchange",
+                         "urn:openid:params:grant-type:ciba"}));
   Json methods = Json::array({"client_secret_basic", "client_secret_post", "private_key_jwt"});
   EXPECT_EQ(m["token_endpoint_auth_methods_supported"],
             Json::array({"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}));

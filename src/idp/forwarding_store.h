@@ -43,6 +43,14 @@ class ForwardingIdpStore : public IdpStore {
   Status PutSession(const LoginSession& session) override { return real_.PutSession(session); }
   Result<std::optional<LoginSession>> FindSession(const std::string& digest) override { return real_.FindSession(digest); }
   Status DeleteSession(const std::string& digest) override { return real_.DeleteSession(digest); }
+  Status PutBackchannel(const BackchannelRequest& request, int max_per_agent, int max_per_user) override { return real_.PutBackchannel(request, max_per_agent, max_per_user); }
+  Result<std::optional<BackchannelRequest>> FindBackchannel(const std::string& digest) override { return real_.FindBackchannel(digest); }
+  Result<std::vector<BackchannelRequest>> ListPendingBackchannel(const std::string& user_id, int64_t now) override { return real_.ListPendingBackchannel(user_id, now); }
+  Result<std::optional<BackchannelRequest>> PollBackchannel(const std::string& digest, int64_t now, bool* too_soon) override { return real_.PollBackchannel(digest, now, too_soon); }
+  Result<bool> DecideBackchannel(const std::string& digest, BackchannelStatus to, int64_t at, int64_t auth_time) override { return real_.DecideBackchannel(digest, to, at, auth_time); }
+  Result<bool> ExpireBackchannel(const std::string& digest, int64_t at) override { return real_.ExpireBackchannel(digest, at); }
+  Result<bool> RedeemBackchannel(const std::string& digest, const std::string& grant_id, int64_t at) override { return real_.RedeemBackchannel(digest, grant_id, at); }
+  Result<bool> MarkBackchannelShown(const std::string& digest) override { return real_.MarkBackchannelShown(digest); }
   Result<std::vector<KeyRow>> ListKeys() override { return real_.ListKeys(); }
   Status PutKey(const KeyRow& row) override { return real_.PutKey(row); }
 

@@ -57,6 +57,30 @@ OAuthError OAuthError::MethodNotAllowed(std::string allow) {
   return e;
 }
 
+OAuthError OAuthError::UnknownUserId(std::string description) {
+  return OAuthError(400, "unknown_user_id", std::move(description));
+}
+
+OAuthError OAuthError::InvalidBindingMessage(std::string description) {
+  return OAuthError(400, "invalid_binding_message", std::move(description));
+}
+
+OAuthError OAuthError::AuthorizationPending(std::string description) {
+  return OAuthError(400, "authorization_pending", std::move(description));
+}
+
+OAuthError OAuthError::PollSlowDown(std::string description) {
+  return OAuthError(400, "slow_down", std::move(description));
+}
+
+OAuthError OAuthError::ExpiredToken(std::string description) {
+  return OAuthError(400, "expired_token", std::move(description));
+}
+
+OAuthError OAuthError::AccessDenied(std::string description) {
+  return OAuthError(400, "access_denied", std::move(description));
+}
+
 OAuthError OAuthError::WithReason(std::string reason) && {
   reason_ = std::move(reason);
   return std::move(*this);

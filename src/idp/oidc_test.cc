@@ -112,7 +112,8 @@ TEST_F(OidcTest, DiscoveryDocuments) {
   EXPECT_EQ(m["code_challenge_methods_supported"], Json::array({"S256"}));
   EXPECT_EQ(m["grant_types_supported"],
             Json::array({"authorization_code", "client_credentials", "refresh_token",
-                         "urn:ietf:params:oauth:grant-type:token-exchange"}));
+                         "urn:ietf:params:oauth:grant-type:token-exchange",
+                         "urn:openid:params:grant-type:ciba"}));
   EXPECT_EQ(m["token_endpoint_auth_methods_supported"].back(), "none");
   EXPECT_EQ(m["authorization_details_types_supported"], Json::array({"hotel_booking"}));
   EXPECT_EQ(m["authorization_response_iss_parameter_supported"], true);

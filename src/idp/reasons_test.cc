@@ -71,8 +71,11 @@ class IdpReasonsTest : public testing::DelegationFixture {
   }
   // The scripted requests, in one data folder: every reason code, each checked where it comes.
   void RunScript() {
-    ExchangeReasons();    // first: DelegationReasons ends with the user deleted
-    DelegationReasons();  // first: TokenReasons ends with no signing key
+    // Before DelegationReasons, which ends with the user deleted; it comes before TokenReasons,
+    // which ends with no signing key.
+    ExchangeReasons();
+    BackchannelReasons();
+    DelegationReasons();
     ClientAuthenticationReasons();
     TokenReasons();
   }
@@ -100,6 +103,7 @@ class IdpReasonsTest : public testing::DelegationFixture {
     EXPECT_TRUE(token.ok());
     return token.ok() ? *token : "";
   }
+  void BackchannelReasons();
 };
 
 void IdpReasonsTest::ClientAuthenticationReasons() {
@@ -176,6 +180,44 @@ void IdpReasonsTest::TokenReasons() {
   Expect(kReasonSigningFailed, 500, issue);
   EditKeys([](KeyRow& row) { row.retired = true; });
   Expect(kReasonNoSigningKey, 500, issue);
+}
+
+void IdpReasonsTest::BackchannelReasons() {
+  auto ask = [&](const Form& extra) {
+    Form form = {{"login_hint", "alice"},
+                 {"binding_message", "Book r-12"},
+                 {"scope", "bookings:create"},
+                 {"resource", kHotel}};
+    return Post("/bc-authorize", Merge(form, extra), agent_, agent_secret_);
+  };
+  auto poll = [&](const std::string& id) {
+    return Post("/token", {{"grant_type", "urn:openid:params:grant-type:ciba"}, {"auth_req_id", id}},
+                agent_, agent_secret_);
+  };
+  auto ask_id = [&](const Form& extra) { return Body(ask(extra)).value("auth_req_id", ""); };
+  Expect(kReasonUnknownUserId, 400, [&] { return ask({{"login_hint", "nobody"}}); });
+  Expect(kReasonInvalidBindingMessage, 400, [&] { return ask({{"binding_message", "a\x01"}}); });
+  const std::string id = ask_id({});
+  Expect(kReasonPollTooFast, 400, [&] { return poll(id); });
+  clock_.AdvanceSeconds(10);
+  Expect(kReasonAuthorizationPending, 400, [&] { return poll(id); });
+  Expect(kReasonBackchannelInvalid, 400, [&] { return poll("unknown"); });
+  const int64_t now = clock_.NowSeconds();
+  ASSERT_TRUE(*idp_->store().DecideBackchannel(DigestSecret(id), BackchannelStatus::kApproved,
+                                               now, now));
+  clock_.AdvanceSeconds(10);
+  EXPECT_EQ(poll(id).status, 200);
+  Expect(kReasonBackchannelReplay, 400, [&] { return poll(id); });
+  const std::string denied = ask_id({});
+  ASSERT_TRUE(*idp_->store().DecideBackchannel(DigestSecret(denied), BackchannelStatus::kDenied,
+                                               now + 10, 0));
+  clock_.AdvanceSeconds(10);
+  Expect(kReasonBackchannelDenied, 400, [&] { return poll(denied); });
+  const std::string expiring = ask_id({{"requested_expiry", "1"}});
+  clock_.AdvanceSeconds(10);
+  Expect(kReasonBackchannelExpired, 400, [&] { return poll(expiring); });
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(ask({}).status, 200);
+  Expect(kReasonTooManyPending, 400, [&] { return ask({}); });
 }
 
 void IdpReasonsTest::DelegationReasons() {
@@ -294,8 +336,11 @@ TEST_F(IdpReasonsTest, EveryRecordedReasonIsDeclared) {
         OAuthError::InvalidGrant(""), OAuthError::UnauthorizedClient(""),
         OAuthError::UnsupportedGrantType(""), OAuthError::InvalidScope(""),
         OAuthError::InvalidTarget(""), OAuthError::SlowDown(1, ""),
-        OAuthError::InvalidAuthorizationDetails(""),
-        OAuthError::TemporarilyUnavailable(""), OAuthError::ServerError("")}) {
+        OAuthError::TemporarilyUnavailable(""), OAuthError::ServerError(""),
+        OAuthError::UnknownUserId(""), OAuthError::InvalidBindingMessage(""),
+        OAuthError::AuthorizationPending(""), OAuthError::PollSlowDown(""),
+        OAuthError::ExpiredToken(""), OAuthError::AccessDenied(""),
+        OAuthError::InvalidAuthorizationDetails("")}) {
     declared.insert(e.error());
   }
   for (const std::string& reason : RecordedReasons()) {

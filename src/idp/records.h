@@ -4,7 +4,10 @@
 // Reading a damaged document is a kDataLoss error, never an exception out of the store.
 #pragma once
 
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "zta/core/json.h"
 #include "zta/core/status.h"
@@ -33,6 +36,34 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RememberedConsent, user_id, app_
                                                 resource, scopes, created_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LoginSession, digest, user_id, auth_time,
                                                 last_seen_at, expires_at, csrf_secret)
+
+// A status by name. An unknown name throws (→ kDataLoss): a damaged row must not read as pending.
+inline constexpr std::pair<BackchannelStatus, const char*> kBackchannelStatusNames[] = {
+    {BackchannelStatus::kPending, "pending"},   {BackchannelStatus::kApproved, "approved"},
+    {BackchannelStatus::kDenied, "denied"},     {BackchannelStatus::kRedeemed, "redeemed"},
+    {BackchannelStatus::kExpired, "expired"}};
+inline const char* BackchannelStatusName(BackchannelStatus status) {
+  for (const auto& [value, name] : kBackchannelStatusNames) {
+    if (value == status) return name;
+  }
+  return "unknown";
+}
+inline void to_json(Json& j, const BackchannelStatus& status) { j = BackchannelStatusName(status); }
+inline void from_json(const Json& j, BackchannelStatus& status) {
+  const std::string& name = j.get_ref<const std::string&>();
+  for (const auto& [value, known] : kBackchannelStatusNames) {
+    if (name == known) {
+      status = value;
+      return;
+    }
+  }
+  throw std::invalid_argument("unknown backchannel status " + name);
+}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BackchannelRequest, digest, agent_id, user_id,
+                                                resource, scopes, authorization_details,
+                                                binding_message, created_at, expires_at, interval,
+                                                last_poll_at, status, shown, auth_time,
+                                                decided_at, grant_id)
 
 // `text` parsed strictly into T; kDataLoss naming `what` when it is not one.
 template <typename T>

@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
   activate_at INTEGER NOT NULL, publish_until INTEGER NOT NULL, retired INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS backchannel (
+  digest TEXT PRIMARY KEY, agent_id TEXT NOT NULL, user_id TEXT NOT NULL, status TEXT NOT NULL,
+  expires_at INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS backchannel_by_user ON backchannel(user_id, status);
+CREATE INDEX IF NOT EXISTS backchannel_by_agent ON backchannel(agent_id, status);
 )sql";
 
 Json AgentToJson(const Agent& a) {

@@ -1,7 +1,8 @@
 // SQLite persistence of what the idp issued, consumed or was approved for: authorization codes,
-// delegated grants and their refresh tokens, remembered consents and login sessions. Every
-// read-modify-write (consuming a code, using a refresh token, revoking a grant) is one
-// transaction under the store's lock, so two redemptions of one code cannot both see it unused.
+// delegated grants and their refresh tokens, remembered consents, login sessions and CIBA
+// backchannel requests. Every read-modify-write (consuming a code, using a refresh token,
+// revoking a grant, polling or redeeming a backchannel request) is one transaction under the
+// store's lock, so two redemptions of one code cannot both see it unused.
 #include "records.h"
 #include "zta/idp/sqlite_idp_store.h"
 
@@ -48,6 +49,27 @@ Status UpdateGrant(store::Database& db, const std::string& id,
   ZTA_RETURN_IF_ERROR(s.BindText(1, Json(*grant).dump()));
   ZTA_RETURN_IF_ERROR(s.BindText(2, id));
   return s.Run();
+}
+
+// Writes `request` over its row, keeping the indexed columns in step with the document.
+Status WriteBackchannel(store::Database& db, const BackchannelRequest& request) {
+  ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("UPDATE backchannel SET status = ?, doc = ? "
+                                          "WHERE digest = ?"));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, BackchannelStatusName(request.status)));
+  ZTA_RETURN_IF_ERROR(s.BindText(2, Json(request).dump()));
+  ZTA_RETURN_IF_ERROR(s.BindText(3, request.digest));
+  return s.Run().WithContext("saving backchannel request");
+}
+
+// How many kPending requests with expires_at > now the row's `column` (agent_id or user_id)
+// equal to `key` has.
+Result<int64_t> CountPending(store::Database& db, std::string_view sql, const std::string& key,
+                             int64_t now) {
+  ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, key));
+  ZTA_RETURN_IF_ERROR(s.BindInt64(2, now));
+  ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.ColumnInt64(0) : int64_t{0};
 }
 
 }  // namespace
@@ -262,6 +284,159 @@ Status SqliteIdpStore::DeleteSession(const std::string& digest) {
         return RunStatement(db, "DELETE FROM sessions WHERE digest = ?", {digest});
       },
       false);
+}
+
+// --- CIBA backchannel requests (OpenID CIBA Core 1.0 §7, poll mode) ---
+
+Status SqliteIdpStore::PutBackchannel(const BackchannelRequest& request, int max_per_agent,
+                                      int max_per_user) {
+  return Transact(
+      [&](store::Database& db) -> Status {
+        const int64_t now = request.created_at;
+        ZTA_ASSIGN_OR_RETURN(int64_t by_agent,
+                             CountPending(db,
+                                          "SELECT COUNT(*) FROM backchannel WHERE agent_id = ? AND "
+                                          "status = 'pending' AND expires_at > ?",
+                                          request.agent_id, now));
+        ZTA_ASSIGN_OR_RETURN(int64_t by_user,
+                             CountPending(db,
+                                          "SELECT COUNT(*) FROM backchannel WHERE user_id = ? AND "
+                                          "status = 'pending' AND expires_at > ?",
+                                          request.user_id, now));
+        if (by_agent >= max_per_agent) {
+          return Status(StatusCode::kResourceExhausted, "the agent has too many pending requests");
+        }
+        if (by_user >= max_per_user) {
+          return Status(StatusCode::kResourceExhausted, "the user has too many pending requests");
+        }
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT INTO backchannel(digest, agent_id, "
+                                                "user_id, status, expires_at, doc) VALUES "
+                                                "(?, ?, ?, ?, ?, ?)"));
+        ZTA_RETURN_IF_ERROR(s.BindText(1, request.digest));
+        ZTA_RETURN_IF_ERROR(s.BindText(2, request.agent_id));
+        ZTA_RETURN_IF_ERROR(s.BindText(3, request.user_id));
+        ZTA_RETURN_IF_ERROR(s.BindText(4, BackchannelStatusName(request.status)));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(5, request.expires_at));
+        ZTA_RETURN_IF_ERROR(s.BindText(6, Json(request).dump()));
+        ZTA_RETURN_IF_ERROR(s.Run().WithContext("saving backchannel request"));
+        // Requests live ≤ 600 s; a day later their outcome no longer matters to anyone polling.
+        ZTA_ASSIGN_OR_RETURN(auto gc, db.Prepare("DELETE FROM backchannel WHERE expires_at < ?"));
+        ZTA_RETURN_IF_ERROR(gc.BindInt64(1, now - 86400));
+        return gc.Run();
+      },
+      false);
+}
+
+Result<std::optional<BackchannelRequest>> SqliteIdpStore::FindBackchannel(
+    const std::string& digest) {
+  MutexLock lock(mu_);
+  return FindDoc<BackchannelRequest>(*db_, "SELECT doc FROM backchannel WHERE digest = ?", digest,
+                                     "backchannel request");
+}
+
+Result<std::vector<BackchannelRequest>> SqliteIdpStore::ListPendingBackchannel(
+    const std::string& user_id, int64_t now) {
+  MutexLock lock(mu_);
+  ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT doc FROM backchannel WHERE user_id = ? AND "
+                                            "status = 'pending' AND expires_at > ? "
+                                            "ORDER BY rowid"));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, user_id));
+  ZTA_RETURN_IF_ERROR(s.BindInt64(2, now));
+  std::vector<BackchannelRequest> out;
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ZTA_ASSIGN_OR_RETURN(BackchannelRequest r, RecordFromJson<BackchannelRequest>(
+                                                   s.ColumnText(0), "backchannel request"));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::optional<BackchannelRequest>> SqliteIdpStore::ChangeBackchannel(
+    const std::string& digest, const std::function<bool(BackchannelRequest&)>& change) {
+  std::optional<BackchannelRequest> found;
+  Status st = Transact(
+      [&](store::Database& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(
+            found, FindDoc<BackchannelRequest>(db, "SELECT doc FROM backchannel WHERE digest = ?",
+                                               digest, "backchannel request"));
+        if (!found || !change(*found)) return Status::Ok();
+        return WriteBackchannel(db, *found);
+      },
+      false);
+  if (!st.ok()) return st;
+  return found;
+}
+
+Result<std::optional<BackchannelRequest>> SqliteIdpStore::PollBackchannel(const std::string& digest,
+                                                                          int64_t now,
+                                                                          bool* too_soon) {
+  *too_soon = false;
+  return ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    const int64_t last = r.last_poll_at != 0 ? r.last_poll_at : r.created_at;
+    if (r.status == BackchannelStatus::kPending && now - last < r.interval) {
+      *too_soon = true;
+      r.interval += 5;  // CIBA §11 slow_down: "increased by at least 5 seconds"
+    }
+    r.last_poll_at = now;
+    return true;
+  });
+}
+
+Result<bool> SqliteIdpStore::DecideBackchannel(const std::string& digest, BackchannelStatus to,
+                                               int64_t at, int64_t auth_time) {
+  if (to != BackchannelStatus::kApproved && to != BackchannelStatus::kDenied) {
+    return Status(StatusCode::kInvalidArgument, "a decision approves or denies");
+  }
+  bool moved = false;
+  auto changed = ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    if (r.status != BackchannelStatus::kPending || at >= r.expires_at) return false;
+    r.status = to;
+    r.decided_at = at;
+    if (to == BackchannelStatus::kApproved) r.auth_time = auth_time;
+    return moved = true;
+  });
+  if (!changed.ok()) return changed.status();
+  return moved;
+}
+
+Result<bool> SqliteIdpStore::ExpireBackchannel(const std::string& digest, int64_t at) {
+  bool moved = false;
+  auto changed = ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    if (r.status != BackchannelStatus::kPending && r.status != BackchannelStatus::kApproved) {
+      return false;
+    }
+    r.status = BackchannelStatus::kExpired;
+    r.decided_at = at;
+    return moved = true;
+  });
+  if (!changed.ok()) return changed.status();
+  return moved;
+}
+
+Result<bool> SqliteIdpStore::RedeemBackchannel(const std::string& digest,
+                                               const std::string& grant_id, int64_t at) {
+  bool moved = false;
+  auto changed = ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    if (r.status != BackchannelStatus::kApproved || at >= r.expires_at) return false;
+    r.status = BackchannelStatus::kRedeemed;
+    r.grant_id = grant_id;
+    return moved = true;
+  });
+  if (!changed.ok()) return changed.status();
+  return moved;
+}
+
+Result<bool> SqliteIdpStore::MarkBackchannelShown(const std::string& digest) {
+  bool first = false;
+  auto changed = ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    if (r.shown) return false;
+    r.shown = true;
+    return first = true;
+  });
+  if (!changed.ok()) return changed.status();
+  return first;
 }
 
 }  // namespace zta::idp

@@ -43,6 +43,16 @@ class OAuthError {
   // 405 invalid_request with Allow: `allow` (RFC 9110 §15.5.6), described as "use <allow>".
   static OAuthError MethodNotAllowed(std::string allow);
 
+  // OpenID CIBA Core 1.0: the backchannel endpoint's (§13) and the token poll's (§11) codes,
+  // all 400 as RFC 6749 §5.2 answers. Unlike SlowDown above (429, a credential throttle),
+  // PollSlowDown is the polling client's 400 slow_down.
+  static OAuthError UnknownUserId(std::string description);
+  static OAuthError InvalidBindingMessage(std::string description);
+  static OAuthError AuthorizationPending(std::string description);
+  static OAuthError PollSlowDown(std::string description);
+  static OAuthError ExpiredToken(std::string description);
+  static OAuthError AccessDenied(std::string description);
+
   // The audit reason (a kReason* of zta/idp/reasons.h, or a jose reason code) when it says
   // more than the error code.
   OAuthError WithReason(std::string reason) &&;

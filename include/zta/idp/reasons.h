@@ -107,6 +107,28 @@ inline constexpr char kReasonNotTokenOwner[] = "not_token_owner";
 // 503 temporarily_unavailable, decision "error": the revocation could not be stored.
 inline constexpr char kReasonStoreError[] = "store_error";
 
+// --- CIBA backchannel approval (OpenID CIBA Core 1.0 §13, §11; docs/delegation.md) ---
+// 400 unknown_user_id at /bc-authorize: login_hint names no user, or a disabled one.
+inline constexpr char kReasonUnknownUserId[] = "unknown_user_id";
+// 400 invalid_binding_message at /bc-authorize: missing, over 64 characters, not UTF-8, or
+// holding a control or bidi character.
+inline constexpr char kReasonInvalidBindingMessage[] = "invalid_binding_message";
+// 400 invalid_request at /bc-authorize: the agent or the user has too many pending requests.
+inline constexpr char kReasonTooManyPending[] = "too_many_pending";
+// 400 authorization_pending at /token: the user has not decided yet (every poll is recorded;
+// slow_down bounds how often).
+inline constexpr char kReasonAuthorizationPending[] = "authorization_pending";
+// 400 slow_down at /token: polled sooner than the interval, which grew by 5 s (CIBA §11).
+inline constexpr char kReasonPollTooFast[] = "poll_too_fast";
+// 400 expired_token at /token: the request expired before it was redeemed.
+inline constexpr char kReasonBackchannelExpired[] = "backchannel_expired";
+// 400 access_denied at /token: the user denied the request.
+inline constexpr char kReasonBackchannelDenied[] = "backchannel_denied";
+// 400 invalid_grant at /token: the auth_req_id is unknown or belongs to another agent.
+inline constexpr char kReasonBackchannelInvalid[] = "backchannel_invalid";
+// 400 invalid_grant at /token: the request was redeemed before (single redemption).
+inline constexpr char kReasonBackchannelReplay[] = "backchannel_replay";
+
 // Every code above, for tests that must see each one produced.
 inline constexpr std::string_view kAllReasons[] = {
     kReasonUnknownClient,  kReasonBadClientKey,    kReasonAssertionReplay, kReasonBadClientSecret,
@@ -120,6 +142,9 @@ inline constexpr std::string_view kAllReasons[] = {
     kReasonUntrustedIssuer, kReasonScopeEscalation, kReasonScopeNotDelegated,
     kReasonDetailsEscalation, kReasonResourceNotDelegated, kReasonParentRevoked,
     kReasonBadActorChain,
+    kReasonUnknownUserId, kReasonInvalidBindingMessage, kReasonTooManyPending,
+    kReasonAuthorizationPending, kReasonPollTooFast, kReasonBackchannelExpired,
+    kReasonBackchannelDenied, kReasonBackchannelInvalid, kReasonBackchannelReplay,
 };
 
 }  // namespace zta::idp

@@ -1,6 +1,6 @@
 // IdpStore on one SQLite file (WAL): the registry, token state and key rows. The registry and
-// keys are in sqlite_idp_store.cc, codes, grants, refresh tokens, consents and sessions in
-// sqlite_token_state.cc.
+// keys are in sqlite_idp_store.cc, codes, grants, refresh tokens, consents, sessions and
+// backchannel requests in sqlite_token_state.cc.
 #pragma once
 
 #include <functional>
@@ -59,6 +59,19 @@ class SqliteIdpStore final : public IdpStore {
   Status PutSession(const LoginSession& session) override;
   Result<std::optional<LoginSession>> FindSession(const std::string& digest) override;
   Status DeleteSession(const std::string& digest) override;
+  Status PutBackchannel(const BackchannelRequest& request, int max_per_agent,
+                        int max_per_user) override;
+  Result<std::optional<BackchannelRequest>> FindBackchannel(const std::string& digest) override;
+  Result<std::vector<BackchannelRequest>> ListPendingBackchannel(const std::string& user_id,
+                                                                 int64_t now) override;
+  Result<std::optional<BackchannelRequest>> PollBackchannel(const std::string& digest,
+                                                            int64_t now, bool* too_soon) override;
+  Result<bool> DecideBackchannel(const std::string& digest, BackchannelStatus to, int64_t at,
+                                 int64_t auth_time) override;
+  Result<bool> ExpireBackchannel(const std::string& digest, int64_t at) override;
+  Result<bool> RedeemBackchannel(const std::string& digest, const std::string& grant_id,
+                                 int64_t at) override;
+  Result<bool> MarkBackchannelShown(const std::string& digest) override;
 
   Result<std::vector<KeyRow>> ListKeys() override;
   Status PutKey(const KeyRow& row) override;
@@ -75,6 +88,11 @@ class SqliteIdpStore final : public IdpStore {
   // version when `bump_version`.
   Status Write(std::string_view sql, const std::function<Status(store::Statement&)>& bind,
                bool bump_version, std::string_view what);
+
+  // Reads backchannel request `digest`, lets `change` edit it and writes it back when it
+  // returns true, all in one transaction; returns the request as it ends (nullopt: unknown).
+  Result<std::optional<BackchannelRequest>> ChangeBackchannel(
+      const std::string& digest, const std::function<bool(BackchannelRequest&)>& change);
 
   Mutex mu_;
   std::unique_ptr<store::Database> db_ ZTA_PT_GUARDED_BY(mu_);

@@ -3,7 +3,8 @@
 //   RegistryStore    who exists: resources, agents, users and apps;
 //   TokenStateStore  what was issued, consumed or approved: revocations, single-use assertion
 //                    ids, authorization codes, delegated grants and their refresh tokens,
-//                    remembered consents, login sessions;
+//                    remembered consents, login sessions,
+//                    CIBA backchannel requests;
 //   KeyStore         signing-key metadata rows (the private keys live in files, KeyManager).
 // Implementations are thread-safe. SqliteIdpStore implements all three on one file; IdpStore
 // names that combination for the code that opens one data folder.
@@ -105,6 +106,38 @@ struct LoginSession {
   std::string csrf_secret;   // per-session secret the forms' CSRF tokens derive from
 };
 
+// Where an OpenID CIBA backchannel request stands (CIBA Core 1.0 §7, §11). Expiry is also read
+// off expires_at: a request still kPending or kApproved past it is answered expired_token.
+enum class BackchannelStatus {
+  kPending,   // waiting for the user on /account
+  kApproved,  // the user approved; the agent's next poll redeems it
+  kDenied,    // the user denied: access_denied
+  kRedeemed,  // tokens were issued once; a further poll is a replay
+  kExpired,   // a poll found it past expires_at before it was redeemed
+};
+
+// One backchannel authentication request (CIBA Core 1.0 §7.1) in poll mode: an agent asks a user,
+// by login_hint, to approve scopes (and authorization_details) at a resource. Keyed by the digest
+// of its auth_req_id; the /account page names it by that digest too, never by the id itself.
+struct BackchannelRequest {
+  std::string digest;           // DigestSecret(auth_req_id); the id itself is never stored
+  std::string agent_id;         // the client that asked (and alone may poll)
+  std::string user_id;          // whom login_hint named
+  std::string resource;         // RFC 8707
+  std::vector<std::string> scopes;
+  Json authorization_details;   // RFC 9396 array as requested, or null
+  std::string binding_message;  // CIBA §7.1, shown to the user
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+  int64_t interval = 5;         // CIBA §7.3: seconds between polls; +5 at each slow_down
+  int64_t last_poll_at = 0;     // 0 = not polled yet (created_at counts as the last poll)
+  BackchannelStatus status = BackchannelStatus::kPending;
+  bool shown = false;           // the /account page has shown it (audited once)
+  int64_t auth_time = 0;        // the approving session's sign-in time (OIDC auth_time)
+  int64_t decided_at = 0;       // approved, denied or expired at
+  std::string grant_id;         // the grant its redemption created
+};
+
 class TokenStateStore {
  public:
   virtual ~TokenStateStore() = default;
@@ -154,6 +187,35 @@ class TokenStateStore {
   virtual Status PutSession(const LoginSession& session) = 0;  // insert or replace
   virtual Result<std::optional<LoginSession>> FindSession(const std::string& digest) = 0;
   virtual Status DeleteSession(const std::string& digest) = 0;
+
+  // CIBA backchannel requests (poll mode). Every change is one transaction, so two polls or two
+  // decisions cannot both move the same request.
+  // Inserts `request` unless its agent already has `max_per_agent` pending unexpired requests or
+  // its user `max_per_user` (then kResourceExhausted, nothing stored).
+  virtual Status PutBackchannel(const BackchannelRequest& request, int max_per_agent,
+                                int max_per_user) = 0;
+  virtual Result<std::optional<BackchannelRequest>> FindBackchannel(const std::string& digest) = 0;
+  // The user's kPending requests with expires_at > now, oldest first.
+  virtual Result<std::vector<BackchannelRequest>> ListPendingBackchannel(
+      const std::string& user_id, int64_t now) = 0;
+  // Records a poll at `now` and returns the request as it is after it; nullopt when unknown.
+  // CIBA §11: while kPending, a poll sooner than `interval` after the last one (or after
+  // created_at) sets `*too_soon` and grows the interval by 5 s for this and later polls.
+  virtual Result<std::optional<BackchannelRequest>> PollBackchannel(const std::string& digest,
+                                                                    int64_t now,
+                                                                    bool* too_soon) = 0;
+  // kPending and unexpired at `at` → `to` (kApproved or kDenied), with decided_at and, for an
+  // approval, auth_time. false (nothing changed) when it was not pending any more.
+  virtual Result<bool> DecideBackchannel(const std::string& digest, BackchannelStatus to,
+                                         int64_t at, int64_t auth_time) = 0;
+  // kPending or kApproved → kExpired at `at` (when a poll finds it past expires_at).
+  virtual Result<bool> ExpireBackchannel(const std::string& digest, int64_t at) = 0;
+  // The single redemption: kApproved → kRedeemed with `grant_id`, compare-and-set. false when
+  // it was not kApproved (another poll redeemed it first).
+  virtual Result<bool> RedeemBackchannel(const std::string& digest, const std::string& grant_id,
+                                         int64_t at) = 0;
+  // Sets `shown`; true only the first time (the page audits backchannel.shown once).
+  virtual Result<bool> MarkBackchannelShown(const std::string& digest) = 0;
 };
 
 // Key metadata: when each signing key was made, signs, and stops being published.

@@ -102,40 +102,44 @@ std::optional<Problem> ReadScopes(const FormFields& fields, const Resource& reso
   return std::nullopt;
 }
 
-// RFC 9396 §2: a JSON array of objects, each with a type the resource declared (§5) and
-// matching that type's schema.
+// RFC 9396 §2, into r.authorization_details (ParseAuthorizationDetails).
 std::optional<Problem> ReadAuthorizationDetails(const FormFields& fields, const Resource& resource,
                                                 AuthorizationRequest& r) {
-  const std::string& details = Field(fields, "authorization_details");
+  if (auto why = ParseAuthorizationDetails(Field(fields, "authorization_details"), resource,
+                                           &r.authorization_details)) {
+    return Problem{"invalid_authorization_details", *std::move(why)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> ParseAuthorizationDetails(const std::string& details,
+                                                     const Resource& resource, Json* out) {
+  *out = Json();
   if (details.empty()) return std::nullopt;
   JsonLimits limits;
   limits.max_depth = 8;
   limits.max_bytes = 16 * 1024;
   auto parsed = ParseJsonStrict(details, limits);
   if (!parsed.ok() || !parsed->is_array() || parsed->empty() || parsed->size() > 16) {
-    return Problem{"invalid_authorization_details",
-                   "authorization_details must be a JSON array of 1 to 16 objects"};
+    return "authorization_details must be a JSON array of 1 to 16 objects";
   }
   for (const Json& entry : *parsed) {
     if (!entry.is_object() || !entry.contains("type") || !entry["type"].is_string()) {
-      return Problem{"invalid_authorization_details", "each entry needs a string type"};
+      return "each entry needs a string type";
     }
     const std::string type = entry["type"].get<std::string>();
     auto declared = resource.details_types.find(type);
     if (declared == resource.details_types.end()) {
-      return Problem{"invalid_authorization_details",
-                     "type " + type + " is not declared by the resource"};
+      return "type " + type + " is not declared by the resource";
     }
     std::string why;
-    if (!MatchesSchema(declared->second.schema, entry, &why)) {
-      return Problem{"invalid_authorization_details", type + ": " + why};
-    }
+    if (!MatchesSchema(declared->second.schema, entry, &why)) return type + ": " + why;
   }
-  r.authorization_details = std::move(*parsed);
+  *out = std::move(*parsed);
   return std::nullopt;
 }
-
-}  // namespace
 
 bool IsOpenIdScope(const std::string& scope) {
   return scope == "openid" || scope == "profile" || scope == "email";

@@ -50,6 +50,13 @@ std::optional<AuthorizationRefusal> ReadAuthorizationRequest(const FormFields& f
                                                              const RegistrySnapshot& registry,
                                                              AuthorizationRequest* out);
 
+// RFC 9396 §2: `details` (the authorization_details parameter; "" = none, *out null) as a JSON
+// array of 1 to 16 objects, each of a type `resource` declared (§5) and matching that type's
+// schema, into *out. When not, the description of the invalid_authorization_details error.
+// /authorize, /par and /bc-authorize all read the parameter with it.
+std::optional<std::string> ParseAuthorizationDetails(const std::string& details,
+                                                     const Resource& resource, Json* out);
+
 // client_id names an enabled app and redirect_uri is one it registered (RFC 6749 §3.1.2.3).
 // Returns the app, or sets `*refusal` (always on_page).
 const App* CheckClient(const FormFields& fields, const RegistrySnapshot& registry,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "details_schema.h"
 #include "zta/core/random.h"
 #include "zta/core/scopes.h"
 #include "zta/http/message.h"
@@ -196,6 +197,20 @@ bool ConsentRemembered(ServerContext& context, const std::string& user_id,
     });
   }
   return false;
+}
+
+std::string ScopeInWords(const Resource* resource, const std::string& scope) {
+  std::string description;
+  if (resource != nullptr) {
+    auto d = resource->scope_descriptions.find(scope);
+    if (d != resource->scope_descriptions.end()) description = d->second;
+  }
+  if (scope == "openid") description = "know who you are (your user id)";
+  if (scope == "profile") description = "see your name";
+  if (scope == "email") description = "see your email address";
+  std::string html = "<code>" + DisplayEscape(scope) + "</code>";
+  if (!description.empty()) html += ": " + DisplayEscape(description);
+  return html;
 }
 
 AuditEvent RequestEvent(std::string action, const AuthorizationRequest& request) {

@@ -80,6 +80,10 @@ Decision Continue(ServerContext& context, const std::string& pending_id,
 // "/login?request_id=..." etc.
 std::string WithRequestId(std::string_view path, const std::string& pending_id);
 
+// One scope as the user reads it: "<code>scope</code>: its description" (the resource's
+// scope_descriptions, or the OIDC scopes' own words), as HTML, every value DisplayEscape'd.
+std::string ScopeInWords(const Resource* resource, const std::string& scope);
+
 // An audit event of `action` for `request`'s parties.
 AuditEvent RequestEvent(std::string action, const AuthorizationRequest& request);
 

@@ -1,6 +1,7 @@
-// The account page: the signed-in user's remembered consents and delegated grants, each with a
-// revoke button. Revoking a grant ends its refresh tokens and (at introspection) its access
-// tokens; revoking a consent makes the next request ask again.
+// The account page: the signed-in user's backchannel requests waiting for a decision
+// (account_backchannel.cc), remembered consents and delegated grants, each with a revoke
+// button. Revoking a grant ends its refresh tokens and (at introspection) its access tokens;
+// revoking a consent makes the next request ask again.
 #include <ctime>
 
 #include "../browser/details_schema.h"
@@ -40,6 +41,7 @@ std::string AgentName(const RegistrySnapshot& registry, const std::string& id) {
 }
 
 std::string AppName(const RegistrySnapshot& registry, const std::string& id) {
+  if (id.empty()) return "(none: approved on this page)";  // a backchannel (CIBA) grant
   const App* app = registry.FindApp(id);
   return app ? app->name + " (" + id + ")" : id;
 }
@@ -68,6 +70,7 @@ Decision AccountEndpoint(ServerContext& context, const http::Request& request) {
   body += "<form method=\"post\" action=\"/logout\">" + csrf +
           "<button type=\"submit\">Sign out</button></form>\n";
 
+  body += BackchannelSection(context, *registry, session->user_id, csrf);
   body += "<h2>Access you gave</h2>\n";
   auto grants = context.token_state.ListGrants(session->user_id);
   if (!grants.ok() || grants->empty()) {

@@ -49,17 +49,7 @@ std::string ConsentBody(const RegistrySnapshot& registry, const AuthorizationReq
   if (!request.scopes.empty()) {
     body += "<section aria-labelledby=\"scopes\"><h2 id=\"scopes\">Permissions</h2>\n<ul>\n";
     for (const std::string& scope : request.scopes) {
-      std::string description;
-      if (resource != nullptr) {
-        auto d = resource->scope_descriptions.find(scope);
-        if (d != resource->scope_descriptions.end()) description = d->second;
-      }
-      if (scope == "openid") description = "know who you are (your user id)";
-      if (scope == "profile") description = "see your name";
-      if (scope == "email") description = "see your email address";
-      body += "<li><code>" + Escape(scope) + "</code>";
-      if (!description.empty()) body += ": " + Escape(description);
-      body += "</li>\n";
+      body += "<li>" + browser::ScopeInWords(resource, scope) + "</li>\n";
     }
     body += "</ul></section>\n";
   }

@@ -35,6 +35,9 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request);
 Decision IntrospectEndpoint(ServerContext& context, const http::Request& request);
 // POST /revoke (RFC 7009). revoke.cc
 Decision RevokeEndpoint(ServerContext& context, const http::Request& request);
+// POST /bc-authorize: an agent asks a user for approval (OpenID CIBA Core 1.0 §7, poll mode).
+// bc_authorize.cc
+Decision BackchannelAuthorizeEndpoint(ServerContext& context, const http::Request& request);
 // /jwks (RFC 7517 §5): the published public keys. jwks.cc
 Decision JwksEndpoint(ServerContext& context, const http::Request& request);
 // /.well-known/oauth-authorization-server (RFC 8414 §3). metadata.cc
@@ -62,6 +65,14 @@ Decision ConsentEndpoint(ServerContext& context, const http::Request& request);
 Decision AccountEndpoint(ServerContext& context, const http::Request& request);
 // POST /account/revoke: revokes one grant or remembered consent. account.cc
 Decision AccountRevokeEndpoint(ServerContext& context, const http::Request& request);
+// POST /account/backchannel: approves or denies a waiting backchannel request.
+// account_backchannel.cc
+Decision AccountBackchannelEndpoint(ServerContext& context, const http::Request& request);
+// The /account page's "Waiting for you" section (HTML; "" when nothing waits): `user_id`'s
+// pending backchannel requests, each with Approve / Deny forms carrying `csrf_field`. Audits
+// backchannel.shown the first time each is listed. account_backchannel.cc
+std::string BackchannelSection(ServerContext& context, const RegistrySnapshot& registry,
+                               const std::string& user_id, const std::string& csrf_field);
 // POST /logout: ends the session. logout.cc
 Decision LogoutEndpoint(ServerContext& context, const http::Request& request);
 

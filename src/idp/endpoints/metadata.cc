@@ -63,6 +63,10 @@ Json BuildMetadata(ServerContext& context, bool openid) {
       {"resource_indicators_supported", true},
       {"authorization_details_types_supported", details_types},  // RFC 9396 §10
       {"authorization_response_iss_parameter_supported", true},  // RFC 9207 §3
+      // OpenID CIBA Core 1.0 §4: poll mode only, no user codes.
+      {"backchannel_authentication_endpoint", iss + "/bc-authorize"},
+      {"backchannel_token_delivery_modes_supported", Json::array({"poll"})},
+      {"backchannel_user_code_parameter_supported", false},
   };
   if (openid) {
     m["subject_types_supported"] = {"public"};

@@ -69,5 +69,9 @@ GrantResult ClientCredentialsGrant(const GrantContext& context);  // client_cred
 GrantResult AuthorizationCodeGrant(const GrantContext& context);  // authorization_code.cc
 GrantResult RefreshTokenGrant(const GrantContext& context);       // refresh_token.cc
 GrantResult TokenExchangeGrant(const GrantContext& context);      // token_exchange.cc
+GrantResult CibaGrant(const GrantContext& context);               // ciba.cc
+
+// OpenID CIBA Core 1.0 §10.1: the grant_type of a backchannel poll.
+inline constexpr char kCibaGrantType[] = "urn:openid:params:grant-type:ciba";
 
 }  // namespace zta::idp

@@ -9,6 +9,7 @@ GrantTypes GrantTypes::Default() {
   grants.Add("client_credentials", ClientCredentialsGrant);  // RFC 6749 §4.4
   grants.Add("refresh_token", RefreshTokenGrant);            // RFC 6749 §6, RFC 9700 §4.14.2
   grants.Add("urn:ietf:params:oauth:grant-type:token-exchange", TokenExchangeGrant);  // RFC 8693
+  grants.Add(kCibaGrantType, CibaGrant);                     // OpenID CIBA Core 1.0 §10.1
   return grants;
 }
 
