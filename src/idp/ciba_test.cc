@@ -567,8 +567,7 @@ TEST_F(CibaTest, DiscoveryListsTheBackchannel) {
   }
 }
 
-// The redeemed token is active at introspection (a grant without an app). Enabled once
-// introspect.cc skips the app check for grants whose app_id is empty (the integrator's change).
+// The redeemed token is active at introspection: a grant without an app (token_standing.cc).
 TEST_F(CibaTest, RedeemedTokenIsActiveAtIntrospection) {
   const std::string id = AskId();
   SignIn(user_);
