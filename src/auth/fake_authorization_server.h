@@ -100,12 +100,13 @@ class FakeAuthorizationServer {
     std::lock_guard lock(mu_);
     max_depth_ = depth;
   }
-  // A delegated token for `user` with act = {sub: actor}, as a consent would have produced.
+  // A delegated token for `user` with act = {sub: actor}, as a consent would have produced;
+  // `value` is the token's text (default: a fresh opaque one).
   std::string IssueUserToken(const std::string& user, const std::string& actor,
                              std::vector<std::string> scopes, const std::string& resource,
-                             Json details = Json(), int64_t ttl = 300) {
+                             Json details = Json(), int64_t ttl = 300, std::string value = {}) {
     std::lock_guard lock(mu_);
-    std::string at = "at-user-" + std::to_string(++counter_);
+    std::string at = value.empty() ? "at-user-" + std::to_string(++counter_) : value;
     issued_[at] = Issued{user, {actor}, std::move(scopes), resource, std::move(details),
                          static_cast<int64_t>(std::time(nullptr)) + ttl};
     return at;
