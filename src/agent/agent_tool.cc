@@ -8,11 +8,11 @@ namespace zta::agent {
 
 AgentTool::AgentTool(std::string name, std::string description, ChatAgent& agent,
                      std::optional<Handover> handover)
-    : FunctionTool(std::move(name), std::move(description),
-                   Schema::Object().Property(
-                       "task", Schema::String("What the agent should do, in plain words")
-                                   .MinLength(1)),
-                   nullptr),
+    : FunctionTool(
+          std::move(name), std::move(description),
+          Schema::Object().Property(
+              "task", Schema::String("What the agent should do, in plain words").MinLength(1)),
+          nullptr),
       agent_(agent),
       handover_(std::move(handover)) {}
 

@@ -308,8 +308,7 @@ void AssistantAgent::InvokeCalls(const Conversation& conversation, std::vector<P
   for (auto& t : threads) t.join();
 }
 
-bool AssistantAgent::HandOverAuthority(Conversation& conversation,
-                                       std::vector<PendingCall>& calls,
+bool AssistantAgent::HandOverAuthority(Conversation& conversation, std::vector<PendingCall>& calls,
                                        const Handoff& handoff) const {
   const HandedAuthority& current = conversation.authority();
   const HandedAuthority* held = current.HeldBy(options_.name) ? &current : nullptr;
@@ -330,10 +329,10 @@ bool AssistantAgent::HandOverAuthority(Conversation& conversation,
       // Fail closed: no handoff without the authority the next agent was meant to get. Only
       // the reason code reaches the model.
       const std::string reason = SafeTokenReason(handed.status().reason());
-      p.outcome = ToolOutcome::Failure(ToolStatus::kDenied,
-                                       "denied: could not hand the user's authority to " +
-                                           handoff.target + " (" + reason + ")",
-                                       reason);
+      p.outcome = ToolOutcome::Failure(
+          ToolStatus::kDenied,
+          "denied: could not hand the user's authority to " + handoff.target + " (" + reason + ")",
+          reason);
       return false;
     }
     p.outcome.jti = handed->jti;

@@ -36,9 +36,8 @@ class AuthorityTest : public ::testing::Test {
     need.scopes = {"create_bookings"};
     need.acting = Acting::kOnBehalfOfUser;
     auto tool = SecureFunctionTool::Create(
-        "book_room", "Books a room",
-        Schema::Object().Property("hotel", Schema::String()).json(), need, *booking_tokens_,
-        [](const Json& args, ToolContext& context) -> Result<Json> {
+        "book_room", "Books a room", Schema::Object().Property("hotel", Schema::String()).json(),
+        need, *booking_tokens_, [](const Json& args, ToolContext& context) -> Result<Json> {
           http::ClientRequest r;
           r.method = "POST";
           r.url = std::string(kHotel) + "/bookings";
@@ -117,9 +116,8 @@ TEST_F(AuthorityTest, HandoffCarriesTheUsersAuthorityIntoTheExchange) {
   guest_model_.ThenCalls({Call("c1", "transfer_to_booking_agent", "{}")});
   booking_model_.ThenCalls({Call("c2", "book_room", R"({"hotel":"h-1"})")});
   booking_model_.ThenText("Booked at h-1.");
-  ASSERT_TRUE(HandoffTeam::ConnectAll({guest_.get(), booking_.get()},
-                                      {guest_.get(), booking_.get()})
-                  .ok());
+  ASSERT_TRUE(
+      HandoffTeam::ConnectAll({guest_.get(), booking_.get()}, {guest_.get(), booking_.get()}).ok());
   HandoffTeam team({guest_.get(), booking_.get()}, HandoffTo("user"));
   auto result = team.Run(conversation);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -131,8 +129,8 @@ TEST_F(AuthorityTest, HandoffCarriesTheUsersAuthorityIntoTheExchange) {
   const std::string api_token = ApiToken();
   auto issued = server_.issued(api_token);
   EXPECT_EQ(issued.sub, "alice");
-  EXPECT_EQ(issued.actors, (std::vector<std::string>{auth::testing::kBookingAgent,
-                                                     auth::testing::kAgent}));
+  EXPECT_EQ(issued.actors,
+            (std::vector<std::string>{auth::testing::kBookingAgent, auth::testing::kAgent}));
   EXPECT_EQ(conversation.authority().to, "booking_agent");
   ExpectNoToken(conversation, {held, api_token, form["actor_token"]});
 }
@@ -210,7 +208,9 @@ TEST_F(AuthorityTest, SecureToolSendsSubjectTokenOnlyWhenHanded) {
   need.resource = kHotel;
   need.acting = Acting::kOnBehalfOfUser;
   need.approval = auth::Approval::kBackchannel;
-  need.binding_message = [](const Json& args) { return "Book " + args.at("hotel").get<std::string>(); };
+  need.binding_message = [](const Json& args) {
+    return "Book " + args.at("hotel").get<std::string>();
+  };
   auto tool = SecureFunctionTool::Create(
       "book", "Books", Schema::Object().Property("hotel", Schema::String()).json(), need, tokens,
       [](const Json&, ToolContext&) -> Result<Json> { return Json("ok"); });

@@ -160,8 +160,8 @@ std::string AuthProvider::CacheKey(const TokenRequest& request,
   // subject token keeps two chains (two users, two handing agents) from sharing one.
   key += '\n';
   if (!request.subject_token.empty()) {
-    key += "exchange " + request.subject_token_type + ' ' +
-           Sha256Hex(request.subject_token.Reveal());
+    key +=
+        "exchange " + request.subject_token_type + ' ' + Sha256Hex(request.subject_token.Reveal());
   } else if (!request.on_behalf_of.empty() && request.approval == Approval::kBackchannel) {
     key += "backchannel";
   }
@@ -350,7 +350,6 @@ Result<std::vector<std::pair<std::string, std::string>>> AuthProvider::ClientAut
   }
   return form;
 }
-
 
 Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
                                         const std::vector<std::string>& scopes) {

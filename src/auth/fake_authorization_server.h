@@ -107,7 +107,11 @@ class FakeAuthorizationServer {
                              Json details = Json(), int64_t ttl = 300, std::string value = {}) {
     std::lock_guard lock(mu_);
     std::string at = value.empty() ? "at-user-" + std::to_string(++counter_) : value;
-    issued_[at] = Issued{user, {actor}, std::move(scopes), resource, std::move(details),
+    issued_[at] = Issued{user,
+                         {actor},
+                         std::move(scopes),
+                         resource,
+                         std::move(details),
                          static_cast<int64_t>(std::time(nullptr)) + ttl};
     return at;
   }
@@ -301,8 +305,8 @@ class FakeAuthorizationServer {
       if (agent.empty()) return Error(401, "invalid_client");
       std::string at = "at-agent-" + std::to_string(++counter_);
       agent_tokens_[at] = agent;
-      issued_[at] = Issued{agent, {}, {}, form["resource"], Json(),
-                           static_cast<int64_t>(std::time(nullptr)) + 3600};
+      issued_[at] = Issued{
+          agent, {}, {}, form["resource"], Json(), static_cast<int64_t>(std::time(nullptr)) + 3600};
       return http::Response::Json(
           200, Json{{"access_token", at}, {"token_type", "Bearer"}, {"expires_in", 3600}});
     }
@@ -372,8 +376,7 @@ class FakeAuthorizationServer {
     }
     auto subject = issued_.find(form["subject_token"]);
     const int64_t now = static_cast<int64_t>(std::time(nullptr));
-    if (subject == issued_.end() || subject->second.actors.empty() ||
-        subject->second.exp <= now) {
+    if (subject == issued_.end() || subject->second.actors.empty() || subject->second.exp <= now) {
       return Error(400, "invalid_grant");  // unknown, not delegated, or expired
     }
     auto actor = agent_tokens_.find(form["actor_token"]);
@@ -463,7 +466,7 @@ class FakeAuthorizationServer {
     }
     std::string at = "at-ciba-" + std::to_string(++counter_);
     issued_[at] = Issued{request["login_hint"], {agent}, SplitSpaceDelimited(request["scope"]),
-                         request["resource"], details, now + user_ttl_};
+                         request["resource"],   details, now + user_ttl_};
     Json body = {{"access_token", at},
                  {"token_type", "Bearer"},
                  {"expires_in", user_ttl_},
@@ -479,16 +482,16 @@ class FakeAuthorizationServer {
 
   std::unique_ptr<http::HttpServer> server_;
   std::mutex mu_;
-  Mode mode_ = Mode::kApprove;             // GUARDED_BY(mu_)
-  bool par_ = true;                        // GUARDED_BY(mu_)
-  int64_t user_ttl_ = 300;                 // GUARDED_BY(mu_)
-  int counter_ = 0;                        // GUARDED_BY(mu_)
-  std::map<std::string, Fields> pushed_;   // GUARDED_BY(mu_)
-  std::map<std::string, Fields> codes_;    // GUARDED_BY(mu_)
-  std::map<std::string, Fields> refresh_;  // GUARDED_BY(mu_)
-  std::set<std::string> used_;             // GUARDED_BY(mu_)
-  std::map<std::string, std::string> agent_tokens_;  // token → agent; GUARDED_BY(mu_)
-  std::map<std::string, Issued> issued_;             // GUARDED_BY(mu_)
+  Mode mode_ = Mode::kApprove;                           // GUARDED_BY(mu_)
+  bool par_ = true;                                      // GUARDED_BY(mu_)
+  int64_t user_ttl_ = 300;                               // GUARDED_BY(mu_)
+  int counter_ = 0;                                      // GUARDED_BY(mu_)
+  std::map<std::string, Fields> pushed_;                 // GUARDED_BY(mu_)
+  std::map<std::string, Fields> codes_;                  // GUARDED_BY(mu_)
+  std::map<std::string, Fields> refresh_;                // GUARDED_BY(mu_)
+  std::set<std::string> used_;                           // GUARDED_BY(mu_)
+  std::map<std::string, std::string> agent_tokens_;      // token → agent; GUARDED_BY(mu_)
+  std::map<std::string, Issued> issued_;                 // GUARDED_BY(mu_)
   std::set<std::pair<std::string, std::string>> rules_;  // (from, to); GUARDED_BY(mu_)
   size_t max_depth_ = 4;                                 // GUARDED_BY(mu_)
   std::map<std::string, Ciba> ciba_;                     // GUARDED_BY(mu_)
@@ -497,9 +500,9 @@ class FakeAuthorizationServer {
   int64_t ciba_interval_ = 0;                            // GUARDED_BY(mu_)
   Fields last_exchange_form_;                            // GUARDED_BY(mu_)
   Fields last_bc_form_;                                  // GUARDED_BY(mu_)
-  Fields last_authorize_;                  // GUARDED_BY(mu_)
-  std::string last_authorize_query_;       // GUARDED_BY(mu_)
-  Fields last_token_form_;                 // GUARDED_BY(mu_)
+  Fields last_authorize_;                                // GUARDED_BY(mu_)
+  std::string last_authorize_query_;                     // GUARDED_BY(mu_)
+  Fields last_token_form_;                               // GUARDED_BY(mu_)
   std::atomic<int> par_calls_{0};
   std::atomic<int> exchanges_{0};
   std::atomic<int> ciba_polls_{0};

@@ -40,8 +40,8 @@ Result<AccessToken> AuthProvider::Exchange(const TokenRequest& request,
   if (response.status != 200) return internal::OAuthErrorFromResponse("token endpoint", response);
 
   const int64_t now = clock_.NowSeconds();
-  ZTA_ASSIGN_OR_RETURN(AccessToken token, internal::ParseTokenResponse(
-                                              response.body, request.resource, scopes, now));
+  ZTA_ASSIGN_OR_RETURN(AccessToken token,
+                       internal::ParseTokenResponse(response.body, request.resource, scopes, now));
   // RFC 8693 §2.2.1: issued_token_type is REQUIRED; anything but an access token is not usable
   // as a bearer token at an API.
   auto json = ParseJsonStrict(response.body);
@@ -64,8 +64,7 @@ Result<AccessToken> AuthProvider::Exchange(const TokenRequest& request,
     }
   }
   if (token.expires_at <= now) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "the subject or actor token has already expired",
+    return Status(StatusCode::kFailedPrecondition, "the subject or actor token has already expired",
                   kReasonBadTokenResponse);
   }
   return token;

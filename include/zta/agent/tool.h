@@ -201,12 +201,12 @@ struct ToolRequirement {
 // A FunctionTool that obtains an access token just in time through a TokenSource and hands it to
 // the handler in ToolContext::token. Acting for the user with a ToolContext::subject_token (an
 // authority another agent handed over), the TokenRequest carries it, so the TokenSource
-// exchanges it (RFC 8693) and the API sees the whole chain in `act`. Without a token the handler does not run and the model gets
-// a short denial naming only the reason code. The handler's result is scrubbed of the token.
-// When the handler's only request through ToolContext::Send is answered 401 (the resource server
-// refused the token: revoked, or signed by a key it no longer trusts), the cached token is
-// invalidated and the handler runs once more with a fresh one; a second 401 is a denial.
-// Thread-safe if the handler and the token source are.
+// exchanges it (RFC 8693) and the API sees the whole chain in `act`. Without a token the handler
+// does not run and the model gets a short denial naming only the reason code. The handler's result
+// is scrubbed of the token. When the handler's only request through ToolContext::Send is answered
+// 401 (the resource server refused the token: revoked, or signed by a key it no longer trusts), the
+// cached token is invalidated and the handler runs once more with a fresh one; a second 401 is a
+// denial. Thread-safe if the handler and the token source are.
 class SecureFunctionTool final : public FunctionTool {
  public:
   // `tokens` must outlive the tool. REQUIRES: valid name and non-empty requirement.resource.
