@@ -173,6 +173,22 @@ TEST_F(GrantsTest, DelegatedTokenSourceExchangesWithoutConsent) {
   EXPECT_EQ((*source)->consents_started(), 0);
 }
 
+// A DelegatedTokenSource hands a backchannel request to its AuthProvider too: the user is
+// asked on their device, not through a consent handler (there is none here).
+TEST_F(GrantsTest, DelegatedTokenSourceSendsBackchannelToTheAgent) {
+  auto guest = Agent(testing::kAgent, testing::kAgentSecret);
+  DelegationOptions o;
+  o.app_client_id = testing::kApp;
+  o.app_client_secret = Secret(testing::kAppSecret);
+  auto source = DelegatedTokenSource::Create(o, *guest, nullptr, clock_);
+  ASSERT_TRUE(source.ok()) << source.status();
+  auto token = (*source)->GetToken(Backchannel());
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(server_.issued(token->value.Reveal()).sub, "alice");
+  EXPECT_EQ(server_.ciba_polls(), 1);
+  EXPECT_EQ((*source)->consents_started(), 0);
+}
+
 // CIBA: pending, slow_down (+5 s), pending, then the token; the agent waits the interval before
 // every poll and sends login_hint, binding_message, scope and resource to /bc-authorize.
 TEST_F(GrantsTest, BackchannelPollsRespectingIntervalAndSlowDown) {
