@@ -94,6 +94,17 @@ Status AssistantAgent::AddHandoff(const std::string& target, const std::string& 
   return Status::Ok();
 }
 
+Status AssistantAgent::SetHandover(const std::string& target, Handover handover) {
+  ZTA_RETURN_IF_ERROR(handover.Validate());
+  for (auto& h : handoffs_) {
+    if (h.target == target) {
+      h.handover = std::move(handover);
+      return Status::Ok();
+    }
+  }
+  return InvalidArgument("no handoff to " + target + ": AddHandoff first");
+}
+
 std::vector<ToolSpec> AssistantAgent::ToolSpecs() const {
   std::vector<ToolSpec> specs;
   for (const auto& t : tools_) specs.push_back(t->spec());
@@ -276,6 +287,10 @@ void AssistantAgent::InvokeCalls(const Conversation& conversation, std::vector<P
     context.tool_call_id = p.call.id;
     context.trace_id = conversation.trace_id();
     context.transport = transport_;
+    if (conversation.authority().HeldBy(options_.name)) {
+      context.subject_token = conversation.authority().token;
+      context.subject_token_type = conversation.authority().token_type;
+    }
     p.outcome = p.tool->Invoke(p.args, context);
   };
   size_t workers = std::min<size_t>(runnable.size(), options_.max_parallel_tools);
@@ -291,6 +306,41 @@ void AssistantAgent::InvokeCalls(const Conversation& conversation, std::vector<P
     });
   }
   for (auto& t : threads) t.join();
+}
+
+bool AssistantAgent::HandOverAuthority(Conversation& conversation, std::vector<PendingCall>& calls,
+                                       const Handoff& handoff) const {
+  const HandedAuthority& current = conversation.authority();
+  const HandedAuthority* held = current.HeldBy(options_.name) ? &current : nullptr;
+  // Without a handover there is only something to pass on when this agent holds it; a handoff
+  // to someone outside the team ("user") leaves the authority where it is.
+  if (!handoff.handover && (held == nullptr || handoff.target == "user")) return true;
+  auto handed = HandOver(options_.id, handoff.target, conversation.user(), held,
+                         handoff.handover ? &*handoff.handover : nullptr);
+  for (PendingCall& p : calls) {
+    if (!p.ready || p.handoff != &handoff) continue;
+    if (handoff.handover) {
+      p.outcome.secured = true;
+      p.outcome.resource = handoff.handover->resource;
+      p.outcome.scopes_requested = handoff.handover->scopes;
+      p.outcome.subject = conversation.user();
+    }
+    if (!handed.ok()) {
+      // Fail closed: no handoff without the authority the next agent was meant to get. Only
+      // the reason code reaches the model.
+      const std::string reason = SafeTokenReason(handed.status().reason());
+      p.outcome = ToolOutcome::Failure(
+          ToolStatus::kDenied,
+          "denied: could not hand the user's authority to " + handoff.target + " (" + reason + ")",
+          reason);
+      return false;
+    }
+    p.outcome.jti = handed->jti;
+    break;  // SelectRunnable took the first ready handoff
+  }
+  if (!handed.ok()) return false;
+  conversation.set_authority(std::move(handed).value());
+  return true;
 }
 
 Status AssistantAgent::RecordCalls(Conversation& conversation, std::vector<PendingCall>& calls,
@@ -339,6 +389,9 @@ Result<TurnResult> AssistantAgent::Run(Conversation& conversation) {
     std::vector<size_t> runnable;
     const Handoff* handoff = SelectRunnable(calls, runnable);
     InvokeCalls(conversation, calls, runnable);
+    if (handoff != nullptr && !HandOverAuthority(conversation, calls, *handoff)) {
+      handoff = nullptr;  // denied: the model is told and the turn goes on
+    }
 
     // Record: scrub, audit and append every result; a refused audit event ends the turn.
     ZTA_RETURN_IF_ERROR(RecordCalls(conversation, calls, result));

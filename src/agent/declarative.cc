@@ -96,6 +96,34 @@ Status ReadModel(const toml::table& t, ModelConfig* m) {
   return Status::Ok();
 }
 
+// auth.approval ("consent" | "backchannel") and auth.binding_message (a template whose
+// "{name}" placeholders name parameters, CIBA §7.1) into `requirement`.
+Status ReadApproval(const std::string& where, const std::string& approval,
+                    const std::string& binding_message, const Json& parameters,
+                    ToolRequirement& requirement) {
+  if (approval == "backchannel") {
+    requirement.approval = auth::Approval::kBackchannel;
+  } else if (approval != "consent") {
+    return InvalidArgument(where + ".auth.approval must be \"consent\" or \"backchannel\"");
+  }
+  if (binding_message.empty()) return Status::Ok();
+  if (requirement.approval != auth::Approval::kBackchannel) {
+    return InvalidArgument(where + ".auth.binding_message needs approval = \"backchannel\"");
+  }
+  const Json message_template(binding_message);
+  const Json* properties = parameters.contains("properties") ? &parameters["properties"] : nullptr;
+  for (const auto& name : DetailsTemplatePlaceholders(message_template)) {
+    if (properties == nullptr || !properties->is_object() || !properties->contains(name)) {
+      return InvalidArgument(where + ".auth.binding_message: {" + name + "} names no parameter");
+    }
+  }
+  requirement.binding_message = [message_template](const Json& args) {
+    auto filled = ExpandDetailsTemplate(message_template, args);
+    return filled.ok() && filled->is_string() ? filled->get<std::string>() : std::string();
+  };
+  return Status::Ok();
+}
+
 // auth = { resource, scopes, acting, authorization_details } of one tool; `parameters` is the
 // tool's argument schema, whose properties the details template may name.
 Result<ToolRequirement> ReadToolAuth(const toml::table& t, const std::string& where,
@@ -103,9 +131,13 @@ Result<ToolRequirement> ReadToolAuth(const toml::table& t, const std::string& wh
   TableReader r(t, where + ".auth.");
   ToolRequirement requirement;
   std::string acting = "agent";
+  std::string approval = "consent";
+  std::string binding_message;
   ZTA_RETURN_IF_ERROR(r.GetString("resource", &requirement.resource));
   ZTA_RETURN_IF_ERROR(r.GetStrings("scopes", &requirement.scopes));
   ZTA_RETURN_IF_ERROR(r.GetString("acting", &acting));
+  ZTA_RETURN_IF_ERROR(r.GetString("approval", &approval));
+  ZTA_RETURN_IF_ERROR(r.GetString("binding_message", &binding_message));
   r.Skip("authorization_details");
   ZTA_RETURN_IF_ERROR(r.Finish());
   if (const toml::node* node = t.get("authorization_details")) {
@@ -141,6 +173,7 @@ Result<ToolRequirement> ReadToolAuth(const toml::table& t, const std::string& wh
   } else {
     return InvalidArgument(where + ".auth.acting must be \"agent\" or \"user\"");
   }
+  ZTA_RETURN_IF_ERROR(ReadApproval(where, approval, binding_message, parameters, requirement));
   return requirement;
 }
 
@@ -256,7 +289,9 @@ Status AgentConfig::Validate() const {
       if (!identity) {
         return InvalidArgument(where + " needs a token: add an [identity] section");
       }
-      if (t.auth->acting == Acting::kOnBehalfOfUser && !delegation) {
+      // Backchannel approval is the agent's own grant (AuthProvider): no app, no [delegation].
+      if (t.auth->acting == Acting::kOnBehalfOfUser &&
+          t.auth->approval == auth::Approval::kConsent && !delegation) {
         return InvalidArgument(where + " acts for the user: add a [delegation] section (the "
                                        "app and consent handler, docs/auth.md)");
       }

@@ -96,6 +96,36 @@ TEST(DeclarativeTest, RefusesBadConfigs) {
   EXPECT_NE(err("[agent\n").find("TOML"), std::string::npos);
 }
 
+// auth.approval = "backchannel" asks the user on their device (no [delegation] needed) with a
+// binding_message filled from the arguments; bad values and unknown placeholders are refused.
+TEST(DeclarativeTest, BackchannelApprovalKeys) {
+  const std::string head =
+      "[agent]\nname = \"a\"\n[identity]\nissuer = \"http://127.0.0.1:3000\"\n"
+      "client_id = \"a\"\nclient_secret_env = \"S\"\n[[tools]]\nname = \"t\"\n"
+      "url = \"http://h/x\"\nparameters = { type = \"object\", properties = { room = { type = "
+      "\"string\" } }, required = [\"room\"] }\n";
+  auto c = ParseAgentConfig(head +
+                            "auth = { resource = \"r\", acting = \"user\", approval = "
+                            "\"backchannel\", binding_message = \"Book room {room}\" }\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(c->tools[0].auth.has_value());
+  const ToolRequirement& need = *c->tools[0].auth;
+  EXPECT_EQ(need.approval, auth::Approval::kBackchannel);
+  ASSERT_TRUE(need.binding_message);
+  EXPECT_EQ(need.binding_message(Json{{"room", "r-12"}}), "Book room r-12");
+  auto err = [&](const std::string& auth) {
+    return ParseAgentConfig(head + "auth = { resource = \"r\", acting = \"user\", " + auth +
+                            " }\n")
+        .status()
+        .message();
+  };
+  EXPECT_NE(err("approval = \"sms\"").find("approval"), std::string::npos);
+  EXPECT_NE(err("approval = \"backchannel\", binding_message = \"{nope}\"").find("{nope}"),
+            std::string::npos);
+  EXPECT_NE(err("binding_message = \"x\"").find("backchannel"), std::string::npos);
+  EXPECT_NE(err("approval = \"consent\"").find("[delegation]"), std::string::npos);
+}
+
 // Model settings come from the environment too: each variable overrides its key, a base URL
 // alone turns the offline default into an OpenAI-compatible client, unset variables change
 // nothing and an unknown provider is refused.

@@ -511,22 +511,22 @@ std::string RedactForms(std::string text, std::span<const NeedleSet* const> sets
   return out;
 }
 
-// A token source's reason code as the model may see it: RFC 6749 §5.2 error codes are short
-// snake_case words, but an IdP may send any text as "error". Anything else becomes "no_token".
-std::string SafeReason(const std::string& reason) {
-  bool ok = !reason.empty() && reason.size() <= 64 &&
-            std::all_of(reason.begin(), reason.end(), [](unsigned char c) {
-              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-            });
-  return ok ? reason : kReasonNoToken;
-}
-
 std::string ContentOf(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
   return DumpJson(value);
 }
 
 }  // namespace
+
+// A token source's reason code as the model may see it: RFC 6749 §5.2 error codes are short
+// snake_case words, but an IdP may send any text as "error". Anything else becomes "no_token".
+std::string SafeTokenReason(const std::string& reason) {
+  bool ok = !reason.empty() && reason.size() <= 64 &&
+            std::all_of(reason.begin(), reason.end(), [](unsigned char c) {
+              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+            });
+  return ok ? reason : kReasonNoToken;
+}
 
 struct Scrubber::Forms {
   std::vector<std::string> secrets;  // never resized once `needles` points into them
@@ -683,6 +683,46 @@ Result<std::unique_ptr<SecureFunctionTool>> SecureFunctionTool::Create(
       new SecureFunctionTool(plain->spec(), std::move(requirement), tokens, std::move(handler)));
 }
 
+ToolOutcome SecureFunctionTool::BuildTokenRequest(const Json& args, const ToolContext& context,
+                                                  auth::TokenRequest& request,
+                                                  ToolOutcome& outcome) const {
+  auto fail = [&outcome](ToolStatus status, std::string reason, std::string content) {
+    outcome.status = status;
+    outcome.reason = std::move(reason);
+    outcome.content = std::move(content);
+    return outcome;
+  };
+  request.resource = requirement_.resource;
+  request.scopes = requirement_.scopes;
+  if (requirement_.acting == Acting::kOnBehalfOfUser) {
+    if (context.user.empty()) {
+      return fail(ToolStatus::kDenied, kReasonNoUser,
+                  "denied: " + spec().name + " acts for a signed-in user and there is none");
+    }
+    request.on_behalf_of = context.user;
+    outcome.subject = context.user;
+    if (!context.subject_token.empty()) {
+      // Another agent handed over the user's authority: exchange it (RFC 8693 §2.1).
+      request.subject_token = context.subject_token;
+      request.subject_token_type = context.subject_token_type;
+    } else {
+      request.approval = requirement_.approval;
+    }
+  }
+  if (requirement_.authorization_details) {
+    Result<Json> details = requirement_.authorization_details(args);
+    if (!details.ok()) {
+      return fail(ToolStatus::kError, kReasonInvalidArguments,
+                  "error: invalid arguments: " + details.status().message());
+    }
+    request.authorization_details = std::move(details).value();
+  }
+  if (request.approval == auth::Approval::kBackchannel && requirement_.binding_message) {
+    request.binding_message = requirement_.binding_message(args);
+  }
+  return ToolOutcome();
+}
+
 ToolOutcome SecureFunctionTool::Invoke(const Json& args, ToolContext& context) const {
   ToolOutcome outcome;
   outcome.secured = true;
@@ -701,29 +741,15 @@ ToolOutcome SecureFunctionTool::Invoke(const Json& args, ToolContext& context) c
   if (requirement_.resource_id) outcome.resource_id = requirement_.resource_id(args);
 
   auth::TokenRequest request;
-  request.resource = requirement_.resource;
-  request.scopes = requirement_.scopes;
-  if (requirement_.acting == Acting::kOnBehalfOfUser) {
-    if (context.user.empty()) {
-      return fail(ToolStatus::kDenied, kReasonNoUser,
-                  "denied: " + spec().name + " acts for a signed-in user and there is none");
-    }
-    request.on_behalf_of = context.user;
-    outcome.subject = context.user;
-  }
-  if (requirement_.authorization_details) {
-    Result<Json> details = requirement_.authorization_details(args);
-    if (!details.ok()) {
-      return fail(ToolStatus::kError, kReasonInvalidArguments,
-                  "error: invalid arguments: " + details.status().message());
-    }
-    request.authorization_details = std::move(details).value();
+  if (ToolOutcome refused = BuildTokenRequest(args, context, request, outcome);
+      refused.status != ToolStatus::kOk) {
+    return refused;
   }
 
   Result<auth::AccessToken> token = tokens_.GetToken(request);
   if (!token.ok()) {
     // Only the reason code reaches the model: an IdP's error_description could say anything.
-    std::string reason = SafeReason(token.status().reason());
+    std::string reason = SafeTokenReason(token.status().reason());
     return fail(
         ToolStatus::kDenied, reason,
         "denied: this agent is not authorized to call " + spec().name + " (" + reason + ")");

@@ -32,7 +32,15 @@ Result<AuthSettings> ReadAuthSettings(const toml::table& table, std::string_view
   ZTA_RETURN_IF_ERROR(r.GetInt("min_remaining_seconds", &o.min_remaining_seconds));
   ZTA_RETURN_IF_ERROR(r.GetBool("send_resource_indicator", &o.send_resource_indicator));
   ZTA_RETURN_IF_ERROR(r.GetStrings("scopes", &o.default_scopes));
+  ZTA_RETURN_IF_ERROR(
+      r.GetString("backchannel_authentication_endpoint", &o.backchannel_authentication_endpoint));
+  ZTA_RETURN_IF_ERROR(
+      r.GetInt("backchannel_requested_expiry_seconds", &o.backchannel_requested_expiry));
   ZTA_RETURN_IF_ERROR(r.Finish());
+  if (o.backchannel_requested_expiry < 0 || o.backchannel_requested_expiry > 3600) {
+    return InvalidArgument(std::string(where) +
+                           "backchannel_requested_expiry_seconds must be 0..3600");
+  }
   o.request_timeout = std::chrono::milliseconds(timeout);
   o.deadline = std::chrono::milliseconds(deadline);
   o.max_attempts = static_cast<int>(attempts);

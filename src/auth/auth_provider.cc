@@ -24,7 +24,7 @@ namespace zta::auth {
 namespace {
 
 using internal::OAuthErrorFromResponse;
-using internal::PeekClaims;
+using internal::ParseTokenResponse;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -100,6 +100,9 @@ Status AuthProviderOptions::Validate() const {
     return InvalidArgument("refresh margin must be >= 0 s and a fraction in [0, 1)");
   }
   if (max_attempts < 1) return InvalidArgument("max_attempts must be at least 1");
+  if (backchannel_requested_expiry < 0) {
+    return InvalidArgument("backchannel_requested_expiry must be >= 0");
+  }
   if (request_timeout.count() <= 0 || deadline.count() <= 0) {
     return InvalidArgument("timeouts must be positive");
   }
@@ -110,6 +113,7 @@ AuthProvider::AuthProvider(AuthProviderOptions options, const Clock& clock,
                            http::Transport transport)
     : options_(std::move(options)), clock_(clock), transport_(std::move(transport)) {
   token_endpoint_ = options_.token_endpoint;
+  backchannel_endpoint_ = options_.backchannel_authentication_endpoint;
 }
 
 AuthProvider::~AuthProvider() = default;
@@ -148,16 +152,26 @@ std::string AuthProvider::CacheKey(const TokenRequest& request,
     key += s;
     key += ' ';
   }
+  key += '\n';
   if (!request.authorization_details.is_null()) {
-    key += '\n';
     key += Sha256Hex(DumpJson(request.authorization_details));
+  }
+  // An exchanged token is good only for the chain it was exchanged from: the digest of the
+  // subject token keeps two chains (two users, two handing agents) from sharing one.
+  key += '\n';
+  if (!request.subject_token.empty()) {
+    key +=
+        "exchange " + request.subject_token_type + ' ' + Sha256Hex(request.subject_token.Reveal());
+  } else if (!request.on_behalf_of.empty() && request.approval == Approval::kBackchannel) {
+    key += "backchannel";
   }
   return key;
 }
 
 Result<AccessToken> AuthProvider::GetToken(const TokenRequest& request) {
   if (request.resource.empty()) return InvalidArgument("a resource (RFC 8707) is required");
-  if (!request.on_behalf_of.empty()) {
+  if (!request.on_behalf_of.empty() && request.subject_token.empty() &&
+      request.approval == Approval::kConsent) {
     // The person's consent is DelegatedTokenSource's (zta/auth/delegation.h).
     return Status(StatusCode::kPermissionDenied,
                   "tokens on behalf of a user need their consent: use a DelegatedTokenSource "
@@ -288,6 +302,11 @@ Result<std::string> AuthProvider::TokenEndpoint(SteadyClock::time_point deadline
   }
   MutexLock lock(mu_);
   token_endpoint_ = it->get<std::string>();
+  // CIBA Core §4: where backchannel requests go, learnt from the same document.
+  auto bc = metadata->find("backchannel_authentication_endpoint");
+  if (backchannel_endpoint_.empty() && bc != metadata->end() && bc->is_string()) {
+    backchannel_endpoint_ = bc->get<std::string>();
+  }
   return token_endpoint_;
 }
 
@@ -332,103 +351,51 @@ Result<std::vector<std::pair<std::string, std::string>>> AuthProvider::ClientAut
   return form;
 }
 
-namespace {
-
-// RFC 6749 §5.1: a successful token response as an AccessToken for `resource`, its lifetime the
-// shorter of expires_in and the token's own exp, its scopes as granted (or as requested when
-// the response omits them).
-Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string& resource,
-                                       const std::vector<std::string>& scopes, int64_t now) {
-  auto json = ParseJsonStrict(body);
-  if (!json.ok() || !json->is_object()) {
-    return Status(StatusCode::kFailedPrecondition, "token response is not a JSON object",
-                  kReasonBadTokenResponse);
-  }
-  auto bad = [](std::string what) {
-    return Status(StatusCode::kFailedPrecondition, "token response: " + what,
-                  kReasonBadTokenResponse);
-  };
-  auto at = json->find("access_token");
-  if (at == json->end() || !at->is_string() || at->get_ref<const std::string&>().empty()) {
-    return bad("no access_token");
-  }
-  auto type = json->find("token_type");
-  if (type == json->end() || !type->is_string() ||
-      !http::EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
-    return bad("token_type is not Bearer");  // e.g. DPoP-bound tokens need a proof we lack
-  }
-  AccessToken token;
-  token.value = Secret(at->get<std::string>());
-  token.resource = resource;
-  token.issued_at = now;
-  const Json claims = PeekClaims(token.value.Reveal());
-  if (claims.is_object()) {
-    if (auto it = claims.find("jti"); it != claims.end() && it->is_string()) {
-      token.jti = it->get<std::string>();
-    }
-  }
-  int64_t expires_at = 0;
-  if (auto it = json->find("expires_in"); it != json->end()) {
-    if (!it->is_number()) return bad("expires_in is not a number");
-    expires_at = now + static_cast<int64_t>(it->get<double>());
-  }
-  if (claims.is_object()) {
-    if (auto it = claims.find("exp"); it != claims.end() && it->is_number()) {
-      int64_t exp = static_cast<int64_t>(it->get<double>());
-      expires_at = expires_at == 0 ? exp : std::min(expires_at, exp);
-    }
-  }
-  // Unknown lifetime (expires_in is only RECOMMENDED, RFC 6749 §5.1): assume a short one.
-  if (expires_at == 0) expires_at = now + 60;
-  if (expires_at <= now) return bad("the token is already expired");
-  token.expires_at = expires_at;
-  if (auto it = json->find("scope"); it != json->end() && it->is_string()) {
-    token.scopes = SplitSpaceDelimited(it->get<std::string>());
-  } else {
-    token.scopes = scopes;  // RFC 6749 §5.1: omitted when identical to the request
-  }
-  return token;
-}
-
-}  // namespace
-
 Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
                                         const std::vector<std::string>& scopes) {
-  const auto deadline = SteadyClock::now() + options_.deadline;
-  ZTA_ASSIGN_OR_RETURN(std::string endpoint, TokenEndpoint(deadline));
-  std::string scope;
-  for (const auto& s : scopes) {
-    if (!scope.empty()) scope += ' ';
-    scope += s;
-  }
+  if (!request.subject_token.empty()) return Exchange(request, scopes);
+  if (!request.on_behalf_of.empty()) return Backchannel(request, scopes);
+  return ClientCredentials(request, scopes);
+}
+
+Result<http::Response> AuthProvider::PostForm(
+    const std::string& endpoint, const std::vector<std::pair<std::string, std::string>>& form,
+    SteadyClock::time_point deadline, bool token_request) {
   auto build = [&]() -> Result<http::ClientRequest> {
     http::ClientRequest r;
     r.method = "POST";
     r.url = endpoint;
     r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
     r.headers.Set("Accept", "application/json");
-    std::vector<std::pair<std::string, std::string>> form = {
-        {"grant_type", "client_credentials"},  // RFC 6749 §4.4.2
-    };
-    if (options_.send_resource_indicator) {
-      form.emplace_back("resource", request.resource);  // RFC 8707 §2
-    }
-    if (!scope.empty()) form.emplace_back("scope", scope);
-    if (!request.authorization_details.is_null()) {  // RFC 9396 §6
-      form.emplace_back("authorization_details", DumpJson(request.authorization_details));
-    }
+    std::vector<std::pair<std::string, std::string>> body = form;
     ZTA_ASSIGN_OR_RETURN(auto auth, ClientAuthentication(endpoint, &r.headers));
-    form.insert(form.end(), auth.begin(), auth.end());
-    r.body = http::FormEncode(form);
-    {
+    body.insert(body.end(), auth.begin(), auth.end());
+    r.body = http::FormEncode(body);
+    if (token_request) {
       MutexLock lock(mu_);
       ++token_requests_;
     }
     return r;
   };
-  ZTA_ASSIGN_OR_RETURN(http::Response response, SendWithRetries(build, deadline));
-  if (response.status != 200) return OAuthErrorFromResponse("token endpoint", response);
+  return SendWithRetries(build, deadline);
+}
 
+Result<AccessToken> AuthProvider::ClientCredentials(const TokenRequest& request,
+                                                    const std::vector<std::string>& scopes) {
+  const auto deadline = SteadyClock::now() + options_.deadline;
+  ZTA_ASSIGN_OR_RETURN(std::string endpoint, TokenEndpoint(deadline));
+  std::vector<std::pair<std::string, std::string>> form = {
+      {"grant_type", "client_credentials"},  // RFC 6749 §4.4.2
+  };
+  if (options_.send_resource_indicator) {
+    form.emplace_back("resource", request.resource);  // RFC 8707 §2
+  }
+  if (!scopes.empty()) form.emplace_back("scope", JoinSpaceDelimited(scopes));
+  if (!request.authorization_details.is_null()) {  // RFC 9396 §6
+    form.emplace_back("authorization_details", DumpJson(request.authorization_details));
+  }
+  ZTA_ASSIGN_OR_RETURN(http::Response response, PostForm(endpoint, form, deadline, true));
+  if (response.status != 200) return OAuthErrorFromResponse("token endpoint", response);
   return ParseTokenResponse(response.body, request.resource, scopes, clock_.NowSeconds());
 }
 

@@ -491,6 +491,16 @@ scopes = ["read_hotels"]
                                "client_secret_env = \"ZTA_TEST_CLIENT_SECRET\"\n"
                                "send_resource_indicator = \"no\"\n")
                    .ok());
+  // CIBA keys: the endpoint (else from metadata) and requested_expiry, 0..3600.
+  const std::string base =
+      "issuer = \"http://x\"\nclient_id = \"a\"\nclient_secret_env = \"ZTA_TEST_CLIENT_SECRET\"\n";
+  auto ciba = ParseAuthConfig(base +
+                              "backchannel_authentication_endpoint = \"http://x/bc-authorize\"\n"
+                              "backchannel_requested_expiry_seconds = 300\n");
+  ASSERT_TRUE(ciba.ok()) << ciba.status();
+  EXPECT_EQ(ciba->backchannel_authentication_endpoint, "http://x/bc-authorize");
+  EXPECT_EQ(ciba->backchannel_requested_expiry, 300);
+  EXPECT_FALSE(ParseAuthConfig(base + "backchannel_requested_expiry_seconds = -1\n").ok());
 
   char path[] = "/tmp/zta-auth-key-XXXXXX";
   int fd = mkstemp(path);

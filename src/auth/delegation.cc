@@ -17,8 +17,6 @@
 namespace zta::auth {
 namespace {
 
-constexpr char kAccessTokenType[] = "urn:ietf:params:oauth:token-type:access_token";
-
 using Form = std::vector<std::pair<std::string, std::string>>;
 using internal::CodeForOAuthError;
 using internal::IsSnakeCase;
@@ -172,7 +170,10 @@ int64_t DelegatedTokenSource::refreshes() const {
 }
 
 void DelegatedTokenSource::Invalidate(const TokenRequest& request) {
-  if (request.on_behalf_of.empty()) return agent_.Invalidate(request);
+  if (request.on_behalf_of.empty() || !request.subject_token.empty() ||
+      request.approval == Approval::kBackchannel) {
+    return agent_.Invalidate(request);
+  }
   std::lock_guard lock(mu_);
   auto it = cache_.find(CacheKey(request));
   if (it != cache_.end()) it->second.refresh_at = 0;  // refresh on next use
@@ -512,7 +513,12 @@ void DelegatedTokenSource::Store(const std::string& key, Entry entry) {
 }
 
 Result<AccessToken> DelegatedTokenSource::GetToken(const TokenRequest& request) {
-  if (request.on_behalf_of.empty()) return agent_.GetToken(request);
+  // Token exchange and backchannel approval are the agent's own grants (it authenticates as
+  // itself, not as the app): AuthProvider does them and caches their results.
+  if (request.on_behalf_of.empty() || !request.subject_token.empty() ||
+      request.approval == Approval::kBackchannel) {
+    return agent_.GetToken(request);
+  }
   if (request.resource.empty()) return InvalidArgument("a resource (RFC 8707) is required");
   const std::string key = CacheKey(request);
   std::shared_ptr<KeyLock> key_lock;

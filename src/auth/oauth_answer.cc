@@ -4,6 +4,8 @@
 
 #include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
+#include "zta/core/scopes.h"
+#include "zta/http/protocol.h"
 
 namespace zta::auth::internal {
 
@@ -60,6 +62,62 @@ Json PeekClaims(std::string_view token) {
   if (!Base64UrlDecodeInto(token.substr(a + 1, b - a - 1), payload)) return Json();
   auto json = ParseJsonStrict(payload);
   return json.ok() && json->is_object() ? *json : Json();
+}
+
+// RFC 6749 §5.1: a successful token response as an AccessToken for `resource`, its lifetime the
+// shorter of expires_in and the token's own exp, its scopes as granted (or as requested when
+// the response omits them).
+Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string& resource,
+                                       const std::vector<std::string>& scopes, int64_t now) {
+  auto json = ParseJsonStrict(body);
+  if (!json.ok() || !json->is_object()) {
+    return Status(StatusCode::kFailedPrecondition, "token response is not a JSON object",
+                  kReasonBadTokenResponse);
+  }
+  auto bad = [](std::string what) {
+    return Status(StatusCode::kFailedPrecondition, "token response: " + what,
+                  kReasonBadTokenResponse);
+  };
+  auto at = json->find("access_token");
+  if (at == json->end() || !at->is_string() || at->get_ref<const std::string&>().empty()) {
+    return bad("no access_token");
+  }
+  auto type = json->find("token_type");
+  if (type == json->end() || !type->is_string() ||
+      !http::EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
+    return bad("token_type is not Bearer");  // e.g. DPoP-bound tokens need a proof we lack
+  }
+  AccessToken token;
+  token.value = Secret(at->get<std::string>());
+  token.resource = resource;
+  token.issued_at = now;
+  const Json claims = PeekClaims(token.value.Reveal());
+  if (claims.is_object()) {
+    if (auto it = claims.find("jti"); it != claims.end() && it->is_string()) {
+      token.jti = it->get<std::string>();
+    }
+  }
+  int64_t expires_at = 0;
+  if (auto it = json->find("expires_in"); it != json->end()) {
+    if (!it->is_number()) return bad("expires_in is not a number");
+    expires_at = now + static_cast<int64_t>(it->get<double>());
+  }
+  if (claims.is_object()) {
+    if (auto it = claims.find("exp"); it != claims.end() && it->is_number()) {
+      int64_t exp = static_cast<int64_t>(it->get<double>());
+      expires_at = expires_at == 0 ? exp : std::min(expires_at, exp);
+    }
+  }
+  // Unknown lifetime (expires_in is only RECOMMENDED, RFC 6749 §5.1): assume a short one.
+  if (expires_at == 0) expires_at = now + 60;
+  if (expires_at <= now) return bad("the token is already expired");
+  token.expires_at = expires_at;
+  if (auto it = json->find("scope"); it != json->end() && it->is_string()) {
+    token.scopes = SplitSpaceDelimited(it->get<std::string>());
+  } else {
+    token.scopes = scopes;  // RFC 6749 §5.1: omitted when identical to the request
+  }
+  return token;
 }
 
 }  // namespace zta::auth::internal

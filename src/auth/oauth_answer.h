@@ -5,6 +5,9 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "zta/auth/token_source.h"
 
 #include "zta/core/json.h"
 #include "zta/core/status.h"
@@ -30,5 +33,11 @@ Status OAuthErrorFromResponse(std::string_view endpoint, const http::Response& r
 // caching; null when it is not a JWT with a JSON object payload. Clients never trust them for
 // anything else (RFC 9068 §6: tokens are opaque to clients); the resource server verifies.
 Json PeekClaims(std::string_view token);
+
+// RFC 6749 §5.1: a successful token response as an AccessToken for `resource`, its lifetime the
+// shorter of expires_in and the token's own exp, its scopes as granted (or as requested when
+// the response omits them). bad_token_response when it is not one.
+Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string& resource,
+                                       const std::vector<std::string>& scopes, int64_t now);
 
 }  // namespace zta::auth::internal

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "zta/agent/authority.h"
 #include "zta/agent/chat_model.h"
 #include "zta/agent/message.h"
 #include "zta/agent/tool.h"
@@ -101,7 +102,13 @@ class AssistantAgent final : public ChatAgent {
   // Adds a tool. Fails on a duplicate or reserved (transfer_to_*) name.
   Status AddTool(std::shared_ptr<const Tool> tool);
   // Adds the tool transfer_to_<target>: when the model calls it the turn ends with a handoff.
+  // The conversation's authority (Conversation::authority) goes to the target with it: the one
+  // this agent holds, as is, or with SetHandover a token obtained for the target.
   Status AddHandoff(const std::string& target, const std::string& description = {});
+  // The handoff to `target` hands over the user's authority obtained through `handover` (see
+  // zta/agent/authority.h HandOver): when that fails the handoff does not happen, and the model
+  // is told it was denied (the reason code only). REQUIRES: AddHandoff(target) first.
+  Status SetHandover(const std::string& target, Handover handover);
   // Redacted from every tool result (e.g. the model API key, the agent's client secret).
   void AddSecret(std::string value) { scrubber_.AddSecret(std::move(value)); }
   // Tools whose requires_approval() is true run only when this returns true. Without a hook
@@ -124,6 +131,7 @@ class AssistantAgent final : public ChatAgent {
   struct Handoff {
     std::string target;
     ToolSpec spec;
+    std::optional<Handover> handover;
   };
   struct PendingCall;
 
@@ -146,6 +154,10 @@ class AssistantAgent final : public ChatAgent {
   // Invokes calls[runnable...], at most max_parallel_tools at a time.
   void InvokeCalls(const Conversation& conversation, std::vector<PendingCall>& calls,
                    const std::vector<size_t>& runnable) const;
+  // Hands the conversation's authority to the handoff's target; false (and the call denied)
+  // when it could not be obtained.
+  bool HandOverAuthority(Conversation& conversation, std::vector<PendingCall>& calls,
+                         const Handoff& handoff) const;
   // Scrubs, counts, audits and appends each result. kUnavailable "audit_unavailable" when the
   // sink refused an event (after every result was appended).
   Status RecordCalls(Conversation& conversation, std::vector<PendingCall>& calls,

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "zta/agent/authority.h"
 #include "zta/core/json.h"
 #include "zta/core/status.h"
 
@@ -70,6 +71,12 @@ class Conversation {
   const std::string& trace_id() const { return trace_id_; }
   void set_trace_id(std::string id) { trace_id_ = std::move(id); }
 
+  // The user's authority handed to one agent of this conversation (zta/agent/authority.h), set
+  // by a handoff or an AgentTool. Not a message: no model ever sees it, and ToJson/Serialize
+  // leave it out (a resumed conversation asks again). Default: empty.
+  const HandedAuthority& authority() const { return authority_; }
+  void set_authority(HandedAuthority authority) { authority_ = std::move(authority); }
+
   const std::vector<Message>& messages() const { return messages_; }
   void Append(Message message) { messages_.push_back(std::move(message)); }
   size_t size() const { return messages_.size(); }
@@ -87,6 +94,7 @@ class Conversation {
   std::string user_;
   std::string trace_id_;
   std::vector<Message> messages_;
+  HandedAuthority authority_;
 };
 
 }  // namespace zta::agent

@@ -71,6 +71,11 @@ struct ToolContext {
   std::string trace_id;      // correlates audit events
   // Set by SecureFunctionTool for the duration of the handler; null for plain tools.
   const auth::AccessToken* token = nullptr;
+  // The user's authority another agent handed to this one (zta/agent/authority.h): the RFC 8693
+  // subject_token SecureFunctionTools acting for the user exchange. Set by AssistantAgent from
+  // the conversation's authority when it is addressed to this agent; empty otherwise.
+  Secret subject_token;
+  std::string subject_token_type = auth::kAccessTokenType;
   // Transport for Send(). Default (empty): http::Send.
   http::Transport transport;
 
@@ -163,6 +168,10 @@ class FunctionTool : public Tool {
   bool requires_approval_ = false;
 };
 
+// A token source's reason code as the model may see it: a short snake_case word as is, anything
+// else (an IdP may send any text as "error") "no_token".
+std::string SafeTokenReason(const std::string& reason);
+
 // Whose authority a secure tool uses.
 enum class Acting {
   kAsAgent,         // client credentials: the agent's own identity (sub = agent)
@@ -182,15 +191,22 @@ struct ToolRequirement {
   std::function<Result<Json>(const Json& args)> authorization_details;
   // Names the business object from the arguments (audit zta.resource.id). Optional.
   std::function<std::string(const Json& args)> resource_id;
+  // kOnBehalfOfUser without a handed-over authority: how the user approves. Default: kConsent.
+  auth::Approval approval = auth::Approval::kConsent;
+  // With kBackchannel: the binding_message shown to the user, from the validated arguments
+  // (≤ 64 characters). Optional: none sent.
+  std::function<std::string(const Json& args)> binding_message;
 };
 
 // A FunctionTool that obtains an access token just in time through a TokenSource and hands it to
-// the handler in ToolContext::token. Without a token the handler does not run and the model gets
-// a short denial naming only the reason code. The handler's result is scrubbed of the token.
-// When the handler's only request through ToolContext::Send is answered 401 (the resource server
-// refused the token: revoked, or signed by a key it no longer trusts), the cached token is
-// invalidated and the handler runs once more with a fresh one; a second 401 is a denial.
-// Thread-safe if the handler and the token source are.
+// the handler in ToolContext::token. Acting for the user with a ToolContext::subject_token (an
+// authority another agent handed over), the TokenRequest carries it, so the TokenSource
+// exchanges it (RFC 8693) and the API sees the whole chain in `act`. Without a token the handler
+// does not run and the model gets a short denial naming only the reason code. The handler's result
+// is scrubbed of the token. When the handler's only request through ToolContext::Send is answered
+// 401 (the resource server refused the token: revoked, or signed by a key it no longer trusts), the
+// cached token is invalidated and the handler runs once more with a fresh one; a second 401 is a
+// denial. Thread-safe if the handler and the token source are.
 class SecureFunctionTool final : public FunctionTool {
  public:
   // `tokens` must outlive the tool. REQUIRES: valid name and non-empty requirement.resource.
@@ -206,6 +222,10 @@ class SecureFunctionTool final : public FunctionTool {
  private:
   SecureFunctionTool(ToolSpec spec, ToolRequirement requirement, auth::TokenSource& tokens,
                      ToolHandler handler);
+  // Fills `request` from the requirement, the arguments and the context; a status other than
+  // kOk is the refusal to return (also written into `outcome`).
+  ToolOutcome BuildTokenRequest(const Json& args, const ToolContext& context,
+                                auth::TokenRequest& request, ToolOutcome& outcome) const;
   ToolRequirement requirement_;
   auth::TokenSource& tokens_;
 };

@@ -1,7 +1,10 @@
 // AuthProvider: the client side of OAuth 2.0 for an agent. Gets access tokens with client
 // credentials (RFC 6749 §4.4) and RFC 8707 resource indicators, authenticating with
-// client_secret_basic, client_secret_post or private_key_jwt (RFC 7523 §2.2); caches them per
-// (issuer, client, subject, resource, scopes, authorization_details) and refreshes just in time.
+// client_secret_basic, client_secret_post or private_key_jwt (RFC 7523 §2.2); exchanges a
+// token another agent handed over for one of its own (RFC 8693 token exchange, with its own
+// token as actor_token); asks the identity provider to get a user's approval on their own
+// device (OpenID CIBA Core 1.0, poll mode); caches tokens per (issuer, client, subject,
+// resource, scopes, authorization_details, subject token digest) and refreshes just in time.
 #pragma once
 
 #include <chrono>
@@ -70,6 +73,16 @@ struct AuthProviderOptions {
   // refuses it (AADSTS901002) and takes the audience from the scope "<resource>/.default"
   // instead, so Entra clients turn it off. Default: true.
   bool send_resource_indicator = true;
+  // CIBA backchannel authentication endpoint (CIBA Core §7.1). Default: the metadata's
+  // backchannel_authentication_endpoint.
+  std::string backchannel_authentication_endpoint;
+  // CIBA requested_expiry in seconds (how long the user has to answer). Default: 0, not sent
+  // (the identity provider's default; its answer's expires_in is what the SDK waits).
+  int64_t backchannel_requested_expiry = 0;
+  // How the SDK waits between backchannel polls (CIBA §7.3 interval). Default (empty):
+  // std::this_thread::sleep_for. Tests pass one that advances a FakeClock, so polling is
+  // instant and the deadline is the injected clock's.
+  std::function<void(std::chrono::milliseconds)> sleep;
   // For `zta token get` and callers without their own: the resource and scopes to ask for.
   std::string default_resource;
   std::vector<std::string> default_scopes;
@@ -98,9 +111,16 @@ class AuthProvider final : public TokenSource {
   ~AuthProvider() override;
 
   // A token for `request`: from the cache while enough lifetime remains, else from the IdP.
-  // Errors carry the reasons listed in token_source.h. A request with `on_behalf_of` fails with
-  // consent_required: delegation needs the person's consent, which DelegatedTokenSource
-  // (zta/auth/delegation.h) obtains, using this provider for the agent's actor token.
+  // Errors carry the reasons listed in token_source.h.
+  //  - With subject_token: RFC 8693 token exchange (the agent's own client-credentials token
+  //    for the same resource as actor_token); the result is cached under a key that includes
+  //    SHA-256 of the subject token, never past the subject or actor token's expiry.
+  //  - With on_behalf_of and approval = kBackchannel: CIBA poll mode; blocks while the user
+  //    decides, polling every `interval` (+5 s on slow_down), until the request's expires_in:
+  //    approval_timeout, approval_denied.
+  //  - With on_behalf_of and approval = kConsent: consent_required: the consent redirect is
+  //    DelegatedTokenSource's (zta/auth/delegation.h), which uses this provider for the agent's
+  //    actor token.
   Result<AccessToken> GetToken(const TokenRequest& request) override;
 
   // Drops the cached token for `request` (e.g. after a resource server answered 401).
@@ -121,8 +141,27 @@ class AuthProvider final : public TokenSource {
   std::string CacheKey(const TokenRequest& request, std::vector<std::string>* sorted) const;
   Result<AccessToken> Fetch(const TokenRequest& request, const std::vector<std::string>& scopes)
       ZTA_EXCLUDES(mu_);
+  // The grants Fetch chooses from (auth_provider.cc, token_exchange.cc, backchannel.cc).
+  Result<AccessToken> ClientCredentials(const TokenRequest& request,
+                                        const std::vector<std::string>& scopes) ZTA_EXCLUDES(mu_);
+  Result<AccessToken> Exchange(const TokenRequest& request, const std::vector<std::string>& scopes)
+      ZTA_EXCLUDES(mu_);
+  Result<AccessToken> Backchannel(const TokenRequest& request,
+                                  const std::vector<std::string>& scopes) ZTA_EXCLUDES(mu_);
+  Result<AccessToken> PollBackchannel(const TokenRequest& request,
+                                      const std::vector<std::string>& scopes,
+                                      const std::string& auth_req_id, int64_t expires_at,
+                                      int64_t interval) ZTA_EXCLUDES(mu_);
   Result<std::string> TokenEndpoint(std::chrono::steady_clock::time_point deadline)
       ZTA_EXCLUDES(mu_);
+  Result<std::string> BackchannelEndpoint(std::chrono::steady_clock::time_point deadline)
+      ZTA_EXCLUDES(mu_);
+  // POSTs `form` with the client's authentication to `endpoint`, with retries; `token_request`
+  // counts it in token_requests().
+  Result<http::Response> PostForm(const std::string& endpoint,
+                                  const std::vector<std::pair<std::string, std::string>>& form,
+                                  std::chrono::steady_clock::time_point deadline,
+                                  bool token_request) ZTA_EXCLUDES(mu_);
   // Sends what `build` makes, retrying transport failures and retryable statuses within
   // `deadline`.
   Result<http::Response> SendWithRetries(const std::function<Result<http::ClientRequest>()>& build,
@@ -138,6 +177,7 @@ class AuthProvider final : public TokenSource {
   std::unordered_map<std::string, Entry> cache_ ZTA_GUARDED_BY(mu_);
   std::unordered_map<std::string, std::shared_ptr<Flight>> flights_ ZTA_GUARDED_BY(mu_);
   std::string token_endpoint_ ZTA_GUARDED_BY(mu_);
+  std::string backchannel_endpoint_ ZTA_GUARDED_BY(mu_);
   int64_t token_requests_ ZTA_GUARDED_BY(mu_) = 0;
 };
 

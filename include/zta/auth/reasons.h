@@ -37,6 +37,12 @@ inline constexpr char kReasonStateMismatch[] = "state_mismatch";
 inline constexpr char kReasonIssuerMismatch[] = "issuer_mismatch";
 // The redirect carried neither a code nor an error, or an error code that is not snake_case.
 inline constexpr char kReasonBadAuthorizationResponse[] = "bad_authorization_response";
+// Backchannel approval (OpenID CIBA Core 1.0 poll mode, TokenRequest::approval = kBackchannel).
+// kDeadlineExceeded: the user did not answer before the request's expires_in (or the token
+// endpoint said expired_token).
+inline constexpr char kReasonApprovalTimeout[] = "approval_timeout";
+// kPermissionDenied: the user denied the request (access_denied while polling, CIBA §11).
+inline constexpr char kReasonApprovalDenied[] = "approval_denied";
 
 
 // Every code above, for the test that checks each is produced somewhere.
@@ -44,7 +50,7 @@ inline constexpr std::string_view kAllReasons[] = {
     kReasonIdpUnavailable,  kReasonBadTokenResponse, kReasonBadMetadata,
     kReasonTokenError,      kReasonConsentRequired,  kReasonConsentDenied,
     kReasonConsentTimeout,  kReasonStateMismatch,    kReasonIssuerMismatch,
-    kReasonBadAuthorizationResponse,
+    kReasonBadAuthorizationResponse, kReasonApprovalTimeout, kReasonApprovalDenied,
 };
 
 }  // namespace zta::auth

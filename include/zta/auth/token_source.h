@@ -15,6 +15,16 @@
 
 namespace zta::auth {
 
+// RFC 8693 §3: the token type of access tokens (subject_token_type, actor_token_type,
+// requested_token_type, issued_token_type).
+inline constexpr char kAccessTokenType[] = "urn:ietf:params:oauth:token-type:access_token";
+
+// How a token on behalf of a user (on_behalf_of) is approved by that user.
+enum class Approval {
+  kConsent,      // authorization code flow through a consent page (DelegatedTokenSource)
+  kBackchannel,  // OpenID CIBA Core 1.0 poll mode: the user approves on their own device
+};
+
 // What a caller needs a token for.
 struct TokenRequest {
   // RFC 8707 resource indicator: the API the token is for (its audience). REQUIRED.
@@ -25,6 +35,20 @@ struct TokenRequest {
   std::string on_behalf_of;
   // RFC 9396 authorization_details (e.g. one booking); null when none.
   Json authorization_details;
+  // Token exchange (RFC 8693 §2.1): the token carrying the user's authority that another agent
+  // handed to this one. When set, the token is obtained by exchanging it together with the
+  // agent's own access token as actor_token; the issued token's act chain gains this agent
+  // (RFC 8693 §4.1). Never printed. Default: empty (no exchange).
+  Secret subject_token;
+  // RFC 8693 §3 type of subject_token. Default: access_token.
+  std::string subject_token_type = kAccessTokenType;
+  // With on_behalf_of (and no subject_token): how the user approves. Default: kConsent (the
+  // consent redirect of DelegatedTokenSource); kBackchannel asks the identity provider to ask
+  // the user (CIBA, login_hint = on_behalf_of).
+  Approval approval = Approval::kConsent;
+  // kBackchannel: shown to the user beside the request (CIBA §7.1 binding_message), at most 64
+  // characters, no control characters. Default: empty (not sent).
+  std::string binding_message;
 };
 
 // An issued access token. The value is a Secret: streaming an AccessToken prints its jti.
@@ -49,7 +73,9 @@ inline std::ostream& operator<<(std::ostream& os, const AccessToken& token) {
 // Typed failures of token acquisition, as Status reasons: the codes of zta/auth/reasons.h
 // ("idp_unavailable", "bad_token_response", "bad_metadata", "token_error", and for
 // on_behalf_of "consent_required", "consent_denied", "consent_timeout", "state_mismatch",
-// "issuer_mismatch", "bad_authorization_response") or
+// "issuer_mismatch", "bad_authorization_response"; for backchannel approval "approval_timeout"
+// (the request expired before the user answered, or expired_token) and "approval_denied" (the
+// user said no: access_denied while polling)) or
 // the OAuth error code (RFC 6749 §5.2) the IdP sent, as is ("invalid_client", "invalid_scope",
 // "unauthorized_client", "invalid_target", "access_denied"; the message carries
 // error_description).
