@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "zta/auth/auth_provider.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/guard/delegation.h"
 #include "zta/guard/validator.h"
 #include "zta/http/client.h"
 #include "zta/http/server.h"
@@ -48,7 +51,8 @@ class ZtaIdpTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<auth::AuthProvider> SecretAgent(std::string* client_id = nullptr) {
+  std::unique_ptr<auth::AuthProvider> SecretAgent(std::string* client_id = nullptr,
+                                                  const std::function<void(auth::AuthProviderOptions&)>& tune = {}) {
     idp::AgentSpec spec;
     spec.name = "hotel-reader";
     spec.owner = "alice@example.com";
@@ -61,6 +65,7 @@ class ZtaIdpTest : public ::testing::Test {
     o.client_id = (*out)["client_id"].get<std::string>();
     o.client_secret = Secret((*out)["client_secret"].get<std::string>());
     if (client_id != nullptr) *client_id = o.client_id;
+    if (tune) tune(o);
     auto p = auth::AuthProvider::Create(o, clock_);
     EXPECT_TRUE(p.ok()) << p.status();
     return std::move(p).value();
@@ -224,6 +229,78 @@ TEST_F(ZtaIdpTest, RevocationSeenByIntrospection) {
   auto denied = v->AuthorizeToken(token->value.Reveal(), introspect);
   EXPECT_EQ(denied.status().reason(), guard::kReasonTokenInactive) << denied.status();
   EXPECT_TRUE(v->AuthorizeToken(token->value.Reveal()).ok());
+}
+
+// The SDK against the real idp, the whole delegation path of the hotel story: the guest
+// assistant asks alice by backchannel (CIBA poll mode; she approves while it polls), hands the
+// token to the booking agent, which exchanges it (RFC 8693) along a delegation rule; the guard
+// admits exactly the chain [booking agent, guest assistant], and disabling the guest assistant
+// ends the booking agent's token at introspection.
+TEST_F(ZtaIdpTest, BackchannelApprovalThenExchangeAlongARule) {
+  Secret password("correct horse battery staple");
+  auto alice = idp_->AddUser("alice", "alice@example.com", "Alice", password);
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  const std::string alice_id = (*alice)["id"].get<std::string>();
+  std::string guest_id, booking_id;
+  int approvals = 0;
+  // While the SDK waits between polls, alice approves whatever waits for her (as /account does).
+  auto approve_while_waiting = [&](auth::AuthProviderOptions& o) {
+    o.sleep = [&](std::chrono::milliseconds wait) {
+      clock_.AdvanceMicros(std::chrono::duration_cast<std::chrono::microseconds>(wait).count());
+      auto pending = idp_->store().ListPendingBackchannel(alice_id, clock_.NowSeconds());
+      ASSERT_TRUE(pending.ok());
+      for (const idp::BackchannelRequest& r : *pending) {
+        auto decided = idp_->store().DecideBackchannel(r.digest, idp::BackchannelStatus::kApproved,
+                                                       clock_.NowSeconds(), clock_.NowSeconds());
+        if (decided.ok() && *decided) ++approvals;
+      }
+    };
+  };
+  auto guest = SecretAgent(&guest_id, approve_while_waiting);
+  auto booking = SecretAgent(&booking_id);
+  idp::DelegationRuleSpec rule;
+  rule.from = guest_id;
+  rule.to = booking_id;
+  rule.resource = kHotel;
+  rule.scopes = {"create_bookings"};
+  ASSERT_TRUE(idp_->AddDelegationRule(rule).ok());
+
+  auth::TokenRequest ask;
+  ask.resource = kHotel;
+  ask.scopes = {"create_bookings"};
+  ask.on_behalf_of = "alice";
+  ask.approval = auth::Approval::kBackchannel;
+  ask.binding_message = "Book Hotel Aurora, 2 nights";
+  auto approved = guest->GetToken(ask);
+  ASSERT_TRUE(approved.ok()) << approved.status();
+  EXPECT_EQ(approvals, 1);
+
+  auth::TokenRequest handed;
+  handed.resource = kHotel;
+  handed.scopes = {"create_bookings"};
+  handed.subject_token = approved->value;
+  auto exchanged = booking->GetToken(handed);
+  ASSERT_TRUE(exchanged.ok()) << exchanged.status();
+
+  auto v = MakeValidator(/*with_introspection=*/true);
+  std::vector<std::string> need = {"create_bookings"};
+  guard::AuthorizeOptions book;
+  book.required_scopes = need;
+  book.introspect = true;
+  auto p = v->AuthorizeToken(exchanged->value.Reveal(), book);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->subject, alice_id);
+  EXPECT_EQ(p->actor_chain, (std::vector<std::string>{booking_id, guest_id}));
+  EXPECT_TRUE(guard::CheckActorPolicy(*p, guard::ActorPolicy::Chains({{booking_id, guest_id}})).ok());
+  EXPECT_EQ(guard::CheckActorPolicy(*p, guard::ActorPolicy::Chains({{guest_id}})).reason(),
+            "actor_chain_not_allowed");
+  // The guest assistant's own approved token has the one-hop chain.
+  auto direct = v->AuthorizeToken(approved->value.Reveal(), book);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_EQ(direct->actor_chain, std::vector<std::string>{guest_id});
+
+  ASSERT_TRUE(idp_->SetAgentEnabled(guest_id, false).ok());
+  EXPECT_EQ(v->AuthorizeToken(exchanged->value.Reveal(), book).status().reason(), "token_inactive");
 }
 
 }  // namespace
