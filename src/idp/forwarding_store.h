@@ -20,6 +20,8 @@ class ForwardingIdpStore : public IdpStore {
   Status DeleteUser(const std::string& id) override { return real_.DeleteUser(id); }
   Status PutApp(const App& app) override { return real_.PutApp(app); }
   Status DeleteApp(const std::string& client_id) override { return real_.DeleteApp(client_id); }
+  Status PutFederatedIssuer(const FederatedIssuer& issuer) override { return real_.PutFederatedIssuer(issuer); }
+  Status DeleteFederatedIssuer(const std::string& issuer) override { return real_.DeleteFederatedIssuer(issuer); }
   Status Revoke(const std::string& jti, int64_t expires_at) override { return real_.Revoke(jti, expires_at); }
   Result<bool> IsRevoked(const std::string& jti) override { return real_.IsRevoked(jti); }
   Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti, int64_t expires_at) override { return real_.RecordAssertionJti(client_id, jti, expires_at); }

@@ -28,6 +28,13 @@ inline constexpr char kReasonAssertionReplay[] = "assertion_replay";
 inline constexpr char kReasonBadClientSecret[] = "bad_client_secret";
 // 401 invalid_client: the credential is right but the agent is disabled.
 inline constexpr char kReasonClientDisabled[] = "client_disabled";
+// 401 invalid_client (a client assertion), 400 invalid_grant (a token exchange's subject_token):
+// the JWT's iss is not a registered federated issuer, or is one registered without the
+// permission this use needs (--allow-client-assertion, --allow-subject-token).
+inline constexpr char kReasonUntrustedIssuer[] = "untrusted_issuer";
+// 401 invalid_client: a federated assertion verified, but the agent named by client_id has no
+// registered federated subject equal to its (iss, subject).
+inline constexpr char kReasonFederatedSubjectMismatch[] = "federated_subject_mismatch";
 // 429 slow_down: a wrong credential past the failure limit (RFC 6585 §4; see zta.auth_failure).
 inline constexpr char kReasonTooManyFailures[] = "too_many_failures";
 
@@ -90,6 +97,7 @@ inline constexpr std::string_view kAllReasons[] = {
     kReasonCodeInvalid,    kReasonCodeReplay,      kReasonRedirectMismatch, kReasonPkceMismatch,
     kReasonActorTokenInvalid, kReasonRefreshInvalid, kReasonRefreshReuse, kReasonGrantRevoked,
     kReasonUserDisabled,   kReasonUserDeleted,     kReasonAppDisabled,
+    kReasonUntrustedIssuer, kReasonFederatedSubjectMismatch,
 };
 
 }  // namespace zta::idp

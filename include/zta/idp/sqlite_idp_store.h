@@ -31,6 +31,8 @@ class SqliteIdpStore final : public IdpStore {
   Status DeleteUser(const std::string& id) override;
   Status PutApp(const App& app) override;
   Status DeleteApp(const std::string& client_id) override;
+  Status PutFederatedIssuer(const FederatedIssuer& issuer) override;
+  Status DeleteFederatedIssuer(const std::string& issuer) override;
 
   Status Revoke(const std::string& jti, int64_t expires_at) override;
   Result<bool> IsRevoked(const std::string& jti) override;

@@ -52,6 +52,9 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
   event.subject = caller->client_id;
   event.actor_chain = {caller->client_id};
   event.attributes["zta.client_auth_method"] = caller->auth_method;
+  if (!caller->federated_issuer.empty()) {
+    event.attributes["zta.federated_issuer"] = caller->federated_issuer;
+  }
 
   const std::string& grant_type = Field(*fields, "grant_type");
   if (grant_type.empty()) {
