@@ -63,8 +63,7 @@ void RegisterAdd(CLI::App* federation, std::shared_ptr<std::string> data_dir) {
   add->add_option("--map-claim", f->spec.map_claims,
                   "CLAIM=scope: a claim whose values are scopes, e.g. scp=scope, roles=scope "
                   "(repeatable; default scope=scope)");
-  add->add_option("--typ", f->spec.allowed_typ,
-                  "required JOSE typ (default: at+jwt, JWT or none)");
+  add->add_option("--typ", f->spec.allowed_typ, "required JOSE typ (default: at+jwt, JWT or none)");
   add->add_flag("--allow-subject-token", f->spec.allow_subject_token,
                 "its tokens may be a token exchange's subject_token (RFC 8693)");
   add->add_flag("--allow-client-assertion", f->spec.allow_client_assertion,
@@ -83,8 +82,7 @@ void RegisterAdd(CLI::App* federation, std::shared_ptr<std::string> data_dir) {
 }  // namespace
 
 void RegisterIdpFederationCommands(CLI::App* idp, std::shared_ptr<std::string> data_dir) {
-  CLI::App* federation =
-      idp->add_subcommand("federation", "trusted external issuers (federation)");
+  CLI::App* federation = idp->add_subcommand("federation", "trusted external issuers (federation)");
   federation->require_subcommand(1);
   RegisterAdd(federation, data_dir);
 

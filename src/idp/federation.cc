@@ -97,8 +97,7 @@ std::string PeekIssuer(std::string_view token) {
 }
 
 FederationVerifier::FederationVerifier(const Clock& clock, http::Transport transport)
-    : clock_(clock),
-      transport_(transport ? std::move(transport) : http::DefaultTransport()) {}
+    : clock_(clock), transport_(transport ? std::move(transport) : http::DefaultTransport()) {}
 
 FederationVerifier::~FederationVerifier() = default;
 
@@ -115,9 +114,9 @@ Result<std::shared_ptr<guard::Validator>> FederationVerifier::ValidatorFor(
   // A changed record (audience, key location, claim map, typ, ...) gets a fresh validator: the
   // old one's cached verifications were made under the old rules.
   if (it != validators_.end() && it->second.config == issuer) return it->second.validator;
-  ZTA_ASSIGN_OR_RETURN(std::unique_ptr<guard::Validator> built,
-                       guard::Validator::Create(ValidatorOptionsFor(issuer), clock_, discard_,
-                                                transport_));
+  ZTA_ASSIGN_OR_RETURN(
+      std::unique_ptr<guard::Validator> built,
+      guard::Validator::Create(ValidatorOptionsFor(issuer), clock_, discard_, transport_));
   std::shared_ptr<guard::Validator> validator = std::move(built);
   validators_[issuer.issuer] = Entry{issuer, validator};
   return validator;

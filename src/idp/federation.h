@@ -25,9 +25,9 @@ namespace zta::idp {
 
 // A verified external token.
 struct FederatedToken {
-  std::string issuer;         // exact iss
-  std::string subject;        // the external subject (the issuer's subject_claim value)
-  std::string local_subject;  // FederatedLocalSubject(issuer, subject)
+  std::string issuer;               // exact iss
+  std::string subject;              // the external subject (the issuer's subject_claim value)
+  std::string local_subject;        // FederatedLocalSubject(issuer, subject)
   std::vector<std::string> scopes;  // mapped via the issuer's claim_map
   std::string jti;                  // may be ""
   int64_t expires_at = 0;

@@ -52,10 +52,9 @@ class FederationTest : public IdpFixture {
   }
 
   http::Response PostFederated(const std::string& client_id, const std::string& assertion) {
-    std::vector<std::pair<std::string, std::string>> form = {
-        {"grant_type", "client_credentials"},
-        {"client_assertion_type", kJwtBearer},
-        {"client_assertion", assertion}};
+    std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "client_credentials"},
+                                                             {"client_assertion_type", kJwtBearer},
+                                                             {"client_assertion", assertion}};
     if (!client_id.empty()) form.push_back({"client_id", client_id});
     return Post("/token", form);
   }
@@ -119,9 +118,9 @@ TEST_F(FederationTest, WrongAssertionsAreInvalidClient) {
   const std::string agent = AddFederatedAgent(kWorkload);
   ExpectRefused(PostFederated(agent, peer_.Mint(clock_, kWorkload, "https://elsewhere", "j-a")),
                 "bad_audience");
-  ExpectRefused(PostFederated(agent, peer_.Mint(clock_, "system:serviceaccount:x:y", kAudience,
-                                                "j-b")),
-                kReasonFederatedSubjectMismatch);
+  ExpectRefused(
+      PostFederated(agent, peer_.Mint(clock_, "system:serviceaccount:x:y", kAudience, "j-b")),
+      kReasonFederatedSubjectMismatch);
   const std::string once = peer_.Mint(clock_, kWorkload, kAudience, "j-c");
   ASSERT_EQ(PostFederated(agent, once).status, 200);
   ExpectRefused(PostFederated(agent, once), kReasonAssertionReplay);
@@ -204,17 +203,17 @@ TEST_F(FederationTest, SubjectTokenMapsClaims) {
 TEST_F(FederationTest, TypRules) {
   AddIssuer();
   for (const char* typ : {"JWT", "at+jwt", "application/at+jwt", ""}) {
-    EXPECT_TRUE(VerifyDirect(peer_.Mint(clock_, "s", kAudience, "", {}, typ),
-                             FederationUse::kSubjectToken)
-                    .ok())
+    EXPECT_TRUE(
+        VerifyDirect(peer_.Mint(clock_, "s", kAudience, "", {}, typ), FederationUse::kSubjectToken)
+            .ok())
         << typ;
   }
   auto id_token = VerifyDirect(peer_.Mint(clock_, "s", kAudience, "", {}, "id+jwt"),
                                FederationUse::kSubjectToken);
   EXPECT_EQ(id_token.status().reason(), "bad_typ");
   AddIssuer([](FederatedIssuerSpec& s) { s.allowed_typ = "at+jwt"; });
-  auto plain = VerifyDirect(peer_.Mint(clock_, "s", kAudience, "", {}, "JWT"),
-                            FederationUse::kSubjectToken);
+  auto plain =
+      VerifyDirect(peer_.Mint(clock_, "s", kAudience, "", {}, "JWT"), FederationUse::kSubjectToken);
   EXPECT_EQ(plain.status().reason(), "bad_typ");
 }
 

@@ -43,8 +43,12 @@ class LocalIssuer {
     const int64_t now = clock.NowSeconds();
     jose::JwtBuilder b;
     if (!typ.empty()) b.Type(typ);
-    b.KeyId(key_->kid()).Issuer(issuer()).Subject(sub).Audience(aud).IssuedAt(now).ExpiresAt(
-        now + 300);
+    b.KeyId(key_->kid())
+        .Issuer(issuer())
+        .Subject(sub)
+        .Audience(aud)
+        .IssuedAt(now)
+        .ExpiresAt(now + 300);
     if (!jti.empty()) b.Id(jti);
     b.Claims(extra);
     auto token = b.Sign(jose::Algorithm::kES256, *key_);

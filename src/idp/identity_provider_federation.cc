@@ -20,8 +20,10 @@ Status CheckUrl(const std::string& what, const std::string& url, bool is_issuer)
     return InvalidArgument(what + " must be an absolute https URL, got '" + url + "'");
   }
   if (parsed->scheme == "http" && !IsLoopbackHost(parsed->host)) {
-    return InvalidArgument(what + " must use https (http only on loopback: 127.0.0.1, [::1], "
-                           "localhost), got '" + url + "'");
+    return InvalidArgument(what +
+                           " must use https (http only on loopback: 127.0.0.1, [::1], "
+                           "localhost), got '" +
+                           url + "'");
   }
   // RFC 8414 §2: an issuer has no query or fragment (it is compared byte for byte with iss).
   if (is_issuer && url.find_first_of("?#") != std::string::npos) {
@@ -51,8 +53,9 @@ Result<FederatedIssuer> RecordOf(const FederatedIssuerSpec& spec) {
     return InvalidArgument("--audience is required: the aud this issuer's tokens carry for us");
   }
   if (!spec.allow_subject_token && !spec.allow_client_assertion) {
-    return InvalidArgument("say what the issuer is trusted for: --allow-subject-token and/or "
-                           "--allow-client-assertion");
+    return InvalidArgument(
+        "say what the issuer is trusted for: --allow-subject-token and/or "
+        "--allow-client-assertion");
   }
   FederatedIssuer f;
   f.issuer = spec.issuer;
