@@ -47,6 +47,9 @@ void RegisterJoseCommands(CLI::App& app);   // zta jwk | jws | jwt   (jose_comma
 void RegisterDemoCommand(CLI::App& app);    // zta demo              (demo_command.cc)
 void RegisterAuditCommands(CLI::App& app);
 void RegisterIdpCommands(CLI::App& app);    // zta idp ...           (idp_commands.cc)
+// zta idp federation ... (idp_federation_commands.cc); `data_dir` is `zta idp --data`, read
+// when the command runs.
+void RegisterIdpFederationCommands(CLI::App* idp, std::shared_ptr<std::string> data_dir);
 void RegisterTokenCommands(CLI::App& app);  // zta token get         (auth_commands.cc)
 void RegisterGatewayCommand(CLI::App& app); // zta gateway           (gateway_commands.cc)
 void RegisterAgentCommands(CLI::App& app);  // zta agent run         (agent_commands.cc)

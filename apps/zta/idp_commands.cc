@@ -80,6 +80,7 @@ struct UserFlags {
 struct AgentFlags {
   std::string name, owner, resource, scopes, jwk_file, description, model, id;
   int64_t ttl = 0;
+  std::vector<std::string> federated_subjects;  // "ISSUER=SUBJECT"
 };
 
 // A data folder opened for one command: its audit log and the identity provider that writes to
@@ -272,6 +273,14 @@ int RunAgentAdd(const IdpFlags& flags, const AgentFlags& af) {
   spec.description = af.description;
   spec.model = af.model;
   spec.max_token_ttl_seconds = af.ttl;
+  for (const auto& f : af.federated_subjects) {
+    // An issuer (RFC 8414 §2) has no query, so its first '=' ends it.
+    size_t eq = f.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == f.size()) {
+      return UsageError("--federated-subject takes ISSUER=SUBJECT, got '" + f + "'");
+    }
+    spec.federated_subjects.push_back({f.substr(0, eq), f.substr(eq + 1)});
+  }
   if (!af.jwk_file.empty()) {
     std::string text, error;
     if (!ReadFileOrStdin(af.jwk_file, text, &error)) return UsageError(error);
@@ -393,6 +402,10 @@ void RegisterAgent(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
   aadd->add_option("--ttl", af->ttl, "maximum token lifetime, seconds (0 = no agent cap)");
   aadd->add_option("--description", af->description, "what the agent does");
   aadd->add_option("--model", af->model, "the model it runs on (informational)");
+  aadd->add_option("--federated-subject", af->federated_subjects,
+                   "ISSUER=SUBJECT: an external identity that authenticates as this agent with "
+                   "its issuer's JWT (repeatable; the issuer must be added with zta idp "
+                   "federation add --allow-client-assertion)");
   SetAction(aadd, [flags, af] { return RunAgentAdd(*flags, *af); });
   SetAction(agent->add_subcommand("list", "list agents"), [flags] { return RunAgentList(*flags); });
   SetAction(AddAgentIdCommand(agent, *af, "show", "show one agent"),
@@ -619,6 +632,7 @@ void RegisterIdpCommands(CLI::App& app) {
   RegisterApp(idp, flags);
   RegisterUser(idp, flags);
   RegisterKeys(idp, flags);
+  RegisterIdpFederationCommands(idp, std::shared_ptr<std::string>(flags, &flags->data_dir));
 }
 
 }  // namespace zta::cli

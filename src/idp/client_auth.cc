@@ -134,10 +134,12 @@ OAuthError AuthFailureLimiter::Count(const std::string& client_id, const std::st
       .WithAuthFailure(wrong.reason());
 }
 
-ClientAuthenticator::ClientAuthenticator(const AuthorizationServerOptions& options, TokenStateStore& store,
+ClientAuthenticator::ClientAuthenticator(const AuthorizationServerOptions& options,
+                                         TokenStateStore& store, FederationVerifier& federation,
                                          const Clock& clock)
     : options_(options),
       store_(store),
+      federation_(federation),
       clock_(clock),
       limiter_(options.failed_auth_limit, options.failed_auth_window_seconds, clock) {}
 
@@ -207,6 +209,14 @@ OAuthResult<Caller> ClientAuthenticator::AuthenticateAssertion(const http::Reque
   // RFC 7523 §3: iss and sub are the client_id. The unverified claims only say which
   // registered key must have signed the assertion; everything is verified below.
   const Json claims = PeekClaims(assertion);
+  auto iss_it = claims.find("iss");
+  const std::string iss =
+      iss_it != claims.end() && iss_it->is_string() ? iss_it->get<std::string>() : std::string();
+  // An assertion whose iss is a URL comes from an external issuer: agent client ids are never
+  // URLs (they are "agt_..."), federated issuers always are.
+  if (registry.FindFederatedIssuer(iss) || iss.find("://") != std::string::npos) {
+    return AuthenticateFederated(request, fields, registry, iss);
+  }
   auto sub_it = claims.find("sub");  // end() unless claims is an object
   const std::string sub =
       sub_it != claims.end() && sub_it->is_string() ? sub_it->get<std::string>() : std::string();
@@ -259,6 +269,59 @@ Result<std::shared_ptr<const jose::VerifiedJwt>> ClientAuthenticator::VerifyAsse
     return jose::VerifyFailure(jose::VerifyError::kLifetimeTooLong, "assertion exp too far ahead");
   }
   return verified;
+}
+
+// ---- federated client assertions (RFC 7523 §2.2, workload identity federation) ------------
+
+// An external issuer (Entra ID, a Kubernetes cluster, any OIDC provider) vouches for a workload
+// and the agent registered that workload's (issuer, subject). The assertion's sub is the
+// external subject, so client_id names the agent. Its aud is the audience agreed with that
+// issuer (the record's, e.g. Entra's api://AzureADTokenExchange or a service account token's
+// configured audience), not our token endpoint: the workload cannot choose what its platform
+// writes there, and an audience reserved for this trust keeps those tokens from being
+// accepted by anything else. Every refusal with a checked credential counts as a wrong one.
+OAuthResult<Caller> ClientAuthenticator::AuthenticateFederated(const http::Request& request,
+                                                               const FormFields& fields,
+                                                               const RegistrySnapshot& registry,
+                                                               const std::string& issuer) {
+  auto refused = [](std::string description, std::string_view reason) {
+    return OAuthError::InvalidClient(std::move(description), /*basic_challenge=*/false)
+        .WithReason(std::string(reason));
+  };
+  const std::string& client_id = Field(fields, "client_id");
+  const std::string& address = request.remote_address;
+  if (client_id.empty()) {
+    return refused("client_id is required with a federated client assertion",
+                   kReasonUnknownClient);
+  }
+  auto token = federation_.Verify(registry, Field(fields, "client_assertion"),
+                                  FederationUse::kClientAssertion);
+  if (!token.ok()) {
+    const std::string& why = token.status().reason();
+    return limiter_.Count(client_id, address,
+                          refused("client assertion rejected: " + why, why));
+  }
+  const Agent* agent = registry.FindAgent(client_id);
+  const FederatedSubject presented{token->issuer, token->subject};
+  if (!agent || std::find(agent->federated_subjects.begin(), agent->federated_subjects.end(),
+                          presented) == agent->federated_subjects.end()) {
+    return limiter_.Count(client_id, address,
+                          refused("client authentication failed", kReasonFederatedSubjectMismatch));
+  }
+  // RFC 7523 §3 item 7: single use when the issuer gives a jti, keyed by issuer (its jtis are
+  // unique only within it). Platforms that mint no jti rely on the short exp checked above.
+  if (!token->jti.empty()) {
+    auto fresh = store_.RecordAssertionJti(issuer, token->jti, token->expires_at);
+    if (!fresh.ok() || !*fresh) {
+      return limiter_.Count(client_id, address,
+                            refused("client assertion jti was already used",
+                                    kReasonAssertionReplay));
+    }
+  }
+  if (!agent->enabled) return refused("client is disabled", kReasonClientDisabled);
+  Caller caller{client_id, false, kPrivateKeyJwt, agent};
+  caller.federated_issuer = token->issuer;
+  return caller;
 }
 
 // ---- public clients (RFC 6749 §2.1) -------------------------------------------------------------

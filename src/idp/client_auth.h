@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "federation.h"
 #include "form_fields.h"
 #include "zta/core/mutex.h"
 #include "zta/core/clock.h"
@@ -37,6 +38,9 @@ struct Caller {
   std::string auth_method;       // one of kClientAuthMethods, or kAuthNone for a public app
   const Agent* agent = nullptr;  // set for agents; lives as long as the registry snapshot
   const App* app = nullptr;      // set for apps; lives as long as the registry snapshot
+  // The external issuer of a federated client assertion ("" otherwise); audited as
+  // zta.federated_issuer. auth_method is then still private_key_jwt, what metadata lists.
+  std::string federated_issuer{};
 };
 
 // The credentials a request presents, read but not yet checked.
@@ -83,9 +87,9 @@ class AuthFailureLimiter {
 class ClientAuthenticator {
  public:
   // `store` records assertion ids (single use); `options` gives the issuer, the assertion
-  // lifetime and the failure limit.
+  // lifetime and the failure limit; `federation` verifies assertions of external issuers.
   ClientAuthenticator(const AuthorizationServerOptions& options, TokenStateStore& store,
-                      const Clock& clock);
+                      FederationVerifier& federation, const Clock& clock);
 
   // Authenticates the client of `request` against `registry` by exactly one method (RFC 6749
   // §2.3). `allow_resources`: a resource server's introspection secret is accepted too.
@@ -104,11 +108,16 @@ class ClientAuthenticator {
                                                                    const Json& claims,
                                                                    const jose::Jwks& keys,
                                                                    const std::string& client_id);
+  // RFC 7523 §2.2 with an external issuer's key set (workload identity federation).
+  OAuthResult<Caller> AuthenticateFederated(const http::Request& request, const FormFields& fields,
+                                            const RegistrySnapshot& registry,
+                                            const std::string& issuer);
   OAuthResult<Caller> AuthenticatePublicClient(const FormFields& fields,
                                                const RegistrySnapshot& registry);
 
   const AuthorizationServerOptions& options_;
   TokenStateStore& store_;
+  FederationVerifier& federation_;
   const Clock& clock_;
   AuthFailureLimiter limiter_;
 };

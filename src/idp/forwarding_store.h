@@ -22,6 +22,8 @@ class ForwardingIdpStore : public IdpStore {
   Status DeleteApp(const std::string& client_id) override { return real_.DeleteApp(client_id); }
   Status PutDelegationRule(const DelegationRule& rule) override { return real_.PutDelegationRule(rule); }
   Status DeleteDelegationRule(const std::string& from, const std::string& to) override { return real_.DeleteDelegationRule(from, to); }
+  Status PutFederatedIssuer(const FederatedIssuer& issuer) override { return real_.PutFederatedIssuer(issuer); }
+  Status DeleteFederatedIssuer(const std::string& issuer) override { return real_.DeleteFederatedIssuer(issuer); }
   Status Revoke(const std::string& jti, int64_t expires_at) override { return real_.Revoke(jti, expires_at); }
   Result<bool> IsRevoked(const std::string& jti) override { return real_.IsRevoked(jti); }
   Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti, int64_t expires_at) override { return real_.RecordAssertionJti(client_id, jti, expires_at); }

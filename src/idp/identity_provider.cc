@@ -213,6 +213,13 @@ Json IdentityProvider::AgentPublicView(const Agent& a) {
             {"allowances", allowances},
             {"created_at", a.created_at}};
   if (a.auth_method == ClientAuthMethod::kPrivateKeyJwt) j["jwk"] = a.public_jwk;
+  if (!a.federated_subjects.empty()) {
+    Json subjects = Json::array();
+    for (const auto& f : a.federated_subjects) {
+      subjects.push_back({{"issuer", f.issuer}, {"subject", f.subject}});
+    }
+    j["federated_subjects"] = subjects;
+  }
   return j;
 }
 
@@ -231,6 +238,7 @@ Result<Json> IdentityProvider::AddAgent(const AgentSpec& spec) {
     }
   }
   if (spec.scopes.empty()) return InvalidArgument("an agent needs at least one scope");
+  ZTA_RETURN_IF_ERROR(ValidateFederatedSubjects(spec.federated_subjects, *registry));
   Agent a;
   ZTA_ASSIGN_OR_RETURN(std::string id, RandomToken(12));
   a.client_id = "agt_" + id;
@@ -240,6 +248,7 @@ Result<Json> IdentityProvider::AddAgent(const AgentSpec& spec) {
   a.model = spec.model;
   a.max_token_ttl_seconds = spec.max_token_ttl_seconds;
   a.allowances[spec.resource] = spec.scopes;
+  a.federated_subjects = spec.federated_subjects;
   a.created_at = clock_.NowSeconds();
   std::string secret;
   if (spec.public_jwk) {

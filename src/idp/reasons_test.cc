@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "delegation_test_fixture.h"
+#include "federation_test_issuer.h"
 #include "forwarding_store.h"
 #include "test_fixture.h"
 #include "zta/core/random.h"
@@ -77,9 +78,11 @@ class IdpReasonsTest : public testing::DelegationFixture {
     BackchannelReasons();
     DelegationReasons();
     ClientAuthenticationReasons();
+    FederationReasons();
     TokenReasons();
   }
   void ClientAuthenticationReasons();
+  void FederationReasons();
   void TokenReasons();
   void DelegationReasons();
   void ExchangeReasons();
@@ -131,6 +134,28 @@ void IdpReasonsTest::ClientAuthenticationReasons() {
   Expect(kReasonTooManyFailures, 429, [&] { return Post("/token", {}, id, "wrong", "192.0.2.8"); });
   ASSERT_TRUE(idp_->SetAgentEnabled(id, false).ok());
   Expect(kReasonClientDisabled, 401, [&] { return Post("/token", {}, id, secret); });
+}
+
+void IdpReasonsTest::FederationReasons() {
+  testing::LocalIssuer peer;
+  ASSERT_TRUE(peer.ok());
+  auto federated = [&](const std::string& client_id, const std::string& assertion) {
+    return Post("/token",
+                {{"grant_type", "client_credentials"},
+                 {"client_id", client_id},
+                 {"client_assertion_type", kJwtBearer},
+                 {"client_assertion", assertion}},
+                "", "", "192.0.2.9");
+  };
+  const std::string assertion = peer.Mint(clock_, "workload", "urn:zta:federation", "f-1");
+  Expect(kReasonUntrustedIssuer, 401, [&] { return federated(agent_, assertion); });
+  FederatedIssuerSpec spec;
+  spec.issuer = peer.issuer();
+  spec.jwks_uri = peer.jwks_uri();
+  spec.audience = "urn:zta:federation";
+  spec.allow_client_assertion = true;
+  ASSERT_TRUE(idp_->AddFederatedIssuer(spec).ok());
+  Expect(kReasonFederatedSubjectMismatch, 401, [&] { return federated(agent_, assertion); });
 }
 
 void IdpReasonsTest::TokenReasons() {

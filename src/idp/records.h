@@ -24,6 +24,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(App, client_id, name, redirect_u
                                                 secret_digest, require_par, enabled, created_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DelegationRule, from, to, resource, scopes,
                                                 max_depth, created_at)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FederatedIssuer, issuer, jwks_uri, audience,
+                                                subject_claim, claim_map, allowed_typ,
+                                                allow_subject_token, allow_client_assertion,
+                                                created_at)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FederatedSubject, issuer, subject)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DelegatedGrant, id, user_id, app_id, agent_id,
                                                 resource, scopes, authorization_details,
                                                 code_digest, auth_time, created_at, last_used_at,

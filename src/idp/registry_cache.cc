@@ -37,6 +37,11 @@ const DelegationRule* RegistrySnapshot::FindDelegationRule(const std::string& fr
   return it == delegation_rules.end() ? nullptr : &it->second;
 }
 
+const FederatedIssuer* RegistrySnapshot::FindFederatedIssuer(const std::string& issuer) const {
+  auto it = federated_issuers.find(issuer);
+  return it == federated_issuers.end() ? nullptr : &it->second;
+}
+
 RegistryCache::RegistryCache(RegistryStore& store, KeyManager& keys, const Clock& clock,
                              int64_t refresh_millis)
     : store_(store), keys_(keys), clock_(clock), refresh_micros_(refresh_millis * 1000) {}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "client_auth.h"
+#include "federation.h"
 #include "grants/grant.h"
 #include "registry_cache.h"
 #include "zta/core/audit_sink.h"
@@ -24,7 +25,8 @@ struct ServerContext {
         audit(audit_sink),
         clock(server_clock),
         registry(registry_store, keys, clock, options.registry_refresh_millis),
-        client_auth(options, token_state, clock),
+        federation(clock, options.federation_transport),
+        client_auth(options, token_state, federation, clock),
         grants(GrantTypes::Default()) {}
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
@@ -48,7 +50,9 @@ struct ServerContext {
   AuditSink& audit;
   const Clock& clock;
   RegistryCache registry;
-  ClientAuthenticator client_auth;  // references options: declared after it
+  // External issuers' tokens (subject tokens of an exchange, federated client assertions).
+  FederationVerifier federation;
+  ClientAuthenticator client_auth;  // references options and federation: declared after them
   const GrantTypes grants;
 };
 

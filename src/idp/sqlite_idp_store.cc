@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS apps (client_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS delegation_rules (
   from_id TEXT NOT NULL, to_id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (from_id, to_id));
+CREATE TABLE IF NOT EXISTS federated_issuers (issuer TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS codes (
   digest TEXT PRIMARY KEY, used INTEGER NOT NULL, expires_at INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS grants (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL);
@@ -64,7 +65,8 @@ Json AgentToJson(const Agent& a) {
           {"public_jwk", a.public_jwk},
           {"max_token_ttl_seconds", a.max_token_ttl_seconds},
           {"allowances", allowances},
-          {"created_at", a.created_at}};
+          {"created_at", a.created_at},
+          {"federated_subjects", a.federated_subjects}};
 }
 
 Result<Agent> AgentFromJson(std::string_view text) {
@@ -92,6 +94,9 @@ Result<Agent> AgentFromJson(std::string_view text) {
     for (const auto& [uri, scopes] : j.at("allowances").items()) {
       a.allowances[uri] = scopes.get<std::vector<std::string>>();
     }
+    // Absent in rows written before federation: no external identity.
+    a.federated_subjects =
+        j.value("federated_subjects", Json::array()).get<std::vector<FederatedSubject>>();
   } catch (const std::exception& e) {
     return Status(StatusCode::kDataLoss, std::string("agent record damaged: ") + e.what());
   }
@@ -142,6 +147,14 @@ Status LoadExtras(store::Database& db, RegistrySnapshot& snap) {
     ZTA_ASSIGN_OR_RETURN(DelegationRule rule,
                          RecordFromJson<DelegationRule>(d.ColumnText(0), "delegation rule"));
     snap.delegation_rules.emplace(std::make_pair(rule.from, rule.to), std::move(rule));
+  }
+  ZTA_ASSIGN_OR_RETURN(auto f, db.Prepare("SELECT doc FROM federated_issuers"));
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(bool row, f.Step());
+    if (!row) break;
+    ZTA_ASSIGN_OR_RETURN(FederatedIssuer fed,
+                         RecordFromJson<FederatedIssuer>(f.ColumnText(0), "federated issuer"));
+    snap.federated_issuers.emplace(fed.issuer, std::move(fed));
   }
   return Status::Ok();
 }
@@ -332,6 +345,23 @@ Status SqliteIdpStore::DeleteDelegationRule(const std::string& from, const std::
             .WithContext("deleting delegation rule");
       },
       true);
+}
+
+Status SqliteIdpStore::PutFederatedIssuer(const FederatedIssuer& f) {
+  return Write(
+      "INSERT OR REPLACE INTO federated_issuers(issuer, doc) VALUES (?, ?)",
+      [&](store::Statement& s) {
+        ZTA_RETURN_IF_ERROR(s.BindText(1, f.issuer));
+        return s.BindText(2, Json(f).dump());
+      },
+      true, "saving federated issuer");
+}
+
+Status SqliteIdpStore::DeleteFederatedIssuer(const std::string& issuer) {
+  return Write(
+      "DELETE FROM federated_issuers WHERE issuer = ?",
+      [&](store::Statement& s) { return s.BindText(1, issuer); }, true,
+      "deleting federated issuer");
 }
 
 Status SqliteIdpStore::Revoke(const std::string& jti, int64_t expires_at) {

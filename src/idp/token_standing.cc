@@ -89,7 +89,15 @@ std::string WhyInactive(const RegistrySnapshot& registry, TokenStateStore& token
   if (auto grant = v.claims.find("zta_grant"); grant != v.claims.end()) {
     return GrantStanding(registry, token_state, *grant, v.subject);
   }
-  if (v.claims.contains("zta_federated")) return "";  // sub is an external subject's local id
+  // Exchanged from a trusted external issuer's token: live while that issuer is still trusted
+  // for subject tokens (its sub is the external subject's local id).
+  if (auto fed = v.claims.find("zta_federated"); fed != v.claims.end()) {
+    const FederatedIssuer* issuer =
+        fed->is_object() && fed->contains("iss") && (*fed)["iss"].is_string()
+            ? registry.FindFederatedIssuer((*fed)["iss"].get<std::string>())
+            : nullptr;
+    return issuer && issuer->allow_subject_token ? "" : kReasonUntrustedIssuer;
+  }
   // The agent as itself (client credentials): sub = client_id = the agent, which must stand.
   if (std::string why = AgentStanding(registry, v.client_id); !why.empty()) return why;
   if (v.subject != v.client_id) return kReasonAgentDeleted;  // no such token is ever issued

@@ -24,7 +24,9 @@ ALLOWED = {
     "http": {"core"},
     "store": {"core"},
     "audit": {"core", "store", "jose"},
-    "idp": {"core", "jose", "http", "store", "audit"},
+    # guard: federation validates external issuers' tokens with the same Validator resource
+    # servers use (src/idp/federation.h), so both apply one set of rules.
+    "idp": {"core", "jose", "http", "store", "audit", "guard"},
     "guard": {"core", "jose", "http"},
     "auth": {"core", "jose", "http"},
     "agent": {"core", "http", "auth"},  # never idp, never guard

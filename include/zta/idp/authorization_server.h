@@ -14,6 +14,7 @@
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/http/client.h"
 #include "zta/http/embedded_files.h"
 #include "zta/http/message.h"
 #include "zta/http/server.h"
@@ -66,6 +67,9 @@ struct AuthorizationServerOptions {
   // The pages' CSS (web/idp/, zta::web::Files()), served under /static/; set by whoever links
   // zta::web (the CLI, IdpService). Default: none (pages render unstyled).
   std::span<const http::EmbeddedFile> static_files;
+  // How federated issuers' metadata and key sets are fetched (src/idp/federation.h). Default
+  // (empty): http::DefaultTransport(). Tests inject one.
+  http::Transport federation_transport;
 };
 
 struct ServerContext;  // src/idp/server_context.h

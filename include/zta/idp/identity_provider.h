@@ -26,6 +26,21 @@ struct AgentSpec {
   std::vector<std::string> scopes;  // within the resource's scopes
   std::optional<Json> public_jwk;   // set → private_key_jwt, else a generated client secret
   int64_t max_token_ttl_seconds = 0;
+  // External identities it may authenticate as; each issuer must be registered (federation).
+  std::vector<FederatedSubject> federated_subjects;
+};
+
+// A trusted external issuer to register or replace (registry.h FederatedIssuer).
+struct FederatedIssuerSpec {
+  std::string issuer;         // https URL, or http on loopback; no query or fragment
+  std::string jwks_uri;       // "" = discovered; else https (http on loopback)
+  std::string audience;       // REQUIRED
+  std::string subject_claim;  // "" or "sub" = sub; "oid" (Entra)
+  // "EXTERNAL=scope" each; none = {scope=scope}. The only local claim is "scope".
+  std::vector<std::string> map_claims;
+  std::string allowed_typ;    // "" = at+jwt, JWT or none; else exact
+  bool allow_subject_token = false;
+  bool allow_client_assertion = false;  // at least one of the two is REQUIRED
 };
 
 // One RFC 9396 authorization_details type a resource accepts, as `zta idp resource add` reads it.
@@ -111,6 +126,15 @@ class IdentityProvider {
   Result<Json> ListDelegationRules(const std::string& agent);
   Status DeleteDelegationRule(const std::string& from, const std::string& to);
   static Json DelegationRulePublicView(const DelegationRule& rule);
+  // Trusted external issuers (identity_provider_federation.cc). Add validates the spec with
+  // clear errors (kInvalidArgument) and replaces an existing record of the same issuer.
+  Result<Json> AddFederatedIssuer(const FederatedIssuerSpec& spec);
+  Result<Json> ListFederatedIssuers();
+  Status RemoveFederatedIssuer(const std::string& issuer);  // kNotFound when not registered
+  static Json FederatedIssuerPublicView(const FederatedIssuer& issuer);
+  // Checks an agent's federated subjects against `registry` (issuer registered, subject set).
+  static Status ValidateFederatedSubjects(const std::vector<FederatedSubject>& subjects,
+                                          const RegistrySnapshot& registry);
 
   // Starts a key rotation (KeyManager::Rotate) and records it as `keys.rotate` with the new kid.
   Result<KeyRow> RotateKeys();

@@ -28,6 +28,13 @@ inline constexpr char kReasonAssertionReplay[] = "assertion_replay";
 inline constexpr char kReasonBadClientSecret[] = "bad_client_secret";
 // 401 invalid_client: the credential is right but the agent is disabled.
 inline constexpr char kReasonClientDisabled[] = "client_disabled";
+// 401 invalid_client (a client assertion), 400 invalid_grant (a token exchange's subject_token):
+// the JWT's iss is not a registered federated issuer, or is one registered without the
+// permission this use needs (--allow-client-assertion, --allow-subject-token).
+inline constexpr char kReasonUntrustedIssuer[] = "untrusted_issuer";
+// 401 invalid_client: a federated assertion verified, but the agent named by client_id has no
+// registered federated subject equal to its (iss, subject).
+inline constexpr char kReasonFederatedSubjectMismatch[] = "federated_subject_mismatch";
 // 429 slow_down: a wrong credential past the failure limit (RFC 6585 §4; see zta.auth_failure).
 inline constexpr char kReasonTooManyFailures[] = "too_many_failures";
 
@@ -70,9 +77,8 @@ inline constexpr char kReasonChainTooDeep[] = "chain_too_deep";
 inline constexpr char kReasonSubjectInactive[] = "subject_inactive";
 // 400 invalid_grant: the subject token's may_act names someone else (RFC 8693 §4.4).
 inline constexpr char kReasonMayActMismatch[] = "may_act_mismatch";
-// 400 invalid_grant: the subject token's issuer is neither this idp nor a trusted external issuer
-// that allows subject tokens.
-inline constexpr char kReasonUntrustedIssuer[] = "untrusted_issuer";
+// (untrusted_issuer, above: a subject token from neither this idp nor a trusted external issuer
+// that allows subject tokens.)
 // 400 invalid_scope: a scope the subject token does not carry.
 inline constexpr char kReasonScopeEscalation[] = "scope_escalation";
 // 400 invalid_scope: a scope the delegation rule or the caller's allowance does not pass on.
@@ -145,6 +151,7 @@ inline constexpr std::string_view kAllReasons[] = {
     kReasonUnknownUserId, kReasonInvalidBindingMessage, kReasonTooManyPending,
     kReasonAuthorizationPending, kReasonPollTooFast, kReasonBackchannelExpired,
     kReasonBackchannelDenied, kReasonBackchannelInvalid, kReasonBackchannelReplay,
+    kReasonFederatedSubjectMismatch,
 };
 
 }  // namespace zta::idp

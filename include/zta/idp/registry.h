@@ -63,6 +63,34 @@ enum class ClientAuthMethod {
   kPrivateKeyJwt, // RFC 7523 §2.2 client assertion signed by the agent's registered key
 };
 
+// --- federation: trusted external issuers (docs/delegation.md, "Federation") ---
+
+// An identity provider whose JWTs this idp accepts, as a token-exchange subject token
+// (RFC 8693 §2.1) and/or as a client assertion (RFC 7523 §2.2). Validated with the guard's
+// rules (exact iss, audience, asymmetric algorithms, typ, key set with unknown-kid limits).
+struct FederatedIssuer {
+  std::string issuer;    // exact `iss` (RFC 8725 §3.8); https, or http on loopback only
+  std::string jwks_uri;  // "" = discovered from the issuer's metadata (RFC 8414, OIDC Discovery)
+  std::string audience;  // the `aud` its tokens must carry for us. REQUIRED
+  std::string subject_claim = "sub";  // "sub", or "oid" (Entra's immutable object id)
+  // external claim → local claim; the only local claim is "scope". Default {scope → scope}.
+  std::map<std::string, std::string> claim_map = {{"scope", "scope"}};
+  // Required JOSE `typ`: "" = any of at+jwt, JWT or none (RFC 9068 §2.1, Entra); else exact.
+  std::string allowed_typ;
+  bool allow_subject_token = false;     // may be a token exchange's subject_token
+  bool allow_client_assertion = false;  // may authenticate an agent (workload identity)
+  int64_t created_at = 0;
+  bool operator==(const FederatedIssuer&) const = default;
+};
+
+// One external identity an agent may authenticate as: the (iss, subject) of an assertion from a
+// FederatedIssuer with allow_client_assertion.
+struct FederatedSubject {
+  std::string issuer;
+  std::string subject;
+  bool operator==(const FederatedSubject&) const = default;
+};
+
 // An agent: its own OAuth client.
 struct Agent {
   std::string client_id;
@@ -78,6 +106,8 @@ struct Agent {
   // resource URI → scopes the agent may request there.
   std::map<std::string, std::vector<std::string>> allowances;
   int64_t created_at = 0;
+  // External identities that authenticate as this agent (federated client assertions).
+  std::vector<FederatedSubject> federated_subjects;
 };
 
 // Who may act after whom (docs/delegation.md, "Delegation rules"): agent `to` may exchange
@@ -100,6 +130,7 @@ struct RegistrySnapshot {
   std::map<std::string, App> apps;    // by client_id
   // by (from, to)
   std::map<std::pair<std::string, std::string>, DelegationRule> delegation_rules;
+  std::map<std::string, FederatedIssuer> federated_issuers;  // by issuer
 
   const Agent* FindAgent(const std::string& client_id) const;
   const Resource* FindResource(const std::string& uri) const;
@@ -107,6 +138,7 @@ struct RegistrySnapshot {
   const User* FindUserByName(const std::string& username) const;
   const App* FindApp(const std::string& client_id) const;
   const DelegationRule* FindDelegationRule(const std::string& from, const std::string& to) const;
+  const FederatedIssuer* FindFederatedIssuer(const std::string& issuer) const;
 };
 
 }  // namespace zta::idp

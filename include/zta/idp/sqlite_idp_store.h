@@ -33,6 +33,8 @@ class SqliteIdpStore final : public IdpStore {
   Status DeleteApp(const std::string& client_id) override;
   Status PutDelegationRule(const DelegationRule& rule) override;
   Status DeleteDelegationRule(const std::string& from, const std::string& to) override;
+  Status PutFederatedIssuer(const FederatedIssuer& issuer) override;
+  Status DeleteFederatedIssuer(const std::string& issuer) override;
 
   Status Revoke(const std::string& jti, int64_t expires_at) override;
   Result<bool> IsRevoked(const std::string& jti) override;

@@ -1,6 +1,6 @@
 // What the identity provider persists, split by concern so that each kind of state has one
 // obvious home and one interface to implement per backend:
-//   RegistryStore    who exists: resources, agents, users and apps;
+//   RegistryStore    who exists: resources, agents, users, apps and trusted external issuers;
 //   TokenStateStore  what was issued, consumed or approved: revocations, single-use assertion
 //                    ids, authorization codes, delegated grants and their refresh tokens,
 //                    remembered consents, login sessions,
@@ -39,6 +39,9 @@ class RegistryStore {
   virtual Status DeleteApp(const std::string& client_id) = 0;
   virtual Status PutDelegationRule(const DelegationRule& rule) = 0;  // insert or replace
   virtual Status DeleteDelegationRule(const std::string& from, const std::string& to) = 0;
+  // Trusted external issuers (federation), keyed by exact issuer.
+  virtual Status PutFederatedIssuer(const FederatedIssuer& issuer) = 0;  // insert or replace
+  virtual Status DeleteFederatedIssuer(const std::string& issuer) = 0;
 };
 
 // What the user approved for one (app, agent, resource): the record behind a delegated token.

@@ -52,6 +52,9 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
   event.subject = caller->client_id;
   event.actor_chain = {caller->client_id};
   event.attributes["zta.client_auth_method"] = caller->auth_method;
+  if (!caller->federated_issuer.empty()) {
+    event.attributes["zta.federated_issuer"] = caller->federated_issuer;
+  }
 
   const std::string& grant_type = Field(*fields, "grant_type");
   if (grant_type.empty()) {
@@ -65,7 +68,8 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
   std::vector<AuditEvent> side_events;
   GrantContext grant_context{*caller,       *fields,           *registry,
                              context.options, context.clock,  context.keys,
-                             context.token_state, event,      side_events};
+                             context.token_state, context.federation, event,
+                             side_events};
   GrantResult granted = grant(grant_context);
   // code.redeem, code.replay, refresh.reuse: recorded before the answer; a token waits for them.
   bool side_recorded = true;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../client_auth.h"
+#include "../federation.h"
 #include "../form_fields.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
@@ -30,6 +31,7 @@ struct GrantContext {
   const Clock& clock;
   KeyManager& keys;
   TokenStateStore& token_state;  // codes, refresh families, revocations: what a grant consumes
+  FederationVerifier& federation;  // external issuers' tokens (token exchange subject tokens)
   AuditEvent& event;  // token.issue, client filled in; the grant adds resource, scopes, jti
   // Further events the grant reports (code.redeem, code.replay, refresh.reuse). The token
   // endpoint records them before it answers; a token leaves only once they are recorded.

@@ -4,6 +4,7 @@
 // (docs/delegation.md, "Token exchange"). Never more than the subject token: the same subject,
 // scopes and authorization_details within it, no later exp, and only along a delegation rule.
 #include <algorithm>
+#include <optional>
 
 #include "../token_standing.h"
 #include "access_token.h"
@@ -37,6 +38,16 @@ struct Subject {
   Json carried = Json::object();     // claims the new token repeats (zta_grant, auth_time, ...)
 };
 
+// RFC 8693 §4.4: may_act names who may act for the subject; anyone else is refused.
+std::optional<OAuthError> CheckMayAct(const GrantContext& context, const Json& claims) {
+  auto may_act = claims.find("may_act");
+  if (may_act == claims.end()) return std::nullopt;
+  bool named = may_act->is_object() && may_act->contains("sub") &&
+               (*may_act)["sub"] == context.caller.client_id;
+  if (named) return std::nullopt;
+  return Refuse("may_act does not name the caller", kReasonMayActMismatch);
+}
+
 // A subject token this idp signed: verified, live (token_standing.h), and with an actor.
 OAuthResult<Subject> OwnSubject(const GrantContext& context, const std::string& token) {
   auto verified =
@@ -60,12 +71,7 @@ OAuthResult<Subject> OwnSubject(const GrantContext& context, const std::string& 
   if (s.chain.empty()) {
     return Refuse("the subject token names no acting agent", kReasonNoDelegationRule);
   }
-  // RFC 8693 §4.4: may_act names who may act for the subject; anyone else is refused.
-  if (auto may_act = v.claims.find("may_act"); may_act != v.claims.end()) {
-    bool named = may_act->is_object() && may_act->contains("sub") &&
-                 (*may_act)["sub"] == context.caller.client_id;
-    if (!named) return Refuse("may_act does not name the caller", kReasonMayActMismatch);
-  }
+  if (auto refused = CheckMayAct(context, v.claims)) return std::move(*refused);
   s.subject = v.subject;
   s.scopes = v.scopes;
   s.details = v.claims.value("authorization_details", Json());
@@ -79,23 +85,37 @@ OAuthResult<Subject> OwnSubject(const GrantContext& context, const std::string& 
   return s;
 }
 
-// The token's iss, unverified ("" when it has none): which issuer's keys to verify it with.
-std::string PeekIssuer(const std::string& token) {
-  jose::JwsVerifyOptions peek;
-  peek.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
-  auto parsed = jose::ParseCompact(token, peek);
-  if (!parsed.ok()) return "";
-  auto claims = ParseJsonStrict(parsed->payload);
-  if (!claims.ok() || !claims->is_object()) return "";
-  auto iss = claims->find("iss");
-  return iss != claims->end() && iss->is_string() ? iss->get<std::string>() : "";
-}
-
 // A subject token of another issuer: accepted only from a trusted external issuer registered
-// with --allow-subject-token (docs/delegation.md, "Federation").
+// with --allow-subject-token (docs/delegation.md, "Federation"), validated with the guard's
+// rules. Its subject becomes a stable local id; no actor acts in it yet, so the caller is the
+// first and no delegation rule applies (the issuer's permission and the caller's allowance do).
 OAuthResult<Subject> FederatedSubject(const GrantContext& context, const std::string& token) {
-  (void)token;
-  return Refuse("the subject token's issuer is not trusted", kReasonUntrustedIssuer);
+  auto verified =
+      context.federation.Verify(context.registry, token, FederationUse::kSubjectToken);
+  if (!verified.ok()) {
+    const std::string& why = verified.status().reason();
+    context.event.attributes["zta.subject_reason"] = why;
+    if (why == kReasonUntrustedIssuer) {
+      return Refuse("the subject token's issuer is not trusted", kReasonUntrustedIssuer);
+    }
+    return Refuse("subject_token rejected: " + why, kReasonSubjectInactive);
+  }
+  const FederatedToken& f = *verified;
+  context.event.attributes["zta.subject_issuer"] = f.issuer;
+  if (!f.jti.empty()) context.event.attributes["zta.subject_jti"] = f.jti;
+  // An external actor chain names agents this registry does not know: refused, not dropped.
+  if (f.claims.contains("act")) {
+    context.event.attributes["zta.subject_reason"] = "external_act";
+    return Refuse("an external subject token may not carry act", kReasonSubjectInactive);
+  }
+  if (auto refused = CheckMayAct(context, f.claims)) return std::move(*refused);
+  Subject s;
+  s.subject = f.local_subject;
+  s.scopes = f.scopes;
+  s.details = f.claims.value("authorization_details", Json());
+  s.expires_at = f.expires_at;
+  s.carried["zta_federated"] = {{"iss", f.issuer}, {"sub", f.subject}};
+  return s;
 }
 
 OAuthResult<Subject> ReadSubject(const GrantContext& context) {
@@ -204,7 +224,10 @@ Json NestedAct(const std::vector<std::string>& chain) {
 }
 
 // The rule that lets the caller act after the subject's current actor, within the depth cap.
+// An external subject has no actor yet: the caller becomes the first, under no rule.
 OAuthResult<const DelegationRule*> FindRule(const GrantContext& context, const Subject& subject) {
+  static const DelegationRule kFirstActor;  // any resource, the scopes the subject has
+  if (subject.chain.empty()) return &kFirstActor;
   const std::string& caller = context.caller.client_id;
   const std::string& current = subject.chain.front();
   const DelegationRule* rule = context.registry.FindDelegationRule(current, caller);
