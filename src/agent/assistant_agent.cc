@@ -287,7 +287,7 @@ void AssistantAgent::InvokeCalls(const Conversation& conversation, std::vector<P
     context.tool_call_id = p.call.id;
     context.trace_id = conversation.trace_id();
     context.transport = transport_;
-    if (conversation.authority().HeldBy(options_.name)) {
+    if (p.tool->uses_handed_authority() && conversation.authority().HeldBy(options_.name)) {
       context.subject_token = conversation.authority().token;
       context.subject_token_type = conversation.authority().token_type;
     }
@@ -346,8 +346,11 @@ bool AssistantAgent::HandOverAuthority(Conversation& conversation, std::vector<P
 Status AssistantAgent::RecordCalls(Conversation& conversation, std::vector<PendingCall>& calls,
                                    TurnResult& result) {
   Status audit_status;
+  // The handed user token too: a tool or an upstream that echoes it must not put it in front of
+  // the model.
+  const std::string& handed = conversation.authority().token.Reveal();
   for (PendingCall& p : calls) {
-    p.outcome.content = scrubber_.Scrub(p.outcome.content);
+    p.outcome.content = scrubber_.Scrub(p.outcome.content, handed);
     if (p.outcome.status == ToolStatus::kDenied) ++result.denied_calls;
     if (p.outcome.status == ToolStatus::kError) ++result.failed_calls;
     Status s = Audit(conversation, p);

@@ -163,7 +163,9 @@ std::string AuthProvider::CacheKey(const TokenRequest& request,
     key +=
         "exchange " + request.subject_token_type + ' ' + Sha256Hex(request.subject_token.Reveal());
   } else if (!request.on_behalf_of.empty() && request.approval == Approval::kBackchannel) {
-    key += "backchannel";
+    // The binding message says what the user approved ("Book Hotel Aurora"): a token approved
+    // for one action is never served for another that asks with a different message.
+    key += "backchannel " + Sha256Hex(request.binding_message);
   }
   return key;
 }

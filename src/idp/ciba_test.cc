@@ -32,18 +32,9 @@ class CibaTest : public DelegationFixture {
  protected:
   void SetUp() override {
     DelegationFixture::SetUp();
+    DeclareBookingDetails();
     auto registry = idp_->store().LoadRegistry();
     ASSERT_TRUE(registry.ok());
-    Resource hotel = *(*registry)->FindResource(kHotel);
-    hotel.scope_descriptions["bookings:create"] = "book rooms for you";
-    Resource::DetailsType booking;
-    booking.schema = Json::parse(R"({"type": "object",
-      "properties": {"type": {"type": "string"}, "hotel_id": {"type": "string"},
-                     "room_id": {"type": "string"}, "max_total": {"type": "number"}},
-      "required": ["hotel_id", "room_id", "max_total"], "additionalProperties": false})");
-    booking.text = "book room {room_id} at {hotel_id} for up to {max_total} USD";
-    hotel.details_types["hotel_booking"] = booking;
-    ASSERT_TRUE(idp_->store().PutResource(hotel).ok());
     Agent a = *(*registry)->FindAgent(agent_);
     a.name = "Guest Assistant";
     a.owner = "ops@example.test";
@@ -170,6 +161,7 @@ TEST_F(CibaTest, RequestAnswersIdExpiryAndInterval) {
 TEST_F(CibaTest, RequestedExpiryIsCappedAndChecked) {
   EXPECT_EQ(Body(Ask({{"requested_expiry", "120"}}))["expires_in"], 120);
   EXPECT_EQ(Body(Ask({{"requested_expiry", "86400"}}))["expires_in"], 600);
+  EXPECT_EQ(Body(Ask({{"requested_expiry", "1"}}))["expires_in"], 60);  // the floor
   for (const char* bad : {"0", "-5", "12s", "1e3", "99999999999999999999"}) {
     http::Response r = Ask({{"requested_expiry", bad}});
     EXPECT_EQ(r.status, 400) << bad;

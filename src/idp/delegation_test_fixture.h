@@ -51,6 +51,22 @@ class DelegationFixture : public IdpFixture {
     EXPECT_TRUE(idp_->store().PutApp(a).ok());
     return {a.client_id, secret};
   }
+  // Declares the hotel_booking details type (RFC 9396 §5) on kHotel, with its schema and
+  // consent text, as `zta idp resource add --details-type` does.
+  void DeclareBookingDetails() {
+    auto registry = idp_->store().LoadRegistry();
+    ASSERT_TRUE(registry.ok());
+    Resource hotel = *(*registry)->FindResource(kHotel);
+    hotel.scope_descriptions["bookings:create"] = "book rooms for you";
+    Resource::DetailsType booking;
+    booking.schema = Json::parse(R"({"type": "object",
+      "properties": {"type": {"type": "string"}, "hotel_id": {"type": "string"},
+                     "room_id": {"type": "string"}, "max_total": {"type": "number"}},
+      "required": ["hotel_id", "room_id", "max_total"], "additionalProperties": false})");
+    booking.text = "book room {room_id} at {hotel_id} for up to {max_total} USD";
+    hotel.details_types["hotel_booking"] = booking;
+    ASSERT_TRUE(idp_->store().PutResource(hotel).ok());
+  }
   void SetUserEnabled(const std::string& id, bool enabled) {
     auto reg = idp_->store().LoadRegistry();
     ASSERT_TRUE(reg.ok());

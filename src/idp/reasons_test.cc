@@ -238,8 +238,8 @@ void IdpReasonsTest::BackchannelReasons() {
                                                now + 10, 0));
   clock_.AdvanceSeconds(10);
   Expect(kReasonBackchannelDenied, 400, [&] { return poll(denied); });
-  const std::string expiring = ask_id({{"requested_expiry", "1"}});
-  clock_.AdvanceSeconds(10);
+  const std::string expiring = ask_id({{"requested_expiry", "60"}});  // the shortest accepted
+  clock_.AdvanceSeconds(61);
   Expect(kReasonBackchannelExpired, 400, [&] { return poll(expiring); });
   for (int i = 0; i < 20; ++i) ASSERT_EQ(ask({}).status, 200);
   Expect(kReasonTooManyPending, 400, [&] { return ask({}); });
@@ -284,6 +284,7 @@ void IdpReasonsTest::DelegationReasons() {
 }
 
 void IdpReasonsTest::ExchangeReasons() {
+  DeclareBookingDetails();
   auto [booking, booking_secret] = AddSecretAgent({"hotels:read", "bookings:create"});
   auto exchange = [&, booking = booking, booking_secret = booking_secret](
                       const std::string& subject, const Form& extra) {

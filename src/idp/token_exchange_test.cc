@@ -21,6 +21,7 @@ class TokenExchangeTest : public DelegationFixture {
  protected:
   void SetUp() override {
     DelegationFixture::SetUp();
+    DeclareBookingDetails();
     // agent_ is the guest assistant; two more agents after it.
     std::tie(booking_, booking_secret_) = AddSecretAgent({"hotels:read", "bookings:create"});
     std::tie(third_, third_secret_) = AddSecretAgent({"hotels:read", "bookings:create"});
@@ -136,6 +137,13 @@ TEST_F(TokenExchangeTest, ScopeAndDetailsCanOnlyNarrow) {
   other_hotel[0]["max_total"] = 100;
   EXPECT_EQ(Refusal(Exchange(subject, booking_, booking_secret_,
                              {{"authorization_details", other_hotel.dump()}})),
+            (std::pair<std::string, std::string>{"invalid_authorization_details",
+                                                 kReasonDetailsEscalation}));
+  Json added = wider;
+  added[0]["max_total"] = 200;
+  added[0]["max_refund"] = 1'000'000;
+  EXPECT_EQ(Refusal(Exchange(subject, booking_, booking_secret_,
+                             {{"authorization_details", added.dump()}})),
             (std::pair<std::string, std::string>{"invalid_authorization_details",
                                                  kReasonDetailsEscalation}));
   Json narrower = wider;
@@ -280,8 +288,8 @@ TEST(DetailsSubsetTest, NarrowerEntriesOnly) {
   lower["max_total"] = 239.5;
   EXPECT_TRUE(DetailEntryWithin(lower, held));
   Json extra = held;
-  extra["room_id"] = "r-1";  // a further constraint narrows
-  EXPECT_TRUE(DetailEntryWithin(extra, held));
+  extra["max_refund"] = 1;  // a field the user never bounded: resource servers would admit it
+  EXPECT_FALSE(DetailEntryWithin(extra, held));
   Json one_location = held;
   one_location["locations"] = Json::array({"b"});
   EXPECT_TRUE(DetailEntryWithin(one_location, held));

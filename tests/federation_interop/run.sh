@@ -9,8 +9,8 @@
 #  (c) the same token as a token exchange's subject_token (RFC 8693, type ...:jwt) with the
 #      agent's own zta token as actor_token gives a zta token whose sub is the local subject and
 #      that carries zta_federated {iss, sub}; a token of an issuer not added is invalid_grant
-#      with audit reason untrusted_issuer. (c) needs the token-exchange grant: while the server
-#      answers unsupported_grant_type, (c) is reported as skipped.
+#      with audit reason untrusted_issuer, and the booker's own workload identity (hotel-agent,
+#      registered as its federated subject) is refused as a subject (subject_inactive).
 # Usage: run.sh PATH/TO/zta CACHE_DIR PEERS_DIR
 set -uo pipefail
 zta=$(realpath "$1")
@@ -85,6 +85,12 @@ OTHER=$(start_peer other https://wrong.example/api) || exit 1
 peer_token() {  # ISSUER RESOURCE: a fresh client_credentials access token of hotel-agent
   curl -s -u "hotel-agent:$HOTEL_SECRET" -d grant_type=client_credentials -d "resource=$2" \
     -d scope=read_hotels "$1/token" | json_field access_token
+}
+person_token() {  # ISSUER RESOURCE: hotel-agent-post's token (client_secret_post): a subject
+  # no zta agent is registered with, standing in for a person's token of that issuer
+  curl -s -d client_id=hotel-agent-post -d "client_secret=$HOTEL_SECRET" \
+    -d grant_type=client_credentials -d "resource=$2" -d scope=read_hotels "$1/token" |
+    json_field access_token
 }
 t=$(peer_token "$PEER" "$FED_AUD")
 [[ $t == ey*.*.* ]] && ok "peer issues a JWT access token for $FED_AUD" || fail "peer token" "$t"
@@ -179,32 +185,35 @@ exchange() {  # SUBJECT_TOKEN: sets code, body
   code=${body##*$'\n'}
   body=${body%$'\n'*}
 }
-exchange "$(peer_token "$PEER" "$FED_AUD")"
-if [[ $code == 400 && $(json_field error <<<"$body") == unsupported_grant_type ]]; then
-  skip "(c) token exchange of a federated subject token" \
-    "this server has no token-exchange grant yet (unsupported_grant_type)"
+exchange "$(person_token "$PEER" "$FED_AUD")"
+exchanged=$(json_field access_token <<<"$body")
+local_sub=$(node "$cache/verify.mjs" --local-subject "$PEER" hotel-agent-post)
+if [[ $code == 200 ]] && claims=$(node "$cache/verify.mjs" "$IDP" "$API" "$exchanged" 2>"$work/verify.err"); then
+  c=$(json_field claims <<<"$claims")
+  fed=$(json_field zta_federated <<<"$c")
+  act=$(json_field act <<<"$c")
+  if [[ $(json_field sub <<<"$c") == "$local_sub" && $(json_field iss <<<"$fed") == "$PEER" &&
+        $(json_field sub <<<"$fed") == hotel-agent-post && $(json_field sub <<<"$act") == "$BOOKER" ]]; then
+    ok "(c) exchanged: sub $local_sub, act $BOOKER, zta_federated {iss, sub}, verified by npm jose"
+  else
+    fail "(c) exchanged token's sub, act and zta_federated" "$c"
+  fi
 else
-  exchanged=$(json_field access_token <<<"$body")
-  local_sub=$(node "$cache/verify.mjs" --local-subject "$PEER" hotel-agent)
-  if [[ $code == 200 ]] && claims=$(node "$cache/verify.mjs" "$IDP" "$API" "$exchanged" 2>"$work/verify.err"); then
-    c=$(json_field claims <<<"$claims")
-    fed=$(json_field zta_federated <<<"$c")
-    if [[ $(json_field sub <<<"$c") == "$local_sub" && $(json_field iss <<<"$fed") == "$PEER" &&
-          $(json_field sub <<<"$fed") == hotel-agent ]]; then
-      ok "(c) exchanged: sub $local_sub, zta_federated {iss, sub}, verified by npm jose"
-    else
-      fail "(c) exchanged token's sub and zta_federated" "$c"
-    fi
-  else
-    fail "(c) token exchange of the peer's token" "HTTP $code $body $(cat "$work/verify.err" 2>/dev/null)"
-  fi
-  exchange "$(peer_token "$OTHER" https://wrong.example/api)"
-  reason=$(last_deny_reason)
-  if [[ $code == 400 && $(json_field error <<<"$body") == invalid_grant && $reason == untrusted_issuer ]]; then
-    ok "(c) subject token of an issuer not added → invalid_grant (untrusted_issuer)"
-  else
-    fail "(c) subject token of an issuer not added" "HTTP $code $body; audit reason $reason"
-  fi
+  fail "(c) token exchange of the peer's token" "HTTP $code $body $(cat "$work/verify.err" 2>/dev/null)"
+fi
+exchange "$(peer_token "$PEER" "$FED_AUD")"
+reason=$(last_deny_reason)
+if [[ $code == 400 && $(json_field error <<<"$body") == invalid_grant && $reason == subject_inactive ]]; then
+  ok "(c) an agent's own workload identity as subject → invalid_grant (subject_inactive)"
+else
+  fail "(c) an agent's own workload identity as subject" "HTTP $code $body; audit reason $reason"
+fi
+exchange "$(peer_token "$OTHER" https://wrong.example/api)"
+reason=$(last_deny_reason)
+if [[ $code == 400 && $(json_field error <<<"$body") == invalid_grant && $reason == untrusted_issuer ]]; then
+  ok "(c) subject token of an issuer not added → invalid_grant (untrusted_issuer)"
+else
+  fail "(c) subject token of an issuer not added" "HTTP $code $body; audit reason $reason"
 fi
 
 echo "federation interop: $passed passed, $failed failed, $skipped skipped"

@@ -30,6 +30,7 @@ class AgentTool final : public FunctionTool {
                                                    std::optional<Handover> handover = {});
 
   ToolOutcome Invoke(const Json& args, ToolContext& context) const override;
+  bool uses_handed_authority() const override { return true; }
 
  private:
   AgentTool(std::string name, std::string description, ChatAgent& agent,

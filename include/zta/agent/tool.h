@@ -131,6 +131,10 @@ class Tool {
   virtual ToolOutcome Invoke(const Json& args, ToolContext& context) const = 0;
   // Whether a human must say yes before each call (AssistantAgent's approval hook).
   virtual bool requires_approval() const { return false; }
+  // Whether the tool is given the user's handed authority (ToolContext::subject_token): only
+  // tools that exchange it (SecureFunctionTool) or hand it on (AgentTool); a plain function
+  // tool never sees the user's token.
+  virtual bool uses_handed_authority() const { return false; }
 };
 
 // A handler's result becomes the tool's content: a string as is, anything else as JSON text.
@@ -217,6 +221,7 @@ class SecureFunctionTool final : public FunctionTool {
       auth::TokenSource& tokens, ToolHandler handler);
 
   ToolOutcome Invoke(const Json& args, ToolContext& context) const override;
+  bool uses_handed_authority() const override { return true; }
   const ToolRequirement& requirement() const { return requirement_; }
 
  private:

@@ -11,6 +11,7 @@
 #include "../form_fields.h"
 #include "../grants/delegated_token.h"
 #include "endpoint.h"
+#include "token_call.h"
 #include "zta/core/random.h"
 #include "zta/core/scopes.h"
 #include "zta/idp/reasons.h"
@@ -20,9 +21,12 @@ namespace {
 
 // CIBA §7.3 interval: the seconds a client waits between polls, at first.
 constexpr int64_t kPollIntervalSeconds = 5;
-// CIBA §7.1 requested_expiry: absent → 300 s; larger asks are cut to 600 s.
+// CIBA §7.1 requested_expiry: absent → 300 s; larger asks are cut to 600 s, smaller ones raised
+// to 60 s: the per-agent cap counts pending requests, so a floor on their life bounds how many
+// one agent can create (20 per minute) and how fast it fills the store and the audit log.
 constexpr int64_t kDefaultExpirySeconds = 300;
 constexpr int64_t kMaxExpirySeconds = 600;
+constexpr int64_t kMinExpirySeconds = 60;
 // Pending, unexpired requests one agent, or one user, may have at a time: a caller that asks
 // without end fills neither the store nor the user's page (invalid_request, too_many_pending).
 constexpr int kMaxPendingPerAgent = 20;
@@ -96,7 +100,7 @@ OAuthResult<int64_t> ReadExpiry(const std::string& text) {
       !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return OAuthError::InvalidRequest("requested_expiry must be a positive number of seconds");
   }
-  return std::min(seconds, kMaxExpirySeconds);
+  return std::clamp(seconds, kMinExpirySeconds, kMaxExpirySeconds);
 }
 
 // The user login_hint names, enabled. CIBA §7.1: exactly one hint; zta takes only login_hint.
@@ -151,22 +155,6 @@ std::optional<OAuthError> ReadRequest(const FormFields& fields, const RegistrySn
   return CheckBindingMessage(out.binding_message);
 }
 
-// A client that did not authenticate: its id stays unrecorded, as at /token.
-Decision RefuseClient(const http::Request& request, const OAuthError& error, AuditEvent event) {
-  event.decision = AuditDecision::kDeny;
-  event.reason = error.AuditReason();
-  event.attributes["zta.source_address"] = request.remote_address;
-  if (!error.auth_failure().empty()) event.attributes["zta.auth_failure"] = error.auth_failure();
-  return Decision::Recorded(error.ToResponse(), std::move(event), false);
-}
-
-Decision Refuse(const OAuthError& error, AuditEvent event) {
-  if (!error.audited()) return Decision::Unrecorded(error.ToResponse());
-  event.decision = error.AuditOutcome();
-  event.reason = error.AuditReason();
-  return Decision::Recorded(error.ToResponse(), std::move(event), false);
-}
-
 // Stores the request under a fresh auth_req_id and answers it (CIBA §7.3).
 Decision Accept(ServerContext& context, BackchannelRequest record, int64_t expiry,
                 AuditEvent event) {
@@ -179,14 +167,14 @@ Decision Accept(ServerContext& context, BackchannelRequest record, int64_t expir
   record.interval = kPollIntervalSeconds;
   Status put = context.token_state.PutBackchannel(record, kMaxPendingPerAgent, kMaxPendingPerUser);
   if (put.code() == StatusCode::kResourceExhausted) {
-    return Refuse(
+    return RefuseRequest(
         OAuthError::InvalidRequest("too many pending requests").WithReason(kReasonTooManyPending),
         std::move(event));
   }
   if (!put.ok()) {
-    return Refuse(OAuthError::TemporarilyUnavailable("the request could not be stored")
-                      .WithReason(kReasonStoreError),
-                  std::move(event));
+    return RefuseRequest(OAuthError::TemporarilyUnavailable("the request could not be stored")
+                             .WithReason(kReasonStoreError),
+                         std::move(event));
   }
   event.decision = AuditDecision::kAllow;
   event.scopes_granted = record.scopes;
@@ -222,16 +210,16 @@ Decision BackchannelAuthorizeEndpoint(ServerContext& context, const http::Reques
   event.attributes["zta.client_auth_method"] = caller->auth_method;
   // Only an agent asks a user for approval; apps have the browser (/authorize).
   if (caller->agent == nullptr) {
-    return Refuse(OAuthError::UnauthorizedClient("backchannel authentication is for agents"),
-                  std::move(event));
+    return RefuseRequest(OAuthError::UnauthorizedClient("backchannel authentication is for agents"),
+                         std::move(event));
   }
   BackchannelRequest record;
   record.agent_id = caller->client_id;
   if (auto refused = ReadRequest(*fields, *registry, *caller->agent, record, event)) {
-    return Refuse(*refused, std::move(event));
+    return RefuseRequest(*refused, std::move(event));
   }
   auto expiry = ReadExpiry(Field(*fields, "requested_expiry"));
-  if (!expiry.ok()) return Refuse(expiry.error(), std::move(event));
+  if (!expiry.ok()) return RefuseRequest(expiry.error(), std::move(event));
   return Accept(context, std::move(record), *expiry, std::move(event));
 }
 

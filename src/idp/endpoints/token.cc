@@ -1,30 +1,14 @@
 // The token endpoint (RFC 6749 §3.2): authenticate the client, look up its grant_type, run the
 // grant. Every outcome but a malformed body is audited as token.issue; an issued token leaves
 // only once its event is recorded (DESIGN.md, Audit: no record, no token).
+#include <vector>
+
 #include "../form_fields.h"
 #include "endpoint.h"
-
-#include <vector>
+#include "token_call.h"
 
 namespace zta::idp {
 namespace {
-
-// The refusal of a client that did not authenticate; its id stays unrecorded.
-Decision RefuseClient(const http::Request& request, const OAuthError& error, AuditEvent event) {
-  event.decision = AuditDecision::kDeny;
-  event.reason = error.AuditReason();
-  event.attributes["zta.source_address"] = request.remote_address;
-  if (!error.auth_failure().empty()) event.attributes["zta.auth_failure"] = error.auth_failure();
-  return Decision::Recorded(error.ToResponse(), std::move(event), false);
-}
-
-// The refusal of an authenticated client's request.
-Decision Refuse(const OAuthError& error, AuditEvent event) {
-  if (!error.audited()) return Decision::Unrecorded(error.ToResponse());
-  event.decision = error.AuditOutcome();
-  event.reason = error.AuditReason();
-  return Decision::Recorded(error.ToResponse(), std::move(event), false);
-}
 
 // "only client_credentials is supported", from the grant table.
 std::string SupportedGrants(const GrantTypes& grants) {
@@ -58,23 +42,22 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
 
   const std::string& grant_type = Field(*fields, "grant_type");
   if (grant_type.empty()) {
-    return Refuse(OAuthError::InvalidRequest("missing grant_type"), std::move(event));
+    return RefuseRequest(OAuthError::InvalidRequest("missing grant_type"), std::move(event));
   }
   GrantHandler grant = context.grants.Find(grant_type);
   if (!grant) {
-    return Refuse(OAuthError::UnsupportedGrantType(SupportedGrants(context.grants)),
-                  std::move(event));
+    return RefuseRequest(OAuthError::UnsupportedGrantType(SupportedGrants(context.grants)),
+                         std::move(event));
   }
   std::vector<AuditEvent> side_events;
-  GrantContext grant_context{*caller,       *fields,           *registry,
-                             context.options, context.clock,  context.keys,
-                             context.token_state, context.federation, event,
-                             side_events};
+  GrantContext grant_context{*caller,       *fields,      *registry,           context.options,
+                             context.clock, context.keys, context.token_state, context.federation,
+                             event,         side_events};
   GrantResult granted = grant(grant_context);
   // code.redeem, code.replay, refresh.reuse: recorded before the answer; a token waits for them.
   bool side_recorded = true;
   for (AuditEvent& side : side_events) side_recorded &= context.Audit(std::move(side)).ok();
-  if (!granted.ok()) return Refuse(granted.error(), std::move(event));
+  if (!granted.ok()) return RefuseRequest(granted.error(), std::move(event));
   if (!side_recorded) {
     return Decision::Unrecorded(
         OAuthError::TemporarilyUnavailable("the audit log is unavailable").ToResponse());

@@ -37,4 +37,19 @@ OAuthResult<TokenCall> BeginTokenCall(ServerContext& context, const http::Reques
   return call;
 }
 
+Decision RefuseClient(const http::Request& request, const OAuthError& error, AuditEvent event) {
+  event.decision = AuditDecision::kDeny;
+  event.reason = error.AuditReason();
+  event.attributes["zta.source_address"] = request.remote_address;
+  if (!error.auth_failure().empty()) event.attributes["zta.auth_failure"] = error.auth_failure();
+  return Decision::Recorded(error.ToResponse(), std::move(event), false);
+}
+
+Decision RefuseRequest(const OAuthError& error, AuditEvent event) {
+  if (!error.audited()) return Decision::Unrecorded(error.ToResponse());
+  event.decision = error.AuditOutcome();
+  event.reason = error.AuditReason();
+  return Decision::Recorded(error.ToResponse(), std::move(event), false);
+}
+
 }  // namespace zta::idp

@@ -1,4 +1,5 @@
-// What /introspect and /revoke start with: an authenticated caller and the token parameter.
+// What /introspect and /revoke start with (an authenticated caller and the token parameter), and
+// how /token and /bc-authorize refuse.
 #pragma once
 
 #include <memory>
@@ -11,7 +12,7 @@ namespace zta::idp {
 struct TokenCall {
   std::shared_ptr<const RegistrySnapshot> registry;  // keeps caller.agent alive
   Caller caller;
-  std::string token;  // the "token" form parameter
+  std::string token;            // the "token" form parameter
   std::string token_type_hint;  // RFC 7009 §2.1, RFC 7662 §2.1; "" when absent
 };
 
@@ -20,5 +21,12 @@ struct TokenCall {
 // step fails; a refused caller is audited here, on `event`.
 OAuthResult<TokenCall> BeginTokenCall(ServerContext& context, const http::Request& request,
                                       bool allow_resources, AuditEvent& event);
+
+// The refusal of a client that did not authenticate at /token or /bc-authorize: its id stays
+// unrecorded; the source address and the credential's failure are.
+Decision RefuseClient(const http::Request& request, const OAuthError& error, AuditEvent event);
+
+// The refusal of an authenticated client's request there, audited unless the error says not.
+Decision RefuseRequest(const OAuthError& error, AuditEvent event);
 
 }  // namespace zta::idp

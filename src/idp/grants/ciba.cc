@@ -84,12 +84,7 @@ GrantResult IssueTokens(const GrantContext& context, const DelegatedGrant& grant
     id.user = &user;
     id.audience = agent.client_id;
     id.auth_time = grant.auth_time;
-    id.access_token = body["access_token"].get<std::string>();
-    auto id_token = IssueIdToken(context, id);
-    if (!id_token.ok()) {
-      return OAuthError::ServerError("signing failed").WithReason(kReasonSigningFailed);
-    }
-    body["id_token"] = *id_token;
+    if (auto failed = AddIdToken(context, id, body)) return std::move(*failed);
   }
   return body;
 }

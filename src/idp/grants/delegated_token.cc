@@ -189,12 +189,7 @@ GrantResult IssueDelegatedTokens(const GrantContext& context, const Delegation& 
     id.audience = d.app->client_id;
     id.auth_time = grant.auth_time;
     id.nonce = d.nonce;
-    id.access_token = body["access_token"].get<std::string>();
-    auto id_token = IssueIdToken(context, id);
-    if (!id_token.ok()) {
-      return OAuthError::ServerError("signing failed").WithReason(kReasonSigningFailed);
-    }
-    body["id_token"] = *id_token;
+    if (auto failed = AddIdToken(context, id, body)) return std::move(*failed);
   }
   return body;
 }

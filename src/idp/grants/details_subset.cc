@@ -33,6 +33,11 @@ bool DetailEntryWithin(const Json& narrower, const Json& wider) {
     auto mine = narrower.find(name);
     if (mine == narrower.end() || !MemberWithin(name, *mine, value)) return false;
   }
+  // A member the wider entry does not have would widen it: resource servers refuse a request
+  // field its entry does not bound (guard CheckWithinDetail), so a new member grants a new field.
+  for (const auto& [name, value] : narrower.items()) {
+    if (!wider.contains(name)) return false;
+  }
   return true;
 }
 

@@ -14,7 +14,8 @@ namespace zta::idp {
 //   - for an array (RFC 9396 §2.2 locations, actions, ...): an array of some of its members, or
 //     one of its members;
 //   - otherwise the equal value.
-// Members only `narrower` has add constraints, so they narrow it further.
+// `narrower` has no member `wider` lacks: resource servers refuse a request field its entry does
+// not bound, so an added member would grant a field the user never approved.
 bool DetailEntryWithin(const Json& narrower, const Json& wider);
 
 // "" when every entry of `requested` (a JSON array of objects) lies within some entry of `held`

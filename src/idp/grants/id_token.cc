@@ -5,6 +5,7 @@
 
 #include "zta/core/base64url.h"
 #include "zta/core/random.h"
+#include "zta/idp/reasons.h"
 #include "zta/jose/jwt.h"
 
 namespace zta::idp {
@@ -49,6 +50,16 @@ Result<std::string> IssueIdToken(const GrantContext& context, const IdTokenSpec&
     b.Claim("at_hash", LeftHalfHash(signing.alg, spec.access_token));
   }
   return b.Sign(signing.alg, signing.key);
+}
+
+std::optional<OAuthError> AddIdToken(const GrantContext& context, IdTokenSpec spec, Json& body) {
+  spec.access_token = body["access_token"].get<std::string>();
+  auto id_token = IssueIdToken(context, spec);
+  if (!id_token.ok()) {
+    return OAuthError::ServerError("signing failed").WithReason(kReasonSigningFailed);
+  }
+  body["id_token"] = *id_token;
+  return std::nullopt;
 }
 
 }  // namespace zta::idp

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "grant.h"
@@ -23,5 +24,9 @@ std::string LeftHalfHash(jose::Algorithm alg, std::string_view value);
 
 // Signs an ID token with the current key; lifetime options.default_token_ttl_seconds.
 Result<std::string> IssueIdToken(const GrantContext& context, const IdTokenSpec& spec);
+
+// Adds "id_token" to a token response `body` that holds its access_token (at_hash binds the
+// two), or the server_error (signing_failed) to answer with instead.
+std::optional<OAuthError> AddIdToken(const GrantContext& context, IdTokenSpec spec, Json& body);
 
 }  // namespace zta::idp

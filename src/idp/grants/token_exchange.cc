@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "../browser/authorization_request.h"
 #include "../token_standing.h"
 #include "access_token.h"
 #include "delegated_token.h"
@@ -89,7 +90,7 @@ OAuthResult<Subject> OwnSubject(const GrantContext& context, const std::string& 
 // with --allow-subject-token (docs/delegation.md, "Federation"), validated with the guard's
 // rules. Its subject becomes a stable local id; no actor acts in it yet, so the caller is the
 // first and no delegation rule applies (the issuer's permission and the caller's allowance do).
-OAuthResult<Subject> FederatedSubject(const GrantContext& context, const std::string& token) {
+OAuthResult<Subject> ExternalSubject(const GrantContext& context, const std::string& token) {
   auto verified =
       context.federation.Verify(context.registry, token, FederationUse::kSubjectToken);
   if (!verified.ok()) {
@@ -109,10 +110,30 @@ OAuthResult<Subject> FederatedSubject(const GrantContext& context, const std::st
     return Refuse("an external subject token may not carry act", kReasonSubjectInactive);
   }
   if (auto refused = CheckMayAct(context, f.claims)) return std::move(*refused);
+  // An agent's own workload identity is not a person: exchanged, it would read as that agent
+  // acting for a "user". Refused when any agent is registered with this external subject, or
+  // the issuer marks the token app-only (Entra idtyp "app").
+  for (const auto& [id, agent] : context.registry.agents) {
+    for (const FederatedSubject& fs : agent.federated_subjects) {
+      if (fs.issuer == f.issuer && fs.subject == f.subject) {
+        context.event.attributes["zta.subject_reason"] = "workload_identity";
+        return Refuse("the subject token is an agent's own identity", kReasonSubjectInactive);
+      }
+    }
+  }
+  if (f.claims.value("idtyp", Json()) == "app") {
+    context.event.attributes["zta.subject_reason"] = "app_only_token";
+    return Refuse("the subject token is an app-only token", kReasonSubjectInactive);
+  }
+  if (f.expires_at <= context.clock.NowSeconds()) {  // within the guard's leeway, still past
+    context.event.attributes["zta.subject_reason"] = "expired";
+    return Refuse("the subject token has expired", kReasonSubjectInactive);
+  }
   Subject s;
   s.subject = f.local_subject;
   s.scopes = f.scopes;
-  s.details = f.claims.value("authorization_details", Json());
+  // Federation vouches for who the subject is and its mapped scopes, not for approvals: an
+  // external token's authorization_details are not carried into ours.
   s.expires_at = f.expires_at;
   s.carried["zta_federated"] = {{"iss", f.issuer}, {"sub", f.subject}};
   return s;
@@ -128,7 +149,7 @@ OAuthResult<Subject> ReadSubject(const GrantContext& context) {
     return OAuthError::InvalidRequest("subject_token_type must be access_token, jwt or id_token");
   }
   if (type == kIdTokenType || PeekIssuer(token) != context.options.issuer) {
-    return FederatedSubject(context, token);
+    return ExternalSubject(context, token);
   }
   return OwnSubject(context, token);
 }
@@ -197,7 +218,8 @@ OAuthResult<std::vector<std::string>> ExchangeScopes(const GrantContext& context
 
 // The authorization_details of the new token: the requested entries, each within one of the
 // subject's (details_subset.h); default: the subject's own.
-OAuthResult<Json> ExchangeDetails(const GrantContext& context, const Subject& subject) {
+OAuthResult<Json> ExchangeDetails(const GrantContext& context, const Subject& subject,
+                                  const Resource& target) {
   const std::string& text = context.Field("authorization_details");
   if (text.empty()) return subject.details;
   auto requested = ParseJsonStrict(text);
@@ -209,7 +231,13 @@ OAuthResult<Json> ExchangeDetails(const GrantContext& context, const Subject& su
   if (!why.empty()) {
     return OAuthError::InvalidAuthorizationDetails(why).WithReason(kReasonDetailsEscalation);
   }
-  return std::move(*requested);
+  // Then the same reading as /authorize: 1 to 16 entries, each of a type the resource declares
+  // and valid against its schema (RFC 9396 §5), so repeats and oddities stop here too.
+  Json parsed;
+  if (auto problem = browser::ParseAuthorizationDetails(text, target, &parsed)) {
+    return OAuthError::InvalidAuthorizationDetails(*problem);
+  }
+  return parsed;
 }
 
 // RFC 8693 §4.1: the new actor outermost, the earlier chain nested inside it.
@@ -269,7 +297,7 @@ GrantResult TokenExchangeGrant(const GrantContext& context) {
   if (!target.ok()) return std::move(target).error();
   auto scopes = ExchangeScopes(context, s, **rule, **target);
   if (!scopes.ok()) return std::move(scopes).error();
-  auto details = ExchangeDetails(context, s);
+  auto details = ExchangeDetails(context, s, **target);
   if (!details.ok()) return std::move(details).error();
 
   std::vector<std::string> chain = s.chain;
