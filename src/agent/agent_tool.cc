@@ -30,6 +30,12 @@ ToolOutcome AgentTool::Invoke(const Json& args, ToolContext& context) const {
     return ToolOutcome::Failure(ToolStatus::kError, "error: invalid arguments: " + valid.message(),
                                 kReasonInvalidArguments);
   }
+  // Agents wired as each other's tools (or an injected model calling round and round) stop here.
+  if (context.agent_depth >= kMaxAgentToolDepth) {
+    return ToolOutcome::Failure(ToolStatus::kDenied,
+                                "denied: agents are nested too deep to call " + agent_.name(),
+                                kReasonToolFailed);
+  }
   ToolOutcome outcome;
   HandedAuthority held;
   held.to = context.agent_id;
@@ -56,6 +62,7 @@ ToolOutcome AgentTool::Invoke(const Json& args, ToolContext& context) const {
 
   Conversation conversation(context.user);
   conversation.set_trace_id(context.trace_id);
+  conversation.set_agent_depth(context.agent_depth + 1);
   conversation.set_authority(std::move(handed).value());
   conversation.Append(Message::User(args.at("task").get<std::string>()));
   Result<TurnResult> turn = agent_.Run(conversation);

@@ -286,6 +286,7 @@ void AssistantAgent::InvokeCalls(const Conversation& conversation, std::vector<P
     context.user = conversation.user();
     context.tool_call_id = p.call.id;
     context.trace_id = conversation.trace_id();
+    context.agent_depth = conversation.agent_depth();
     context.transport = transport_;
     if (p.tool->uses_handed_authority() && conversation.authority().HeldBy(options_.name)) {
       context.subject_token = conversation.authority().token;

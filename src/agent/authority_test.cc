@@ -176,6 +176,49 @@ TEST_F(AuthorityTest, AgentToolHandsOverABackchannelApprovedToken) {
   ExpectNoToken(conversation, {approved, api_token});
 }
 
+// A plain function tool never sees the handed user token, and a result that echoes it anyway
+// (an upstream reflecting a header) reaches the model redacted.
+TEST_F(AuthorityTest, PlainToolsNeitherGetNorLeakTheHandedToken) {
+  // Not JWT-shaped, so that only the handed-token scrub (not the JWT pattern) can redact it.
+  const std::string handed_token = "handed-user-token-0123456789abcdef";
+  bool saw_token = true;
+  auto tool = FunctionTool::Create(
+      "echo", "echoes", Json{{"type", "object"}},
+      [&](const Json&, ToolContext& context) -> Result<Json> {
+        saw_token = !context.subject_token.empty();
+        return Json("the upstream echoed: " + handed_token);
+      });
+  ASSERT_TRUE(tool.ok()) << tool.status();
+  ASSERT_TRUE(booking_->AddTool(std::move(tool).value()).ok());
+  Conversation conversation("alice");
+  HandedAuthority authority;
+  authority.to = "booking_agent";
+  authority.token = Secret(handed_token);
+  conversation.set_authority(authority);
+  conversation.Append(Message::User("echo"));
+  booking_model_.ThenCalls({Call("c1", "echo", "{}")});
+  booking_model_.ThenText("done");
+  auto turn = booking_->Run(conversation);
+  ASSERT_TRUE(turn.ok()) << turn.status();
+  EXPECT_FALSE(saw_token);
+  ExpectNoToken(conversation, {handed_token});
+}
+
+// Agents nested as each other's tools stop at kMaxAgentToolDepth: the call is denied before the
+// other agent runs or any token is asked for.
+TEST_F(AuthorityTest, AgentToolRefusesPastTheNestingCap) {
+  auto tool = AgentTool::Create("ask_booking_agent", "Books rooms", *booking_, std::nullopt);
+  ASSERT_TRUE(tool.ok()) << tool.status();
+  ToolContext context;
+  context.agent_id = auth::testing::kAgent;
+  context.user = "alice";
+  context.agent_depth = kMaxAgentToolDepth;
+  ToolOutcome outcome = (*tool)->Invoke(Json{{"task", "book h-1"}}, context);
+  EXPECT_EQ(outcome.status, ToolStatus::kDenied);
+  EXPECT_NE(outcome.content.find("nested too deep"), std::string::npos) << outcome.content;
+  EXPECT_TRUE(server_.last_exchange_form().empty());
+}
+
 // A handover that cannot get the user's authority (she denies) fails closed: no handoff, the
 // model is told "denied" with the reason code, and the authority stays where it was.
 TEST_F(AuthorityTest, DeniedHandoverStopsTheHandoff) {

@@ -21,6 +21,9 @@ namespace zta::agent {
 // the user exchange it and the API sees the chain. The token is never in the task or the result
 // (the result is scrubbed of it). Thread-safe if the agent is (AssistantAgent is, once
 // configured: each call runs on a conversation of its own).
+// Deepest nesting of AgentTool calls (an agent's tool running an agent whose tool runs another…).
+inline constexpr int kMaxAgentToolDepth = 4;
+
 class AgentTool final : public FunctionTool {
  public:
   // `agent` must outlive the tool. Errors: a bad tool name, a handover without resource or

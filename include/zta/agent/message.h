@@ -70,6 +70,10 @@ class Conversation {
   // Correlates the audit events of this conversation. Default: empty (events get none).
   const std::string& trace_id() const { return trace_id_; }
   void set_trace_id(std::string id) { trace_id_ = std::move(id); }
+  // How many AgentTool calls deep this conversation runs (0: the user's own). AgentTool refuses
+  // past kMaxAgentToolDepth, so agents wired as each other's tools cannot recurse without end.
+  int agent_depth() const { return agent_depth_; }
+  void set_agent_depth(int depth) { agent_depth_ = depth; }
 
   // The user's authority handed to one agent of this conversation (zta/agent/authority.h), set
   // by a handoff or an AgentTool. Not a message: no model ever sees it, and ToJson/Serialize
@@ -93,6 +97,7 @@ class Conversation {
  private:
   std::string user_;
   std::string trace_id_;
+  int agent_depth_ = 0;
   std::vector<Message> messages_;
   HandedAuthority authority_;
 };

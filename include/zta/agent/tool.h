@@ -69,6 +69,7 @@ struct ToolContext {
   std::string user;          // the conversation's user; empty when anonymous
   std::string tool_call_id;  // the model's id for this call
   std::string trace_id;      // correlates audit events
+  int agent_depth = 0;       // the conversation's agent_depth (AgentTool nesting)
   // Set by SecureFunctionTool for the duration of the handler; null for plain tools.
   const auth::AccessToken* token = nullptr;
   // The user's authority another agent handed to this one (zta/agent/authority.h): the RFC 8693
