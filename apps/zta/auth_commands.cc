@@ -67,6 +67,66 @@ Result<auth::AccessToken> GetTokenOnBehalfOf(const auth::DelegationSettings& set
   return source->GetToken(request);
 }
 
+// The credential flags laid over the config file's: at most one of a secret from the
+// environment, a secret file or a private key; --auth-method last.
+Status ApplyCredentialFlags(const TokenGetFlags& f, auth::AuthProviderOptions& o) {
+  int credential_flags =
+      !f.client_secret_env.empty() + !f.client_secret_file.empty() + !f.private_key.empty();
+  if (credential_flags > 1) {
+    return InvalidArgument("give one of --client-secret-env, --client-secret-file, --private-key");
+  }
+  auto use_secret = [&o](Secret secret) {
+    o.client_secret = std::move(secret);
+    o.private_key.reset();
+    if (o.auth_method == auth::ClientAuthMethod::kPrivateKeyJwt) {
+      o.auth_method = auth::ClientAuthMethod::kClientSecretBasic;
+    }
+  };
+  if (!f.client_secret_env.empty()) {
+    const char* value = std::getenv(f.client_secret_env.c_str());
+    if (value == nullptr || *value == '\0') {
+      return InvalidArgument("environment variable " + f.client_secret_env + " is not set");
+    }
+    use_secret(Secret(value));
+  }
+  if (!f.client_secret_file.empty()) {
+    auto secret = auth::ReadSecretFile(f.client_secret_file);
+    if (!secret.ok()) return InvalidArgument(secret.status().ToString());
+    use_secret(std::move(secret).value());
+  }
+  if (!f.private_key.empty()) {
+    auto key = auth::ReadPrivateKeyFile(f.private_key);
+    if (!key.ok()) return InvalidArgument(key.status().ToString());
+    o.private_key = std::move(key).value();
+    o.auth_method = auth::ClientAuthMethod::kPrivateKeyJwt;
+  }
+  if (!f.auth_method.empty()) {
+    auto method = auth::ParseClientAuthMethod(f.auth_method);
+    if (!method.ok()) return InvalidArgument(method.status().message());
+    o.auth_method = *method;
+  }
+  return Status::Ok();
+}
+
+// The token on stdout (alone, or as JSON with --json) and the bearer warning on stderr.
+void PrintToken(const auth::AccessToken& token, bool json) {
+  const int64_t ttl = token.expires_at - SystemClock::Instance().NowSeconds();
+  if (json) {
+    std::string scope;
+    for (const auto& s : token.scopes) scope += (scope.empty() ? "" : " ") + s;
+    std::cout << DumpJson(Json{{"access_token", token.value.Reveal()},
+                               {"token_type", token.token_type},
+                               {"expires_at", token.expires_at},
+                               {"scope", scope},
+                               {"jti", token.jti}})
+              << "\n";
+  } else {
+    std::cout << token.value.Reveal() << "\n";
+  }
+  std::cerr << "zta: warning: the token on stdout is a bearer secret (jti " << token.jti
+            << ", expires in " << ttl << " s); do not log or share it\n";
+}
+
 int TokenGet(const TokenGetFlags& f) {
   auth::AuthProviderOptions o;
   std::optional<auth::DelegationSettings> delegation;
@@ -87,41 +147,8 @@ int TokenGet(const TokenGetFlags& f) {
   if (!f.token_endpoint.empty()) o.token_endpoint = f.token_endpoint;
   if (!f.client_id.empty()) o.client_id = f.client_id;
   if (!f.assertion_audience.empty()) o.assertion_audience = f.assertion_audience;
-  int credential_flags =
-      !f.client_secret_env.empty() + !f.client_secret_file.empty() + !f.private_key.empty();
-  if (credential_flags > 1) {
-    return UsageError("give one of --client-secret-env, --client-secret-file, --private-key");
-  }
-  if (!f.client_secret_env.empty()) {
-    const char* value = std::getenv(f.client_secret_env.c_str());
-    if (value == nullptr || *value == '\0') {
-      return UsageError("environment variable " + f.client_secret_env + " is not set");
-    }
-    o.client_secret = Secret(value);
-    o.private_key.reset();
-    if (o.auth_method == auth::ClientAuthMethod::kPrivateKeyJwt) {
-      o.auth_method = auth::ClientAuthMethod::kClientSecretBasic;
-    }
-  }
-  if (!f.client_secret_file.empty()) {
-    auto secret = auth::ReadSecretFile(f.client_secret_file);
-    if (!secret.ok()) return UsageError(secret.status().ToString());
-    o.client_secret = std::move(secret).value();
-    o.private_key.reset();
-    if (o.auth_method == auth::ClientAuthMethod::kPrivateKeyJwt) {
-      o.auth_method = auth::ClientAuthMethod::kClientSecretBasic;
-    }
-  }
-  if (!f.private_key.empty()) {
-    auto key = auth::ReadPrivateKeyFile(f.private_key);
-    if (!key.ok()) return UsageError(key.status().ToString());
-    o.private_key = std::move(key).value();
-    o.auth_method = auth::ClientAuthMethod::kPrivateKeyJwt;
-  }
-  if (!f.auth_method.empty()) {
-    auto method = auth::ParseClientAuthMethod(f.auth_method);
-    if (!method.ok()) return UsageError(method.status().message());
-    o.auth_method = *method;
+  if (Status applied = ApplyCredentialFlags(f, o); !applied.ok()) {
+    return UsageError(applied.message());
   }
   auth::TokenRequest request;
   request.resource = f.resource.empty() ? o.default_resource : f.resource;
@@ -146,21 +173,7 @@ int TokenGet(const TokenGetFlags& f) {
     std::cerr << "zta: " << token.status().ToString() << "\n";
     return kExitCheckFailed;
   }
-  const int64_t ttl = token->expires_at - SystemClock::Instance().NowSeconds();
-  if (f.json) {
-    std::string scope;
-    for (const auto& s : token->scopes) scope += (scope.empty() ? "" : " ") + s;
-    std::cout << DumpJson(Json{{"access_token", token->value.Reveal()},
-                               {"token_type", token->token_type},
-                               {"expires_at", token->expires_at},
-                               {"scope", scope},
-                               {"jti", token->jti}})
-              << "\n";
-  } else {
-    std::cout << token->value.Reveal() << "\n";
-  }
-  std::cerr << "zta: warning: the token on stdout is a bearer secret (jti " << token->jti
-            << ", expires in " << ttl << " s); do not log or share it\n";
+  PrintToken(*token, f.json);
   return kExitOk;
 }
 
