@@ -21,7 +21,7 @@ using Form = std::vector<std::pair<std::string, std::string>>;
 using internal::CodeForOAuthError;
 using internal::IsSnakeCase;
 using internal::OAuthErrorFromResponse;
-using internal::PeekClaims;
+using internal::TokenFromResponse;
 using internal::Sanitize;
 
 std::string Field(const Form& form, std::string_view name) {
@@ -276,43 +276,11 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::TokenCall(const TokenR
   };
   auto json = ParseJsonStrict(response->body);
   if (!json.ok() || !json->is_object()) return bad("not a JSON object");
-  auto at = json->find("access_token");
-  if (at == json->end() || !at->is_string() || at->get_ref<const std::string&>().empty()) {
-    return bad("no access_token");
-  }
-  auto type = json->find("token_type");
-  if (type == json->end() || !type->is_string() ||
-      !http::EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
-    return bad("token_type is not Bearer");
-  }
   const int64_t now = clock_.NowSeconds();
   Entry entry;
-  entry.token.value = Secret(at->get<std::string>());
-  entry.token.resource = request.resource;
-  entry.token.issued_at = now;
-  const Json claims = PeekClaims(entry.token.value.Reveal());
-  int64_t expires_at = 0;
-  if (auto it = json->find("expires_in"); it != json->end()) {
-    if (!it->is_number()) return bad("expires_in is not a number");
-    expires_at = now + static_cast<int64_t>(it->get<double>());
-  }
-  if (claims.is_object()) {
-    if (auto it = claims.find("jti"); it != claims.end() && it->is_string()) {
-      entry.token.jti = it->get<std::string>();
-    }
-    if (auto it = claims.find("exp"); it != claims.end() && it->is_number()) {
-      const int64_t exp = static_cast<int64_t>(it->get<double>());
-      expires_at = expires_at == 0 ? exp : std::min(expires_at, exp);
-    }
-  }
-  if (expires_at == 0) expires_at = now + 60;  // RFC 6749 §5.1: expires_in only RECOMMENDED
-  if (expires_at <= now) return bad("the token is already expired");
-  entry.token.expires_at = expires_at;
-  if (auto it = json->find("scope"); it != json->end() && it->is_string()) {
-    entry.token.scopes = SplitSpaceDelimited(it->get<std::string>());
-  } else {
-    entry.token.scopes = SortedScopes(request.scopes);
-  }
+  ZTA_ASSIGN_OR_RETURN(entry.token, TokenFromResponse(*json, request.resource,
+                                                      SortedScopes(request.scopes), now));
+  const int64_t expires_at = entry.token.expires_at;
   if (auto it = json->find("refresh_token"); it != json->end()) {
     if (!it->is_string()) return bad("refresh_token is not a string");
     entry.refresh_token = Secret(it->get<std::string>());

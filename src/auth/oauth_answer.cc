@@ -74,6 +74,12 @@ Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string&
     return Status(StatusCode::kFailedPrecondition, "token response is not a JSON object",
                   kReasonBadTokenResponse);
   }
+  return TokenFromResponse(*json, resource, scopes, now);
+}
+
+Result<AccessToken> TokenFromResponse(const Json& response, const std::string& resource,
+                                      const std::vector<std::string>& scopes, int64_t now) {
+  const Json* json = &response;
   auto bad = [](std::string what) {
     return Status(StatusCode::kFailedPrecondition, "token response: " + what,
                   kReasonBadTokenResponse);

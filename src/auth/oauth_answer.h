@@ -39,5 +39,9 @@ Json PeekClaims(std::string_view token);
 // the response omits them). bad_token_response when it is not one.
 Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string& resource,
                                        const std::vector<std::string>& scopes, int64_t now);
+// The same for a response already parsed (a JSON object), for callers that read more members
+// of it (DelegatedTokenSource: refresh_token).
+Result<AccessToken> TokenFromResponse(const Json& response, const std::string& resource,
+                                      const std::vector<std::string>& scopes, int64_t now);
 
 }  // namespace zta::auth::internal
