@@ -45,7 +45,9 @@ std::unique_ptr<AuditSink> OpenDataFolderAuditSink(const std::string& data_dir, 
 
 void RegisterJoseCommands(CLI::App& app);   // zta jwk | jws | jwt   (jose_commands.cc)
 void RegisterDemoCommand(CLI::App& app);    // zta demo              (demo_command.cc)
-void RegisterAuditCommands(CLI::App& app);
+void RegisterAuditCommands(CLI::App& app);  // zta audit ...   (audit_commands.cc)
+// zta audit trace | who, under `audit` (audit_story_commands.cc)
+void RegisterAuditStoryCommands(CLI::App& audit);
 void RegisterIdpCommands(CLI::App& app);    // zta idp ...           (idp_commands.cc)
 // zta idp federation ... (idp_federation_commands.cc); `data_dir` is `zta idp --data`, read
 // when the command runs.

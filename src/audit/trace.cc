@@ -84,13 +84,13 @@ Result<std::vector<EventRef>> SelectStory(const Logs& logs, const TraceQuery& qu
   int set = !query.trace_id.empty() + !query.booking_id.empty() + !query.jti.empty() +
             !query.resource_id.empty();
   if (set != 1) {
-    return InvalidArgument("trace needs exactly one of a trace id, a booking id, a jti or a "
-                           "resource id");
+    return InvalidArgument(
+        "trace needs exactly one of a trace id, a booking id, a jti or a "
+        "resource id");
   }
   std::vector<EventRef> merged = MergeInTimeOrder(logs);
   if (!query.trace_id.empty()) {
-    return Filter(logs, merged,
-                  [&](const AuditEvent& e) { return e.trace_id == query.trace_id; });
+    return Filter(logs, merged, [&](const AuditEvent& e) { return e.trace_id == query.trace_id; });
   }
   if (!query.booking_id.empty()) return ByBooking(logs, merged, query.booking_id);
   return ByTokenOrResource(logs, merged, query);

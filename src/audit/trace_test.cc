@@ -50,8 +50,7 @@ TEST(AuditTrace, SelectsOneTraceId) {
   auto logs = ThreeLogs();
   auto story = SelectStory(logs, {.trace_id = "t1"});
   ASSERT_TRUE(story.ok()) << story.status();
-  EXPECT_EQ(Ids(logs, *story),
-            (std::vector<std::string>{"idp-1", "idp-2", "agent-1", "hotel-1"}));
+  EXPECT_EQ(Ids(logs, *story), (std::vector<std::string>{"idp-1", "idp-2", "agent-1", "hotel-1"}));
   auto none = SelectStory(logs, {.trace_id = "nothing"});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
@@ -71,8 +70,7 @@ TEST(AuditTrace, SelectsByTokenIdTransitively) {
   auto logs = ThreeLogs();
   auto story = SelectStory(logs, {.jti = "j-exch"});
   ASSERT_TRUE(story.ok()) << story.status();
-  EXPECT_EQ(Ids(logs, *story),
-            (std::vector<std::string>{"idp-1", "idp-2", "agent-1", "hotel-1"}));
+  EXPECT_EQ(Ids(logs, *story), (std::vector<std::string>{"idp-1", "idp-2", "agent-1", "hotel-1"}));
   auto by_resource = SelectStory(logs, {.resource_id = "bk-2"});
   ASSERT_TRUE(by_resource.ok());
   EXPECT_EQ(Ids(logs, *by_resource), (std::vector<std::string>{"idp-3", "hotel-3"}));

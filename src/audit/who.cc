@@ -96,9 +96,9 @@ const AuditEvent* PageConsent(const Events& events, const BookingStory& story) {
   return Find(
       events,
       [&](const AuditEvent& e) {
-        bool consent = e.action == "consent.granted" ||
-                       (e.action == "code.issue" &&
-                        StringAttribute(e, "zta.consent") == "remembered");
+        bool consent =
+            e.action == "consent.granted" ||
+            (e.action == "code.issue" && StringAttribute(e, "zta.consent") == "remembered");
         std::string their_digest = StringAttribute(e, "zta.details_digest");
         return IsIdp(e) && consent && Allowed(e) && e.subject == story.user &&
                !e.actor_chain.empty() && e.actor_chain.front() == agent &&
@@ -135,8 +135,8 @@ void FindLaterEvents(const Events& events, const AgentDirectory& directory, Book
   for (const AuditEvent* e : events) {
     if (!IsBooking(*e, story.booking_id) || !Allowed(*e)) continue;
     if (e->action == kBookingAssignStaff) {
-      story.staff.push_back({e->time_micros, StringAttribute(*e, "hotel.staff_id"),
-                             Lookup(directory, e->client_id)});
+      story.staff.push_back(
+          {e->time_micros, StringAttribute(*e, "hotel.staff_id"), Lookup(directory, e->client_id)});
     } else if (e->action == kBookingCancel && !story.cancelled) {
       story.cancelled = *e;
     }
@@ -165,8 +165,7 @@ Result<BookingStory> WhoBooked(const std::vector<std::vector<AuditEvent>>& logs,
   story.created = *created;
   story.user = created->subject;
   for (const std::string& id : created->actor_chain) story.chain.push_back(Lookup(directory, id));
-  story.creator =
-      story.chain.empty() ? Lookup(directory, created->client_id) : story.chain.front();
+  story.creator = story.chain.empty() ? Lookup(directory, created->client_id) : story.chain.front();
   story.grant_id = StringAttribute(*created, kGrantIdAttribute);
   FindIdpRecords(events, story);
   FindLaterEvents(events, directory, story);

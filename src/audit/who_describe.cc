@@ -42,8 +42,8 @@ std::string ConsentSentence(const BookingStory& story) {
   std::string when = FormatTime(c.time_micros);
   if (c.action == "backchannel.approve") {
     return "The user approved it at " + when +
-           " on the idp's account page, answering the agent's backchannel request (" + what +
-           ")" + grant + ".";
+           " on the idp's account page, answering the agent's backchannel request (" + what + ")" +
+           grant + ".";
   }
   if (c.action == "code.issue") {
     return "A consent the user had given earlier and the idp remembered covered it at " + when +
@@ -111,14 +111,18 @@ Json StoryJson(const BookingStory& story) {
   };
   auto event = [](const std::optional<AuditEvent>& e) {
     if (!e) return Json();
-    return Json{{"action", e->action}, {"time", FormatTime(e->time_micros)}, {"id", e->id},
-                {"client_id", e->client_id}, {"jti", e->jti}};
+    return Json{{"action", e->action},
+                {"time", FormatTime(e->time_micros)},
+                {"id", e->id},
+                {"client_id", e->client_id},
+                {"jti", e->jti}};
   };
   Json chain = Json::array();
   for (const AgentIdentity& a : story.chain) chain.push_back(agent(a));
   Json staff = Json::array();
   for (const StaffAssignment& s : story.staff) {
-    staff.push_back({{"staff_id", s.staff_id}, {"time", FormatTime(s.time_micros)},
+    staff.push_back({{"staff_id", s.staff_id},
+                     {"time", FormatTime(s.time_micros)},
                      {"assigned_by", agent(s.assigned_by)}});
   }
   return Json{{"booking_id", story.booking_id},

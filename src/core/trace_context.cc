@@ -16,7 +16,9 @@ bool IsLowerHex(std::string_view text) {
   return true;
 }
 
-bool AllZeros(std::string_view text) { return text.find_first_not_of('0') == std::string_view::npos; }
+bool AllZeros(std::string_view text) {
+  return text.find_first_not_of('0') == std::string_view::npos;
+}
 
 uint8_t HexByte(std::string_view two) {
   auto digit = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
@@ -82,8 +84,7 @@ std::optional<TraceParent> ParseTraceParent(std::string_view value) {
   return parent;
 }
 
-std::string FormatTraceParent(std::string_view trace_id, std::string_view parent_id,
-                              bool sampled) {
+std::string FormatTraceParent(std::string_view trace_id, std::string_view parent_id, bool sampled) {
   std::string out = "00-";
   out += trace_id;
   out += '-';

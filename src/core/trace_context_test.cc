@@ -45,24 +45,26 @@ TEST(TraceContext, RefusesHostileValues) {
   const std::string cases[] = {
       "",
       "00",
-      v.substr(0, 54),                                                // one short
-      v + "-",                                                        // version 00 takes no more
+      v.substr(0, 54),  // one short
+      v + "-",          // version 00 takes no more
       v + "0",
-      "ff" + v.substr(2),                                             // §3.2.2.2: ff forbidden
+      "ff" + v.substr(2),  // §3.2.2.2: ff forbidden
       "0g" + v.substr(2),
-      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",      // upper-case hex
-      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",      // all-zero trace id
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",      // all-zero parent id
-      "00-4bf92f3577b34da6a3ce929d0e0e473-600f067aa0ba902b7-01",      // separator moved
+      "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper-case hex
+      "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // all-zero trace id
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // all-zero parent id
+      "00-4bf92f3577b34da6a3ce929d0e0e473-600f067aa0ba902b7-01",  // separator moved
       "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
       "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01",
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7_01",
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x",
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1",
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01,00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01,00-4bf92f3577b34da6a3ce929d0e0e4736-"
+      "00f067aa0ba902b7-01",
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7\n01",
       std::string("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0\0", 55),
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f0\xc3\xa9""7aa0ba902b-01",  // non-ASCII
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f0\xc3\xa9"
+      "7aa0ba902b-01",  // non-ASCII
       std::string(10000, 'a'),
   };
   for (const std::string& value : cases) {

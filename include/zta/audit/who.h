@@ -33,7 +33,7 @@ using AgentDirectory = std::map<std::string, AgentIdentity>;
 
 struct StaffAssignment {
   int64_t time_micros = 0;
-  std::string staff_id;   // attribute hotel.staff_id
+  std::string staff_id;       // attribute hotel.staff_id
   AgentIdentity assigned_by;  // the client that assigned (the Staff Manager agent)
 };
 
