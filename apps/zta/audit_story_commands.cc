@@ -59,7 +59,8 @@ void RegisterStoryTrace(CLI::App& audit) {
       "The story of one request across logs, in time order: consent, token, tool call, API "
       "decision. Exits 1 when no event matches or a log's chain is broken");
   cmd->add_option("--data", flags->data, "data folder holding audit.db (repeat for several)")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);  // one folder per --data: TRACE_ID is not a folder
   cmd->add_option("trace_id", flags->query.trace_id, "W3C trace id (32 hex digits)");
   cmd->add_option("--booking", flags->query.booking_id,
                   "the events of this booking (zta.resource.id) and of every trace they are in");
@@ -125,7 +126,8 @@ void RegisterWho(CLI::App& audit) {
       "for which user, after which agent, under which consent, with which token, who assigned "
       "staff. Exits 1 when the booking is not found or a log's chain is broken");
   cmd->add_option("--data", flags->data, "data folder holding audit.db (repeat for several)")
-      ->required();
+      ->required()
+      ->allow_extra_args(false);  // one folder per --data: TRACE_ID is not a folder
   cmd->add_option("--booking", flags->booking, "the booking id (zta.resource.id)")->required();
   cmd->add_flag("--json", flags->json, "one JSON object instead of the paragraph");
   SetAction(cmd, [flags] {
