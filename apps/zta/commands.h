@@ -47,7 +47,9 @@ void RegisterJoseCommands(CLI::App& app);   // zta jwk | jws | jwt   (jose_comma
 void RegisterJoseWalkthrough(CLI::App& jwt);  // zta jwt walkthrough (jose_walkthrough.cc)
 void RegisterDemoCommand(CLI::App& app);    // zta demo              (demo_command.cc)
 void RegisterChatCommand(CLI::App& app);    // zta chat              (chat_command.cc)
-void RegisterAuditCommands(CLI::App& app);
+void RegisterAuditCommands(CLI::App& app);  // zta audit ...   (audit_commands.cc)
+// zta audit trace | who, under `audit` (audit_story_commands.cc)
+void RegisterAuditStoryCommands(CLI::App& audit);
 void RegisterIdpCommands(CLI::App& app);    // zta idp ...           (idp_commands.cc)
 // zta idp federation ... (idp_federation_commands.cc); `data_dir` is `zta idp --data`, read
 // when the command runs.
