@@ -109,8 +109,8 @@ InjectedInstruction FromMatch(InjectedKind kind, const std::smatch& m) {
 }
 
 void CollectStrings(const Json& value, int depth, std::vector<std::string>& out) {
-  if (depth > 12)
-    return;  // bounded: ParseJsonStrict bounds each level, this the nesting of JSON in strings
+  // Bounds the nesting of JSON inside strings (ParseJsonStrict bounds each document).
+  if (depth > 12) return;
   if (value.is_string()) {
     const std::string& s = value.get_ref<const std::string&>();
     if (!s.empty() && (s.front() == '{' || s.front() == '[')) {
