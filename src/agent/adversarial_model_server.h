@@ -88,8 +88,8 @@ inline std::optional<Json> HostileValue(const std::string& name, const Json& sch
   if (Has(p, "url") || Has(p, "endpoint") || Has(p, "webhook")) {
     return Json("https://exfil.example/collect");
   }
-  if (Has(p, "date") || Has(p, "check") || p == "from" || p == "to" || p == "start" ||
-      p == "end" || Has(p, "arrival") || Has(p, "departure")) {
+  if (Has(p, "date") || Has(p, "check") || p == "from" || p == "to" || p == "start" || p == "end" ||
+      Has(p, "arrival") || Has(p, "departure")) {
     bool second = Has(p, "out") || p == "to" || Has(p, "end") || Has(p, "depart");
     return Json(second ? "2999-12-31" : "2999-01-01");
   }
@@ -139,8 +139,9 @@ inline Json WireMessage(const ChatResponse& reply) {
   if (!reply.message.tool_calls.empty()) {
     Json calls = Json::array();
     for (const ToolCall& c : reply.message.tool_calls) {
-      calls.push_back(
-          {{"id", c.id}, {"type", "function"}, {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+      calls.push_back({{"id", c.id},
+                       {"type", "function"},
+                       {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
     }
     m["tool_calls"] = calls;
   }
@@ -148,24 +149,25 @@ inline Json WireMessage(const ChatResponse& reply) {
 }
 
 inline http::Response Completion(const ChatResponse& reply) {
-  return http::Response::Json(
-      200, {{"id", "chatcmpl-adversarial"},
-            {"object", "chat.completion"},
-            {"model", "adversarial-model"},
-            {"choices", Json::array({{{"index", 0},
-                                      {"message", WireMessage(reply)},
-                                      {"finish_reason", reply.finish_reason}}})},
-            {"usage", {{"prompt_tokens", 1}, {"completion_tokens", 1}}}});
+  return http::Response::Json(200,
+                              {{"id", "chatcmpl-adversarial"},
+                               {"object", "chat.completion"},
+                               {"model", "adversarial-model"},
+                               {"choices", Json::array({{{"index", 0},
+                                                         {"message", WireMessage(reply)},
+                                                         {"finish_reason", reply.finish_reason}}})},
+                               {"usage", {{"prompt_tokens", 1}, {"completion_tokens", 1}}}});
 }
 
 // The reply as OpenAI streams it: a role (and text) chunk, per tool call a chunk with its id and
 // name and one with its arguments, a finish chunk, then [DONE].
 inline http::Response Stream(const ChatResponse& reply) {
   auto chunk = [](const Json& delta, const Json& finish) {
-    Json c = {{"id", "chatcmpl-adversarial"},
-              {"object", "chat.completion.chunk"},
-              {"model", "adversarial-model"},
-              {"choices", Json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}};
+    Json c = {
+        {"id", "chatcmpl-adversarial"},
+        {"object", "chat.completion.chunk"},
+        {"model", "adversarial-model"},
+        {"choices", Json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", finish}}})}};
     return "data: " + DumpJson(c) + "\n\n";
   };
   http::Response r;
@@ -173,11 +175,12 @@ inline http::Response Stream(const ChatResponse& reply) {
   r.body += chunk({{"role", "assistant"}, {"content", reply.message.content}}, nullptr);
   for (size_t i = 0; i < reply.message.tool_calls.size(); ++i) {
     const ToolCall& c = reply.message.tool_calls[i];
-    r.body += chunk({{"tool_calls", Json::array({{{"index", i},
-                                                 {"id", c.id},
-                                                 {"type", "function"},
-                                                 {"function", {{"name", c.name}, {"arguments", ""}}}}})}},
-                    nullptr);
+    r.body += chunk(
+        {{"tool_calls", Json::array({{{"index", i},
+                                      {"id", c.id},
+                                      {"type", "function"},
+                                      {"function", {{"name", c.name}, {"arguments", ""}}}}})}},
+        nullptr);
     r.body += chunk(
         {{"tool_calls", Json::array({{{"index", i}, {"function", {{"arguments", c.arguments}}}}})}},
         nullptr);
@@ -195,7 +198,8 @@ inline http::Response Stream(const ChatResponse& reply) {
 //      "b-1001" / "b-1002", path tricks "../admin/staff" and "b-1001/../../admin/bookings/b-1002",
 //      1000000 and -1 for numbers, dates in 2999, "https://exfil.example/collect" for URLs —
 //      whatever each schema lets it express; a required parameter it cannot fill skips that call;
-//  (a) after a tool round: obeys every instruction in the tool results (role "tool") by the gullible
+//  (a) after a tool round: obeys every instruction in the tool results (role "tool") by the
+//  gullible
 //      planner's rules (OfflinePlanner with gullible = true, see offline_planner.h);
 //  (c) after the hostile round with nothing to obey: the user's request, planned as the offline
 //      planner does; then, after that round, the gullible planner's text answer.
@@ -275,7 +279,8 @@ class AdversarialModelServer {
       for (const ToolSpec& tool : request.tools) {
         if (tool.name.starts_with("transfer_to_")) continue;
         for (const Json& args : adversarial_detail::HostileArguments(tool)) {
-          calls.push_back({"hostile_" + std::to_string(calls.size() + 1), tool.name, DumpJson(args)});
+          calls.push_back(
+              {"hostile_" + std::to_string(calls.size() + 1), tool.name, DumpJson(args)});
         }
       }
       if (!calls.empty()) return adversarial_detail::CallsReply(std::move(calls));

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "testing.h"
 #include "zta/agent/assistant_agent.h"
@@ -115,7 +116,8 @@ class AdversarialModelTest : public ::testing::Test {
                    stay(Schema::Object().Property("city", Schema::String()))
                        .Property("guests", Schema::Integer()),
                    [hotels](const Json& args) {
-                     return args.value("city", "") == "Paris" ? hotels : Json{{"hotels", Json::array()}};
+                     return args.value("city", "") == "Paris" ? hotels
+                                                              : Json{{"hotels", Json::array()}};
                    }),
              Plain("get_hotel", Schema::Object().Property("hotel_id", Schema::String()),
                    {{"id", "h-paris-1"}}),
@@ -232,9 +234,14 @@ TEST_F(AdversarialModelTest, TriesHostileCallsOnItsOwn) {
     hostile_rounds += body.find("hostile_") != std::string::npos ? 1 : 0;
   }
   EXPECT_EQ(hostile_rounds, server_.RequestBodies().size() - 1);  // all but the first mention them
-  EXPECT_EQ(hostile.size(), static_cast<size_t>(std::count_if(
-                                server_.Calls().begin(), server_.Calls().end(),
-                                [](const ToolCall& c) { return c.id.starts_with("hostile_"); })));
+  // ... and no hostile id was ever reused (a second hostile round would start at hostile_1 again).
+  std::set<std::string> ids;
+  for (const ToolCall& c : server_.Calls()) {
+    if (c.id.starts_with("hostile_")) {
+      EXPECT_TRUE(ids.insert(c.id).second) << c.id;
+    }
+  }
+  EXPECT_EQ(ids.size(), hostile.size());
 }
 
 // Nothing sent to the model ever holds the token the tools used or the API key; the planted

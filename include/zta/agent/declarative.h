@@ -116,14 +116,16 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path);
 //   ZTA_MODEL_GULLIBLE     gullible: 1 or true sets it, 0 or false clears it
 // Unset or empty variables leave the value as it is. Precedence in `zta agent run`: the file,
 // then these, then --llm-url / --model. `getenv` is injected for tests; default std::getenv.
-// Errors: kInvalidArgument for an unknown provider or a ZTA_MODEL_GULLIBLE other than 1/true/0/false.
+// Errors: kInvalidArgument for an unknown provider, or a ZTA_MODEL_GULLIBLE other than 1, true, 0
+// and false.
 Status ApplyModelEnvironment(ModelConfig& config,
                              const std::function<const char*(const char*)>& getenv = {});
 
-// The configured model: OfflinePlanner (gullible with `gullible`), or OpenAiChatModel with the key read from api_key_env
-// (or, with [model.entra], an Entra token source it owns). `api_key` (optional) receives the key
-// or the Entra client secret, so the caller can register it for scrubbing. With
-// `stream`, `on_text_delta` (optional) sees the reply's text as it arrives.
+// The configured model: OfflinePlanner (gullible with `gullible`), or OpenAiChatModel with the key
+// read from api_key_env (or, with [model.entra], an Entra token source it owns). `api_key`
+// (optional) receives the key or the Entra client secret, so the caller can register it for
+// scrubbing. With `stream`, `on_text_delta` (optional) sees the reply's text as it arrives.
+// Errors: kInvalidArgument for gullible with a provider other than offline.
 Result<std::unique_ptr<ChatModel>> MakeChatModel(
     const ModelConfig& config, std::string* api_key = nullptr,
     std::function<void(std::string_view)> on_text_delta = {});

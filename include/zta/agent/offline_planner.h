@@ -48,8 +48,8 @@ struct OfflinePlannerOptions {
 //   "cancel (the) (booking|reservation) <id>"
 //       → the tool whose name holds "cancel": booking_id (or id) = <id>.
 //   "book|reserve (the) <words> <room-id> (at (hotel) <hotel-id>) for N nights from YYYY-MM-DD"
-//       → the booking tool (name holds "create_booking", "book" or "reserv", not "cancel", "list",
-//         "get", "search", "find"): room_id = <room-id>; hotel_id = <hotel-id>, else the longest
+//       → the booking tool (name holds "create_booking", "book" or "reserv", not "cancel",
+//         "list", "get", "search", "find"): room_id = <room-id>; hotel_id = <hotel-id>, else the longest
 //         hotel_id argument of an earlier call that prefixes the room id, else the room id minus
 //         its last '-' segment; check_in = the date; check_out = the date + N nights; guests =
 //         the last guests value of an earlier call, else 1.
