@@ -3,7 +3,7 @@
 
 #include <filesystem>
 #include <sstream>
-#include <toml++/toml.hpp>
+#include <toml++/toml.h>
 
 #include "hotel/embedded_agent_files.h"
 #include "zta/core/toml_reader.h"

@@ -116,11 +116,16 @@ Result<Quote> QuoteRoom(const std::string& hotel_url, const auth::AccessToken& t
     return InvalidArgument("the hotel API sent no rooms");
   }
   for (const Json& room : rooms["rooms"]) {
-    if (room.value("id", "") != booking.value("room_id", "")) continue;
+    if (!room.is_object() || !room.contains("id") || room["id"] != booking["room_id"]) continue;
     Quote q;
-    q.total = room.value("total", 0.0);
-    q.currency = room.value("currency", "");
-    q.available = room.value("available", false);
+    // Read defensively: the answer is another service's JSON.
+    const Json& total = room.contains("total") ? room["total"] : Json();
+    const Json& currency = room.contains("currency") ? room["currency"] : Json();
+    const Json& free = room.contains("available") ? room["available"] : Json();
+    q.total = total.is_number() ? total.get<double>() : 0;
+    q.currency = currency.is_string() ? currency.get<std::string>() : "";
+    q.available = (free.is_boolean() && free.get<bool>()) ||
+                  (free.is_number() && free.get<double>() >= 1);
     if (!std::isfinite(q.total) || q.total <= 0 || q.currency.empty()) {
       return InvalidArgument("the hotel API sent no price for that room");
     }

@@ -8,6 +8,7 @@
 #include "hotel/seed.h"
 #include "zta/audit/reader.h"
 #include "zta/audit/verify.h"
+#include "zta/audit/who.h"
 
 namespace zta::hotel {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <cstdlib>
 #include <sstream>
-#include <toml++/toml.hpp>
+#include <toml++/toml.h>
 
 #include "zta/core/toml_reader.h"
 

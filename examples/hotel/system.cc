@@ -17,6 +17,7 @@
 #include "zta/audit/durable_sink.h"
 #include "zta/core/random.h"
 #include "zta/core/sha256.h"
+#include "zta/core/toml_reader.h"
 
 namespace zta::hotel {
 namespace {

@@ -102,7 +102,12 @@ const std::vector<Intent>& Intents() {
   static const std::vector<Intent> kIntents = {
       {"cancel", {"cancel"}, {"cancel"}, {}},
       {"assign", {"assign", "allocate"}, {"assign"}, {}},
+      // Before "book": "my bookings" holds "book" but asks to read, not to book.
+      {"my_bookings", {"my bookings", "my booking", "my reservations"},
+       {"my_booking", "my_reservation"}, {"cancel"}},
       {"book", {"book", "reserve"}, {"book", "reserv"}, {"cancel", "list", "get", "search"}},
+      {"rooms", {"rooms", "room types"}, {"room"}, {"book", "reserv"}},
+      {"reviews", {"review"}, {"review"}, {}},
       {"search",
        {"search", "find", "look", "show", "list", "available", "hotels in", "hotel in"},
        {"search", "find", "list"},

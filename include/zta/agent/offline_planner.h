@@ -24,7 +24,12 @@ struct OfflinePlannerOptions {
 //  2. The last user message matches an intent, first match wins:
 //       cancel  ("cancel")                         → a tool whose name holds "cancel"
 //       assign  ("assign", "allocate")             → "assign"
-//       book    ("book", "reserve")                → "book" or "reserv" (not "cancel"/"list")
+//       my bookings ("my bookings", "my booking", "my reservations")
+//                                                  → "my_booking" / "my_reservation"
+//       book    ("book", "reserve")                → "book" or "reserv" (not "cancel"/"list"/
+//                                                    "get"/"search")
+//       rooms   ("rooms", "room types")            → "room" (not "book"/"reserv")
+//       reviews ("review")                         → "review"
 //       search  ("search", "find", "look", "show", "list", "available", "hotels in")
 //                                                  → "search", "find" or "list"
 //     and the tool's required arguments can be filled from the text:
