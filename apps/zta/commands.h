@@ -57,5 +57,6 @@ void RegisterIdpFederationCommands(CLI::App* idp, std::shared_ptr<std::string> d
 void RegisterTokenCommands(CLI::App& app);  // zta token get         (auth_commands.cc)
 void RegisterGatewayCommand(CLI::App& app); // zta gateway           (gateway_commands.cc)
 void RegisterAgentCommands(CLI::App& app);  // zta agent run         (agent_commands.cc)
+void RegisterHotelCommands(CLI::App& app);  // zta hotel serve|bookings (hotel_commands.cc)
 
 }  // namespace zta::cli

@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   RegisterTokenCommands(app);
   RegisterGatewayCommand(app);
   RegisterAgentCommands(app);
+  RegisterHotelCommands(app);
   FallThroughToParents(&app);
   try {
     app.parse(argc, argv);
