@@ -85,6 +85,22 @@ TEST_F(GatewayTest, ForwardsWithPrincipalHeadersAndStripsSpoofedOnes) {
   EXPECT_EQ(audit_.Events().back().decision, AuditDecision::kAllow);
 }
 
+// W3C Trace Context §3.2: the gateway's allow and its refusals carry the trace id of a valid
+// traceparent, and none for an invalid one (the old check took any 32 characters after "xx-").
+TEST_F(GatewayTest, AuditsTheTraceparentTraceId) {
+  std::string token = issuer_.Sign(issuer_.Token(clock_));
+  http::Headers traced;
+  traced.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_EQ(Call("GET", "/api/hotels", token, traced).status, 200);
+  EXPECT_EQ(audit_.Events().back().trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(Call("GET", "/admin", token, traced).status, 404);
+  EXPECT_EQ(audit_.Events().back().trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  http::Headers invalid;
+  invalid.Set("traceparent", "zz-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_EQ(Call("GET", "/api/hotels", token, invalid).status, 200);
+  EXPECT_EQ(audit_.Events().back().trace_id, "");
+}
+
 // A POST body is forwarded unchanged.
 TEST_F(GatewayTest, ForwardsBody) {
   http::Headers json;
