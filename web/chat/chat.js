@@ -107,7 +107,7 @@ function openConsent(url) {
 
 function showConsent(e) {
   const url = safeUrl(e.url);
-  const card = el('div', 'card consent');
+  const card = el('div', 'card consent open');
   card.appendChild(el('h2', null, 'Your approval is needed'));
   card.appendChild(el('p', null,
                       `${describe(e.agent)} asks to act for you${e.scopes?.length ? ` (${e.scopes.join(', ')})` : ''}.`));
@@ -129,6 +129,15 @@ function showConsent(e) {
     const popup = openConsent(url);
     setBusy(true, popup ? 'Waiting for your approval in the popup…'
                         : 'Your browser blocked the popup: use the link above.');
+  }
+}
+
+// The consent cards still open are answered once the tool that asked is done.
+function closeConsents(outcome) {
+  for (const card of document.querySelectorAll('.card.consent.open')) {
+    card.classList.remove('open');
+    for (const node of card.querySelectorAll('button, .fallback-line')) node.remove();
+    card.appendChild(el('p', 'answered', outcome));
   }
 }
 
@@ -166,7 +175,10 @@ function show(e) {
       if (e.text) showMessage(e, e.agent || 'assistant', 'assistant');
       break;
     case 'tool_call': showToolCall(e); break;
-    case 'tool_result': showToolResult(e); break;
+    case 'tool_result':
+      showToolResult(e);
+      if (e.tool === 'book_room') closeConsents(e.status === 'ok' ? 'Approved.' : 'Not approved.');
+      break;
     case 'consent': showConsent(e); break;
     case 'booking': showBooking(e); break;
     case 'error':
