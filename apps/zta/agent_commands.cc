@@ -15,6 +15,7 @@
 #include "zta/auth/delegation_config.h"
 #include "zta/core/clock.h"
 #include "zta/core/random.h"
+#include "zta/core/trace_context.h"
 
 namespace zta::cli {
 namespace {
@@ -207,8 +208,9 @@ int RunTurn(agent::AssistantAgent& assistant, agent::Conversation& conversation,
 // --message: one turn; --interactive: turns until end of input, "exit" or "quit".
 int Converse(agent::AssistantAgent& assistant, const std::string& user, const AgentRunFlags& f) {
   agent::Conversation conversation(user);
-  // Correlates this run's tool-call events in the audit log.
-  if (auto trace = RandomToken(16); trace.ok()) conversation.set_trace_id(*trace);
+  // Correlates this run's tool-call events, token requests and API calls in every audit log
+  // (a W3C trace id, W3C Trace Context §3.2.2.3).
+  if (auto trace = NewTraceId(); trace.ok()) conversation.set_trace_id(*trace);
   if (!f.interactive) {
     std::cout << (user.empty() ? "user" : user) << "> " << f.message << "\n";
     return RunTurn(assistant, conversation, user, f.message);

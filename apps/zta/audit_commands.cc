@@ -1,6 +1,6 @@
-// `zta audit verify | query | trace | export`: check and read the tamper-evident audit log in a
-// data folder, thin over zta::audit. verify exits 1 when the chain is broken; bad flags or an
-// unreadable log exit 2.
+// `zta audit verify | query | export`: check and read the tamper-evident audit log in a data
+// folder, thin over zta::audit (trace and who: audit_story_commands.cc). verify exits 1 when the
+// chain is broken; bad flags or an unreadable log exit 2.
 #include <iostream>
 #include <optional>
 #include <string>
@@ -114,44 +114,6 @@ void RegisterQuery(CLI::App& audit) {
   });
 }
 
-void RegisterTrace(CLI::App& audit) {
-  struct Flags {
-    std::string data, jti, resource_id;
-    bool json = false;
-  };
-  auto flags = std::make_shared<Flags>();
-  CLI::App* cmd = audit.add_subcommand(
-      "trace",
-      "The story of one action in time order: consent, token, tool call, API decision. Exits 1 "
-      "when no event matches");
-  cmd->add_option("--data", flags->data, "data folder holding audit.db")->required();
-  auto* jti = cmd->add_option("--jti", flags->jti, "token id (JWT jti)");
-  auto* rid = cmd->add_option("--resource-id", flags->resource_id,
-                              "business object id, e.g. a booking (attribute zta.resource.id)");
-  jti->excludes(rid);
-  cmd->add_flag("--json", flags->json, "JSON Lines (the export form) instead of text");
-  SetAction(cmd, [flags] {
-    if (flags->jti.empty() == flags->resource_id.empty()) {
-      return UsageError("audit trace needs --jti or --resource-id");
-    }
-    Result<std::unique_ptr<audit::AuditLogReader>> reader =
-        audit::AuditLogReader::Open(flags->data);
-    if (!reader.ok()) return LogError(reader.status());
-    Result<std::vector<audit::StoredEvent>> story =
-        (*reader)->Trace(flags->jti, flags->resource_id);
-    if (!story.ok()) return LogError(story.status());
-    if (story->empty()) {
-      std::cerr << "no events for " << (flags->jti.empty() ? "resource id " : "jti ")
-                << (flags->jti.empty() ? flags->resource_id : flags->jti) << "\n";
-      return kExitCheckFailed;
-    }
-    for (const audit::StoredEvent& e : *story) {
-      std::cout << (flags->json ? audit::ExportLine(e) : audit::FormatEventLine(e.event)) << "\n";
-    }
-    return kExitOk;
-  });
-}
-
 void RegisterExport(CLI::App& audit) {
   struct Flags {
     std::string data, since, until;
@@ -189,7 +151,7 @@ void RegisterAuditCommands(CLI::App& app) {
   audit->require_subcommand(1);
   RegisterVerify(*audit);
   RegisterQuery(*audit);
-  RegisterTrace(*audit);
+  RegisterAuditStoryCommands(*audit);  // trace, who (audit_story_commands.cc)
   RegisterExport(*audit);
 }
 

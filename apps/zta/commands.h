@@ -44,8 +44,12 @@ bool ReadFileOrStdin(const std::string& path, std::string& out, std::string* err
 std::unique_ptr<AuditSink> OpenDataFolderAuditSink(const std::string& data_dir, Status* status);
 
 void RegisterJoseCommands(CLI::App& app);   // zta jwk | jws | jwt   (jose_commands.cc)
+void RegisterJoseWalkthrough(CLI::App& jwt);  // zta jwt walkthrough (jose_walkthrough.cc)
 void RegisterDemoCommand(CLI::App& app);    // zta demo              (demo_command.cc)
-void RegisterAuditCommands(CLI::App& app);
+void RegisterChatCommand(CLI::App& app);    // zta chat              (chat_command.cc)
+void RegisterAuditCommands(CLI::App& app);  // zta audit ...   (audit_commands.cc)
+// zta audit trace | who, under `audit` (audit_story_commands.cc)
+void RegisterAuditStoryCommands(CLI::App& audit);
 void RegisterIdpCommands(CLI::App& app);    // zta idp ...           (idp_commands.cc)
 // zta idp federation ... (idp_federation_commands.cc); `data_dir` is `zta idp --data`, read
 // when the command runs.

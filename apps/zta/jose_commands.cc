@@ -573,6 +573,7 @@ void RegisterJwt(CLI::App& app) {
       "decode", "Print a JWT's header and claims WITHOUT verifying it (for debugging)");
   decode->add_option("token", *token, kTokenHelp)->required();
   SetAction(decode, [token] { return JwtDecode(*token); });
+  RegisterJoseWalkthrough(*jwt);
 }
 
 }  // namespace

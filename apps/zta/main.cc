@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "zta 0.1.0");
   RegisterJoseCommands(app);
   RegisterDemoCommand(app);
+  RegisterChatCommand(app);
   RegisterAuditCommands(app);
   RegisterIdpCommands(app);
   RegisterTokenCommands(app);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@ class TokenLog;
 // The resource the Staff Manager's notification endpoint is (the hotel API's token audience).
 inline constexpr char kStaffResource[] = "https://staff.zta.example/notify";
 inline constexpr char kNotifyScope[] = "notify_bookings";
+// The accountable person of the deployment's agents (AgentSpec::owner).
+inline constexpr char kOwnerEmail[] = "hotel-operations@hotel.example";
 
 struct SystemOptions {
   // REQUIRED: created when missing (mode 0700); holds idp/, hotel/ and agents/, each with its
@@ -75,8 +78,11 @@ struct GuestAssistantOptions {
   // gullible offline planner here to show an agent talked into an attack.
   std::optional<agent::ModelConfig> guest_model;
   std::optional<agent::ModelConfig> booking_model;
-  // Sees every message either agent appends (tool outcomes included). Optional.
-  agent::MessageObserver observer;
+  // Sees every message either agent appends (tool outcomes included), with the agent's name.
+  // Optional.
+  std::function<void(const std::string& agent, const agent::Message& message,
+                     const agent::ToolOutcome* outcome)>
+      observer;
   // Records every token the agents use (for the demo's printout). Optional; must outlive.
   TokenLog* token_log = nullptr;
 };
@@ -132,7 +138,7 @@ class HotelSystem {
   SystemOptions options_;
   Clock& clock_;
   Registration registration_;
-  std::unique_ptr<AuditSink> idp_audit_, hotel_audit_unused_, agents_audit_;
+  std::unique_ptr<AuditSink> idp_audit_, agents_audit_;
   std::unique_ptr<idp::IdpService> idp_;
   std::unique_ptr<StaffManager> staff_;
   std::unique_ptr<HotelService> hotel_;

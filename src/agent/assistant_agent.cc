@@ -11,6 +11,7 @@
 #include "zta/agent/reasons.h"
 #include "zta/core/scopes.h"
 #include "zta/core/sha256.h"
+#include "zta/core/trace_context.h"
 
 namespace zta::agent {
 namespace {
@@ -368,6 +369,11 @@ Status AssistantAgent::RecordCalls(Conversation& conversation, std::vector<Pendi
 }
 
 Result<TurnResult> AssistantAgent::Run(Conversation& conversation) {
+  // W3C Trace Context §3.2.2.3: a conversation without a trace id gets a fresh random one, so
+  // its tool-call events, the token requests and the API calls they make share one trace.
+  if (conversation.trace_id().empty()) {
+    if (Result<std::string> trace = NewTraceId(); trace.ok()) conversation.set_trace_id(*trace);
+  }
   TurnResult result;
   for (int round = 0;; ++round) {
     // Prepare: ask the model, apply the stop rules, check each call it asks for.

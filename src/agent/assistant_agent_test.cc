@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "testing.h"
+#include "zta/core/trace_context.h"
 
 namespace zta::agent {
 namespace {
@@ -61,6 +62,22 @@ TEST_F(AgentTest, TextAnswerEndsTheTurn) {
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].messages[0].role, Role::kSystem);
   EXPECT_EQ(requests[0].messages[0].content, "You help guests.");
+}
+
+// A conversation without a trace id gets a fresh W3C trace id (W3C Trace Context §3.2.2.3),
+// which its tool-call events carry.
+TEST_F(AgentTest, UntracedConversationGetsAW3cTraceId) {
+  auto agent = MakeAgent();
+  ASSERT_TRUE(agent->AddTool(SearchTool()).ok());
+  model_.ThenCalls({Call("c1", "search_hotels", R"({"city":"Paris"})")});
+  model_.ThenText("Found h1.");
+  Conversation c("alice");
+  c.Append(Message::User("hotels in Paris"));
+  ASSERT_TRUE(agent->Run(c).ok());
+  EXPECT_TRUE(IsTraceId(c.trace_id())) << c.trace_id();
+  auto events = audit_.Events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].trace_id, c.trace_id());
 }
 
 // A tool call runs, its result is fed back, and the model's next answer ends the turn; the tool

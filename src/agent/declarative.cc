@@ -80,6 +80,7 @@ Status ReadModel(const toml::table& t, ModelConfig* m) {
   ZTA_RETURN_IF_ERROR(r.GetInt("timeout_seconds", &m->timeout_seconds));
   ZTA_RETURN_IF_ERROR(r.GetInt("max_attempts", &m->max_attempts));
   ZTA_RETURN_IF_ERROR(r.GetNumber("temperature", &m->temperature));
+  ZTA_RETURN_IF_ERROR(r.GetBool("gullible", &m->gullible));
   r.Skip("entra");
   ZTA_RETURN_IF_ERROR(r.Finish());
   if (const toml::node* entra = t.get("entra")) {
@@ -255,6 +256,15 @@ std::string BearerError(const http::Response& r) {
   return ok ? code : "";
 }
 
+// The gullible planner is an offline planner mode; a real model cannot be made gullible.
+Status CheckGullible(const ModelConfig& model) {
+  if (model.gullible && model.provider != "offline") {
+    return InvalidArgument("model.gullible = true needs provider = \"offline\" (it is a mode of "
+                           "the offline planner), not \"" + model.provider + "\"");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status AgentConfig::Validate() const {
@@ -262,6 +272,7 @@ Status AgentConfig::Validate() const {
   if (model.provider != "offline" && model.provider != "openai" && model.provider != "azure") {
     return InvalidArgument("model.provider must be openai, azure or offline");
   }
+  ZTA_RETURN_IF_ERROR(CheckGullible(model));
   std::set<std::string> names;
   for (size_t i = 0; i < tools.size(); ++i) {
     const HttpToolConfig& t = tools[i];
@@ -378,6 +389,12 @@ Status ApplyModelEnvironment(ModelConfig& config,
   if (std::string key_env = get("ZTA_MODEL_API_KEY_ENV"); !key_env.empty()) {
     config.api_key_env = key_env;
   }
+  if (std::string gullible = get("ZTA_MODEL_GULLIBLE"); !gullible.empty()) {
+    if (gullible != "1" && gullible != "true" && gullible != "0" && gullible != "false") {
+      return InvalidArgument("ZTA_MODEL_GULLIBLE must be 1, true, 0 or false");
+    }
+    config.gullible = gullible == "1" || gullible == "true";
+  }
   return Status::Ok();
 }
 
@@ -401,7 +418,11 @@ class EntraAuthorizedModel final : public ChatModel {
 Result<std::unique_ptr<ChatModel>> MakeChatModel(
     const ModelConfig& config, std::string* api_key,
     std::function<void(std::string_view)> on_text_delta) {
-  if (config.provider == "offline") return std::unique_ptr<ChatModel>(new OfflinePlanner());
+  ZTA_RETURN_IF_ERROR(CheckGullible(config));
+  if (config.provider == "offline") {
+    return std::unique_ptr<ChatModel>(
+        std::make_unique<OfflinePlanner>(OfflinePlannerOptions{.gullible = config.gullible}));
+  }
   OpenAiOptions o;
   o.provider = config.provider == "azure" ? ModelProvider::kAzure : ModelProvider::kOpenAi;
   if (config.provider != "openai" && config.provider != "azure") {

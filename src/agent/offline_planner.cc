@@ -8,6 +8,8 @@
 #include <set>
 #include <vector>
 
+#include "injected_instructions.h"
+
 namespace zta::agent {
 namespace {
 
@@ -295,23 +297,45 @@ std::string ToolList(const std::vector<ToolSpec>& tools) {
   return list.empty() ? "none" : list;
 }
 
+// Rule 1: the results of the last tool round, in text.
+ChatResponse SummaryReply(const std::vector<Message>& messages, std::string preface = {}) {
+  std::string summary;
+  for (size_t i = messages.size(); i-- > 0 && messages[i].role == Role::kTool;) {
+    const Message& m = messages[i];
+    std::string line = "- " + (m.tool_name.empty() ? std::string("tool") : m.tool_name) + ": ";
+    line += m.content.size() > 2000 ? m.content.substr(0, 2000) + "..." : m.content;
+    summary = line + "\n" + summary;
+  }
+  if (summary.empty()) return TextReply(preface + "Done.");
+  return TextReply(preface + "Here is what the tools returned:\n" + summary);
+}
+
+// Gullible rule 1: obey the instructions in the last round's tool results, else summarize.
+ChatResponse GullibleReply(const ChatRequest& request) {
+  internal::InjectedPlan plan = internal::PlanInjectedCalls(request);
+  if (!plan.calls.empty()) {
+    ChatResponse r;
+    r.message = Message::Assistant("");
+    r.message.tool_calls = std::move(plan.calls);
+    r.finish_reason = "tool_calls";
+    r.model = "offline-planner";
+    return r;
+  }
+  std::string preface;
+  for (const std::string& note : plan.notes) preface += note + "\n";
+  return SummaryReply(request.messages, preface);
+}
+
 }  // namespace
 
 Result<ChatResponse> OfflinePlanner::Complete(const ChatRequest& request) {
   const auto& messages = request.messages;
   if (messages.empty()) return TextReply("Hello. I am the offline planner (not an LLM).");
 
-  // Rule 1: summarize the results of the last tool round.
+  // Rule 1: summarize the results of the last tool round (gullible: obey them first).
   if (messages.back().role == Role::kTool || request.tool_choice == "none") {
-    std::string summary;
-    for (size_t i = messages.size(); i-- > 0 && messages[i].role == Role::kTool;) {
-      const Message& m = messages[i];
-      std::string line = "- " + (m.tool_name.empty() ? std::string("tool") : m.tool_name) + ": ";
-      line += m.content.size() > 2000 ? m.content.substr(0, 2000) + "..." : m.content;
-      summary = line + "\n" + summary;
-    }
-    if (summary.empty()) return TextReply("Done.");
-    return TextReply("Here is what the tools returned:\n" + summary);
+    if (!options_.gullible || request.tool_choice == "none") return SummaryReply(messages);
+    return GullibleReply(request);
   }
 
   // The text to plan from: the last user message.

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "zta/agent/reasons.h"
+#include "zta/core/trace_context.h"
 
 namespace zta::agent {
 namespace {
@@ -569,6 +570,13 @@ std::string Scrubber::Scrub(std::string_view text, std::string_view extra) const
 
 Result<http::Response> ToolContext::Send(http::ClientRequest request) const {
   if (token != nullptr) request.headers.Set("Authorization", token->AuthorizationHeader());
+  // W3C Trace Context §3.2: the API's audit events join this conversation's trace. Each request
+  // is a span of its own (fresh parent-id); a traceparent the handler set itself is kept.
+  if (IsTraceId(trace_id) && !request.headers.Has(kTraceParentHeader)) {
+    if (Result<std::string> span = NewSpanId(); span.ok()) {
+      request.headers.Set(kTraceParentHeader, FormatTraceParent(trace_id, *span));
+    }
+  }
   Result<http::Response> response = transport ? transport(request) : http::Send(request);
   ++requests_sent;
   if (requests_sent == 1 && token != nullptr && response.ok() && response->status == 401) {
@@ -694,6 +702,7 @@ ToolOutcome SecureFunctionTool::BuildTokenRequest(const Json& args, const ToolCo
   };
   request.resource = requirement_.resource;
   request.scopes = requirement_.scopes;
+  request.trace_id = context.trace_id;  // the idp's events join the conversation's trace
   if (requirement_.acting == Acting::kOnBehalfOfUser) {
     if (context.user.empty()) {
       return fail(ToolStatus::kDenied, kReasonNoUser,

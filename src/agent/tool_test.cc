@@ -12,6 +12,7 @@
 
 #include "testing.h"
 #include "zta/core/base64url.h"
+#include "zta/core/trace_context.h"
 
 namespace zta::agent {
 namespace {
@@ -102,6 +103,45 @@ TEST(SecureFunctionToolTest, HandsTheTokenToTheHandlerOnly) {
   ASSERT_EQ(tokens.requests().size(), 1u);
   EXPECT_EQ(tokens.requests()[0].resource, kResource);
   EXPECT_TRUE(tokens.requests()[0].on_behalf_of.empty());
+}
+
+// W3C Trace Context §3.2: with the conversation's trace id, Send adds traceparent
+// 00-<trace>-<fresh span>-01 (keeping one the handler set, adding none for an invalid id), and
+// SecureFunctionTool asks for its token under that trace id.
+TEST(SecureFunctionToolTest, SendsTheTraceAlong) {
+  constexpr char kTrace[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+  FakeTokenSource tokens(kResource, {"read_hotels"});
+  std::vector<std::string> seen;
+  auto transport = [&](const http::ClientRequest& r) -> Result<http::Response> {
+    seen.push_back(r.headers.Get("traceparent").value_or(""));
+    return http::Response::Text(200, "ok");
+  };
+  SecureFunctionTool tool("search_hotels", "Search", CitySchema(), {kResource, {"read_hotels"}},
+                          tokens, [&](const Json&, ToolContext& ctx) -> Result<Json> {
+                            ctx.transport = transport;
+                            ZTA_ASSIGN_OR_RETURN(auto plain, ctx.Send({}));
+                            http::ClientRequest own;
+                            own.headers.Set("traceparent", "handler-set");
+                            ZTA_ASSIGN_OR_RETURN(auto kept, ctx.Send(own));
+                            return Json{{"status", plain.status + kept.status}};
+                          });
+  ToolContext ctx;
+  ctx.trace_id = kTrace;
+  ASSERT_EQ(tool.Invoke({{"city", "Paris"}}, ctx).status, ToolStatus::kOk);
+  ASSERT_EQ(seen.size(), 2u);
+  auto parsed = ParseTraceParent(seen[0]);
+  ASSERT_TRUE(parsed.has_value()) << seen[0];
+  EXPECT_EQ(parsed->trace_id, kTrace);
+  EXPECT_TRUE(parsed->sampled());
+  EXPECT_EQ(seen[1], "handler-set");
+  ASSERT_EQ(tokens.requests().size(), 1u);
+  EXPECT_EQ(tokens.requests()[0].trace_id, kTrace);
+
+  ToolContext untraced;
+  untraced.trace_id = "not-hex";
+  untraced.transport = transport;
+  ASSERT_TRUE(untraced.Send({}).ok());
+  EXPECT_EQ(seen.back(), "");
 }
 
 // Without a token the handler never runs and the denial names only the reason code: nothing of

@@ -114,5 +114,88 @@ TEST_F(AuditCliTest, QueryTraceExport) {
   EXPECT_NE(exported.out.find("\"chain_hash\":\""), std::string::npos);
 }
 
+// Writes `events` to a new log in `dir` (signed head on close).
+void WriteLog(const std::string& dir, Clock& clock, const std::vector<AuditEvent>& events) {
+  DurableAuditSinkOptions options;
+  options.data_dir = dir;
+  auto sink = DurableAuditSink::Open(options, clock);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  for (const AuditEvent& e : events) ASSERT_TRUE((*sink)->Append(e).ok());
+  ASSERT_TRUE((*sink)->Close().ok());
+}
+
+AuditEvent At(int64_t second, std::string component, std::string action, std::string trace) {
+  AuditEvent e;
+  e.time_micros = (1'700'000'000 + second) * 1'000'000;
+  e.component = std::move(component);
+  e.action = std::move(action);
+  e.trace_id = std::move(trace);
+  e.subject = "alice";
+  return e;
+}
+
+// trace and who over two components' logs (the idp's and the hotel API's): the trace merges
+// both in time order, --booking adds the booking's trace, who tells the story in one line; an
+// unknown booking and a broken log exit 1.
+TEST_F(AuditCliTest, TraceAndWhoAcrossLogs) {
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  TempDir idp, hotel;
+  AuditEvent added = At(0, "idp", "registry.agent.add", "");
+  added.subject.clear();
+  added.client_id = "booking-agent";
+  added.attributes = {{"gen_ai.agent.name", "Booking Agent"}, {"zta.agent.owner", "bob@hotel"}};
+  AuditEvent exchange = At(10, "idp", "token.issue", trace);
+  exchange.client_id = "booking-agent";
+  exchange.actor_chain = {"booking-agent", "guest-assistant"};
+  exchange.jti = "jti-exch";
+  exchange.attributes = {{"zta.exchange", true}, {"zta.grant", "grant-7"}};
+  WriteLog(idp.path(), clock_, {added, exchange, At(12, "idp", "token.issue", "other")});
+  AuditEvent create = At(11, "hotel", "booking.create", trace);
+  create.actor_chain = {"booking-agent", "guest-assistant"};
+  create.client_id = "booking-agent";
+  create.jti = "jti-exch";
+  create.attributes = {{"zta.resource.id", "bk-42"}, {"zta.grant_id", "grant-7"}};
+  WriteLog(hotel.path(), clock_, {create});
+  const std::string both = " --data " + hotel.path() + " --data " + idp.path();
+
+  CliRun by_trace = Zta("audit trace" + both + " " + trace);
+  EXPECT_EQ(by_trace.exit_code, 0) << by_trace.out;
+  EXPECT_EQ(std::count(by_trace.out.begin(), by_trace.out.end(), '\n'), 2) << by_trace.out;
+  EXPECT_LT(by_trace.out.find("token.issue"), by_trace.out.find("booking.create")) << "by time";
+  CliRun by_booking = Zta("audit trace" + both + " --booking bk-42 --json");
+  EXPECT_EQ(by_booking.exit_code, 0) << by_booking.out;
+  EXPECT_EQ(std::count(by_booking.out.begin(), by_booking.out.end(), '\n'), 2) << by_booking.out;
+  EXPECT_NE(by_booking.out.find("\"chain_hash\""), std::string::npos);
+  EXPECT_EQ(Zta("audit trace" + both + " --booking bk-0").exit_code, 1);
+  EXPECT_EQ(Zta("audit trace" + both + " " + trace + " --jti jti-exch").exit_code, 2);
+
+  CliRun who = Zta("audit who" + both + " --booking bk-42");
+  EXPECT_EQ(who.exit_code, 0) << who.out;
+  EXPECT_NE(who.out.find("\"Booking Agent\" (client booking-agent, owner bob@hotel)"),
+            std::string::npos)
+      << who.out;
+  EXPECT_NE(who.out.find("No staff assigned yet."), std::string::npos) << who.out;
+  EXPECT_EQ(std::count(who.out.begin(), who.out.end(), '\n'), 1) << "one paragraph";
+  CliRun who_json = Zta("audit who" + both + " --booking bk-42 --json");
+  EXPECT_EQ(who_json.exit_code, 0) << who_json.out;
+  EXPECT_NE(who_json.out.find("\"jti\":\"jti-exch\""), std::string::npos) << who_json.out;
+  CliRun unknown = Zta("audit who" + both + " --booking bk-0");
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.out;
+
+  {
+    auto db = store::Database::Open(idp.File("audit.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("DROP TRIGGER events_no_update;"
+                           "UPDATE events SET event = replace(event, 'bob@hotel', 'eve') "
+                           "WHERE seq = 1")
+                    .ok());
+  }
+  CliRun broken = Zta("audit who" + both + " --booking bk-42");
+  EXPECT_EQ(broken.exit_code, 1) << broken.out;
+  EXPECT_NE(broken.out.find("broken: " + idp.path()), std::string::npos) << broken.out;
+  EXPECT_EQ(Zta("audit trace" + both + " " + trace).exit_code, 1);
+}
+
 }  // namespace
 }  // namespace zta::audit

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "oauth_answer.h"
+#include "trace_header.h"
 #include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
 #include "zta/core/json.h"
@@ -362,13 +363,14 @@ Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
 
 Result<http::Response> AuthProvider::PostForm(
     const std::string& endpoint, const std::vector<std::pair<std::string, std::string>>& form,
-    SteadyClock::time_point deadline, bool token_request) {
+    SteadyClock::time_point deadline, bool token_request, const std::string& trace_id) {
   auto build = [&]() -> Result<http::ClientRequest> {
     http::ClientRequest r;
     r.method = "POST";
     r.url = endpoint;
     r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
     r.headers.Set("Accept", "application/json");
+    internal::SetTraceParent(trace_id, &r.headers);
     std::vector<std::pair<std::string, std::string>> body = form;
     ZTA_ASSIGN_OR_RETURN(auto auth, ClientAuthentication(endpoint, &r.headers));
     body.insert(body.end(), auth.begin(), auth.end());
@@ -396,7 +398,8 @@ Result<AccessToken> AuthProvider::ClientCredentials(const TokenRequest& request,
   if (!request.authorization_details.is_null()) {  // RFC 9396 §6
     form.emplace_back("authorization_details", DumpJson(request.authorization_details));
   }
-  ZTA_ASSIGN_OR_RETURN(http::Response response, PostForm(endpoint, form, deadline, true));
+  ZTA_ASSIGN_OR_RETURN(http::Response response,
+                       PostForm(endpoint, form, deadline, true, request.trace_id));
   if (response.status != 200) return OAuthErrorFromResponse("token endpoint", response);
   return ParseTokenResponse(response.body, request.resource, scopes, clock_.NowSeconds());
 }

@@ -15,6 +15,7 @@
 #include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
 #include "zta/core/mutex.h"
+#include "zta/core/trace_context.h"
 #include "zta/http/server.h"
 #include "zta/jose/jwt.h"
 
@@ -60,6 +61,10 @@ class FakeTokenServer {
     MutexLock lock(mu_);
     return last_authorization_;
   }
+  std::string last_traceparent() {
+    MutexLock lock(mu_);
+    return last_traceparent_;
+  }
   std::vector<std::string> assertion_jtis() {
     MutexLock lock(mu_);
     return assertion_jtis_;
@@ -98,6 +103,7 @@ class FakeTokenServer {
       MutexLock lock(mu_);
       last_form_ = *form;
       last_authorization_ = r.headers.Get("Authorization").value_or("");
+      last_traceparent_ = r.headers.Get("traceparent").value_or("");
       error = error_;
     }
     if (!error.empty()) {
@@ -158,6 +164,7 @@ class FakeTokenServer {
   std::string error_ ZTA_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, std::string>> last_form_ ZTA_GUARDED_BY(mu_);
   std::string last_authorization_ ZTA_GUARDED_BY(mu_);
+  std::string last_traceparent_ ZTA_GUARDED_BY(mu_);
   std::vector<std::string> assertion_jtis_ ZTA_GUARDED_BY(mu_);
   // Declared last so it is destroyed first: a handler still running must not outlive the
   // members above that it writes.
@@ -225,6 +232,29 @@ TEST_F(AuthProviderTest, ClientSecretBasic) {
   os << *token;
   EXPECT_EQ(os.str().find(token->value.Reveal()), std::string::npos);
   EXPECT_NE(os.str().find("jti-1"), std::string::npos);
+}
+
+// W3C Trace Context: a request's valid trace id goes to the token endpoint as traceparent
+// 00-<trace>-<span>-01; an invalid one sends none; and the trace id is not part of the cache
+// key (a second trace gets the cached token without asking).
+TEST_F(AuthProviderTest, SendsTraceparentWhenTraced) {
+  auto p = Make(Options());
+  TokenRequest traced = Request();
+  traced.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  ASSERT_TRUE(p->GetToken(traced).ok());
+  auto sent = ParseTraceParent(server_.last_traceparent());
+  ASSERT_TRUE(sent.has_value()) << server_.last_traceparent();
+  EXPECT_EQ(sent->trace_id, traced.trace_id);
+  EXPECT_EQ(sent->flags, 1);
+  TokenRequest again = Request();
+  again.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  ASSERT_TRUE(p->GetToken(again).ok());
+  EXPECT_EQ(server_.token_calls(), 1);
+  TokenRequest invalid = Request({"other"});
+  invalid.trace_id = "not-a-trace-id";
+  ASSERT_TRUE(p->GetToken(invalid).ok());
+  EXPECT_EQ(server_.token_calls(), 2);
+  EXPECT_EQ(server_.last_traceparent(), "");
 }
 
 // client_secret_post: credentials in the body, no Authorization header.

@@ -126,7 +126,8 @@ Result<AccessToken> AuthProvider::Backchannel(const TokenRequest& request,
   if (options_.backchannel_requested_expiry > 0) {
     form.emplace_back("requested_expiry", std::to_string(options_.backchannel_requested_expiry));
   }
-  ZTA_ASSIGN_OR_RETURN(http::Response response, PostForm(endpoint, form, deadline, false));
+  ZTA_ASSIGN_OR_RETURN(http::Response response,
+                       PostForm(endpoint, form, deadline, false, request.trace_id));
   if (response.status != 200) {
     return internal::OAuthErrorFromResponse("backchannel authentication endpoint", response);
   }
@@ -159,7 +160,8 @@ Result<AccessToken> AuthProvider::PollBackchannel(const TokenRequest& request,
     }
     const auto deadline = std::chrono::steady_clock::now() + options_.deadline;
     ZTA_ASSIGN_OR_RETURN(std::string endpoint, TokenEndpoint(deadline));
-    ZTA_ASSIGN_OR_RETURN(http::Response response, PostForm(endpoint, form, deadline, true));
+    ZTA_ASSIGN_OR_RETURN(http::Response response,
+                         PostForm(endpoint, form, deadline, true, request.trace_id));
     if (response.status == 200) {
       return internal::ParseTokenResponse(response.body, request.resource, scopes,
                                           clock_.NowSeconds());

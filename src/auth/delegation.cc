@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "oauth_answer.h"
+#include "trace_header.h"
 #include "zta/core/base64url.h"
 #include "zta/core/random.h"
 #include "zta/core/scopes.h"
@@ -229,6 +230,7 @@ Result<AccessToken> DelegatedTokenSource::ActorToken(const TokenRequest& request
   TokenRequest own;
   own.resource = request.resource;
   own.scopes = options_.actor_token_scopes;
+  own.trace_id = request.trace_id;
   auto token = agent_.GetToken(own);
   if (!token.ok()) return token.status().WithContext("the agent's actor token");
   return token;
@@ -257,6 +259,7 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::TokenCall(const TokenR
   r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
   r.headers.Set("Accept", "application/json");
   AppAuthentication(&r.headers, &form);
+  internal::SetTraceParent(request.trace_id, &r.headers);
   r.body = http::FormEncode(form);
   auto response = transport_(r);
   if (!response.ok()) {
@@ -324,7 +327,8 @@ Form DelegatedTokenSource::AuthorizationParams(const TokenRequest& request,
 }
 
 Result<std::string> DelegatedTokenSource::PushAuthorizationRequest(const Form& params,
-                                                                   const Endpoints& endpoints) {
+                                                                   const Endpoints& endpoints,
+                                                                   const std::string& trace_id) {
   // RFC 9126 §2: the same parameters, with the client's authentication, to the PAR endpoint.
   http::ClientRequest r;
   r.method = "POST";
@@ -337,6 +341,7 @@ Result<std::string> DelegatedTokenSource::PushAuthorizationRequest(const Form& p
   std::erase_if(form, [](const auto& f) { return f.first == "client_id"; });
   AppAuthentication(&r.headers, &form);
   if (!HasField(form, "client_id")) form.emplace_back("client_id", options_.app_client_id);
+  internal::SetTraceParent(trace_id, &r.headers);
   r.body = http::FormEncode(form);
   auto response = transport_(r);
   if (!response.ok()) {
@@ -367,11 +372,13 @@ Result<std::string> DelegatedTokenSource::PushAuthorizationRequest(const Form& p
 }
 
 Result<std::string> DelegatedTokenSource::AuthorizationUrl(const Form& params,
-                                                           const Endpoints& endpoints) {
+                                                           const Endpoints& endpoints,
+                                                           const std::string& trace_id) {
   std::string url = endpoints.authorization;
   url += url.find('?') == std::string::npos ? '?' : '&';
   if (endpoints.par.empty()) return url + http::FormEncode(params);
-  ZTA_ASSIGN_OR_RETURN(std::string request_uri, PushAuthorizationRequest(params, endpoints));
+  ZTA_ASSIGN_OR_RETURN(std::string request_uri,
+                       PushAuthorizationRequest(params, endpoints, trace_id));
   // RFC 9126 §4: only client_id and request_uri travel through the browser.
   return url + http::FormEncode(
                    Form{{"client_id", options_.app_client_id}, {"request_uri", request_uri}});
@@ -440,7 +447,7 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::Consent(
       options_.redirect_uri.empty() ? consent_->RedirectUri() : options_.redirect_uri;
   const Form params =
       AuthorizationParams(request, scopes, redirect_uri, state, nonce, pkce.challenge);
-  ZTA_ASSIGN_OR_RETURN(std::string url, AuthorizationUrl(params, endpoints));
+  ZTA_ASSIGN_OR_RETURN(std::string url, AuthorizationUrl(params, endpoints, request.trace_id));
   ZTA_ASSIGN_OR_RETURN(std::string query, AwaitConsent(request, scopes, std::move(url), state));
   ZTA_ASSIGN_OR_RETURN(std::string code,
                        CodeFromAuthorizationResponse(query, state, agent_.options().issuer,

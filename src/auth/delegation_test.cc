@@ -10,6 +10,7 @@
 
 #include "fake_authorization_server.h"
 #include "zta/auth/delegation_config.h"
+#include "zta/core/trace_context.h"
 #include "zta/http/client.h"
 
 namespace zta::auth {
@@ -148,6 +149,34 @@ TEST_F(DelegationTest, PushedRequestConsentAndRedemption) {
   EXPECT_TRUE(t["actor_token"].starts_with("at-agent-"));
   EXPECT_EQ(server_.code_redemptions(), 1);
   EXPECT_EQ(web_->waiting(), 0u);
+}
+
+// W3C Trace Context: with TokenRequest::trace_id, the PAR request, the agent's actor token and
+// the code redemption each carry traceparent 00-<trace>-<fresh span>-01; the cached token is
+// served to a request of another trace (trace_id is not part of the cache key).
+TEST_F(DelegationTest, SendsTraceparentOnParAndTokenRequests) {
+  constexpr char kTrace[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto source = Make();
+  TokenRequest traced = Request();
+  traced.trace_id = kTrace;
+  ASSERT_TRUE(source->GetToken(traced).ok());
+  auto par = server_.traceparents("/par");
+  auto token = server_.traceparents("/token");
+  ASSERT_EQ(par.size(), 1u);
+  ASSERT_EQ(token.size(), 2u) << "the actor token and the code redemption";
+  std::vector<std::string> sent = {par[0], token[0], token[1]};
+  for (const std::string& header : sent) {
+    auto parsed = ParseTraceParent(header);
+    ASSERT_TRUE(parsed.has_value()) << header;
+    EXPECT_EQ(parsed->trace_id, kTrace);
+    EXPECT_TRUE(parsed->sampled());
+  }
+  EXPECT_NE(ParseTraceParent(token[0])->parent_id, ParseTraceParent(token[1])->parent_id);
+  TokenRequest other = Request();
+  other.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  ASSERT_TRUE(source->GetToken(other).ok());
+  EXPECT_EQ(server_.code_redemptions(), 1);
+  EXPECT_EQ(server_.traceparents("/token").size(), 2u);
 }
 
 // A public app pushes its request too, with its client_id once (the fake refuses a repeated

@@ -150,6 +150,11 @@ class FakeAuthorizationServer {
   int exchanges() const { return exchanges_; }
   int ciba_polls() const { return ciba_polls_; }
   int par_calls() const { return par_calls_; }
+  // The traceparent header of every request to `path` ("" when it had none), in order.
+  std::vector<std::string> traceparents(const std::string& path) {
+    std::lock_guard lock(mu_);
+    return traceparents_[path];
+  }
   int code_redemptions() const { return code_redemptions_; }
   int refreshes() const { return refreshes_; }
   int refresh_reuses() const { return refresh_reuses_; }
@@ -191,6 +196,10 @@ class FakeAuthorizationServer {
   }
 
   http::Response Serve(const http::Request& r) {
+    {
+      std::lock_guard lock(mu_);
+      traceparents_[r.path].push_back(r.headers.Get("traceparent").value_or(""));
+    }
     if (r.path == "/.well-known/oauth-authorization-server") {
       std::lock_guard lock(mu_);
       Json m = {{"issuer", issuer()},
@@ -503,6 +512,7 @@ class FakeAuthorizationServer {
   Fields last_authorize_;                                // GUARDED_BY(mu_)
   std::string last_authorize_query_;                     // GUARDED_BY(mu_)
   Fields last_token_form_;                               // GUARDED_BY(mu_)
+  std::map<std::string, std::vector<std::string>> traceparents_;  // GUARDED_BY(mu_)
   std::atomic<int> par_calls_{0};
   std::atomic<int> exchanges_{0};
   std::atomic<int> ciba_polls_{0};

@@ -17,6 +17,7 @@ Result<AccessToken> AuthProvider::Exchange(const TokenRequest& request,
   // The actor token first: the agent's own identity, for the same resource (default scopes).
   TokenRequest own;
   own.resource = request.resource;
+  own.trace_id = request.trace_id;
   auto actor = GetToken(own);
   if (!actor.ok()) return actor.status().WithContext("the agent's actor token");
 
@@ -36,7 +37,8 @@ Result<AccessToken> AuthProvider::Exchange(const TokenRequest& request,
   if (!request.authorization_details.is_null()) {  // RFC 9396 §6: only a subset is granted
     form.emplace_back("authorization_details", DumpJson(request.authorization_details));
   }
-  ZTA_ASSIGN_OR_RETURN(http::Response response, PostForm(endpoint, form, deadline, true));
+  ZTA_ASSIGN_OR_RETURN(http::Response response,
+                       PostForm(endpoint, form, deadline, true, request.trace_id));
   if (response.status != 200) return internal::OAuthErrorFromResponse("token endpoint", response);
 
   const int64_t now = clock_.NowSeconds();

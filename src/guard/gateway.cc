@@ -6,17 +6,16 @@
 #include <cctype>
 
 #include "forwarding.h"
+#include "zta/core/trace_context.h"
 #include "zta/guard/delegation.h"
 #include "zta/guard/request_path.h"
 
 namespace zta::guard {
 namespace {
 
+// W3C Trace Context §3.2: the trace id of the request's traceparent ("" when absent or invalid).
 std::string TraceId(const http::Request& request) {
-  // W3C Trace Context: traceparent = version "-" trace-id (32 hex) "-" ...
-  auto tp = request.headers.Get("traceparent");
-  if (tp && tp->size() >= 35 && (*tp)[2] == '-') return tp->substr(3, 32);
-  return {};
+  return TraceIdOf(request.headers.Get(kTraceParentHeader));
 }
 
 // `_method` in a query or form makes Rails, Laravel and Symfony act as another method than the

@@ -8,6 +8,7 @@
 #include "zta/core/base64url.h"
 #include "zta/core/mutex.h"
 #include "zta/core/scopes.h"
+#include "zta/core/trace_context.h"
 #include "zta/http/client.h"
 #include "zta/jose/verify_error.h"
 
@@ -456,6 +457,11 @@ Result<Principal> Validator::Decide(Result<Principal> outcome, const AuthorizeOp
                                     const http::Request* request) {
   AuditEvent event;
   event.trace_id = options.trace_id;
+  // W3C Trace Context §3.2: without a trace id from the caller, the request's own traceparent
+  // joins this decision to the rest of the user's request (an invalid one counts as absent).
+  if (event.trace_id.empty() && request != nullptr) {
+    event.trace_id = TraceIdOf(request->headers.Get(kTraceParentHeader));
+  }
   event.component = options_.audit_component;
   event.action = "request.authorize";
   event.resource = options_.audience;

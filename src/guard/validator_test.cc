@@ -82,6 +82,32 @@ TEST_F(ValidatorTest, ValidTokenGivesPrincipalAndAuditsAllow) {
   EXPECT_EQ(events[0].ToJson().dump().find(token), std::string::npos);
 }
 
+// W3C Trace Context §3.2: with no trace id from the caller, the request's traceparent names the
+// event's trace; an invalid traceparent counts as absent, and the caller's trace id wins.
+TEST_F(ValidatorTest, TraceIdComesFromTraceparentUnlessGiven) {
+  auto v = Make();
+  std::string token = issuer_.Sign(issuer_.Token(clock_));
+  http::Request traced = WithBearer(token);
+  traced.headers.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ASSERT_TRUE(v->Authorize(traced).ok());
+  http::Request bad = WithBearer(token);
+  bad.headers.Set("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01");
+  ASSERT_TRUE(v->Authorize(bad).ok());
+  AuthorizeOptions o;
+  o.trace_id = "caller-trace";
+  ASSERT_TRUE(v->Authorize(traced, o).ok());
+  http::Request unauthenticated;
+  unauthenticated.headers.Set("traceparent",
+                              "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  EXPECT_FALSE(v->Authorize(unauthenticated).ok());
+  auto events = audit_.Events();
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(events[1].trace_id, "");
+  EXPECT_EQ(events[2].trace_id, "caller-trace");
+  EXPECT_EQ(events[3].trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") << "a denial is traced too";
+}
+
 // Each way a token is wrong is refused with its own reason and audited as a denial.
 TEST_F(ValidatorTest, BadTokensAreRefusedWithReasons) {
   auto v = Make();

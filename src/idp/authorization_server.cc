@@ -10,6 +10,7 @@
 #include "browser/pages.h"
 #include "endpoints/endpoint.h"
 #include "server_context.h"
+#include "zta/core/trace_context.h"
 #include "zta/idp/oauth_error.h"
 
 namespace zta::idp {
@@ -116,6 +117,7 @@ AuthorizationServer::~AuthorizationServer() { browser::BrowserState::Forget(*con
 const AuthorizationServerOptions& AuthorizationServer::options() const { return context_->options; }
 
 http::Response AuthorizationServer::Handle(const http::Request& request) {
+  ServerContext::RequestTrace trace(TraceIdOf(request.headers.Get(kTraceParentHeader)));
   Decision decision = Dispatch(*context_, request);
   if (!decision.event) return std::move(decision.response);
   Status recorded = context_->Audit(std::move(*decision.event));
@@ -124,6 +126,7 @@ http::Response AuthorizationServer::Handle(const http::Request& request) {
 }
 
 void AuthorizationServer::HandleAsync(const http::Request& request, http::Respond respond) {
+  ServerContext::RequestTrace trace(TraceIdOf(request.headers.Get(kTraceParentHeader)));
   Decision decision = Dispatch(*context_, request);
   if (!decision.event) return respond(std::move(decision.response));
   AuditEvent& event = *decision.event;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "test_fixture.h"
 #include "zta/jose/jwt.h"
 
@@ -167,6 +169,39 @@ TEST_F(AuthorizationServerTest, IntrospectionAndRevocation) {
                    ["access_token"].get<std::string>();
   clock_.AdvanceSeconds(301);
   EXPECT_EQ(Body(Post("/introspect", {{"token", fresh}}, id, secret))["active"], false);
+}
+
+// W3C Trace Context §3.2: every event a request writes (issuance, a refused client, introspection,
+// revocation) carries the trace id of its traceparent; an invalid one or none leaves it empty,
+// and one request's trace id does not stay behind for the next.
+TEST_F(AuthorizationServerTest, EventsCarryTheRequestsTraceId) {
+  constexpr char kTrace[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+  auto [id, secret] = AddSecretAgent({"hotels:read"});
+  size_t before = audit_.size();
+  traceparent_ = std::string("00-") + kTrace + "-00f067aa0ba902b7-01";
+  auto token =
+      Body(Post("/token", {{"grant_type", "client_credentials"}}, id, secret))["access_token"]
+          .get<std::string>();
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, "wrong").status, 401);
+  EXPECT_EQ(Body(Post("/introspect", {{"token", token}}, id, secret))["active"], true);
+  EXPECT_EQ(Post("/revoke", {{"token", token}}, id, secret).status, 200);
+  size_t traced = audit_.size();
+  traceparent_ = "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01";  // upper case: invalid
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, secret).status, 200);
+  traceparent_.clear();
+  EXPECT_EQ(Post("/token", {{"grant_type", "client_credentials"}}, id, secret).status, 200);
+  auto events = audit_.Events();
+  ASSERT_GE(traced, before + 4);
+  std::vector<std::string> actions;
+  for (size_t i = before; i < traced; ++i) {
+    EXPECT_EQ(events[i].trace_id, kTrace) << events[i].action;
+    actions.push_back(events[i].action);
+  }
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "token.introspect") +
+                std::count(actions.begin(), actions.end(), "token.revoke"),
+            2)
+      << ::testing::PrintToString(actions);
+  for (size_t i = traced; i < events.size(); ++i) EXPECT_EQ(events[i].trace_id, "");
 }
 
 // A resource server authenticates with its introspection secret and sees only its tokens.

@@ -39,8 +39,9 @@ Result<std::unique_ptr<IdentityProvider>> IdentityProvider::Open(const std::stri
 
 void IdentityProvider::AuditChange(const std::string& action, const std::string& client_id,
                                    const std::string& resource,
-                                   const std::vector<std::string>& scopes) {
+                                   const std::vector<std::string>& scopes, Json attributes) {
   AuditEvent e;
+  e.attributes = std::move(attributes);
   e.component = "idp";
   e.action = action;
   e.client_id = client_id;
@@ -262,7 +263,12 @@ Result<Json> IdentityProvider::AddAgent(const AgentSpec& spec) {
     a.secret_digest = DigestSecret(secret);
   }
   ZTA_RETURN_IF_ERROR(store_->PutAgent(a));
-  AuditChange("registry.agent.add", a.client_id, spec.resource, spec.scopes);
+  // Name and owner in the log, so an auditor reading it alone (`zta audit who`) can say who
+  // is accountable for the agent.
+  AuditChange("registry.agent.add", a.client_id, spec.resource, spec.scopes,
+              Json{{"gen_ai.agent.id", a.client_id},
+                   {"gen_ai.agent.name", a.name},
+                   {"zta.agent.owner", a.owner}});
   Json out = AgentPublicView(a);
   if (!secret.empty()) out["client_secret"] = secret;
   return out;

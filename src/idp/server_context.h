@@ -31,11 +31,34 @@ struct ServerContext {
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
 
-  // Marks `event` as the idp's and stamps its time when unset.
+  // Marks `event` as the idp's, stamps its time when unset, and gives it the trace id of the
+  // request this thread is handling (RequestTrace) when it has none.
   void Stamp(AuditEvent& event) const {
     event.component = "idp";
     if (event.time_micros == 0) event.time_micros = clock.NowMicros();
+    if (event.trace_id.empty()) event.trace_id = RequestTrace::current;
   }
+
+  // While one lives, events stamped on this thread carry `trace_id`: the W3C trace id of the
+  // request's traceparent (W3C Trace Context §3.2), "" when it has none or an invalid one.
+  // AuthorizationServer::Handle and HandleAsync hold one around each request, so every
+  // endpoint, grant and side event is traced without threading the request through each
+  // event it builds. Requests are handled start to finish on one thread up to the point their
+  // events are stamped, so a thread-local is exact here.
+  class RequestTrace {
+   public:
+    explicit RequestTrace(std::string trace_id) : saved_(std::move(current)) {
+      current = std::move(trace_id);
+    }
+    ~RequestTrace() { current = std::move(saved_); }
+    RequestTrace(const RequestTrace&) = delete;
+    RequestTrace& operator=(const RequestTrace&) = delete;
+
+    static inline thread_local std::string current;
+
+   private:
+    std::string saved_;
+  };
   // Records `event`. Durable sinks return only once it is on disk. Callers that grant something
   // check the result and fail closed; refusals are refused whether or not the record landed.
   Status Audit(AuditEvent event) {

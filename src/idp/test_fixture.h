@@ -118,6 +118,7 @@ class IdpFixture : public ::testing::Test {
     }
     r.body = http::FormEncode(form);
     r.remote_address = address;
+    if (!traceparent_.empty()) r.headers.Set("traceparent", traceparent_);
     return server_->Handle(r);
   }
 
@@ -125,6 +126,7 @@ class IdpFixture : public ::testing::Test {
     http::Request r;
     r.method = "GET";
     r.path = r.target = path;
+    if (!traceparent_.empty()) r.headers.Set("traceparent", traceparent_);
     return server_->Handle(r);
   }
 
@@ -137,6 +139,7 @@ class IdpFixture : public ::testing::Test {
   std::string dir_;
   FakeClock clock_{1'700'000'000};
   InMemoryAuditSink audit_;
+  std::string traceparent_;  // sent with every Post and Get when set (W3C Trace Context)
   std::unique_ptr<IdentityProvider> idp_;
   std::unique_ptr<AuthorizationServer> server_;
 };

@@ -42,6 +42,11 @@ struct ModelConfig {
   // Attempts on 429/5xx/unreachable. Default: 3.
   int64_t max_attempts = 3;
   std::optional<double> temperature;  // Default: the server's.
+  // provider = "offline" only: the gullible planner (OfflinePlannerOptions::gullible), which obeys
+  // instructions planted in tool results, to demonstrate that zta's token checks stop a model
+  // talked into an attack. Never for production. Any other provider with it is a configuration
+  // error. Default: false.
+  bool gullible = false;
   // [model.entra]: Azure OpenAI with a Microsoft Entra ID bearer token instead of an api-key,
   // obtained with client_credentials by an auth::AuthProvider. Keys as in docs/auth.md (issuer,
   // token_endpoint, client_id, client_secret_env | client_secret_file | private_key_file, ...);
@@ -108,13 +113,14 @@ Result<AgentConfig> LoadAgentConfig(const std::string& path);
 //   ZTA_MODEL              model, or the Azure deployment
 //   ZTA_MODEL_API_VERSION  api_version (Azure deployments URL)
 //   ZTA_MODEL_API_KEY_ENV  api_key_env: the NAME of the variable holding the key
+//   ZTA_MODEL_GULLIBLE     gullible: 1 or true sets it, 0 or false clears it
 // Unset or empty variables leave the value as it is. Precedence in `zta agent run`: the file,
 // then these, then --llm-url / --model. `getenv` is injected for tests; default std::getenv.
-// Errors: kInvalidArgument for an unknown provider.
+// Errors: kInvalidArgument for an unknown provider or a ZTA_MODEL_GULLIBLE other than 1/true/0/false.
 Status ApplyModelEnvironment(ModelConfig& config,
                              const std::function<const char*(const char*)>& getenv = {});
 
-// The configured model: OfflinePlanner, or OpenAiChatModel with the key read from api_key_env
+// The configured model: OfflinePlanner (gullible with `gullible`), or OpenAiChatModel with the key read from api_key_env
 // (or, with [model.entra], an Entra token source it owns). `api_key` (optional) receives the key
 // or the Entra client secret, so the caller can register it for scrubbing. With
 // `stream`, `on_text_delta` (optional) sees the reply's text as it arrives.

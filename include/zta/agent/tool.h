@@ -68,7 +68,10 @@ struct ToolContext {
   std::string agent_id;      // the acting agent's id (its OAuth client_id)
   std::string user;          // the conversation's user; empty when anonymous
   std::string tool_call_id;  // the model's id for this call
-  std::string trace_id;      // correlates audit events
+  // Correlates audit events: the conversation's W3C trace id (32 lowercase hex, W3C Trace
+  // Context §3.2.2.3). Send() passes it on as traceparent; SecureFunctionTool puts it in its
+  // TokenRequest so the idp's events share it.
+  std::string trace_id;
   int agent_depth = 0;       // the conversation's agent_depth (AgentTool nesting)
   // Set by SecureFunctionTool for the duration of the handler; null for plain tools.
   const auth::AccessToken* token = nullptr;
@@ -80,8 +83,9 @@ struct ToolContext {
   // Transport for Send(). Default (empty): http::Send.
   http::Transport transport;
 
-  // Sends `request`, adding "Authorization: Bearer <token>" when this call holds a token. Handlers
-  // call this instead of touching the token themselves.
+  // Sends `request`, adding "Authorization: Bearer <token>" when this call holds a token, and
+  // "traceparent: 00-<trace_id>-<new span id>-01" when trace_id is a valid W3C trace id and the
+  // request has no traceparent. Handlers call this instead of touching the token themselves.
   Result<http::Response> Send(http::ClientRequest request) const;
 
   // Kept by Send() for SecureFunctionTool: requests sent, and whether the first one carried a

@@ -157,11 +157,12 @@ class AuthProvider final : public TokenSource {
   Result<std::string> BackchannelEndpoint(std::chrono::steady_clock::time_point deadline)
       ZTA_EXCLUDES(mu_);
   // POSTs `form` with the client's authentication to `endpoint`, with retries; `token_request`
-  // counts it in token_requests().
+  // counts it in token_requests(). A valid `trace_id` adds a traceparent (W3C Trace Context).
   Result<http::Response> PostForm(const std::string& endpoint,
                                   const std::vector<std::pair<std::string, std::string>>& form,
                                   std::chrono::steady_clock::time_point deadline,
-                                  bool token_request) ZTA_EXCLUDES(mu_);
+                                  bool token_request, const std::string& trace_id)
+      ZTA_EXCLUDES(mu_);
   // Sends what `build` makes, retrying transport failures and retryable statuses within
   // `deadline`.
   Result<http::Response> SendWithRetries(const std::function<Result<http::ClientRequest>()>& build,

@@ -141,10 +141,13 @@ class DelegatedTokenSource final : public TokenSource {
       const std::string& redirect_uri, const std::string& state, const std::string& nonce,
       const std::string& code_challenge) const;
   // RFC 9126: returns the request_uri.
+  // `trace_id`: TokenRequest::trace_id, sent as traceparent when valid.
   Result<std::string> PushAuthorizationRequest(
-      const std::vector<std::pair<std::string, std::string>>& params, const Endpoints& endpoints);
+      const std::vector<std::pair<std::string, std::string>>& params, const Endpoints& endpoints,
+      const std::string& trace_id);
   Result<std::string> AuthorizationUrl(
-      const std::vector<std::pair<std::string, std::string>>& params, const Endpoints& endpoints);
+      const std::vector<std::pair<std::string, std::string>>& params, const Endpoints& endpoints,
+      const std::string& trace_id);
   // Returns the redirect's query.
   Result<std::string> AwaitConsent(const TokenRequest& request,
                                    const std::vector<std::string>& scopes, std::string url,

@@ -49,6 +49,12 @@ struct TokenRequest {
   // kBackchannel: shown to the user beside the request (CIBA §7.1 binding_message), at most 64
   // characters, no control characters. Default: empty (not sent).
   std::string binding_message;
+  // W3C trace id (32 lowercase hex digits, W3C Trace Context §3.2.2.3) of the user request this
+  // token serves. When valid, every request to the identity provider for this token (token,
+  // PAR, bc-authorize) carries "traceparent: 00-<trace_id>-<new span id>-01", so the idp's audit
+  // events share the caller's trace. Not part of the token cache key: a token cached for one
+  // trace serves the next. Default: empty (no traceparent sent).
+  std::string trace_id;
 };
 
 // An issued access token. The value is a Secret: streaming an AccessToken prints its jti.

@@ -141,7 +141,8 @@ struct AuthorizeOptions {
   std::span<const std::string> required_scopes;
   // Ask the issuer whether the token is still active (RFC 7662). Default: false.
   bool introspect = false;
-  // For the audit event: trace id and the request line. Optional.
+  // For the audit event: the trace id. Default: "" — Authorize then takes the trace id of the
+  // request's `traceparent` header (W3C Trace Context §3.2), if it has a valid one.
   std::string trace_id;
 };
 

@@ -148,7 +148,8 @@ class IdentityProvider {
   IdentityProvider(std::unique_ptr<SqliteIdpStore> store, AuditSink& audit, const Clock& clock)
       : store_(std::move(store)), audit_(audit), clock_(clock) {}
   void AuditChange(const std::string& action, const std::string& client_id,
-                   const std::string& resource, const std::vector<std::string>& scopes);
+                   const std::string& resource, const std::vector<std::string>& scopes,
+                   Json attributes = Json::object());
   // A change to a user: `subject` is the user's id (never the password).
   void AuditUserChange(const std::string& action, const User& user);
   Result<User> FindUser(const std::string& id_or_name);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "../grants/delegated_token.h"
 #include "details_schema.h"
 #include "zta/core/random.h"
 #include "zta/core/scopes.h"
@@ -225,6 +226,9 @@ AuditEvent RequestEvent(std::string action, const AuthorizationRequest& request)
     for (const Json& entry : request.authorization_details) {
       event.attributes["zta.authorization_details_types"].push_back(entry.value("type", ""));
     }
+    // The same digest code.redeem and token.issue carry, so `zta audit who` can tell which
+    // consent a grant came from.
+    event.attributes["zta.details_digest"] = DetailsDigest(request.authorization_details);
   }
   return event;
 }
