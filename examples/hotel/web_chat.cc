@@ -106,6 +106,8 @@ Status WebChat::Impl::Attach(HotelSystem& system) {
   options.base_url = BaseUrl();
   options.login = std::move(oidc);
   options.make_assistant = GuestAssistantFactory(system);
+  options.agent_names = {{system.registration().guest_assistant_id, "Guest Assistant"},
+                         {system.registration().booking_agent_id, "Booking Agent"}};
   ZTA_ASSIGN_OR_RETURN(auto chat, ChatServer::Create(std::move(options)));
   // Fails now rather than at the first message when the assistant cannot be built. Each session
   // builds its own (see the file comment); this one only proves it can be done.

@@ -25,11 +25,6 @@ Json First(const Json& json, std::initializer_list<std::string_view> paths) {
   return nullptr;
 }
 
-// An actor named as a string, or as an object with an id or name.
-Json Agent(const Json& json, std::initializer_list<std::string_view> paths) {
-  return First(json, paths);
-}
-
 std::string_view ShownStatus(agent::ToolStatus status) {
   switch (status) {
     case agent::ToolStatus::kOk:
@@ -85,6 +80,18 @@ Json BookingEvent(const std::string& tool_result) {
   const Json& r = *parsed;
   Json id = First(r, {"booking_id", "booking.id", "booking.booking_id", "id"});
   if (id.is_null()) return nullptr;
+  // The hotel API's actor chain, outermost (the current actor, RFC 8693 §4.1) first: the agent
+  // that booked, then the one it acted after.
+  Json chain = r.contains("booking") && r["booking"].is_object()
+                   ? r["booking"].value("actor_chain", Json::array())
+                   : Json::array();
+  auto chain_at = [&](size_t i) -> Json {
+    return chain.is_array() && chain.size() > i && chain[i].is_string() ? chain[i] : Json();
+  };
+  Json booked_by = First(r, {"booked_by", "booked_by.id", "agents.booking"});
+  if (booked_by.is_null()) booked_by = chain_at(0);
+  Json asked_by = First(r, {"asked_by", "asked_by.id", "agents.guest"});
+  if (asked_by.is_null()) asked_by = chain_at(1);
   return {
       {"type", "booking"},
       {"booking_id", id},
@@ -95,12 +102,12 @@ Json BookingEvent(const std::string& tool_result) {
       {"guests", First(r, {"guests", "booking.guests"})},
       {"total", First(r, {"total", "total_price", "booking.total", "booking.total_price"})},
       {"currency", First(r, {"currency", "booking.currency"})},
-      {"booked_by", Agent(r, {"booked_by", "booked_by.id", "who.booked_by", "agents.booking"})},
-      {"user", Agent(r, {"for", "user", "on_behalf_of", "who.user", "booking.guest"})},
-      {"asked_by", Agent(r, {"asked_by", "asked_by.id", "who.asked_by", "agents.guest"})},
-      {"approved_at",
-       First(r, {"approved_at", "consent.approved_at", "consent.time", "consented_at"})},
-      {"trace_id", First(r, {"trace_id"})},
+      {"booked_by", booked_by},
+      {"user", First(r, {"approved_by", "for", "user", "on_behalf_of"})},
+      {"asked_by", asked_by},
+      {"approved_at", First(r, {"approved_at", "consent.approved_at", "consented_at"})},
+      {"booked_at", First(r, {"booked_at", "booking.created_at"})},
+      {"trace_id", First(r, {"trace_id", "booking.trace_id"})},
   };
 }
 

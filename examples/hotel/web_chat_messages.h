@@ -21,8 +21,10 @@ namespace zta::hotel {
 std::vector<Json> MessageEvents(const agent::Message& message, const agent::ToolOutcome* outcome);
 
 // {"type":"booking", booking_id, hotel, room, check_in, check_out, guests, total, currency,
-//  booked_by, user, asked_by, approved_at, trace_id} from book_room's result JSON; null when the
-// text is not a booking.
+//  booked_by, user, asked_by, approved_at, booked_at, trace_id} from book_room's result JSON
+// ({"booking": the hotel API's record, "approved_by", "asked_by", ...}; the agents from the
+// record's actor_chain when not named); null when the text is not a booking. Absent facts are
+// null.
 Json BookingEvent(const std::string& tool_result);
 
 // {"type":"consent", url, agent, scopes, details}: the idp's page the person must open.

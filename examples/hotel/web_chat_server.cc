@@ -3,6 +3,8 @@
 #include "web_chat_server.h"
 
 #include <charconv>
+#include <chrono>
+#include <ctime>
 
 #include "zta/core/secret.h"
 #include "zta/http/web.h"
@@ -41,6 +43,16 @@ http::Response Redirect(std::string location) {
   r.headers.Set("Location", std::move(location));
   r.headers.Set("Cache-Control", "no-store");
   return r;
+}
+
+// Now as ISO 8601 UTC ("2027-05-01T10:00:00Z").
+std::string NowIso8601() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 http::Response ApiError(int status, std::string_view error) {
@@ -228,14 +240,19 @@ http::Response ChatServer::ConsentCallback(const http::Request& request) {
     shown = session->consent_states.erase(state) > 0;
   }
   // Only the session the request was shown to may answer it, and only while it waits.
+  const bool denied = form.ok() && !FormValue(*form, "error").empty();
   if (shown) {
-    MutexLock lock(mu_);
-    open_consents_.erase(state);
+    {
+      MutexLock lock(mu_);
+      open_consents_.erase(state);
+    }
+    // Before Complete: the unblocked turn may report the booking at once.
+    MutexLock lock(session->mu);
+    if (!denied) session->approved_at = NowIso8601();
   }
   if (!shown || !consent_->Complete(state, request.query)) {
     return SmallPage(400, "Unknown approval", "This approval is not one the chat is waiting for.");
   }
-  const bool denied = form.ok() && !FormValue(*form, "error").empty();
   return SmallPage(200, denied ? "Not approved" : "Approved",
                    denied ? "You declined. You can close this window."
                           : "Thank you. The assistant carries on; you can close this window.",

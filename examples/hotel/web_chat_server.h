@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <list>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -43,6 +44,9 @@ struct ChatServerOptions {
   std::chrono::seconds session_lifetime{8 * 3600};
   // Longest message accepted, bytes. Default: 4,000.
   size_t max_message_bytes = 4000;
+  // What the page calls an agent, by client_id (a booking's "booked_by_name", "asked_by_name").
+  // Default: none (the page shows ids).
+  std::map<std::string, std::string> agent_names;
 };
 
 // Thread-safe. Handle may run on many threads; turns run on threads of their own.
@@ -89,7 +93,7 @@ class ChatServer {
   // False when stopping (the work is not started).
   bool StartThread(std::function<void()> work);
   // The observer a session's assistant reports to: its messages become the session's events.
-  static agent::MessageObserver ObserverFor(const std::shared_ptr<ChatSession>& session);
+  agent::MessageObserver ObserverFor(const std::shared_ptr<ChatSession>& session) const;
 
   ChatServerOptions options_;
   SessionStore sessions_;

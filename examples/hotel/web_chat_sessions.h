@@ -46,6 +46,9 @@ struct ChatSession {
   std::set<std::string> consent_states ZTA_GUARDED_BY(mu);
   // The running turn's W3C trace id (32 hex), shown with its booking.
   std::string trace_id ZTA_GUARDED_BY(mu);
+  // When the person last approved a consent request here (ISO 8601, UTC): the chat saw the
+  // idp's redirect then. Empty before.
+  std::string approved_at ZTA_GUARDED_BY(mu);
 
   agent::Conversation conversation;
   TurnRunner runner;

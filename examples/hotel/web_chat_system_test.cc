@@ -82,11 +82,10 @@ class WebChatSystemTest : public ::testing::Test {
     http::Response login = Get("/login");
     ASSERT_EQ(login.status, 302) << login.body;
     const std::string state = SetCookieValue(login, kChatLoginCookie);
-    auto query = browser_->Authorize(login.headers.Get("Location").value_or(""),
-                                     base_ + "/callback");
+    auto query =
+        browser_->Authorize(login.headers.Get("Location").value_or(""), base_ + "/callback");
     ASSERT_TRUE(query.ok()) << query.status();
-    http::Response back =
-        Get("/callback?" + *query, std::string(kChatLoginCookie) + "=" + state);
+    http::Response back = Get("/callback?" + *query, std::string(kChatLoginCookie) + "=" + state);
     ASSERT_EQ(back.status, 303) << back.body;
     cookie_ = std::string(kChatSessionCookie) + "=" + SetCookieValue(back, kChatSessionCookie);
     http::Response info = Get("/api/session", cookie_);

@@ -60,9 +60,9 @@ Result<TurnRunner> ScriptedAssistant(auth::ConsentHandler& consent,
     if (!query.ok() || query->find("code=") == std::string::npos) {
       outcome = agent::ToolOutcome::Failure(agent::ToolStatus::kDenied, "denied", "consent_denied");
     } else {
-      outcome.content = R"({"booking_id":"b-1","hotel_id":"h-paris-1","room_id":"r1",)"
-                        R"("booked_by":"booking-agent","for":"alice","asked_by":"guest-assistant",)"
-                        R"("approved_at":"2027-01-01T10:00:00Z"})";
+      outcome.content =
+          R"({"booking_id":"b-1","hotel_id":"h-paris-1","room_id":"r1",)"
+          R"("booked_by":"booking-agent","for":"alice","asked_by":"guest-assistant"})";
     }
     observer(agent::Message::ToolResult("call-1", "book_room", outcome.content), &outcome);
     return result;
@@ -290,6 +290,8 @@ TEST_F(WebChatServerTest, ConsentCallback) {
   EXPECT_EQ((*booking)["asked_by"], "guest-assistant");
   EXPECT_EQ((*booking)["user"], "alice");
   EXPECT_EQ((*booking)["trace_id"].get<std::string>().size(), 32u);
+  EXPECT_TRUE((*booking)["approved_at"].is_string());  // the chat saw the approval
+  EXPECT_EQ((*booking)["approved_at"].get<std::string>().size(), 20u);
   // Answered once: the same state again is unknown.
   EXPECT_EQ(
       Send("GET", "/consent/callback?code=c&state=consent-state-1", {{"Cookie", cookie_}}).status,
@@ -316,6 +318,47 @@ TEST(WebChatMessages, DeniedIsRefused) {
   EXPECT_EQ(events[0]["reason"], "consent_denied");
   EXPECT_TRUE(BookingEvent("not json").is_null());
   EXPECT_TRUE(BookingEvent(R"({"status":"x"})").is_null());
+}
+
+// book_room's result as the hotel deployment writes it (booking_tools.cc): the hotel API's record
+// with its actor chain (outermost first), who approved and which agent asked. No token field of
+// it (consent_token_jti, grant_id, jti) reaches the event.
+TEST(WebChatMessages, BookingFromBookRoomResult) {
+  Json result = {{"status", "booked"},
+                 {"booking",
+                  {{"id", "bk-7"},
+                   {"guest", "user-1"},
+                   {"hotel_id", "h-paris-1"},
+                   {"room_id", "h-paris-1-dbl"},
+                   {"check_in", "2027-05-10"},
+                   {"check_out", "2027-05-12"},
+                   {"guests", 2},
+                   {"total", 380.0},
+                   {"currency", "EUR"},
+                   {"actor_chain", {"agent-booking", "agent-guest"}},
+                   {"grant_id", "g-1"},
+                   {"jti", "j-1"},
+                   {"trace_id", "t-1"},
+                   {"created_at", "2027-01-01T10:00:01Z"}}},
+                 {"approved_by", "guest"},
+                 {"asked_by", "agent-guest"},
+                 {"consent_token_jti", "j-0"},
+                 {"booking_agent_said", "done"}};
+  Json e = BookingEvent(result.dump());
+  EXPECT_EQ(e["booking_id"], "bk-7");
+  EXPECT_EQ(e["hotel"], "h-paris-1");
+  EXPECT_EQ(e["room"], "h-paris-1-dbl");
+  EXPECT_EQ(e["check_in"], "2027-05-10");
+  EXPECT_EQ(e["total"], 380.0);
+  EXPECT_EQ(e["booked_by"], "agent-booking");
+  EXPECT_EQ(e["asked_by"], "agent-guest");
+  EXPECT_EQ(e["user"], "guest");
+  EXPECT_EQ(e["booked_at"], "2027-01-01T10:00:01Z");
+  EXPECT_EQ(e["trace_id"], "t-1");
+  const std::string text = e.dump();
+  for (const char* hidden : {"j-0", "j-1", "g-1", "user-1"}) {
+    EXPECT_EQ(text.find(hidden), std::string::npos) << hidden << " in " << text;
+  }
 }
 
 }  // namespace

@@ -34,6 +34,25 @@ std::string ShownReason(const Status& status) {
   return status.reason().empty() ? "assistant_error" : status.reason();
 }
 
+// What the chat itself knows of a booking: the turn's trace id, when the person approved here,
+// and the agents' names.
+void CompleteBooking(ChatSession& session, const std::map<std::string, std::string>& names,
+                     Json& event) {
+  {
+    MutexLock lock(session.mu);
+    if (event["trace_id"].is_null()) event["trace_id"] = session.trace_id;
+    if (event["approved_at"].is_null() && !session.approved_at.empty()) {
+      event["approved_at"] = session.approved_at;
+    }
+  }
+  if (event["approved_at"].is_null()) event["approved_at"] = event["booked_at"];
+  for (const char* role : {"booked_by", "asked_by"}) {
+    const Json& id = event[role];
+    auto name = id.is_string() ? names.find(id.get<std::string>()) : names.end();
+    event[std::string(role) + "_name"] = name != names.end() ? Json(name->second) : Json();
+  }
+}
+
 }  // namespace
 
 http::Response ChatServer::Chat(const http::Request& request) {
@@ -70,16 +89,14 @@ http::Response ChatServer::Chat(const http::Request& request) {
                               {{"accepted", true}, {"conversation_id", session->conversation_id}});
 }
 
-agent::MessageObserver ChatServer::ObserverFor(const std::shared_ptr<ChatSession>& session) {
+agent::MessageObserver ChatServer::ObserverFor(const std::shared_ptr<ChatSession>& session) const {
   std::weak_ptr<ChatSession> weak = session;
-  return [weak](const agent::Message& message, const agent::ToolOutcome* outcome) {
+  auto names = std::make_shared<const std::map<std::string, std::string>>(options_.agent_names);
+  return [weak, names](const agent::Message& message, const agent::ToolOutcome* outcome) {
     auto s = weak.lock();
     if (!s) return;
     for (Json& event : MessageEvents(message, outcome)) {
-      if (event["type"] == "booking" && event["trace_id"].is_null()) {
-        MutexLock lock(s->mu);
-        event["trace_id"] = s->trace_id;
-      }
+      if (event["type"] == "booking") CompleteBooking(*s, *names, event);
       s->feed.Append(std::move(event));
     }
   };

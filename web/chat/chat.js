@@ -158,8 +158,10 @@ function showBooking(e) {
     dl.appendChild(el('dd', null, value));
   }
   card.appendChild(dl);
+  const agent = (name, id) => (name ? `${name} (${describe(id)})` : describe(id));
   card.appendChild(el('p', 'who-did',
-                      `booked by ${describe(e.booked_by)} for ${describe(e.user)}, asked by ${describe(e.asked_by)}`));
+                      `booked by ${agent(e.booked_by_name, e.booked_by)} for ${describe(e.user)}, ` +
+                      `asked by ${agent(e.asked_by_name, e.asked_by)}`));
   card.appendChild(el('p', 'approved', `you approved at ${when(e.approved_at)}`));
   if (e.trace_id) card.appendChild(el('p', 'trace', `trace ${e.trace_id}`));
   add(card);
