@@ -50,3 +50,13 @@ if [[ -f $npm_dir/package-lock.json ]] &&
   (cd "$npm_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$npm_dir/package-lock.json" "$npm_dir/node_modules/.installed-lock"
 fi
+
+# The npm package of tests/hotel_web (playwright-core, pinned by its lock file at the version
+# tests/delegation_interop uses): the web chat's browser test.
+web_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/hotel_web"
+if [[ -f $web_dir/package-lock.json ]] &&
+   ! cmp -s "$web_dir/package-lock.json" "$web_dir/node_modules/.installed-lock"; then
+  echo "install-deps: npm ci in tests/hotel_web"
+  (cd "$web_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$web_dir/package-lock.json" "$web_dir/node_modules/.installed-lock"
+fi
