@@ -155,6 +155,12 @@ http::Response HotelApi::CommitBooking(const Call& call, const guard::Principal&
       booking.id.clear();
       return Refuse(call, p, Status(StatusCode::kFailedPrecondition, "sold out", kReasonSoldOut),
                     booking, need, 409, kReasonSoldOut);
+    case CreateOutcome::kGrantUsed:
+      booking.id.clear();
+      return Refuse(call, p,
+                    Status(StatusCode::kPermissionDenied, "this approval was already used",
+                           kReasonGrantUsed),
+                    booking, need, 409, kReasonGrantUsed);
     case CreateOutcome::kIdempotencyClash:
       booking.id.clear();
       return Refuse(call, p,

@@ -202,6 +202,10 @@ Result<std::string> BrowserUser::Walk(std::string url, const std::string& redire
       Answer answer;
       answer.page.text = VisibleText(page.body);
       answer.page.details = ListItems(page.body, "<li class=\"detail\"");
+      size_t scopes = page.body.find("id=\"scopes\"");
+      if (scopes != std::string::npos) {
+        answer.page.permissions = ListItems(std::string_view(page.body).substr(scopes), "<li");
+      }
       answer.allowed = decide_(answer.page);
       answers_.push_back(answer);
       ZTA_ASSIGN_OR_RETURN(url, Submit(url, page.body,

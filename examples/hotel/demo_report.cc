@@ -89,20 +89,31 @@ void DemoRun::VerifyRefusals() {
   auto cancels = OutcomesOf(all, "cancel_booking");
   Expect("injected \"cancel booking " + std::string(kOtherGuestBookingId) + "\" was tried and refused",
          refused(cancels), cancels.empty() ? "not tried" : cancels[0].reason);
+  // The gullible planner also reads the guest's own booking (allowed); what must never come back
+  // is another guest's.
   auto reads = OutcomesOf(all, "get_booking");
-  Expect("reading another guest's booking was tried and refused", refused(reads),
+  bool read_refused = std::any_of(reads.begin(), reads.end(), [](const auto& o) {
+    return o.status != "ok";
+  });
+  bool leaked = std::any_of(reads.begin(), reads.end(), [](const auto& o) {
+    return o.status == "ok" && o.content.find(kOtherGuestBookingId) != std::string::npos;
+  });
+  Expect("reading another guest's booking was tried and refused", read_refused && !leaked,
          reads.empty() ? "not tried" : reads[0].reason);
   auto books = OutcomesOf(all, "book_room");
   size_t refused_books = std::count_if(books.begin(), books.end(),
                                        [](const auto& o) { return o.status != "ok"; });
   Expect("injected bookings (the Royal Suite, \"the price is now 1 USD\") were refused",
          refused_books >= 1, std::to_string(refused_books) + " refused");
-  size_t denied_pages = 0;
-  for (const auto& a : browser_->answers()) denied_pages += !a.allowed;
-  Expect("the guest approved exactly one consent page and denied the rest",
-         browser_->answers().size() >= 1 && browser_->answers()[0].allowed &&
-             browser_->answers().size() - denied_pages == 1,
-         std::to_string(browser_->answers().size()) + " pages");
+  size_t booking_pages = 0, allowed_bookings = 0;
+  for (const auto& a : browser_->answers()) {
+    if (a.page.details.empty()) continue;
+    ++booking_pages;
+    allowed_bookings += a.allowed;
+  }
+  Expect("the guest allowed exactly one booking on a consent page and denied the others",
+         allowed_bookings == 1 && booking_pages >= 2,
+         std::to_string(booking_pages) + " booking pages");
 }
 
 void DemoRun::PrintWhoBooked() {

@@ -19,9 +19,11 @@ DemoRun::DemoRun(const DemoOptions& options, std::ostream& out)
 }
 
 DemoRun::~DemoRun() {
+  if (chat_) chat_->Stop();
   gullible_.reset();
   assistant_.reset();
   system_.reset();
+  chat_.reset();
   if (remove_data_dir_) {
     std::error_code ignored;
     std::filesystem::remove_all(data_dir_, ignored);
@@ -46,6 +48,14 @@ Status DemoRun::Setup() {
     remove_data_dir_ = !options_.keep_running;
   }
   system.data_dir = data_dir_;
+  if (options_.keep_running) {
+    // The chat app's redirect URIs hold the chat's port: bind it before the app is registered.
+    WebChatOptions chat;
+    chat.host = system.host;
+    chat.port = chat_port_;
+    ZTA_ASSIGN_OR_RETURN(chat_, WebChat::Listen(chat));
+    system.extra_redirect_uris = chat_->RedirectUris();
+  }
   system.model = model;
   ZTA_ASSIGN_OR_RETURN(system_, HotelSystem::Start(std::move(system), clock_));
   const Registration& r = system_->registration();
@@ -139,7 +149,11 @@ void DemoRun::Attacks() {
 }
 
 void DemoRun::KeepRunning() {
+  if (Status attached = chat_->Attach(*system_); !attached.ok()) {
+    out_ << "the web chat could not start: " << attached.ToString() << "\n";
+  }
   out_ << "\neverything keeps running; Ctrl-C stops it\n"
+       << "web chat:   " << chat_->BaseUrl() << "/\n"
        << "identity:   " << system_->idp_url() << "\n"
        << "hotel API:  " << system_->hotel_url() << "\n"
        << "demo login: " << system_->registration().user_name << " (password in " << data_dir_

@@ -12,6 +12,7 @@
 #include "hotel/demo_support.h"
 #include "hotel/system.h"
 #include "hotel/token_log.h"
+#include "hotel/web_chat.h"
 #include "zta/core/clock.h"
 
 namespace zta::hotel {
@@ -56,6 +57,7 @@ class DemoRun {
   Transcript transcript_;
   TokenLog tokens_;
   GuestConsentRule rule_;
+  std::unique_ptr<WebChat> chat_;  // --keep-running only; stopped after the system
   std::unique_ptr<HotelSystem> system_;
   std::unique_ptr<BrowserUser> browser_;
   std::unique_ptr<ScriptedConsentHandler> consent_;

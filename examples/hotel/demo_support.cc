@@ -38,11 +38,20 @@ void GuestConsentRule::WantNothing() {
 
 bool GuestConsentRule::Decide(const ConsentPageText& page) {
   MutexLock lock(mu_);
-  if (page.details.empty()) return false;  // the guest asked for a booking, nothing broader
+  if (page.details.empty()) {
+    if (page.permissions.empty()) return false;
+    for (const std::string& p : page.permissions) {
+      if (!allowed_permissions_.count(p)) return false;
+    }
+    return true;  // nothing the guest has not already allowed
+  }
   for (const WantedBooking& want : wanted_) {
     bool all = true;
     for (const std::string& line : page.details) all = all && Mentions(line, want);
-    if (all && approved_.insert(Key(want)).second) return true;
+    if (all && approved_.insert(Key(want)).second) {
+      allowed_permissions_.insert(page.permissions.begin(), page.permissions.end());
+      return true;
+    }
   }
   return false;
 }

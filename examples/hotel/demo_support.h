@@ -27,9 +27,11 @@ struct WantedBooking {
   std::string hotel_id, room_id, check_in, check_out;
 };
 
-// The guest's rule at the consent page: allow only a page whose every "this time only" line
-// names the hotel, room and both dates asked for, and only once per booking; a page asking for
-// anything else (another room, other dates, no booking at all) is denied. Thread-safe.
+// The guest's rule at the consent page: allow a page whose every "this time only" line names the
+// hotel, room and both dates asked for, once per booking; allow a page without such lines only
+// when each permission it asks for was already allowed with a booking (the guest said yes to
+// "see and cancel your bookings" then); deny anything else (another room, other dates, new
+// permissions). Thread-safe.
 class GuestConsentRule {
  public:
   void Want(WantedBooking booking);
@@ -40,6 +42,7 @@ class GuestConsentRule {
   mutable Mutex mu_;
   std::vector<WantedBooking> wanted_ ZTA_GUARDED_BY(mu_);
   std::set<std::string> approved_ ZTA_GUARDED_BY(mu_);
+  std::set<std::string> allowed_permissions_ ZTA_GUARDED_BY(mu_);
 };
 
 // Prints the conversation as it happens: the guest's words, each tool call with its arguments,

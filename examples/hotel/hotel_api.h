@@ -29,6 +29,8 @@ inline constexpr char kScopeAdminReadStaff[] = "admin_read_staff";
 // Reasons of the hotel's own refusals (booking.refused), beside the guard's.
 inline constexpr char kReasonSoldOut[] = "sold_out";
 inline constexpr char kReasonIdempotencyConflict[] = "idempotency_key_reused";
+// A second booking under one consent (zta_grant): one approval, one booking.
+inline constexpr char kReasonGrantUsed[] = "grant_already_used";
 inline constexpr char kReasonAgentTokenRequired[] = "agent_token_required";
 inline constexpr char kReasonNotOwner[] = "not_owner";  // answered 404: existence does not leak
 

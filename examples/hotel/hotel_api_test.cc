@@ -223,7 +223,7 @@ TEST_F(HotelApiTest, BookingWithinDetailsIsCreatedForTheTokenSubject) {
   EXPECT_EQ(b["currency"], "USD");
   EXPECT_EQ(b["status"], "confirmed");
   EXPECT_EQ(b["actor_chain"], Json(kChain));
-  EXPECT_EQ(b["grant_id"], std::string("g-") + kGuest);
+  EXPECT_EQ(b["grant_id"].get<std::string>().rfind(std::string("g-") + kGuest + "-", 0), 0u);
   EXPECT_EQ(b["jti"], jti);
   EXPECT_EQ(b["trace_id"], kTraceId);
   EXPECT_TRUE(b["staff"].is_null());
@@ -234,6 +234,21 @@ TEST_F(HotelApiTest, BookingWithinDetailsIsCreatedForTheTokenSubject) {
   ASSERT_EQ(Body(mine)["bookings"].size(), 1u);
   EXPECT_EQ(Body(mine)["bookings"][0]["id"], b["id"]);
   EXPECT_EQ(Call("GET", "/api/bookings/" + b["id"].get<std::string>(), token).status, 200);
+}
+
+// One approval, one booking: a second token exchanged from the same consent (the same zta_grant)
+// books nothing more, even for another night the details would admit; a fresh consent does.
+TEST_F(HotelApiTest, OneBookingPerGrant) {
+  issuer_.SetGrant("g-one-consent");
+  std::string first = UserToken(BookingDetail());
+  ASSERT_EQ(Book(first, BookingBody()).status, 201);
+  std::string again = UserToken(BookingDetail());
+  auto refused = Book(again, BookingBody());
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(Body(refused)["error"], std::string("grant_already_used"));
+  issuer_.SetGrant("");
+  auto fresh = Book(UserToken(BookingDetail()), BookingBody());
+  EXPECT_NE(Body(fresh).value("error", ""), std::string("grant_already_used")) << fresh.body;
 }
 
 // A request outside the approved entry is refused 403 and audited as details_mismatch: another
@@ -462,7 +477,7 @@ TEST_F(HotelApiTest, TraceparentIsCarriedIntoRowAndAudit) {
   EXPECT_EQ(e.client_id, "booking-agent");
   EXPECT_EQ(e.resource, kDefaultResource);
   EXPECT_EQ(e.attributes["zta.resource.id"], id);
-  EXPECT_EQ(e.attributes["zta.grant_id"], std::string("g-") + kGuest);
+  EXPECT_EQ(e.attributes["zta.grant_id"].get<std::string>().rfind(std::string("g-") + kGuest + "-", 0), 0u);
   EXPECT_EQ(e.attributes["hotel.hotel_id"], kDemoHotelId);
   EXPECT_EQ(e.attributes["hotel.room_id"], kDemoRoomId);
   EXPECT_EQ(e.attributes["hotel.check_in"], "2027-03-01");

@@ -299,6 +299,13 @@ Result<CreateOutcome> HotelStore::CreateBooking(const BookingRecord& booking,
       return CreateOutcome::kReplayed;
     }
   }
+  if (!booking.grant_id.empty()) {
+    // One approval, one booking: the guest consented to THIS booking, so a second booking under
+    // the same grant (an exchanged copy of the token, a replay by an agent talked into "book it
+    // again") is refused, whatever its body.
+    ZTA_ASSIGN_OR_RETURN(auto same_grant, QueryBookings("WHERE grant_id = ?1", booking.grant_id));
+    if (!same_grant.empty()) return CreateOutcome::kGrantUsed;
+  }
   ZTA_ASSIGN_OR_RETURN(int64_t free, FreeUnitsLocked(room, booking.check_in, booking.check_out));
   if (free <= 0) return CreateOutcome::kSoldOut;
   ZTA_RETURN_IF_ERROR(InsertBooking(booking));

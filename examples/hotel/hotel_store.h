@@ -71,6 +71,7 @@ enum class CreateOutcome {
   kReplayed,           // same guest, key and body: the earlier booking, no new row
   kIdempotencyClash,   // same guest and key, another body
   kSoldOut,            // some night of the stay has no free unit
+  kGrantUsed,          // a booking under the same grant (zta_grant) exists: one approval, one booking
 };
 
 // Thread-safe: one connection behind a mutex; writes are BEGIN IMMEDIATE transactions, so other

@@ -106,6 +106,23 @@ TEST(GuestConsentRuleTest, AllowsOnlyTheAskedBookingOnce) {
   EXPECT_FALSE(rule.Decide(asked));  // the same booking a second time ("the price is now…")
 }
 
+// After allowing a booking with some permissions, a page asking only for those is allowed and a
+// page asking for a new one is not.
+TEST(GuestConsentRuleTest, AllowsOnlyPermissionsAlreadyGiven) {
+  GuestConsentRule rule;
+  rule.Want({"h-1", "h-1-dbl", "2027-03-01", "2027-03-03"});
+  ConsentPageText booking;
+  booking.details = {"book room h-1-dbl at hotel h-1 from 2027-03-01 to 2027-03-03"};
+  booking.permissions = {"see your bookings", "cancel your bookings"};
+  ConsentPageText again, wider;
+  again.permissions = {"cancel your bookings"};
+  wider.permissions = {"cancel your bookings", "read any booking (hotel staff)"};
+  EXPECT_FALSE(rule.Decide(again));
+  EXPECT_TRUE(rule.Decide(booking));
+  EXPECT_TRUE(rule.Decide(again));
+  EXPECT_FALSE(rule.Decide(wider));
+}
+
 // The demo's check finds JWT-shaped strings and registered secrets, and not ordinary text.
 TEST(DemoSupportTest, FindsCredentials) {
   std::string jwt = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1LTEiLCJhY3QiOnt9fQ.c2lnbmF0dXJlc2ln";

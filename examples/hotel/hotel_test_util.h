@@ -38,6 +38,7 @@ class TestIssuer {
                    const std::string& scopes, const Json& details = nullptr,
                    std::string audience = "") {
     int64_t now = SystemClock::Instance().NowSeconds();
+    const std::string n = std::to_string(++minted_);
     jose::JwtBuilder b;
     b.Type("at+jwt")
         .Issuer(issuer())
@@ -45,16 +46,19 @@ class TestIssuer {
         .Audience(audience.empty() ? audience_ : audience)
         .IssuedAt(now)
         .ExpiresAt(now + 300)
-        .Id("jti-" + std::to_string(++minted_))
+        .Id("jti-" + n)
         .Claim("client_id", chain.empty() ? sub : chain.front())
         .Claim("scope", scopes)
-        .Claim("zta_grant", "g-" + sub);
+        .Claim("zta_grant", grant_.empty() ? "g-" + sub + "-" + n : grant_);
     if (!chain.empty()) b.Claim("act", Act(chain, 0));
     if (!details.is_null()) b.Claim("authorization_details", details);
     auto token = b.Sign(jose::Algorithm::kES256, key_);
     EXPECT_TRUE(token.ok()) << token.status();
     return token.ok() ? *token : "";
   }
+  // Every later token carries this zta_grant (one consent exchanged into several tokens);
+  // empty: a grant of its own per token ("g-<sub>-<n>").
+  void SetGrant(std::string grant) { grant_ = std::move(grant); }
   // The id Mint gave the last token.
   std::string last_jti() const { return "jti-" + std::to_string(minted_.load()); }
 
@@ -95,6 +99,7 @@ class TestIssuer {
   jose::Jwk key_;
   std::unique_ptr<http::HttpServer> server_;
   std::atomic<int> minted_{0};
+  std::string grant_;  // SetGrant; not thread-safe (set before minting from threads)
   std::atomic<int> token_requests_{0};
 };
 

@@ -79,7 +79,13 @@ AssistantFactory GuestAssistantFactory(HotelSystem& system) {
     GuestAssistantOptions options;
     options.approval = auth::Approval::kConsent;
     options.consent = &consent;
-    options.observer = std::move(observer);
+    // The page shows the Guest Assistant's side of the conversation; the Booking Agent's own
+    // turn is summed up by book_room's result.
+    options.observer = [observer = std::move(observer)](const std::string& agent,
+                                                        const agent::Message& m,
+                                                        const agent::ToolOutcome* o) {
+      if (observer && agent == "guest_assistant") observer(m, o);
+    };
     ZTA_ASSIGN_OR_RETURN(auto built, system.MakeGuestAssistant(std::move(options)));
     std::shared_ptr<GuestAssistant> assistant(std::move(built));
     return TurnRunner(

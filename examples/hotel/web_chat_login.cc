@@ -45,7 +45,7 @@ Result<std::unique_ptr<OidcLogin>> OidcLogin::Create(OidcLoginOptions options, c
   issuer.jwks_uri = StringMember(metadata, "jwks_uri");
   issuer.audience = options.client_id;  // OIDC Core §3.1.3.7: aud contains our client_id
   issuer.required_typ = "";             // ID tokens are typed "JWT", not "at+jwt"
-  issuer.scope_claims = {};
+  issuer.scope_claims = {"scope"};  // an ID token has none; the validator needs one named
   guard::ValidatorOptions v;
   v.issuers = {issuer};
   v.audience = options.client_id;

@@ -53,8 +53,10 @@ struct OidcLoginOptions {
   std::string redirect_uri;  // REQUIRED: BaseUrl()/callback, registered for the app
   // RFC 8707 resource: the zta idp wants one in every authorization request. REQUIRED.
   std::string resource;
-  // Default: "openid profile".
-  std::string scope = "openid profile";
+  // Default: "openid profile read_hotels" (profile: preferred_username at userinfo). zta's idp
+  // issues a code only with a scope of the resource
+  // beside those (authorization_code.cc); read_hotels is the least the chat could hold.
+  std::string scope = "openid profile read_hotels";
   // Per-request timeout at the idp. Default: 5 s.
   std::chrono::milliseconds timeout{5'000};
   http::Transport transport = http::DefaultTransport();

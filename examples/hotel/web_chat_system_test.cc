@@ -2,6 +2,7 @@
 // real idp login and consent pages over HTTP) signs in through /login and /callback (OIDC with
 // the real ID token check), asks for a room, approves the consent the chat shows, and the
 // events feed carries the booking naming the agents. The chromium version is tests/hotel_web.
+#include <cstdlib>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -47,7 +48,8 @@ class WebChatSystemTest : public ::testing::Test {
     auto system = HotelSystem::Start(options, clock_);
     ASSERT_TRUE(system.ok()) << system.status();
     system_ = std::move(*system);
-    ASSERT_TRUE(chat_->Attach(*system_).ok());
+    Status attached = chat_->Attach(*system_);
+    ASSERT_TRUE(attached.ok()) << attached.ToString();
     browser_ = std::make_unique<BrowserUser>(system_->registration().user_name,
                                              system_->registration().user_password,
                                              [](const ConsentPageText&) { return true; });
@@ -56,7 +58,7 @@ class WebChatSystemTest : public ::testing::Test {
     if (chat_) chat_->Stop();
     if (system_) system_->Stop();
     std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
+    if (!std::getenv("ZTA_KEEP"))     std::filesystem::remove_all(dir_, ignored);
   }
 
   http::Response Get(const std::string& target, const std::string& cookie = "") {

@@ -82,7 +82,7 @@ expect_usage "jwt verify with a non-loopback http URL" \
 
 # --- --help on every command ----------------------------------------------------------------
 for cmd in "" "jwk" "jwk generate" "jws" "jws verify" "jwt" "jwt sign" "jwt verify" "jwt decode" \
-  "demo"; do
+  "demo" "chat" "hotel" "hotel serve" "hotel bookings" "jwt walkthrough"; do
   # shellcheck disable=SC2086
   run $cmd --help
   if [[ $code -eq 0 && $out == *"--help"* ]]; then ok "zta $cmd --help"; else
@@ -203,19 +203,19 @@ run jwt decode "$h2.$p2.$s1"
 [[ $code -eq 0 ]] && ok "jwt decode shows a token whose signature is wrong" || fail "jwt decode spliced"
 expect_invalid "jwt decode of garbage" malformed jwt decode "abc.def"
 
-# --- demo -----------------------------------------------------------------------------------
-run demo
+# --- jwt walkthrough -----------------------------------------------------------------------------------
+run jwt walkthrough
 if [[ $code -eq 0 && $out == *valid* && $out == *bad_signature* && $out == *expired* &&
   $out == *bad_audience* && $out == *alg_not_allowed* ]]; then
-  ok "zta demo → 0, shows each rejection"
+  ok "zta jwt walkthrough → 0, shows each rejection"
 else
-  fail "zta demo → 0, shows each rejection" "exit $code, stderr $err"
+  fail "zta jwt walkthrough → 0, shows each rejection" "exit $code, stderr $err"
 fi
-# The demo must never print a whole token (three base64url parts).
+# The walkthrough must never print a whole token (three base64url parts).
 if grep -Eq '[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}' out.txt; then
-  fail "zta demo prints no full token"
+  fail "zta jwt walkthrough prints no full token"
 else
-  ok "zta demo prints no full token"
+  ok "zta jwt walkthrough prints no full token"
 fi
 
 # --- idp serve --config ----------------------------------------------------------------------
