@@ -36,6 +36,7 @@ Status DemoRun::Setup() {
     ZTA_RETURN_IF_ERROR(LoadDeployment(options_.config, &system, &chat_port_));
   }
   ZTA_ASSIGN_OR_RETURN(agent::ModelConfig model, ResolveModel(system.model, options_.llm, options_.llm_url, options_.model, false));
+  real_model_ = model.provider != "offline";
   ZTA_ASSIGN_OR_RETURN(agent::ModelConfig gullible, ResolveModel(system.model, options_.llm, options_.llm_url, options_.model, true));
   data_dir_ = options_.data_dir;
   if (data_dir_.empty()) {
@@ -94,7 +95,11 @@ Status DemoRun::Setup() {
 void DemoRun::Section(const std::string& title) { out_ << "\n== " << title << " ==\n"; }
 
 void DemoRun::Expect(std::string what, bool ok, std::string detail) {
-  checks_.push_back({std::move(what), ok, std::move(detail)});
+  checks_.push_back({std::move(what), ok, std::move(detail), false});
+}
+
+void DemoRun::ExpectStep(std::string what, bool ok, std::string detail) {
+  checks_.push_back({std::move(what), ok, std::move(detail), true});
 }
 
 void DemoRun::Say(GuestAssistant& assistant, agent::Conversation& conversation,
@@ -104,7 +109,7 @@ void DemoRun::Say(GuestAssistant& assistant, agent::Conversation& conversation,
   auto turn = assistant.Run(conversation);
   if (!turn.ok()) {
     out_ << "  (the turn failed: " << turn.status().ToString() << ")\n";
-    Expect("the assistant answered \"" + text.substr(0, 40) + "…\"", false,
+    ExpectStep("the assistant answered \"" + text.substr(0, 40) + "…\"", false,
            turn.status().ToString());
   }
 }
@@ -132,12 +137,12 @@ void DemoRun::Story() {
       }
     }
   }
-  Expect("the booking was made through book_room", !booking_id_.empty(), booking_id_);
+  ExpectStep("the booking was made through book_room", !booking_id_.empty(), booking_id_);
   Section("3. The Staff Manager assigns staff: its own token, admin scopes, acting for nobody");
   int64_t handled = system_->staff().WaitForHandled(1, std::chrono::seconds(20));
   transcript_.Say("  staff manager handled " + std::to_string(handled) + " notification(s), " +
                   std::to_string(system_->staff().assigned()) + " assigned");
-  Expect("the Staff Manager was notified and assigned staff", system_->staff().assigned() >= 1);
+  ExpectStep("the Staff Manager was notified and assigned staff", system_->staff().assigned() >= 1);
 }
 
 void DemoRun::Attacks() {

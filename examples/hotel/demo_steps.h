@@ -41,6 +41,8 @@ class DemoRun {
   void Say(GuestAssistant& assistant, agent::Conversation& conversation, const std::string& text);
   void Section(const std::string& title);
   void Expect(std::string what, bool ok, std::string detail = {});
+  // A check of a step the model chooses to take (Check::model_step).
+  void ExpectStep(std::string what, bool ok, std::string detail = {});
   void VerifyBookings();
   void VerifyRefusals();
   void VerifyAudit();
@@ -53,6 +55,7 @@ class DemoRun {
   std::string data_dir_;
   bool remove_data_dir_ = false;
   int chat_port_ = 0;
+  bool real_model_ = false;
   DemoScript script_;
   Transcript transcript_;
   TokenLog tokens_;

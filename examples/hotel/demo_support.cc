@@ -100,9 +100,13 @@ void PrintTokens(std::ostream& out, const std::vector<UsedToken>& tokens) {
   }
 }
 
-bool PrintChecks(std::ostream& out, const std::vector<Check>& checks) {
+bool PrintChecks(std::ostream& out, const std::vector<Check>& checks, bool real_model) {
   size_t failed = 0;
   for (const Check& c : checks) {
+    if (!c.ok && c.model_step && real_model) {
+      out << "  not taken by the model  " << c.what << "\n";
+      continue;
+    }
     out << (c.ok ? "  ok    " : "  FAIL  ") << c.what;
     if (!c.detail.empty()) out << " — " << c.detail;
     out << "\n";
