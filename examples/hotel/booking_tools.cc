@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "zta/core/sha256.h"
+#include "zta/core/trace_context.h"
 #include "zta/http/client.h"
 #include "zta/http/message.h"
 
@@ -26,8 +27,9 @@ Result<http::Response> Call(const std::string& method, const std::string& url,
   request.url = url;
   request.headers.Set("Authorization", authorization);
   request.headers.Set("Accept", "application/json");
-  if (trace_id.size() == 32) {
-    request.headers.Set("traceparent", "00-" + trace_id + "-" + trace_id.substr(0, 16) + "-01");
+  auto span = NewSpanId();
+  if (IsTraceId(trace_id) && span.ok()) {
+    request.headers.Set(kTraceParentHeader, FormatTraceParent(trace_id, *span));
   }
   if (!idempotency_key.empty()) request.headers.Set("Idempotency-Key", idempotency_key);
   if (!body.empty()) {

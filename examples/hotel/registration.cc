@@ -2,9 +2,7 @@
 // the hotel API and the Staff Manager's endpoint as resources, the four clients (three agents
 // and the hotel API itself), the one delegation rule (Guest Assistant → Booking Agent), the web
 // chat app the user consents through, and the demo user. Secrets go to files (mode 0600).
-#include <fcntl.h>
-#include <unistd.h>
-
+#include "hotel/private_file.h"
 #include "hotel/system.h"
 
 namespace zta::hotel {
@@ -13,11 +11,7 @@ namespace {
 Status WriteSecret(const std::string& path, const Json& added) {
   std::string secret = added.value("client_secret", "");
   if (secret.empty()) return Status(StatusCode::kInternal, "no secret was issued for " + path);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status(StatusCode::kFailedPrecondition, "cannot create " + path);
-  bool ok = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size());
-  ::close(fd);
-  return ok ? Status::Ok() : Status(StatusCode::kUnavailable, "cannot write " + path);
+  return WritePrivateFile(path, secret);
 }
 
 idp::ResourceSpec HotelResource() {

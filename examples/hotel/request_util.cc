@@ -4,31 +4,10 @@
 #include <cstdio>
 
 #include "zta/core/civil_time.h"
-#include "zta/core/random.h"
+#include "zta/core/trace_context.h"
 
 namespace zta::hotel {
 namespace {
-
-bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-bool AllZero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
-
-std::string RandomHex(size_t bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  auto random = RandomBytes(bytes);
-  std::string out;
-  if (!random.ok()) return std::string(bytes * 2, '1');  // not reached: the DRBG fails closed
-  for (unsigned char c : *random) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
 
 bool IsDigits(std::string_view s) {
   for (char c : s) {
@@ -39,30 +18,28 @@ bool IsDigits(std::string_view s) {
 
 }  // namespace
 
-// W3C Trace Context §3.2: version "00" has exactly four fields; other versions are read by
-// their first four fields, but we only trust the one we know, and start a new trace otherwise.
+// W3C Trace Context §3.2, parsed by core (zta/core/trace_context.h). Only version 00 is
+// trusted here: a later version's trace id would be read by its first four fields, and the
+// hotel starts a new trace instead.
 std::optional<std::string> TraceIdFromTraceparent(std::string_view v) {
-  if (v.size() != 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return std::nullopt;
-  std::string_view version = v.substr(0, 2), trace = v.substr(3, 32), parent = v.substr(36, 16),
-                   flags = v.substr(53, 2);
-  if (version != "00" || !IsLowerHex(trace) || !IsLowerHex(parent) || !IsLowerHex(flags)) {
-    return std::nullopt;
-  }
-  if (AllZero(trace) || AllZero(parent)) return std::nullopt;
-  return std::string(trace);
+  auto parsed = ParseTraceParent(v);
+  if (!parsed || parsed->version != 0) return std::nullopt;
+  return std::move(parsed->trace_id);
 }
 
 std::string TraceIdOf(const http::Request& request) {
-  auto values = request.headers.GetAll("traceparent");
+  auto values = request.headers.GetAll(kTraceParentHeader);
   // §3.2: more than one traceparent is malformed; start a new trace.
   if (values.size() == 1) {
-    if (auto id = TraceIdFromTraceparent(http::TrimOws(values[0]))) return *id;
+    if (auto id = TraceIdFromTraceparent(values[0])) return *id;
   }
-  return RandomHex(16);
+  auto fresh = NewTraceId();
+  return fresh.ok() ? *fresh : std::string(32, '1');  // not reached: the DRBG fails closed
 }
 
 std::string NewTraceparent(const std::string& trace_id) {
-  return "00-" + trace_id + "-" + RandomHex(8) + "-01";
+  auto span = NewSpanId();
+  return FormatTraceParent(trace_id, span.ok() ? *span : std::string(16, '1'));
 }
 
 std::optional<int64_t> ParseIsoDate(std::string_view t) {

@@ -1,8 +1,7 @@
 // The Staff Manager service (staff_manager.h).
 #include "hotel/staff_manager.h"
 
-#include "zta/core/random.h"
-#include "zta/core/sha256.h"
+#include "zta/core/trace_context.h"
 #include "zta/guard/delegation.h"
 
 namespace zta::hotel {
@@ -96,7 +95,7 @@ http::Response StaffManager::Handle(const http::Request& request) {
                                       {"error_description", "booking_id is required"}});
   }
   Job job{(*body)["booking_id"], body->value("trace_id", "")};
-  if (job.trace_id.size() != 32) job.trace_id.clear();
+  if (!IsTraceId(job.trace_id)) job.trace_id.clear();
   {
     MutexLock lock(mu_);
     jobs_.push_back(std::move(job));
@@ -135,8 +134,8 @@ bool StaffManager::Assign(const Job& job) {
   agent::Conversation conversation;  // acting for nobody
   std::string trace = job.trace_id;
   if (trace.empty()) {
-    auto random = RandomBytes(16);
-    if (random.ok()) trace = Sha256Hex(*random).substr(0, 32);
+    auto fresh = NewTraceId();
+    if (fresh.ok()) trace = *fresh;
   }
   conversation.set_trace_id(trace);
   conversation.Append(agent::Message::User("List the staff"));

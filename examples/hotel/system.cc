@@ -12,11 +12,12 @@
 #include "hotel/agent_builder.h"
 #include "hotel/agent_files.h"
 #include "hotel/booking_tools.h"
+#include "hotel/private_file.h"
 #include "hotel/staff_manager.h"
 #include "zta/agent/agent_tool.h"
 #include "zta/audit/durable_sink.h"
 #include "zta/core/random.h"
-#include "zta/core/sha256.h"
+#include "zta/core/trace_context.h"
 #include "zta/core/toml_reader.h"
 
 namespace zta::hotel {
@@ -26,15 +27,6 @@ namespace fs = std::filesystem;
 
 
 
-// Writes `value` to `path`, readable by this user alone (mode 0600), replacing nothing.
-Status WritePrivateFile(const std::string& path, const std::string& value) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status(StatusCode::kFailedPrecondition, "cannot create " + path);
-  bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
-  ok = ::fsync(fd) == 0 && ok;
-  ::close(fd);
-  return ok ? Status::Ok() : Status(StatusCode::kUnavailable, "cannot write " + path);
-}
 
 Status MakePrivateDir(const std::string& path) {
   std::error_code ec;
@@ -51,10 +43,6 @@ Result<std::unique_ptr<AuditSink>> OpenAudit(const std::string& dir, Clock& cloc
   return std::unique_ptr<AuditSink>(std::move(sink));
 }
 
-std::string NewTraceId() {
-  auto random = RandomBytes(16);
-  return random.ok() ? Sha256Hex(*random).substr(0, 32) : std::string();
-}
 
 // The Guest Assistant and its Booking Agent (GuestAssistant in system.h).
 class GuestAssistantImpl final : public GuestAssistant {
@@ -68,7 +56,10 @@ class GuestAssistantImpl final : public GuestAssistant {
     booking.reset();
   }
   Result<agent::TurnResult> Run(agent::Conversation& conversation) override {
-    if (conversation.trace_id().empty()) conversation.set_trace_id(NewTraceId());
+    if (conversation.trace_id().empty()) {
+      ZTA_ASSIGN_OR_RETURN(std::string trace, NewTraceId());
+      conversation.set_trace_id(std::move(trace));
+    }
     return guest->agent->Run(conversation);
   }
   const std::string& agent_id() const override { return guest->client_id; }
@@ -250,6 +241,15 @@ void HotelSystem::Stop() {
   if (staff_) staff_->Stop();
   if (hotel_) hotel_->Stop();
   if (idp_) idp_->Stop();
+}
+
+Status WritePrivateFile(const std::string& path, const std::string& value) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status(StatusCode::kFailedPrecondition, "cannot create " + path);
+  bool ok = ::write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  return ok ? Status::Ok() : Status(StatusCode::kUnavailable, "cannot write " + path);
 }
 
 }  // namespace zta::hotel

@@ -1,11 +1,10 @@
 // ChatServer's turns (web_chat_server.h): POST /api/chat starts one on a thread of its own and
 // answers at once; the turn's messages reach the page through the session's events feed as the
 // agents append them; consent requests are shown to the requesting user's page.
-#include <cstdio>
 
 #include "web_chat_messages.h"
 #include "web_chat_server.h"
-#include "zta/core/random.h"
+#include "zta/core/trace_context.h"
 
 namespace zta::hotel {
 namespace {
@@ -16,18 +15,6 @@ http::Response ApiError(int status, std::string_view error) {
   return r;
 }
 
-// A W3C trace-context trace id: 16 random bytes as 32 lower-case hex digits.
-std::string NewTraceId() {
-  auto bytes = RandomBytes(16);
-  if (!bytes.ok()) return "";
-  std::string hex;
-  char digits[3];
-  for (unsigned char c : *bytes) {
-    std::snprintf(digits, sizeof digits, "%02x", c);
-    hex += digits;
-  }
-  return hex;
-}
 
 // The reason code a failed turn shows: never the message, which might quote a peer's answer.
 std::string ShownReason(const Status& status) {
@@ -103,7 +90,8 @@ agent::MessageObserver ChatServer::ObserverFor(const std::shared_ptr<ChatSession
 }
 
 void ChatServer::RunTurn(std::shared_ptr<ChatSession> session, std::string text) {
-  const std::string trace_id = NewTraceId();
+  auto fresh = NewTraceId();  // W3C Trace Context: 16 random bytes, lowercase hex
+  const std::string trace_id = fresh.ok() ? *fresh : std::string();
   {
     MutexLock lock(session->mu);
     session->trace_id = trace_id;
