@@ -69,7 +69,7 @@ struct ResourceFlags {
 struct AppFlags {
   std::string name, id;
   std::vector<std::string> redirect_uris, post_logout_redirect_uris;
-  bool is_public = false, require_par = false;
+  bool is_public = false, require_par = false, require_dpop = false;
 };
 
 struct UserFlags {
@@ -80,6 +80,7 @@ struct UserFlags {
 struct AgentFlags {
   std::string name, owner, resource, scopes, jwk_file, description, model, id;
   int64_t ttl = 0;
+  bool require_dpop = false;
   std::vector<std::string> federated_subjects;  // "ISSUER=SUBJECT"
 };
 
@@ -273,6 +274,7 @@ int RunAgentAdd(const IdpFlags& flags, const AgentFlags& af) {
   spec.description = af.description;
   spec.model = af.model;
   spec.max_token_ttl_seconds = af.ttl;
+  spec.require_dpop = af.require_dpop;
   for (const auto& f : af.federated_subjects) {
     // An issuer (RFC 8414 §2) has no query, so its first '=' ends it.
     size_t eq = f.find('=');
@@ -402,6 +404,9 @@ void RegisterAgent(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
   aadd->add_option("--ttl", af->ttl, "maximum token lifetime, seconds (0 = no agent cap)");
   aadd->add_option("--description", af->description, "what the agent does");
   aadd->add_option("--model", af->model, "the model it runs on (informational)");
+  aadd->add_flag("--require-dpop", af->require_dpop,
+                 "refuse token requests without a DPoP proof (RFC 9449 §5.2): every token it "
+                 "gets is bound to its key, so a leaked token alone is useless");
   aadd->add_option("--federated-subject", af->federated_subjects,
                    "ISSUER=SUBJECT: an external identity that authenticates as this agent with "
                    "its issuer's JWT (repeatable; the issuer must be added with zta idp "
@@ -429,6 +434,7 @@ int RunAppAdd(const IdpFlags& flags, const AppFlags& af) {
   spec.post_logout_redirect_uris = af.post_logout_redirect_uris;
   spec.is_public = af.is_public;
   spec.require_par = af.require_par;
+  spec.require_dpop = af.require_dpop;
   auto folder = OpenDataFolder(flags);
   if (!folder.ok()) return Fail(folder.status());
   auto out = folder->idp->AddApp(spec);
@@ -456,6 +462,9 @@ void RegisterApp(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
                 "a public client (no secret; PKCE alone), e.g. a CLI or single-page app");
   add->add_flag("--require-par", af->require_par,
                 "accept only pushed authorization requests (RFC 9126)");
+  add->add_flag("--require-dpop", af->require_dpop,
+                "refuse token requests without a DPoP proof (RFC 9449 §5.2); its tokens and "
+                "refresh tokens are bound to the app's key");
   SetAction(add, [flags, af] { return RunAppAdd(*flags, *af); });
   SetAction(app->add_subcommand("list", "list apps"), [flags] {
     auto folder = OpenDataFolder(*flags);

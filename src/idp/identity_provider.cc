@@ -211,6 +211,7 @@ Json IdentityProvider::AgentPublicView(const Agent& a) {
                                                ? "private_key_jwt"
                                                : "client_secret_basic"},
             {"max_token_ttl_seconds", a.max_token_ttl_seconds},
+            {"dpop_bound_access_tokens", a.require_dpop},  // RFC 9449 §5.2
             {"allowances", allowances},
             {"created_at", a.created_at}};
   if (a.auth_method == ClientAuthMethod::kPrivateKeyJwt) j["jwk"] = a.public_jwk;
@@ -248,6 +249,7 @@ Result<Json> IdentityProvider::AddAgent(const AgentSpec& spec) {
   a.description = spec.description;
   a.model = spec.model;
   a.max_token_ttl_seconds = spec.max_token_ttl_seconds;
+  a.require_dpop = spec.require_dpop;
   a.allowances[spec.resource] = spec.scopes;
   a.federated_subjects = spec.federated_subjects;
   a.created_at = clock_.NowSeconds();
@@ -458,6 +460,7 @@ Json IdentityProvider::AppPublicView(const App& a) {
           {"redirect_uris", a.redirect_uris},
           {"post_logout_redirect_uris", a.post_logout_redirect_uris},
           {"require_pushed_authorization_requests", a.require_par},
+          {"dpop_bound_access_tokens", a.require_dpop},  // RFC 9449 §5.2
           {"status", a.enabled ? "active" : "disabled"},
           {"created_at", a.created_at}};
 }
@@ -479,6 +482,7 @@ Result<Json> IdentityProvider::AddApp(const AppSpec& spec) {
   a.post_logout_redirect_uris = spec.post_logout_redirect_uris;
   a.is_public = spec.is_public;
   a.require_par = spec.require_par;
+  a.require_dpop = spec.require_dpop;
   a.created_at = clock_.NowSeconds();
   std::string secret;
   if (!spec.is_public) {

@@ -81,6 +81,16 @@ OAuthError OAuthError::AccessDenied(std::string description) {
   return OAuthError(400, "access_denied", std::move(description));
 }
 
+OAuthError OAuthError::InvalidDpopProof(std::string description) {
+  return OAuthError(400, "invalid_dpop_proof", std::move(description));
+}
+
+OAuthError OAuthError::UseDpopNonce(std::string nonce) {
+  OAuthError e(400, "use_dpop_nonce", "a DPoP proof with the server's nonce is required");
+  e.dpop_nonce_ = std::move(nonce);
+  return e;
+}
+
 OAuthError OAuthError::WithReason(std::string reason) && {
   reason_ = std::move(reason);
   return std::move(*this);
@@ -106,6 +116,7 @@ http::Response OAuthError::ToResponse() const {
   if (status_ == 401 && basic_challenge_) r.headers.Set("WWW-Authenticate", "Basic realm=\"zta\"");
   if (retry_after_ > 0) r.headers.Set("Retry-After", std::to_string(retry_after_));
   if (!allow_.empty()) r.headers.Set("Allow", allow_);
+  if (!dpop_nonce_.empty()) r.headers.Set("DPoP-Nonce", dpop_nonce_);  // RFC 9449 §8
   return r;
 }
 

@@ -21,7 +21,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(User, id, username, email, displ
                                                 password_hash, enabled, created_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(App, client_id, name, redirect_uris,
                                                 post_logout_redirect_uris, is_public,
-                                                secret_digest, require_par, enabled, created_at)
+                                                secret_digest, require_par, enabled, created_at,
+                                                require_dpop)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DelegationRule, from, to, resource, scopes,
                                                 max_depth, created_at)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FederatedIssuer, issuer, jwks_uri, audience,
@@ -32,7 +33,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(FederatedSubject, issuer, subjec
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DelegatedGrant, id, user_id, app_id, agent_id,
                                                 resource, scopes, authorization_details,
                                                 code_digest, auth_time, created_at, last_used_at,
-                                                revoked_at, revoked_reason)
+                                                revoked_at, revoked_reason, dpop_jkt)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AuthorizationCode, digest, app_id, redirect_uri,
                                                 code_challenge, user_id, agent_id, resource,
                                                 scopes, authorization_details, nonce, auth_time,

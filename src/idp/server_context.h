@@ -11,8 +11,12 @@
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/key_manager.h"
 #include "zta/idp/stores.h"
+#include "zta/jose/dpop.h"
 
 namespace zta::idp {
+
+// The nonce source for `options` (src/idp/dpop_proof.cc).
+std::optional<jose::DpopNonces> MakeDpopNonces(const AuthorizationServerOptions& options);
 
 // Thread-safe: each member is, and the options and the grant table never change.
 struct ServerContext {
@@ -27,7 +31,8 @@ struct ServerContext {
         registry(registry_store, keys, clock, options.registry_refresh_millis),
         federation(clock, options.federation_transport),
         client_auth(options, token_state, federation, clock),
-        grants(GrantTypes::Default()) {}
+        grants(GrantTypes::Default()),
+        dpop_nonces(MakeDpopNonces(options)) {}
   ServerContext(const ServerContext&) = delete;
   ServerContext& operator=(const ServerContext&) = delete;
 
@@ -77,6 +82,9 @@ struct ServerContext {
   FederationVerifier federation;
   ClientAuthenticator client_auth;  // references options and federation: declared after them
   const GrantTypes grants;
+  // RFC 9449 §8 server nonces when options.dpop_require_nonce; nullopt otherwise, or when no
+  // key could be made (then every proof is refused for want of a nonce: fail closed).
+  const std::optional<jose::DpopNonces> dpop_nonces;
 };
 
 }  // namespace zta::idp

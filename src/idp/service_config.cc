@@ -2,10 +2,14 @@
 // errors come back from ParseToml as InvalidArgument with the file and position.
 #include <toml++/toml.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "zta/core/toml_reader.h"
 #include "zta/http/protocol.h"
 #include "zta/idp/idp_service.h"
 #include "zta/jose/algorithm.h"
+#include "zta/jose/dpop.h"
 
 namespace zta::idp {
 namespace {
@@ -48,6 +52,44 @@ Status ReadKeyAlgorithm(TableReader& r, KeyManagerOptions& keys) {
   return Status::Ok();
 }
 
+// [dpop] (RFC 9449; docs/dpop.md): algorithms, proof age, server nonces. The nonce key comes
+// from the environment variable nonce_key_env names, never from the file.
+Status ReadDpop(TableReader& r, AuthorizationServerOptions& a) {
+  std::vector<std::string> algs;
+  ZTA_RETURN_IF_ERROR(r.GetStrings("algorithms", &algs));
+  if (!algs.empty()) {
+    jose::AlgorithmSet set;
+    for (const std::string& name : algs) {
+      auto alg = jose::AlgorithmFromName(name);
+      if (!alg || !jose::DpopAlgorithms().Contains(*alg)) {
+        return InvalidArgument("dpop.algorithms: " + name + " is not an asymmetric JWS algorithm");
+      }
+      set.Add(*alg);
+    }
+    a.dpop_algorithms = set;
+  }
+  ZTA_RETURN_IF_ERROR(r.Get("max_age_seconds", &a.dpop_max_age_seconds));
+  if (a.dpop_max_age_seconds < 1 || a.dpop_max_age_seconds > 600) {
+    return InvalidArgument("dpop.max_age_seconds must be between 1 and 600");
+  }
+  ZTA_RETURN_IF_ERROR(r.Get("require_nonce", &a.dpop_require_nonce));
+  ZTA_RETURN_IF_ERROR(r.Get("nonce_lifetime_seconds", &a.dpop_nonce_lifetime_seconds));
+  if (a.dpop_nonce_lifetime_seconds < 1) {
+    return InvalidArgument("dpop.nonce_lifetime_seconds must be at least 1");
+  }
+  std::string key_env;
+  ZTA_RETURN_IF_ERROR(r.Get("nonce_key_env", &key_env));
+  if (!key_env.empty()) {
+    const char* value = std::getenv(key_env.c_str());
+    if (value == nullptr || std::strlen(value) < 32) {
+      return InvalidArgument("dpop.nonce_key_env: $" + key_env +
+                             " must hold a key of at least 32 bytes");
+    }
+    a.dpop_nonce_key = Secret(value);
+  }
+  return Status::Ok();
+}
+
 Status ReadIdpServiceConfig(const toml::table& root, IdpServiceOptions* s) {
   TableReader top(root, "");
   ZTA_RETURN_IF_ERROR(ReadSection(root, "server", top, [&](TableReader& r) -> Status {
@@ -79,6 +121,9 @@ Status ReadIdpServiceConfig(const toml::table& root, IdpServiceOptions* s) {
     ZTA_RETURN_IF_ERROR(r.Get("rotation_overlap_seconds", &s->keys.rotation_overlap_seconds));
     ZTA_RETURN_IF_ERROR(r.Get("jwks_max_age_seconds", &s->authorization.jwks_max_age_seconds));
     return Status::Ok();
+  }));
+  ZTA_RETURN_IF_ERROR(ReadSection(root, "dpop", top, [&](TableReader& r) -> Status {
+    return ReadDpop(r, s->authorization);
   }));
   ZTA_RETURN_IF_ERROR(ReadSection(root, "limits", top, [&](TableReader& r) -> Status {
     ZTA_RETURN_IF_ERROR(r.Get("failed_auth_limit", &s->authorization.failed_auth_limit));

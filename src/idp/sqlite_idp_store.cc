@@ -64,6 +64,7 @@ Json AgentToJson(const Agent& a) {
           {"secret_digest", a.secret_digest},
           {"public_jwk", a.public_jwk},
           {"max_token_ttl_seconds", a.max_token_ttl_seconds},
+          {"require_dpop", a.require_dpop},
           {"allowances", allowances},
           {"created_at", a.created_at},
           {"federated_subjects", a.federated_subjects}};
@@ -91,6 +92,7 @@ Result<Agent> AgentFromJson(std::string_view text) {
     a.public_jwk = j.value("public_jwk", Json());
     a.max_token_ttl_seconds = j.value("max_token_ttl_seconds", int64_t{0});
     a.created_at = j.value("created_at", int64_t{0});
+    a.require_dpop = j.value("require_dpop", false);  // absent in rows written before DPoP
     for (const auto& [uri, scopes] : j.at("allowances").items()) {
       a.allowances[uri] = scopes.get<std::vector<std::string>>();
     }
@@ -404,6 +406,13 @@ Result<bool> SqliteIdpStore::RecordAssertionJti(const std::string& client_id,
   ZTA_RETURN_IF_ERROR(gc.Run());
   ZTA_RETURN_IF_ERROR(tx.Commit());
   return true;
+}
+
+Result<bool> SqliteIdpStore::RecordDpopProofJti(const std::string& jkt, const std::string& jti,
+                                                int64_t expires_at) {
+  // The assertion table's (namespace, jti) key serves proofs too, namespaced by the key's
+  // thumbprint; "dpop " cannot begin a client id or an issuer URL, so the spaces never meet.
+  return RecordAssertionJti("dpop " + jkt, jti, expires_at);
 }
 
 Result<std::vector<KeyRow>> SqliteIdpStore::ListKeys() {

@@ -71,7 +71,7 @@ class IdpFixture : public ::testing::Test {
     auto idp = IdentityProvider::Open(dir_, key_options, audit_, clock_);
     ASSERT_TRUE(idp.ok()) << idp.status();
     idp_ = std::move(idp).value();
-    AuthorizationServerOptions o;
+    AuthorizationServerOptions o = server_options_;
     o.issuer = kIssuer;
     o.registry_refresh_millis = 0;  // tests see changes at once
     server_ = std::make_unique<AuthorizationServer>(o, idp_->store(), idp_->keys(), audit_, clock_);
@@ -119,6 +119,7 @@ class IdpFixture : public ::testing::Test {
     r.body = http::FormEncode(form);
     r.remote_address = address;
     if (!traceparent_.empty()) r.headers.Set("traceparent", traceparent_);
+    for (const auto& [name, value] : extra_headers_) r.headers.Add(name, value);
     return server_->Handle(r);
   }
 
@@ -140,6 +141,10 @@ class IdpFixture : public ::testing::Test {
   FakeClock clock_{1'700'000'000};
   InMemoryAuditSink audit_;
   std::string traceparent_;  // sent with every Post and Get when set (W3C Trace Context)
+  // Further fields sent with every Post (e.g. DPoP proofs), in order; cleared by the test.
+  std::vector<std::pair<std::string, std::string>> extra_headers_;
+  // What Reopen builds the server from (the issuer and registry refresh are set there).
+  AuthorizationServerOptions server_options_;
   std::unique_ptr<IdentityProvider> idp_;
   std::unique_ptr<AuthorizationServer> server_;
 };

@@ -14,12 +14,14 @@
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/core/secret.h"
 #include "zta/http/client.h"
 #include "zta/http/embedded_files.h"
 #include "zta/http/message.h"
 #include "zta/http/server.h"
 #include "zta/idp/key_manager.h"
 #include "zta/idp/stores.h"
+#include "zta/jose/dpop.h"
 
 namespace zta::idp {
 
@@ -46,6 +48,19 @@ struct AuthorizationServerOptions {
   // Longest RFC 8693 §4.1 actor chain a token exchange may produce (delegation rules may cap it
   // lower). Default: 4.
   int max_actor_chain_depth = 4;
+
+  // DPoP (RFC 9449; docs/dpop.md). Algorithms accepted for proofs and announced as
+  // dpop_signing_alg_values_supported. Default: jose::DpopAlgorithms() (asymmetric only).
+  jose::AlgorithmSet dpop_algorithms = jose::DpopAlgorithms();
+  // How old a proof's iat may be, seconds (RFC 9449 §11.1). Default: 60.
+  int64_t dpop_max_age_seconds = 60;
+  // Require a server nonce in every proof at the token endpoint (RFC 9449 §8). Default: false.
+  bool dpop_require_nonce = false;
+  // Key of the stateless nonces (at least 32 bytes); nodes that share it accept each other's
+  // nonces. Default: empty, a random key per process.
+  Secret dpop_nonce_key;
+  // How long a nonce is current, seconds (it is accepted for up to twice that). Default: 300.
+  int64_t dpop_nonce_lifetime_seconds = 300;
 
   // Browser pages (/authorize, /login, /consent, /account; src/idp/browser/).
   // A login session ends this long after its last request, seconds. Default: 1800 (30 min).

@@ -26,6 +26,7 @@ struct AgentSpec {
   std::vector<std::string> scopes;  // within the resource's scopes
   std::optional<Json> public_jwk;   // set → private_key_jwt, else a generated client secret
   int64_t max_token_ttl_seconds = 0;
+  bool require_dpop = false;  // RFC 9449 §5.2: every token request must carry a DPoP proof
   // External identities it may authenticate as; each issuer must be registered (federation).
   std::vector<FederatedSubject> federated_subjects;
 };
@@ -67,6 +68,7 @@ struct AppSpec {
   std::vector<std::string> post_logout_redirect_uris;  // same rules
   bool is_public = false;                              // no secret; PKCE alone
   bool require_par = false;  // only pushed authorization requests (RFC 9126 §5)
+  bool require_dpop = false;  // every token request must carry a DPoP proof (RFC 9449 §5.2)
 };
 
 // Who may act after whom (registry.h DelegationRule), as `zta idp agent delegate` reads it.

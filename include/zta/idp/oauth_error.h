@@ -52,6 +52,10 @@ class OAuthError {
   static OAuthError PollSlowDown(std::string description);
   static OAuthError ExpiredToken(std::string description);
   static OAuthError AccessDenied(std::string description);
+  // RFC 9449 §5 and §8: 400 invalid_dpop_proof, and 400 use_dpop_nonce carrying the nonce to use
+  // in a DPoP-Nonce header.
+  static OAuthError InvalidDpopProof(std::string description);
+  static OAuthError UseDpopNonce(std::string nonce);
 
   // The audit reason (a kReason* of zta/idp/reasons.h, or a jose reason code) when it says
   // more than the error code.
@@ -90,6 +94,7 @@ class OAuthError {
   int64_t retry_after_ = 0;
   bool basic_challenge_ = false;
   std::string allow_;  // 405: the Allow header
+  std::string dpop_nonce_;  // use_dpop_nonce: the DPoP-Nonce header
   std::string reason_;
   std::string auth_failure_;
   bool audited_ = true;

@@ -54,6 +54,7 @@ struct App {
   bool is_public = false;    // true: no secret, PKCE alone (RFC 6749 §2.1)
   std::string secret_digest; // confidential apps: DigestSecret() of the generated secret
   bool require_par = false;  // RFC 9126 §5: only pushed authorization requests
+  bool require_dpop = false; // RFC 9449 §5.2 dpop_bound_access_tokens: every token request proves
   bool enabled = true;
   int64_t created_at = 0;
 };
@@ -103,6 +104,8 @@ struct Agent {
   std::string secret_digest;  // "sha256:<base64url>" of the generated secret (kClientSecret)
   Json public_jwk;            // registered key (kPrivateKeyJwt), a public JWK object
   int64_t max_token_ttl_seconds = 0;  // 0 = no agent-specific cap
+  // RFC 9449 §5.2 dpop_bound_access_tokens: token requests without a DPoP proof are refused.
+  bool require_dpop = false;
   // resource URI → scopes the agent may request there.
   std::map<std::string, std::vector<std::string>> allowances;
   int64_t created_at = 0;

@@ -40,6 +40,8 @@ class SqliteIdpStore final : public IdpStore {
   Result<bool> IsRevoked(const std::string& jti) override;
   Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti,
                                   int64_t expires_at) override;
+  Result<bool> RecordDpopProofJti(const std::string& jkt, const std::string& jti,
+                                  int64_t expires_at) override;
   Status PutCode(const AuthorizationCode& code) override;
   Result<std::optional<AuthorizationCode>> FindCode(const std::string& digest,
                                                     bool* used) override;

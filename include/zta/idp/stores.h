@@ -61,6 +61,9 @@ struct DelegatedGrant {
   int64_t last_used_at = 0;
   int64_t revoked_at = 0;     // 0 = live
   std::string revoked_reason;
+  // RFC 9449 §5: the thumbprint of the DPoP key a public app's refresh tokens are bound to (the
+  // key of the proof at code redemption); every refresh must prove it. "" = not bound.
+  std::string dpop_jkt;
 };
 
 // An authorization code (RFC 6749 §4.1.2): short-lived, single use, and bound to everything the
@@ -151,6 +154,11 @@ class TokenStateStore {
 
   // RFC 7523 §3 item 7: records an assertion jti; false if it was seen before (replay).
   virtual Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti,
+                                          int64_t expires_at) = 0;
+  // RFC 9449 §11.1: records the jti of a DPoP proof made with the key whose thumbprint is `jkt`
+  // until `expires_at` (when its iat stops passing); false if that key used it before. Shared
+  // by every node on one store, so a proof is single-use across nodes.
+  virtual Result<bool> RecordDpopProofJti(const std::string& jkt, const std::string& jti,
                                           int64_t expires_at) = 0;
 
   // Authorization codes. Consume marks the code redeemed and returns it in one transaction;

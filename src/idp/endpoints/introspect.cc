@@ -81,7 +81,8 @@ Decision IntrospectEndpoint(ServerContext& context, const http::Request& request
   (void)context.Audit(std::move(event));
   Json body = v.claims;
   body["active"] = true;
-  body["token_type"] = "Bearer";
+  // RFC 9449 §6.2: a bound token is of type DPoP, and cnf (in the claims) says to which key.
+  body["token_type"] = body.contains("cnf") ? "DPoP" : "Bearer";
   return Decision::Unrecorded(NoStore(std::move(body)));
 }
 

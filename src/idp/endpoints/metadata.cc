@@ -68,6 +68,15 @@ Json BuildMetadata(ServerContext& context, bool openid) {
       {"backchannel_token_delivery_modes_supported", Json::array({"poll"})},
       {"backchannel_user_code_parameter_supported", false},
   };
+  // RFC 9449 §5.1: the algorithms a DPoP proof may use at the token endpoint.
+  Json dpop_algs = Json::array();
+  for (int i = 0; i < jose::kAlgorithmCount; ++i) {
+    auto alg = static_cast<jose::Algorithm>(i);
+    if (context.options.dpop_algorithms.Contains(alg)) {
+      dpop_algs.push_back(std::string(jose::AlgorithmName(alg)));
+    }
+  }
+  m["dpop_signing_alg_values_supported"] = dpop_algs;
   if (openid) {
     m["subject_types_supported"] = {"public"};
     m["id_token_signing_alg_values_supported"] = id_token_algs;

@@ -3,6 +3,7 @@
 // only once its event is recorded (DESIGN.md, Audit: no record, no token).
 #include <vector>
 
+#include "../dpop_proof.h"
 #include "../form_fields.h"
 #include "endpoint.h"
 #include "token_call.h"
@@ -49,15 +50,20 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
     return RefuseRequest(OAuthError::UnsupportedGrantType(SupportedGrants(context.grants)),
                          std::move(event));
   }
+  // RFC 9449 §5: the key the client proves it holds, before the grant spends anything.
+  auto dpop_jkt = TokenRequestDpopKey(context, request, *caller);
+  if (!dpop_jkt.ok()) return RefuseRequest(dpop_jkt.error(), std::move(event));
+  if (!dpop_jkt->empty()) event.attributes["zta.dpop_jkt"] = *dpop_jkt;
   std::vector<AuditEvent> side_events;
   GrantContext grant_context{*caller,       *fields,      *registry,           context.options,
                              context.clock, context.keys, context.token_state, context.federation,
-                             event,         side_events};
+                             event,         side_events,  *dpop_jkt};
   GrantResult granted = grant(grant_context);
   // code.redeem, code.replay, refresh.reuse: recorded before the answer; a token waits for them.
   bool side_recorded = true;
   for (AuditEvent& side : side_events) side_recorded &= context.Audit(std::move(side)).ok();
   if (!granted.ok()) return RefuseRequest(granted.error(), std::move(event));
+  std::string nonce = CurrentDpopNonce(context);
   if (!side_recorded) {
     return Decision::Unrecorded(
         OAuthError::TemporarilyUnavailable("the audit log is unavailable").ToResponse());
@@ -66,6 +72,7 @@ Decision TokenEndpoint(ServerContext& context, const http::Request& request) {
   http::Response r = http::Response::Json(200, *granted);
   r.headers.Set("Cache-Control", "no-store");  // RFC 6749 §5.1
   r.headers.Set("Pragma", "no-cache");
+  if (!nonce.empty()) r.headers.Set(jose::kDpopNonceHeader, nonce);  // RFC 9449 §8
   event.decision = AuditDecision::kAllow;
   // DESIGN.md, Audit: the issuance is durable before the token leaves; no record, no token.
   return Decision::Recorded(std::move(r), std::move(event), /*grants=*/true);

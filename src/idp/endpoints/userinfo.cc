@@ -7,6 +7,7 @@
 #include "endpoint.h"
 #include "zta/http/message.h"
 #include "zta/idp/reasons.h"
+#include "zta/jose/dpop.h"
 
 namespace zta::idp {
 namespace {
@@ -26,14 +27,20 @@ http::Response Challenge(int status, const std::string& error, const std::string
   return r;
 }
 
-// The bearer token, "" when none; `duplicate` when more than one method carries one (§2).
-std::string PresentedToken(const http::Request& request, bool* duplicate) {
+// The access token, "" when none; `duplicate` when more than one method carries one (§2);
+// `dpop` when it came with the DPoP scheme (RFC 9449 §7.1).
+std::string PresentedToken(const http::Request& request, bool* duplicate, bool* dpop) {
   std::string token;
   auto authorization = request.headers.GetAll("Authorization");
   *duplicate = authorization.size() > 1;
+  *dpop = false;
   if (authorization.size() == 1 && authorization[0].size() > 7 &&
       http::EqualsIgnoreCase(authorization[0].substr(0, 7), "Bearer ")) {
     token = authorization[0].substr(7);
+  } else if (authorization.size() == 1 && authorization[0].size() > 5 &&
+             http::EqualsIgnoreCase(authorization[0].substr(0, 5), "DPoP ")) {
+    token = authorization[0].substr(5);
+    *dpop = true;
   }
   if (request.method == "POST" && http::IsFormUrlEncoded(request.headers)) {
     auto form = http::ParseForm(request.body);
@@ -48,6 +55,35 @@ std::string PresentedToken(const http::Request& request, bool* duplicate) {
   return token;
 }
 
+// RFC 9449 §7: a token bound to a key (cnf.jkt) is good only as "DPoP" with a proof of that
+// key for this request; sent as Bearer it is refused (§7.2), and so is an unbound token sent
+// as DPoP. Returns the refusal's reason, "" when the presentation is right.
+std::string CheckPresentation(ServerContext& context, const http::Request& request,
+                              const std::string& token, const jose::VerifiedJwt& verified,
+                              bool dpop_scheme) {
+  const std::string jkt = BoundKey(verified.claims);
+  if (jkt.empty()) return dpop_scheme ? jose::kReasonDpopKeyMismatch : "";
+  if (!dpop_scheme) return jose::kReasonDpopMissing;
+  auto proofs = request.headers.GetAll(jose::kDpopHeader);
+  if (proofs.size() != 1) {
+    return proofs.empty() ? jose::kReasonDpopMissing : jose::kReasonDpopMalformed;
+  }
+  jose::DpopProofCheck check;
+  check.method = request.method;
+  check.url = context.options.issuer + "/userinfo";
+  check.now = context.clock.NowSeconds();
+  check.max_age_seconds = context.options.dpop_max_age_seconds;
+  check.allowed_algorithms = context.options.dpop_algorithms;
+  check.access_token = token;
+  check.expected_jkt = jkt;
+  auto proof = jose::VerifyDpopProof(proofs[0], check);
+  if (!proof.ok()) return proof.status().reason();
+  auto fresh =
+      context.token_state.RecordDpopProofJti(proof->jkt, proof->jti, proof->RecordedUntil(check));
+  if (!fresh.ok()) return kReasonStoreError;
+  return *fresh ? "" : jose::kReasonDpopReplay;
+}
+
 }  // namespace
 
 Decision UserinfoEndpoint(ServerContext& context, const http::Request& request) {
@@ -59,7 +95,8 @@ Decision UserinfoEndpoint(ServerContext& context, const http::Request& request) 
     return Decision::Recorded(std::move(r), std::move(event), false);
   };
   bool duplicate = false;
-  const std::string token = PresentedToken(request, &duplicate);
+  bool dpop_scheme = false;
+  const std::string token = PresentedToken(request, &duplicate, &dpop_scheme);
   if (duplicate) {
     return refuse(Challenge(400, "invalid_request", "more than one access token"),
                   "invalid_request");
@@ -75,6 +112,11 @@ Decision UserinfoEndpoint(ServerContext& context, const http::Request& request) 
   event.jti = v.jti;
   event.subject = v.subject;
   event.client_id = v.client_id;
+  if (std::string why = CheckPresentation(context, request, token, v, dpop_scheme); !why.empty()) {
+    http::Response r = Challenge(401, "invalid_token", "the token's DPoP binding is not proven");
+    r.headers.Add("WWW-Authenticate", "DPoP error=\"invalid_dpop_proof\"");  // RFC 9449 §7.1
+    return refuse(std::move(r), why);
+  }
   auto revoked = context.token_state.IsRevoked(v.jti);
   if (!revoked.ok() || *revoked) {
     return refuse(Challenge(401, "invalid_token", "the access token is revoked"), kReasonRevoked);

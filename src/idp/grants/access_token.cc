@@ -9,6 +9,15 @@
 #include "zta/jose/jwt.h"
 
 namespace zta::idp {
+namespace {
+
+// RFC 9449 §6.1: cnf.jkt binds the token to the proof's key; nothing when there was no proof.
+Json Confirmation(const std::string& jkt) {
+  if (jkt.empty()) return Json::object();
+  return {{"cnf", {{"jkt", jkt}}}};
+}
+
+}  // namespace
 
 GrantResult IssueAccessToken(const GrantContext& context, const AccessTokenSpec& spec) {
   AuditEvent& event = context.event;
@@ -36,6 +45,7 @@ GrantResult IssueAccessToken(const GrantContext& context, const AccessTokenSpec&
                    .IssuedAt(now)
                    .ExpiresAt(now + ttl)
                    .Claims(spec.claims)
+                   .Claims(Confirmation(context.dpop_jkt))
                    .Sign(signing->alg, signing->key);
   if (!token.ok()) {
     return OAuthError::ServerError("signing failed").WithReason(kReasonSigningFailed);
@@ -44,8 +54,9 @@ GrantResult IssueAccessToken(const GrantContext& context, const AccessTokenSpec&
   event.jti = *jti;
   event.attributes["zta.kid"] = signing->key.kid();
   event.attributes["zta.expires_at"] = now + ttl;
+  // RFC 9449 §5: a bound token is of type DPoP, and must be presented with a proof.
   return Json{{"access_token", *token},
-              {"token_type", "Bearer"},
+              {"token_type", context.dpop_jkt.empty() ? "Bearer" : "DPoP"},
               {"expires_in", ttl},
               {"scope", JoinSpaceDelimited(spec.scopes)}};
 }

@@ -140,6 +140,9 @@ OAuthResult<DelegatedGrant> CreateGrant(const GrantContext& context, const Autho
   grant.auth_time = code.auth_time;
   grant.created_at = now;
   grant.last_used_at = now;
+  // RFC 9449 §5: a public client's refresh tokens are bound to the key of this proof; a
+  // confidential app authenticates at every refresh, so its refresh tokens are not.
+  if (context.caller.app->is_public) grant.dpop_jkt = context.dpop_jkt;
   if (!context.token_state.PutGrant(grant).ok() ||
       !context.token_state.SetCodeGrant(digest, grant.id).ok()) {
     return StoreError();

@@ -11,6 +11,7 @@
 #include "zta/core/random.h"
 #include "zta/core/sha256.h"
 #include "zta/idp/reasons.h"
+#include "zta/jose/dpop.h"
 #include "zta/jose/verify_error.h"
 
 namespace zta::idp {
@@ -37,6 +38,13 @@ Result<std::shared_ptr<const jose::VerifiedJwt>> VerifyOwnAccessToken(const KeyM
   }
   o.audience = (*claims)["aud"].get<std::string>();
   return jose::VerifyJwt(token, *keys.PublishedKeys(), o, now);
+}
+
+std::string BoundKey(const Json& claims) {
+  auto cnf = claims.find("cnf");
+  if (cnf == claims.end() || !cnf->is_object()) return "";
+  auto jkt = cnf->find("jkt");
+  return jkt != cnf->end() && jkt->is_string() ? jkt->get<std::string>() : "";
 }
 
 Resource UserinfoResource(const AuthorizationServerOptions& options) {
@@ -73,6 +81,12 @@ OAuthResult<const Agent*> CheckActor(const GrantContext& context, const std::str
   }
   auto revoked = context.token_state.IsRevoked(v.jti);
   if (!revoked.ok() || *revoked) return refused("actor_token is revoked");
+  // RFC 9449 §6.1: an actor token bound to a key is the actor's only with a proof of that key,
+  // or a copy that leaked from a tool result would let anyone act as the agent.
+  if (std::string jkt = BoundKey(v.claims); !jkt.empty() && jkt != context.dpop_jkt) {
+    return OAuthError::InvalidGrant("actor_token is DPoP-bound to a key this request did not prove")
+        .WithReason(jose::kReasonDpopKeyMismatch);
+  }
   context.event.attributes["zta.actor_token_jti"] = v.jti;
   return agent;
 }

@@ -20,6 +20,9 @@ inline constexpr char kAccessTokenType[] = "urn:ietf:params:oauth:token-type:acc
 inline constexpr int64_t kRefreshTokenTtlSeconds = 14 * 24 * 3600;
 // An access token this idp signed (iss = ours, typ at+jwt, a published key, unexpired with no
 // leeway), whatever its single string aud; the caller checks aud, revocation and the registry.
+// RFC 9449 §6.1: the cnf.jkt a token's claims bind it to, "" when unbound.
+std::string BoundKey(const Json& claims);
+
 Result<std::shared_ptr<const jose::VerifiedJwt>> VerifyOwnAccessToken(const KeyManager& keys,
                                                                       const std::string& issuer,
                                                                       std::string_view token,

@@ -36,6 +36,9 @@ struct GrantContext {
   // Further events the grant reports (code.redeem, code.replay, refresh.reuse). The token
   // endpoint records them before it answers; a token leaves only once they are recorded.
   std::vector<AuditEvent>& side_events;
+  // RFC 9449 §5: the thumbprint of the key the request's DPoP proof was made with, "" when it
+  // carried none. Every access token issued gets cnf.jkt = this (§6.1).
+  const std::string& dpop_jkt;
 
   const std::string& Field(std::string_view name) const { return idp::Field(form, name); }
 };

@@ -9,6 +9,7 @@
 #include "grant.h"
 #include "zta/core/scopes.h"
 #include "zta/idp/reasons.h"
+#include "zta/jose/dpop.h"
 
 namespace zta::idp {
 namespace {
@@ -77,6 +78,15 @@ OAuthResult<DelegatedGrant> FindLiveGrant(const GrantContext& context,
   }
   if (token->used) return RevokeOnReuse(context, grant, now);
   if (token->expires_at <= now) return Invalid();
+  // RFC 9449 §5: a refresh token bound to a key is refreshed only with a proof of that key; a
+  // copy without it is refused before it is spent, so the app's own next refresh still works.
+  if (!grant.dpop_jkt.empty() && grant.dpop_jkt != context.dpop_jkt) {
+    return OAuthError::InvalidDpopProof(context.dpop_jkt.empty()
+                                            ? "this refresh token needs a DPoP proof"
+                                            : "the DPoP proof is not by this refresh token's key")
+        .WithReason(context.dpop_jkt.empty() ? jose::kReasonDpopMissing
+                                             : jose::kReasonDpopKeyMismatch);
+  }
   return grant;
 }
 
