@@ -112,8 +112,8 @@ Result<std::unique_ptr<AuthProvider>> AuthProvider::Create(AuthProviderOptions o
   ZTA_RETURN_IF_ERROR(options.Validate());
   std::shared_ptr<DpopKey> dpop_key;
   if (options.dpop) {
-    auto key = options.dpop_key ? DpopKey::FromJwk(*options.dpop_key, clock)
-                                : DpopKey::Generate(clock);
+    auto key =
+        options.dpop_key ? DpopKey::FromJwk(*options.dpop_key, clock) : DpopKey::Generate(clock);
     if (!key.ok()) return key.status().WithContext("dpop_key");
     dpop_key = std::move(key).value();
   }

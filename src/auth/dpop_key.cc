@@ -20,9 +20,8 @@ namespace {
 // §8.1: nonce = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E.
 bool IsNonce(std::string_view nonce) {
   if (nonce.empty() || nonce.size() > DpopKey::kMaxNonceBytes) return false;
-  return std::all_of(nonce.begin(), nonce.end(), [](char c) {
-    return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\';
-  });
+  return std::all_of(nonce.begin(), nonce.end(),
+                     [](char c) { return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\'; });
 }
 
 // "scheme://host[:port]" of a normalized URL: a nonce is the server's, and one server is one

@@ -258,8 +258,7 @@ TEST(DpopKeyTest, AuthConfigKeys) {
   EXPECT_FALSE(ParseAuthConfig(base + "dpop_key_file = \"" + file.path() + "\"\n").ok());
   TempFile public_only(jwk.ToPublicJson().dump());
   EXPECT_FALSE(
-      ParseAuthConfig(base + "dpop = true\ndpop_key_file = \"" + public_only.path() + "\"\n")
-          .ok());
+      ParseAuthConfig(base + "dpop = true\ndpop_key_file = \"" + public_only.path() + "\"\n").ok());
   EXPECT_FALSE(ParseAuthConfig(base + "dpop = \"yes\"\n").ok());
 }
 
