@@ -86,7 +86,7 @@ Result<std::string> DpopKey::Proof(std::string_view method, std::string_view url
   input.access_token = std::string(access_token);
   input.nonce = NonceFor(url);
   auto proof = jose::CreateDpopProof(alg_, key_, input);
-  Secret wipe(std::move(input.access_token));
+  Secret wipe(std::move(input.access_token));  // this copy of the token is wiped like the original
   if (!proof.ok()) return proof.status().WithContext("DPoP proof for " + std::string(method));
   return proof;
 }
