@@ -4,6 +4,10 @@
 //                             the token request, handing the token over and scrubbing the result
 //                             (target <= 5000)
 //   function_tool_ns          median(plain): schema validation + the handler (the tool's own work)
+//   dpop_proof_sign_us        median DpopKey::Proof (ES256, with ath and a nonce): what a
+//                             DPoP-bound token adds to each request (RFC 9449 §7.1)
+//   dpop_proof_sign_over_raw  that / median raw jose::Sign ES256 of an input of the proof's
+//                             signing-input size (the floor: one ECDSA signature)
 // The token endpoint is an in-process fake (the cache is primed before timing; the benchmark
 // fails if the cache ever misses). Medians of repetitions, so one noisy run on a shared machine
 // does not decide the figure.
@@ -20,7 +24,9 @@
 #include "zta/agent/tool.h"
 #include "fake_token_endpoint.h"
 #include "zta/auth/auth_provider.h"
+#include "zta/auth/dpop_key.h"
 #include "zta/core/clock.h"
+#include "zta/jose/jws.h"
 #include "zta/jose/jwt.h"
 
 namespace zta {
@@ -90,10 +96,50 @@ void BM_SecureFunctionTool(benchmark::State& state) {
   if (provider->token_requests() != 1) Die("the token cache missed: the figure would be wrong");
 }
 
+constexpr char kApiUrl[] = "https://hotel.example/api/bookings";
+// The size of a small JWT access token (only its hash goes into the proof).
+constexpr char kBoundToken[] = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhZ2VudCJ9.c2lnbmF0dXJlLXNpZ24";
+
+std::shared_ptr<auth::DpopKey> BenchDpopKey(const Clock& clock) {
+  auto key = auth::DpopKey::Generate(clock);
+  if (!key.ok()) Die("DPoP key: " + key.status().ToString());
+  (*key)->RememberNonce(kApiUrl, "1700000.c2VydmVyLW5vbmNlLW1hYy1zZXJ2ZXItbm9uY2UtbWFj");
+  return *key;
+}
+
+// One proof as a bound tool request makes it: htm, htu, iat, jti, ath and the server's nonce.
+void BM_DpopProof(benchmark::State& state) {
+  FakeClock clock;
+  auto key = BenchDpopKey(clock);
+  for (auto _ : state) {
+    auto proof = key->Proof("POST", kApiUrl, kBoundToken);
+    if (!proof.ok()) state.SkipWithError("proof failed");
+    benchmark::DoNotOptimize(proof);
+  }
+}
+
+// The baseline: one ES256 signature over as many bytes as a proof's signing input.
+void BM_RawEs256Sign(benchmark::State& state) {
+  FakeClock clock;
+  auto key = BenchDpopKey(clock);
+  auto sample = key->Proof("POST", kApiUrl, kBoundToken);
+  if (!sample.ok()) Die("proof failed");
+  const std::string input(sample->substr(0, sample->rfind('.')).size(), 'a');
+  auto jwk = jose::Jwk::Generate(jose::Algorithm::kES256);
+  if (!jwk.ok()) Die("ES256 key");
+  for (auto _ : state) {
+    auto signature = jose::Sign(jose::Algorithm::kES256, *jwk, input);
+    if (!signature.ok()) state.SkipWithError("sign failed");
+    benchmark::DoNotOptimize(signature);
+  }
+}
+
 // Repetitions, reported as medians: a burst of load from a neighbour moves one repetition, not
 // the figure.
 BENCHMARK(BM_FunctionTool)->Repetitions(5);
 BENCHMARK(BM_SecureFunctionTool)->Repetitions(5);
+BENCHMARK(BM_DpopProof)->Repetitions(5);
+BENCHMARK(BM_RawEs256Sign)->Repetitions(5);
 
 // Keeps the median real time per iteration of each benchmark for the SUMMARY lines.
 // Colour only on a terminal: a colour reset would otherwise start the first SUMMARY line, and
@@ -128,6 +174,12 @@ int Main(int argc, char** argv) {
   if (plain != reporter.median_ns_.end() && secure != reporter.median_ns_.end()) {
     std::printf("SUMMARY secure_tool_overhead_ns %.0f\n", secure->second - plain->second);
     std::printf("SUMMARY function_tool_ns %.0f\n", plain->second);
+  }
+  auto proof = reporter.median_ns_.find("BM_DpopProof");
+  auto raw = reporter.median_ns_.find("BM_RawEs256Sign");
+  if (proof != reporter.median_ns_.end() && raw != reporter.median_ns_.end() && raw->second > 0) {
+    std::printf("SUMMARY dpop_proof_sign_us %.1f\n", proof->second / 1000.0);
+    std::printf("SUMMARY dpop_proof_sign_over_raw %.2f\n", proof->second / raw->second);
   }
   return 0;
 }

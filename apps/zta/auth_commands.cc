@@ -150,6 +150,11 @@ int TokenGet(const TokenGetFlags& f) {
   if (Status applied = ApplyCredentialFlags(f, o); !applied.ok()) {
     return UsageError(applied.message());
   }
+  if (o.dpop && !o.dpop_key) {
+    // RFC 9449: a bound token is usable only with its key, and a generated one ends with us.
+    return UsageError("dpop = true needs dpop_key_file here: a token bound to a key generated "
+                      "for this command could never be presented");
+  }
   auth::TokenRequest request;
   request.resource = f.resource.empty() ? o.default_resource : f.resource;
   request.scopes = f.scopes.empty() ? o.default_scopes : f.scopes;

@@ -3,12 +3,17 @@
 #include "zta/agent/declarative.h"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <map>
 
 #include "fake_model_server.h"
 #include "testing.h"
+#include "zta/auth/auth_config.h"
+#include "zta/auth/auth_provider.h"
 #include "zta/http/server.h"
 
 namespace zta::agent {
@@ -69,6 +74,40 @@ TEST(DeclarativeTest, ParsesTheIssueExample) {
   ASSERT_TRUE(c->tools[1].auth.has_value());
   EXPECT_EQ(c->tools[1].auth->scopes, std::vector<std::string>{"cancel_bookings"});
   EXPECT_EQ(c->tools[0].parameters["required"], Json({"city"}));
+}
+
+// [identity] dpop = true (and dpop_key_file) reach AuthProviderOptions: the provider made from
+// them signs with the file's key; a key file without dpop is refused, naming the key.
+TEST(DeclarativeTest, IdentityDpopKeys) {
+  setenv("AGENT_SECRET", "agent-secret-agent-secret", 1);
+  auto jwk = jose::Jwk::Generate(jose::Algorithm::kES256);
+  ASSERT_TRUE(jwk.ok());
+  char path[] = "/tmp/zta-agent-dpop-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  std::ofstream(path) << jwk->ToPrivateJson().dump();
+  std::string toml = ExampleToml();
+  const std::string secret_line = "client_secret_env = \"AGENT_SECRET\"\n";
+  toml.replace(toml.find(secret_line), secret_line.size(),
+               secret_line + "dpop = true\ndpop_key_file = \"" + path + "\"\n");
+  auto c = ParseAgentConfig(toml);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->identity->options.dpop);
+  auto options = auth::ResolveAuthSettings(*c->identity);
+  unlink(path);
+  ASSERT_TRUE(options.ok()) << options.status();
+  auto provider = auth::AuthProvider::Create(std::move(options).value(), SystemClock::Instance());
+  ASSERT_TRUE(provider.ok()) << provider.status();
+  ASSERT_NE((*provider)->dpop_key(), nullptr);
+  EXPECT_EQ((*provider)->dpop_key()->thumbprint(), jwk->Thumbprint());
+
+  std::string no_dpop = ExampleToml();
+  no_dpop.replace(no_dpop.find(secret_line), secret_line.size(),
+                  secret_line + "dpop_key_file = \"/tmp/k.jwk\"\n");
+  auto refused = ParseAgentConfig(no_dpop);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("identity.dpop_key_file"), std::string::npos);
 }
 
 // Mistakes are configuration errors naming the key.

@@ -201,7 +201,8 @@ Result<http::ClientRequest> OpenAiChatModel::BuildHttpRequest(const std::string&
     token_request.scopes = {TrimSlash(options_.token_resource) + "/.default"};
     auto token = options_.token_source->GetToken(token_request);
     if (!token.ok()) return token.status().WithContext("token for the model endpoint");
-    req.headers.Set("Authorization", token->AuthorizationHeader());
+    // Bearer, or DPoP with a proof for this POST (RFC 9449 §7.1) when the provider binds.
+    ZTA_RETURN_IF_ERROR(token->Attach(req));
   }
   return req;
 }

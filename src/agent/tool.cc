@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "zta/agent/reasons.h"
+#include "zta/auth/dpop_key.h"
 #include "zta/core/trace_context.h"
 
 namespace zta::agent {
@@ -569,7 +570,8 @@ std::string Scrubber::Scrub(std::string_view text, std::string_view extra) const
 }
 
 Result<http::Response> ToolContext::Send(http::ClientRequest request) const {
-  if (token != nullptr) request.headers.Set("Authorization", token->AuthorizationHeader());
+  // Authorization, and for a DPoP-bound token a proof for this method and URL (RFC 9449 §7.1).
+  if (token != nullptr) ZTA_RETURN_IF_ERROR(token->Attach(request));
   // W3C Trace Context §3.2: the API's audit events join this conversation's trace. Each request
   // is a span of its own (fresh parent-id); a traceparent the handler set itself is kept.
   if (IsTraceId(trace_id) && !request.headers.Has(kTraceParentHeader)) {
@@ -578,6 +580,14 @@ Result<http::Response> ToolContext::Send(http::ClientRequest request) const {
     }
   }
   Result<http::Response> response = transport ? transport(request) : http::Send(request);
+  auth::DpopKey* dpop = token != nullptr ? token->dpop_key.get() : nullptr;
+  if (dpop != nullptr && response.ok() && dpop->LearnNonce(request.url, *response)) {
+    // RFC 9449 §9: the resource server wants a nonce in the proof. It refused before doing
+    // anything, so the same request goes once more with a fresh proof carrying it.
+    ZTA_RETURN_IF_ERROR(token->Attach(request));
+    response = transport ? transport(request) : http::Send(request);
+    if (response.ok()) (void)dpop->LearnNonce(request.url, *response);
+  }
   ++requests_sent;
   if (requests_sent == 1 && token != nullptr && response.ok() && response->status == 401) {
     first_request_refused_token = true;

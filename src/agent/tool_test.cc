@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "testing.h"
+#include "zta/auth/dpop_key.h"
 #include "zta/core/base64url.h"
+#include "zta/core/sha256.h"
 #include "zta/core/trace_context.h"
 
 namespace zta::agent {
@@ -142,6 +144,145 @@ TEST(SecureFunctionToolTest, SendsTheTraceAlong) {
   untraced.transport = transport;
   ASSERT_TRUE(untraced.Send({}).ok());
   EXPECT_EQ(seen.back(), "");
+}
+
+// The claims of a DPoP proof, unverified: the signature checks are jose's (dpop_key_test.cc
+// verifies Attach's proofs); here only what Send put in them matters.
+Json ProofClaims(const std::string& proof) {
+  size_t a = proof.find('.');
+  size_t b = proof.find('.', a + 1);
+  std::string payload;
+  if (a == std::string::npos || b == std::string::npos ||
+      !Base64UrlDecodeInto(proof.substr(a + 1, b - a - 1), payload)) {
+    return Json();
+  }
+  auto claims = ParseJsonStrict(payload);
+  return claims.ok() ? *claims : Json();
+}
+
+// Hands out one DPoP-bound token and counts invalidations.
+class BoundTokenSource : public auth::TokenSource {
+ public:
+  explicit BoundTokenSource(std::shared_ptr<auth::DpopKey> key) : key_(std::move(key)) {}
+  Result<auth::AccessToken> GetToken(const auth::TokenRequest& request) override {
+    auth::AccessToken token;
+    token.value = Secret("at-bound-" + std::to_string(++issued_));
+    token.token_type = "DPoP";
+    token.dpop_key = key_;
+    token.jti = "jti-" + std::to_string(issued_);
+    token.resource = request.resource;
+    token.expires_at = 4'000'000'000;
+    return token;
+  }
+  void Invalidate(const auth::TokenRequest&) override { ++invalidated_; }
+  int invalidated() const { return invalidated_; }
+
+ private:
+  std::shared_ptr<auth::DpopKey> key_;
+  int issued_ = 0;
+  int invalidated_ = 0;
+};
+
+// RFC 9449 §7.1, §9: Send presents a bound token as "DPoP <token>" with a proof for this method
+// and URL whose ath is the token's hash; a 401 use_dpop_nonce challenge is answered by exactly
+// one resend whose fresh proof carries the nonce, without invalidating the token; a second
+// challenge is the answer the handler sees.
+TEST(SecureFunctionToolTest, AnswersAResourceServerNonceChallengeOnce) {
+  FakeClock clock;
+  for (bool second_challenge : {false, true}) {
+    SCOPED_TRACE(second_challenge);
+    auto key = auth::DpopKey::Generate(clock);  // a fresh one: no nonce remembered yet
+    ASSERT_TRUE(key.ok()) << key.status();
+    BoundTokenSource tokens(*key);
+    std::vector<Json> proofs;
+    std::vector<std::string> authorizations;
+    int calls = 0;
+    auto transport = [&](const http::ClientRequest& r) -> Result<http::Response> {
+      ++calls;
+      authorizations.push_back(r.headers.Get("Authorization").value_or(""));
+      Json claims = ProofClaims(r.headers.Get("DPoP").value_or(""));
+      EXPECT_TRUE(claims.is_object());
+      if (!claims.is_object()) claims = Json::object();
+      // htm, htu without the query, and ath the hash of the token this request presents (a
+      // denied first try is retried with a fresh token).
+      EXPECT_EQ(claims.value("htm", ""), "POST");
+      EXPECT_EQ(claims.value("htu", ""), "https://hotel.example/api/bookings");
+      const std::string token = authorizations.back().substr(std::string_view("DPoP ").size());
+      EXPECT_EQ(claims.value("ath", ""), Base64UrlEncode(Sha256(token)));
+      proofs.push_back(claims);
+      if (calls == 1 || second_challenge) {
+        http::Response challenge;
+        challenge.status = 401;
+        challenge.headers.Set("WWW-Authenticate", "DPoP error=\"use_dpop_nonce\"");
+        challenge.headers.Set("DPoP-Nonce", "rs-nonce-" + std::to_string(calls));
+        return challenge;
+      }
+      return http::Response::Text(200, "booked");
+    };
+    int sends = 0;
+    SecureFunctionTool tool("book", "", Schema::Object(), {kResource, {"book"}}, tokens,
+                            [&](const Json&, ToolContext& ctx) -> Result<Json> {
+                              http::ClientRequest r;
+                              r.method = "POST";
+                              r.url = "https://hotel.example/api/bookings?x=1";
+                              ZTA_ASSIGN_OR_RETURN(http::Response response, ctx.Send(r));
+                              sends = ctx.requests_sent;
+                              if (response.status == 401) {
+                                return Status(StatusCode::kUnauthenticated, "refused",
+                                              "invalid_token");
+                              }
+                              return Json{{"status", response.status}};
+                            });
+    ToolContext ctx;
+    ctx.transport = transport;
+    ToolOutcome out = tool.Invoke(Json::object(), ctx);
+    ASSERT_EQ(proofs.size(), second_challenge ? 4u : 2u);  // a denied first try is retried
+    EXPECT_FALSE(proofs[0].contains("nonce"));
+    EXPECT_EQ(proofs[1].value("nonce", ""), "rs-nonce-1");
+    EXPECT_NE(proofs[0].value("jti", ""), proofs[1].value("jti", ""));
+    EXPECT_EQ(authorizations[0], "DPoP at-bound-1");
+    EXPECT_EQ(sends, 1);  // the resend is part of the same request
+    if (!second_challenge) {
+      EXPECT_EQ(out.status, ToolStatus::kOk);
+      EXPECT_EQ(tokens.invalidated(), 0);
+    } else {
+      EXPECT_EQ(out.status, ToolStatus::kDenied);
+      EXPECT_EQ(out.content.find("at-bound"), std::string::npos);
+    }
+  }
+}
+
+// A plain challenge without a nonce, or a 401 for a bearer token, is not resent.
+TEST(SecureFunctionToolTest, SendResendsOnlyANonceChallengeOfABoundToken) {
+  FakeClock clock;
+  auto key = *auth::DpopKey::Generate(clock);
+  auth::AccessToken bound;
+  bound.value = Secret("at-bound");
+  bound.token_type = "DPoP";
+  bound.dpop_key = key;
+  auth::AccessToken bearer;
+  bearer.value = Secret("at-bearer");
+  int calls = 0;
+  ToolContext ctx;
+  ctx.transport = [&](const http::ClientRequest& r) -> Result<http::Response> {
+    ++calls;
+    http::Response refused;
+    refused.status = 401;
+    refused.headers.Set("WWW-Authenticate", "DPoP error=\"use_dpop_nonce\"");
+    if (r.headers.Get("Authorization").value_or("").starts_with("Bearer")) {
+      refused.headers.Set("DPoP-Nonce", "n-1");  // a bearer token has no proof to redo
+    }
+    return refused;
+  };
+  http::ClientRequest r;
+  r.url = "https://hotel.example/api";
+  ctx.token = &bound;
+  ASSERT_TRUE(ctx.Send(r).ok());
+  EXPECT_EQ(calls, 1);
+  ctx.token = &bearer;
+  ASSERT_TRUE(ctx.Send(r).ok());
+  EXPECT_EQ(calls, 2);
+  ctx.token = nullptr;
 }
 
 // Without a token the handler never runs and the denial names only the reason code: nothing of

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "zta/auth/auth_provider.h"
+#include "zta/auth/dpop_key.h"
 #include "zta/core/toml_reader.h"
 
 namespace zta::auth {
@@ -24,6 +25,8 @@ Result<AuthSettings> ReadAuthSettings(const toml::table& table, std::string_view
   ZTA_RETURN_IF_ERROR(r.GetString("private_key_file", &s.private_key_file));
   ZTA_RETURN_IF_ERROR(r.GetString("assertion_audience", &o.assertion_audience));
   ZTA_RETURN_IF_ERROR(r.GetString("resource", &o.default_resource));
+  ZTA_RETURN_IF_ERROR(r.GetBool("dpop", &o.dpop));
+  ZTA_RETURN_IF_ERROR(r.GetString("dpop_key_file", &s.dpop_key_file));
   int64_t timeout = o.request_timeout.count(), deadline = o.deadline.count();
   int64_t attempts = o.max_attempts;
   ZTA_RETURN_IF_ERROR(r.GetInt("request_timeout_ms", &timeout));
@@ -37,6 +40,9 @@ Result<AuthSettings> ReadAuthSettings(const toml::table& table, std::string_view
   ZTA_RETURN_IF_ERROR(
       r.GetInt("backchannel_requested_expiry_seconds", &o.backchannel_requested_expiry));
   ZTA_RETURN_IF_ERROR(r.Finish());
+  if (!s.dpop_key_file.empty() && !o.dpop) {
+    return InvalidArgument(std::string(where) + "dpop_key_file needs dpop = true");
+  }
   if (o.backchannel_requested_expiry < 0 || o.backchannel_requested_expiry > 3600) {
     return InvalidArgument(std::string(where) +
                            "backchannel_requested_expiry_seconds must be 0..3600");
@@ -74,6 +80,9 @@ Result<AuthProviderOptions> ResolveAuthSettings(const AuthSettings& settings) {
   }
   if (!key_file.empty()) {
     ZTA_ASSIGN_OR_RETURN(o.private_key, ReadPrivateKeyFile(key_file));
+  }
+  if (!settings.dpop_key_file.empty()) {
+    ZTA_ASSIGN_OR_RETURN(o.dpop_key, ReadDpopKeyFile(settings.dpop_key_file));
   }
   ZTA_RETURN_IF_ERROR(o.Validate());
   return o;

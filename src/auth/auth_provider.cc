@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "oauth_answer.h"
+#include "signing_key.h"
 #include "trace_header.h"
 #include "zta/auth/reasons.h"
 #include "zta/core/base64url.h"
@@ -19,11 +20,13 @@
 #include "zta/core/sha256.h"
 #include "zta/http/discovery.h"
 #include "zta/http/protocol.h"
+#include "zta/jose/dpop.h"
 #include "zta/jose/jwt.h"
 
 namespace zta::auth {
 namespace {
 
+using internal::DefaultAlgorithm;
 using internal::OAuthErrorFromResponse;
 using internal::ParseTokenResponse;
 
@@ -31,26 +34,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 // Discovery's bad_metadata is passed on as is: one value for both.
 static_assert(std::string_view(kReasonBadMetadata) == http::kReasonBadMetadata);
-
-jose::Algorithm DefaultAlgorithm(const jose::Jwk& key) {
-  if (auto alg = key.alg()) return *alg;
-  switch (key.kty()) {
-    case jose::KeyType::kRSA:
-      return jose::Algorithm::kRS256;
-    case jose::KeyType::kOKP:
-      return jose::Algorithm::kEdDSA;
-    default:
-      break;
-  }
-  switch (key.crv()) {
-    case jose::Curve::kP384:
-      return jose::Algorithm::kES384;
-    case jose::Curve::kP521:
-      return jose::Algorithm::kES512;
-    default:
-      return jose::Algorithm::kES256;
-  }
-}
 
 }  // namespace
 
@@ -107,12 +90,16 @@ Status AuthProviderOptions::Validate() const {
   if (request_timeout.count() <= 0 || deadline.count() <= 0) {
     return InvalidArgument("timeouts must be positive");
   }
+  if (dpop_key && !dpop) return InvalidArgument("dpop_key is set but dpop is off");
   return Status::Ok();
 }
 
 AuthProvider::AuthProvider(AuthProviderOptions options, const Clock& clock,
-                           http::Transport transport)
-    : options_(std::move(options)), clock_(clock), transport_(std::move(transport)) {
+                           http::Transport transport, std::shared_ptr<DpopKey> dpop_key)
+    : options_(std::move(options)),
+      clock_(clock),
+      transport_(std::move(transport)),
+      dpop_key_(std::move(dpop_key)) {
   token_endpoint_ = options_.token_endpoint;
   backchannel_endpoint_ = options_.backchannel_authentication_endpoint;
 }
@@ -123,8 +110,15 @@ Result<std::unique_ptr<AuthProvider>> AuthProvider::Create(AuthProviderOptions o
                                                            const Clock& clock,
                                                            http::Transport transport) {
   ZTA_RETURN_IF_ERROR(options.Validate());
+  std::shared_ptr<DpopKey> dpop_key;
+  if (options.dpop) {
+    auto key =
+        options.dpop_key ? DpopKey::FromJwk(*options.dpop_key, clock) : DpopKey::Generate(clock);
+    if (!key.ok()) return key.status().WithContext("dpop_key");
+    dpop_key = std::move(key).value();
+  }
   return std::unique_ptr<AuthProvider>(
-      new AuthProvider(std::move(options), clock, std::move(transport)));
+      new AuthProvider(std::move(options), clock, std::move(transport), std::move(dpop_key)));
 }
 
 int64_t AuthProvider::token_requests() const {
@@ -364,6 +358,8 @@ Result<AccessToken> AuthProvider::Fetch(const TokenRequest& request,
 Result<http::Response> AuthProvider::PostForm(
     const std::string& endpoint, const std::vector<std::pair<std::string, std::string>>& form,
     SteadyClock::time_point deadline, bool token_request, const std::string& trace_id) {
+  // RFC 9449 §5: proofs go to the token endpoint only; CIBA's authentication request is not one.
+  const bool proof = token_request && dpop_key_ != nullptr;
   auto build = [&]() -> Result<http::ClientRequest> {
     http::ClientRequest r;
     r.method = "POST";
@@ -375,13 +371,23 @@ Result<http::Response> AuthProvider::PostForm(
     ZTA_ASSIGN_OR_RETURN(auto auth, ClientAuthentication(endpoint, &r.headers));
     body.insert(body.end(), auth.begin(), auth.end());
     r.body = http::FormEncode(body);
+    if (proof) {
+      // A fresh proof for every attempt (new jti and iat, the latest nonce), htu the endpoint.
+      ZTA_ASSIGN_OR_RETURN(std::string dpop, dpop_key_->Proof("POST", endpoint));
+      r.headers.Set(jose::kDpopHeader, std::move(dpop));
+    }
     if (token_request) {
       MutexLock lock(mu_);
       ++token_requests_;
     }
     return r;
   };
-  return SendWithRetries(build, deadline);
+  ZTA_ASSIGN_OR_RETURN(http::Response response, SendWithRetries(build, deadline));
+  if (!proof || !dpop_key_->LearnNonce(endpoint, response)) return response;
+  // §8: the server wants a nonce: once more with it. A second challenge is its final answer.
+  ZTA_ASSIGN_OR_RETURN(response, SendWithRetries(build, deadline));
+  (void)dpop_key_->LearnNonce(endpoint, response);
+  return response;
 }
 
 Result<AccessToken> AuthProvider::ClientCredentials(const TokenRequest& request,
@@ -401,7 +407,8 @@ Result<AccessToken> AuthProvider::ClientCredentials(const TokenRequest& request,
   ZTA_ASSIGN_OR_RETURN(http::Response response,
                        PostForm(endpoint, form, deadline, true, request.trace_id));
   if (response.status != 200) return OAuthErrorFromResponse("token endpoint", response);
-  return ParseTokenResponse(response.body, request.resource, scopes, clock_.NowSeconds());
+  return ParseTokenResponse(response.body, request.resource, scopes, clock_.NowSeconds(),
+                            dpop_key_);
 }
 
 }  // namespace zta::auth

@@ -164,7 +164,7 @@ Result<AccessToken> AuthProvider::PollBackchannel(const TokenRequest& request,
                          PostForm(endpoint, form, deadline, true, request.trace_id));
     if (response.status == 200) {
       return internal::ParseTokenResponse(response.body, request.resource, scopes,
-                                          clock_.NowSeconds());
+                                          clock_.NowSeconds(), dpop_key_);
     }
     // CIBA §11: the poll's answers while the user has not approved.
     const std::string error = ErrorCode(response);

@@ -14,6 +14,7 @@
 #include "zta/core/scopes.h"
 #include "zta/core/sha256.h"
 #include "zta/http/discovery.h"
+#include "zta/jose/dpop.h"
 
 namespace zta::auth {
 namespace {
@@ -261,7 +262,23 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::TokenCall(const TokenR
   AppAuthentication(&r.headers, &form);
   internal::SetTraceParent(request.trace_id, &r.headers);
   r.body = http::FormEncode(form);
-  auto response = transport_(r);
+  // RFC 9449 §5: with the agent's DPoP on, the code redemption and the refresh carry a proof
+  // with the agent's key, so the user's tokens (and, §5, a public app's refresh token) are bound
+  // to the agent that acts with them, like its own.
+  const std::shared_ptr<DpopKey>& dpop = agent_.dpop_key();
+  auto send = [&]() -> Result<http::Response> {
+    if (dpop != nullptr) {
+      ZTA_ASSIGN_OR_RETURN(std::string proof, dpop->Proof("POST", endpoint));
+      r.headers.Set(jose::kDpopHeader, std::move(proof));
+    }
+    return transport_(r);
+  };
+  auto response = send();
+  // §8: one retry with the nonce the server asked for.
+  if (dpop != nullptr && response.ok() && dpop->LearnNonce(endpoint, *response)) {
+    response = send();
+    if (response.ok()) (void)dpop->LearnNonce(endpoint, *response);
+  }
   if (!response.ok()) {
     return Status(StatusCode::kUnavailable,
                   "token endpoint unreachable: " + response.status().message(),
@@ -282,7 +299,7 @@ Result<DelegatedTokenSource::Entry> DelegatedTokenSource::TokenCall(const TokenR
   const int64_t now = clock_.NowSeconds();
   Entry entry;
   ZTA_ASSIGN_OR_RETURN(entry.token, TokenFromResponse(*json, request.resource,
-                                                      SortedScopes(request.scopes), now));
+                                                      SortedScopes(request.scopes), now, dpop));
   const int64_t expires_at = entry.token.expires_at;
   if (auto it = json->find("refresh_token"); it != json->end()) {
     if (!it->is_string()) return bad("refresh_token is not a string");

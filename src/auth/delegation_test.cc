@@ -256,6 +256,37 @@ TEST_F(DelegationTest, RefreshesSilentlyWithRotation) {
   EXPECT_EQ(source->consents_started(), 1);
 }
 
+// RFC 9449 §5: with the agent's DPoP on, the code redemption and the refresh carry proofs with
+// the agent's key (the server requires them and a nonce), and the user's tokens are bound to it.
+TEST_F(DelegationTest, DpopBindsRedemptionAndRefreshToTheAgentKey) {
+  server_.set_dpop_clock(&clock_);
+  server_.set_dpop_required(true);
+  server_.set_dpop_nonce("as-nonce");
+  AuthProviderOptions o = agent_->options();
+  o.dpop = true;
+  auto agent = AuthProvider::Create(o, clock_);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  agent_ = std::move(agent).value();
+  const std::string jkt = agent_->dpop_key()->thumbprint();
+  auto source = Make();
+  auto first = source->GetToken(Request());
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->token_type, "DPoP");
+  EXPECT_EQ(first->dpop_key, agent_->dpop_key());
+  EXPECT_EQ(server_.dpop_jkt(first->value.Reveal()), jkt);
+  // The actor token's request met the nonce challenge; the redemption then carried the nonce.
+  EXPECT_EQ(server_.dpop_challenges(), 1);
+  EXPECT_EQ(server_.dpop_jkts(), (std::vector<std::string>{jkt, jkt}));
+  clock_.AdvanceSeconds(290);
+  auto second = source->GetToken(Request());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(server_.refreshes(), 1);
+  EXPECT_EQ(second->token_type, "DPoP");
+  EXPECT_EQ(server_.dpop_jkt(second->value.Reveal()), jkt);
+  EXPECT_EQ(server_.dpop_jkts().size(), 3u);
+  EXPECT_EQ(server_.dpop_challenges(), 1);
+}
+
 // A refused refresh (the grant was revoked) drops the entry and asks the person again.
 TEST_F(DelegationTest, RevokedRefreshAsksAgain) {
   auto source = Make();

@@ -4,7 +4,9 @@
 // for client_credentials, authorization_code (PKCE S256, actor_token), refresh_token (rotation,
 // reuse revokes the family), token exchange (RFC 8693: delegation rules, nested act, scope and
 // details subsets, exp capped by the subject token's) and the CIBA grant. Its tokens are opaque;
-// issued() tells a test what one stands for. Thread-safe.
+// issued() tells a test what one stands for. At /token it checks DPoP proofs (RFC 9449 §5) with
+// jose::VerifyDpopProof when a request carries one, can require them and a nonce (§8), and binds
+// the tokens it issues to the proof key (token_type DPoP, dpop_jkt()). Thread-safe.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,16 +16,19 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "zta/core/base64url.h"
+#include "zta/core/clock.h"
 #include "zta/core/json.h"
 #include "zta/core/scopes.h"
 #include "zta/core/sha256.h"
 #include "zta/http/message.h"
 #include "zta/http/server.h"
+#include "zta/jose/dpop.h"
 
 namespace zta::auth::testing {
 
@@ -155,6 +160,53 @@ class FakeAuthorizationServer {
     std::lock_guard lock(mu_);
     return traceparents_[path];
   }
+  // DPoP at /token. Required: a token request without a proof gets 400 invalid_dpop_proof.
+  void set_dpop_required(bool on) {
+    std::lock_guard lock(mu_);
+    dpop_required_ = on;
+  }
+  // Bind: a request with a valid proof gets token_type DPoP (default); off, Bearer (an AS that
+  // does not bind, RFC 9449 §5).
+  void set_dpop_bind(bool on) {
+    std::lock_guard lock(mu_);
+    dpop_bind_ = on;
+  }
+  // A misbehaving AS: token_type DPoP even for a request without a proof.
+  void set_dpop_type_without_proof(bool on) {
+    std::lock_guard lock(mu_);
+    dpop_type_without_proof_ = on;
+  }
+  // Non-empty: proofs must carry this nonce, else 400 use_dpop_nonce with DPoP-Nonce: it (§8).
+  // Rotating: every challenge names a new nonce, so no proof ever has the current one.
+  void set_dpop_nonce(std::string nonce, bool rotating = false) {
+    std::lock_guard lock(mu_);
+    dpop_nonce_ = std::move(nonce);
+    dpop_nonce_rotating_ = rotating;
+  }
+  // The clock proofs' iat is checked against. Default: the wall clock. Must outlive the server.
+  void set_dpop_clock(const Clock* clock) {
+    std::lock_guard lock(mu_);
+    dpop_clock_ = clock;
+  }
+  // What /token saw: proofs verified (their jkt, in order), nonce challenges sent, proofs
+  // refused (their reason), and the jkt `token` is bound to ("" when a bearer token).
+  std::vector<std::string> dpop_jkts() {
+    std::lock_guard lock(mu_);
+    return dpop_jkts_;
+  }
+  int dpop_challenges() {
+    std::lock_guard lock(mu_);
+    return dpop_challenges_;
+  }
+  std::vector<std::string> dpop_refusals() {
+    std::lock_guard lock(mu_);
+    return dpop_refusals_;
+  }
+  std::string dpop_jkt(const std::string& token) {
+    std::lock_guard lock(mu_);
+    auto it = token_jkt_.find(token);
+    return it == token_jkt_.end() ? std::string() : it->second;
+  }
   int code_redemptions() const { return code_redemptions_; }
   int refreshes() const { return refreshes_; }
   int refresh_reuses() const { return refresh_reuses_; }
@@ -218,7 +270,7 @@ class FakeAuthorizationServer {
     }
     if (r.path == "/par" && r.method == "POST") return Par(r);
     if (r.path == "/authorize" && r.method == "GET") return Authorize(r);
-    if (r.path == "/token" && r.method == "POST") return Token(r);
+    if (r.path == "/token" && r.method == "POST") return DpopToken(r);
     if (r.path == "/bc-authorize" && r.method == "POST") return BackchannelAuthorize(r);
     return Error(404, "not_found");
   }
@@ -301,6 +353,62 @@ class FakeAuthorizationServer {
            agent_tokens_.at(t->second) == kAgent && type != form.end() &&
            type->second == "urn:ietf:params:oauth:token-type:access_token" &&
            g.count("requested_actor") && g.at("requested_actor") == kAgent;
+  }
+
+  // RFC 9449 §5 around every grant of /token: the proof checked first (an error answer ends
+  // there), the grant, then a successful answer bound to the proof's key.
+  http::Response DpopToken(const http::Request& r) {
+    std::string jkt;
+    if (auto refused = CheckDpop(r, &jkt)) return *refused;
+    http::Response response = Token(r);
+    std::lock_guard lock(mu_);
+    if (!dpop_nonce_.empty()) response.headers.Set(jose::kDpopNonceHeader, dpop_nonce_);
+    auto body = ParseJsonStrict(response.body);
+    if (response.status != 200 || !body.ok() || !body->is_object()) return response;
+    if ((!jkt.empty() && dpop_bind_) || dpop_type_without_proof_) {
+      (*body)["token_type"] = "DPoP";
+      if (!jkt.empty()) token_jkt_[body->value("access_token", "")] = jkt;
+    }
+    response.body = DumpJson(*body);
+    return response;
+  }
+
+  // §4.3 checks of the request's proof, if any; an answer when it is refused.
+  std::optional<http::Response> CheckDpop(const http::Request& r, std::string* jkt) {
+    std::lock_guard lock(mu_);
+    auto proof = r.headers.Get(jose::kDpopHeader);
+    if (!proof) {
+      if (!dpop_required_) return std::nullopt;
+      dpop_refusals_.push_back(jose::kReasonDpopMissing);
+      return Error(400, jose::kErrorInvalidDpopProof);
+    }
+    jose::DpopProofCheck check;
+    check.method = r.method;
+    check.url = issuer() + r.path;
+    check.now = dpop_clock_ != nullptr ? dpop_clock_->NowSeconds()
+                                       : static_cast<int64_t>(std::time(nullptr));
+    if (!dpop_nonce_.empty()) {
+      check.accept_nonce = [want = dpop_nonce_](std::string_view n) { return n == want; };
+    }
+    auto verified = jose::VerifyDpopProof(*proof, check);
+    if (verified.ok() && !dpop_jtis_.insert(verified->jti).second) {
+      verified = Status(StatusCode::kUnauthenticated, "replayed", jose::kReasonDpopReplay);
+    }
+    if (!verified.ok()) {
+      dpop_refusals_.push_back(std::string(verified.status().reason()));
+      if (verified.status().reason() != jose::kReasonUseDpopNonce) {
+        return Error(400, jose::kErrorInvalidDpopProof);
+      }
+      ++dpop_challenges_;
+      http::Response challenge = Error(400, jose::kErrorUseDpopNonce);
+      challenge.headers.Set(jose::kDpopNonceHeader, dpop_nonce_);
+      // Rotating: the nonce just named is stale before the client can use it.
+      if (dpop_nonce_rotating_) dpop_nonce_ = "nonce-" + std::to_string(++counter_);
+      return challenge;
+    }
+    dpop_jkts_.push_back(verified->jkt);
+    *jkt = verified->jkt;
+    return std::nullopt;
   }
 
   http::Response Token(const http::Request& r) {
@@ -513,6 +621,17 @@ class FakeAuthorizationServer {
   std::string last_authorize_query_;                     // GUARDED_BY(mu_)
   Fields last_token_form_;                               // GUARDED_BY(mu_)
   std::map<std::string, std::vector<std::string>> traceparents_;  // GUARDED_BY(mu_)
+  bool dpop_required_ = false;                                    // GUARDED_BY(mu_)
+  bool dpop_bind_ = true;                                         // GUARDED_BY(mu_)
+  bool dpop_type_without_proof_ = false;                          // GUARDED_BY(mu_)
+  std::string dpop_nonce_;                                        // GUARDED_BY(mu_)
+  bool dpop_nonce_rotating_ = false;                              // GUARDED_BY(mu_)
+  const Clock* dpop_clock_ = nullptr;                             // GUARDED_BY(mu_)
+  std::set<std::string> dpop_jtis_;                               // GUARDED_BY(mu_)
+  std::vector<std::string> dpop_jkts_;                            // GUARDED_BY(mu_)
+  std::vector<std::string> dpop_refusals_;                        // GUARDED_BY(mu_)
+  int dpop_challenges_ = 0;                                       // GUARDED_BY(mu_)
+  std::map<std::string, std::string> token_jkt_;                  // GUARDED_BY(mu_)
   std::atomic<int> par_calls_{0};
   std::atomic<int> exchanges_{0};
   std::atomic<int> ciba_polls_{0};

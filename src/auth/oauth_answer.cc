@@ -68,17 +68,19 @@ Json PeekClaims(std::string_view token) {
 // shorter of expires_in and the token's own exp, its scopes as granted (or as requested when
 // the response omits them).
 Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string& resource,
-                                       const std::vector<std::string>& scopes, int64_t now) {
+                                       const std::vector<std::string>& scopes, int64_t now,
+                                       const std::shared_ptr<DpopKey>& dpop_key) {
   auto json = ParseJsonStrict(body);
   if (!json.ok() || !json->is_object()) {
     return Status(StatusCode::kFailedPrecondition, "token response is not a JSON object",
                   kReasonBadTokenResponse);
   }
-  return TokenFromResponse(*json, resource, scopes, now);
+  return TokenFromResponse(*json, resource, scopes, now, dpop_key);
 }
 
 Result<AccessToken> TokenFromResponse(const Json& response, const std::string& resource,
-                                      const std::vector<std::string>& scopes, int64_t now) {
+                                      const std::vector<std::string>& scopes, int64_t now,
+                                      const std::shared_ptr<DpopKey>& dpop_key) {
   const Json* json = &response;
   auto bad = [](std::string what) {
     return Status(StatusCode::kFailedPrecondition, "token response: " + what,
@@ -89,11 +91,18 @@ Result<AccessToken> TokenFromResponse(const Json& response, const std::string& r
     return bad("no access_token");
   }
   auto type = json->find("token_type");
-  if (type == json->end() || !type->is_string() ||
-      !http::EqualsIgnoreCase(type->get_ref<const std::string&>(), "Bearer")) {
-    return bad("token_type is not Bearer");  // e.g. DPoP-bound tokens need a proof we lack
-  }
+  if (type == json->end() || !type->is_string()) return bad("no token_type");
+  const std::string& token_type = type->get_ref<const std::string&>();
   AccessToken token;
+  // RFC 6749 §7.1 and RFC 9449 §5: token_type is case-insensitive. A DPoP token is usable only
+  // with the key whose proof obtained it; without one sent, it is not ours to present.
+  if (http::EqualsIgnoreCase(token_type, "DPoP")) {
+    if (dpop_key == nullptr) return bad("token_type is DPoP but no DPoP proof was sent");
+    token.token_type = "DPoP";
+    token.dpop_key = dpop_key;
+  } else if (!http::EqualsIgnoreCase(token_type, "Bearer")) {
+    return bad("token_type is neither Bearer nor DPoP");
+  }
   token.value = Secret(at->get<std::string>());
   token.resource = resource;
   token.issued_at = now;

@@ -3,6 +3,7 @@
 // the error-code → StatusCode rule, and the unverified peek at a JWT's claims. Private to auth.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,11 +38,16 @@ Json PeekClaims(std::string_view token);
 // RFC 6749 §5.1: a successful token response as an AccessToken for `resource`, its lifetime the
 // shorter of expires_in and the token's own exp, its scopes as granted (or as requested when
 // the response omits them). bad_token_response when it is not one.
+// `dpop_key`: the key whose proof the request carried, null when it carried none. token_type
+// "DPoP" is accepted only then, and the token is bound to that key (RFC 9449 §5); "Bearer" is
+// accepted either way (an AS that does not bind answers Bearer, §5) and stays unbound.
 Result<AccessToken> ParseTokenResponse(std::string_view body, const std::string& resource,
-                                       const std::vector<std::string>& scopes, int64_t now);
+                                       const std::vector<std::string>& scopes, int64_t now,
+                                       const std::shared_ptr<DpopKey>& dpop_key);
 // The same for a response already parsed (a JSON object), for callers that read more members
 // of it (DelegatedTokenSource: refresh_token).
 Result<AccessToken> TokenFromResponse(const Json& response, const std::string& resource,
-                                      const std::vector<std::string>& scopes, int64_t now);
+                                      const std::vector<std::string>& scopes, int64_t now,
+                                      const std::shared_ptr<DpopKey>& dpop_key);
 
 }  // namespace zta::auth::internal

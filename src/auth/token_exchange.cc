@@ -42,8 +42,9 @@ Result<AccessToken> AuthProvider::Exchange(const TokenRequest& request,
   if (response.status != 200) return internal::OAuthErrorFromResponse("token endpoint", response);
 
   const int64_t now = clock_.NowSeconds();
-  ZTA_ASSIGN_OR_RETURN(AccessToken token,
-                       internal::ParseTokenResponse(response.body, request.resource, scopes, now));
+  ZTA_ASSIGN_OR_RETURN(
+      AccessToken token,
+      internal::ParseTokenResponse(response.body, request.resource, scopes, now, dpop_key_));
   // RFC 8693 §2.2.1: issued_token_type is REQUIRED; anything but an access token is not usable
   // as a bearer token at an API.
   auto json = ParseJsonStrict(response.body);

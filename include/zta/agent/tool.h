@@ -83,9 +83,13 @@ struct ToolContext {
   // Transport for Send(). Default (empty): http::Send.
   http::Transport transport;
 
-  // Sends `request`, adding "Authorization: Bearer <token>" when this call holds a token, and
+  // Sends `request`, adding "Authorization: <Bearer|DPoP> <token>" when this call holds a token
+  // (AccessToken::Attach: with a DPoP proof for a bound token), and
   // "traceparent: 00-<trace_id>-<new span id>-01" when trace_id is a valid W3C trace id and the
   // request has no traceparent. Handlers call this instead of touching the token themselves.
+  // A bound token's 401 with a DPoP-Nonce and WWW-Authenticate error="use_dpop_nonce" (RFC 9449
+  // §9) is answered by resending once with a fresh proof carrying that nonce; the resend counts
+  // as the same request in requests_sent.
   Result<http::Response> Send(http::ClientRequest request) const;
 
   // Kept by Send() for SecureFunctionTool: requests sent, and whether the first one carried a

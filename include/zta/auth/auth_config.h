@@ -26,6 +26,9 @@ struct AuthSettings {
   std::string client_secret_env;   // an environment variable's name
   std::string client_secret_file;  // a file holding the client secret
   std::string private_key_file;    // a file holding the private JWK
+  // dpop_key_file: the DPoP private JWK (RFC 9449; keep it 0600). REQUIRES: dpop = true.
+  // Default: empty (a fresh key for each provider when dpop is on).
+  std::string dpop_key_file;
 };
 
 // Reads `table`. Errors (kInvalidArgument) name the key, prefixed by `where` (e.g.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -13,7 +14,13 @@
 #include "zta/core/secret.h"
 #include "zta/core/status.h"
 
+namespace zta::http {
+struct ClientRequest;
+}  // namespace zta::http
+
 namespace zta::auth {
+
+class DpopKey;  // zta/auth/dpop_key.h
 
 // RFC 8693 §3: the token type of access tokens (subject_token_type, actor_token_type,
 // requested_token_type, issued_token_type).
@@ -59,16 +66,25 @@ struct TokenRequest {
 
 // An issued access token. The value is a Secret: streaming an AccessToken prints its jti.
 struct AccessToken {
-  Secret value;  // the compact JWT; attach as "Authorization: Bearer <value>"
+  Secret value;  // the compact JWT; present it with Attach()
+  // "Bearer" (RFC 6750), or "DPoP" for a token bound to dpop_key (RFC 9449 §5, §7.1).
   std::string token_type = "Bearer";
+  // The key the token is bound to (its cnf.jkt is this key's thumbprint): every request that
+  // presents the token needs a fresh proof signed with it. Null for a bearer token.
+  std::shared_ptr<DpopKey> dpop_key;
   std::string jti;                  // for logs and audit (RFC 7519 §4.1.7); empty if opaque
   std::vector<std::string> scopes;  // as granted
   std::string resource;
   int64_t issued_at = 0;   // Unix seconds, when obtained
   int64_t expires_at = 0;  // Unix seconds
 
-  // "Bearer <token>" for the Authorization header.
+  // "<token_type> <token>" for the Authorization header: enough for a bearer token only. Code
+  // that may hold a DPoP-bound token calls Attach().
   std::string AuthorizationHeader() const { return token_type + " " + value.Reveal(); }
+  // Sets "Authorization: <token_type> <token>" on `request` and, for a bound token, a DPoP
+  // header with a proof for the request's method and URL whose ath is this token's hash (RFC
+  // 9449 §7.1). Set the method and URL first. Errors never hold the token. (dpop_key.cc)
+  Status Attach(http::ClientRequest& request) const;
 };
 
 // "AccessToken{jti=..., expires_at=...}": never the token itself.
