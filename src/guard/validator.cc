@@ -4,7 +4,9 @@
 
 #include <algorithm>
 
+#include "dpop_replay_cache.h"
 #include "introspector.h"
+#include "zta/core/random.h"
 #include "zta/core/base64url.h"
 #include "zta/core/mutex.h"
 #include "zta/core/scopes.h"
@@ -144,6 +146,12 @@ std::string StringClaim(const Json& claims, const char* name) {
   return it != claims.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The reasons DpopDenial answers: the jose proof reasons and the guard's own DPoP ones.
+bool IsDpopReason(std::string_view reason) {
+  return reason.starts_with("dpop_") || reason == jose::kReasonUseDpopNonce ||
+         reason == kReasonMalformedCnf;
+}
+
 std::string Join(std::span<const std::string> items, char sep) {
   std::string out;
   for (const auto& s : items) {
@@ -187,6 +195,26 @@ class Validator::IssuerState {
   std::unique_ptr<Introspector> introspector;  // set when the issuer has introspection options
 };
 
+std::string_view DpopPolicyName(DpopPolicy policy) {
+  switch (policy) {
+    case DpopPolicy::kOff:
+      return "off";
+    case DpopPolicy::kRequired:
+      return "required";
+    case DpopPolicy::kAllowed:
+      break;
+  }
+  return "allowed";
+}
+
+Result<DpopPolicy> ParseDpopPolicy(std::string_view name) {
+  for (DpopPolicy p : {DpopPolicy::kOff, DpopPolicy::kAllowed, DpopPolicy::kRequired}) {
+    if (name == DpopPolicyName(p)) return p;
+  }
+  return InvalidArgument("dpop must be \"required\", \"allowed\" or \"off\", not \"" +
+                         std::string(name) + "\"");
+}
+
 bool Principal::HasScope(std::string_view scope) const {
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
@@ -226,6 +254,16 @@ Status ValidatorOptions::Validate() const {
       return InvalidArgument("introspection for " + t.issuer + " needs client_id and secret");
     }
   }
+  if (!public_base_url.empty() && !jose::NormalizeHtu(public_base_url).ok()) {
+    return InvalidArgument("public_base_url must be an absolute http(s) URL: " + public_base_url);
+  }
+  if (dpop_max_age_seconds < 1 || dpop_max_age_seconds > 600) {
+    return InvalidArgument("dpop_max_age_seconds must be between 1 and 600");
+  }
+  if (dpop_replay_cache_entries < 1) return InvalidArgument("dpop_replay_cache_entries must be >= 1");
+  if (!dpop_nonce_key.empty() && dpop_nonce_key.Reveal().size() < 32) {
+    return InvalidArgument("the DPoP nonce key needs at least 32 bytes");
+  }
   return Status::Ok();
 }
 
@@ -243,6 +281,12 @@ bool ParameterNameIs(std::string_view name, std::string_view wanted) {
 }
 
 Result<std::string> ExtractBearerToken(const http::Request& request) {
+  ZTA_ASSIGN_OR_RETURN(PresentedToken presented, ExtractAccessToken(request));
+  if (presented.dpop) return Unauthenticated("not a Bearer credential", kReasonUnsupportedScheme);
+  return std::move(presented.token);
+}
+
+Result<PresentedToken> ExtractAccessToken(const http::Request& request) {
   // RFC 6750 §2.3/§2.2 allow tokens in the query and the body; we refuse both: URLs end up in
   // logs and Referer headers, and a token in a form invites CSRF-style replay (RFC 9700 §2.5).
   if (!request.query.empty()) {
@@ -267,12 +311,15 @@ Result<std::string> ExtractBearerToken(const http::Request& request) {
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   size_t space = value.find(' ');
   std::string_view scheme = value.substr(0, space);
-  // RFC 9110 §11.1: the auth-scheme is case-insensitive.
-  if (!http::EqualsIgnoreCase(scheme, "Bearer")) {
-    return Unauthenticated("not a Bearer credential", kReasonUnsupportedScheme);
+  // RFC 9110 §11.1: the auth-scheme is case-insensitive. RFC 9449 §7.1: DPoP is the scheme of
+  // a bound token.
+  PresentedToken presented;
+  presented.dpop = http::EqualsIgnoreCase(scheme, "DPoP");
+  if (!presented.dpop && !http::EqualsIgnoreCase(scheme, "Bearer")) {
+    return Unauthenticated("not a Bearer or DPoP credential", kReasonUnsupportedScheme);
   }
   if (space == std::string_view::npos) {
-    return BadRequest("Bearer without a token", kReasonMalformedHeader);
+    return BadRequest("Authorization without a token", kReasonMalformedHeader);
   }
   std::string_view token = value.substr(space);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
@@ -280,9 +327,17 @@ Result<std::string> ExtractBearerToken(const http::Request& request) {
     return BadRequest("more than one credential in Authorization", kReasonMultipleTokens);
   }
   if (!IsB64Token(token)) {
-    return BadRequest("the Bearer token is not a b64token", kReasonMalformedHeader);
+    return BadRequest("the access token is not a b64token", kReasonMalformedHeader);
   }
-  return std::string(token);
+  presented.token = std::string(token);
+  if (presented.dpop) {
+    // RFC 9449 §4.3 item 1: exactly one DPoP header.
+    auto proofs = request.headers.GetAll(jose::kDpopHeader);
+    if (proofs.empty()) return Unauthenticated("DPoP token without a proof", jose::kReasonDpopMissing);
+    if (proofs.size() > 1) return BadRequest("more than one DPoP header", jose::kReasonDpopMalformed);
+    presented.proof = proofs[0];
+  }
+  return presented;
 }
 
 std::string BearerChallenge(std::string_view realm, std::string_view error,
@@ -334,6 +389,16 @@ Result<std::unique_ptr<Validator>> Validator::Create(ValidatorOptions options, c
     }
     v->issuers_.push_back(std::move(state));
   }
+  v->dpop_replays_ = std::make_unique<DpopReplayCache>(v->options_.dpop_replay_cache_entries);
+  if (v->options_.dpop_require_nonce) {
+    Secret key = v->options_.dpop_nonce_key;
+    if (key.empty()) {
+      ZTA_ASSIGN_OR_RETURN(std::string random, RandomBytes(32));
+      key = Secret(std::move(random));
+    }
+    ZTA_ASSIGN_OR_RETURN(jose::DpopNonces nonces, jose::DpopNonces::Create(key));
+    v->dpop_nonces_ = std::move(nonces);
+  }
   return v;
 }
 
@@ -345,9 +410,20 @@ int64_t Validator::jwks_fetch_count() const {
 
 Result<Principal> Validator::Authorize(const http::Request& request,
                                        const AuthorizeOptions& options) {
-  auto token = ExtractBearerToken(request);
-  if (!token.ok()) return Decide(token.status(), options, &request);
-  return Decide(Check(*token, options), options, &request);
+  auto presented = ExtractAccessToken(request);
+  if (!presented.ok()) return Decide(presented.status(), options, &request);
+  Result<Principal> checked = Check(presented->token, options);
+  if (checked.ok()) {
+    const IssuerState* issuer = nullptr;
+    for (const auto& s : issuers_) {
+      if (s->config.issuer == checked->issuer) issuer = s.get();
+    }
+    Status presentation = issuer == nullptr
+                              ? Unauthenticated("issuer is not trusted", "bad_issuer")
+                              : CheckPresentation(request, *presented, *issuer, options, &*checked);
+    if (!presentation.ok()) checked = presentation;
+  }
+  return Decide(std::move(checked), options, &request);
 }
 
 Result<Principal> Validator::AuthorizeToken(std::string_view token,
@@ -395,6 +471,80 @@ Result<Principal> PrincipalOf(std::shared_ptr<const jose::VerifiedJwt> verified,
 }
 
 }  // namespace
+
+namespace {
+
+// RFC 9449 §6.1: the key a token is bound to; "" when it has no cnf.
+Result<std::string> BoundKey(const Json& claims) {
+  auto cnf = claims.find("cnf");
+  if (cnf == claims.end()) return std::string();
+  if (!cnf->is_object()) return Unauthenticated("cnf is not an object", kReasonMalformedCnf);
+  auto jkt = cnf->find("jkt");
+  if (jkt == cnf->end()) return std::string();  // another confirmation method (e.g. x5t#S256)
+  if (!jkt->is_string() || jkt->get_ref<const std::string&>().empty()) {
+    return Unauthenticated("cnf.jkt is not a string", kReasonMalformedCnf);
+  }
+  return jkt->get<std::string>();
+}
+
+// The request's URL as the client addressed it: the configured public base, then the target's
+// path as received (not the normalized path: the client signed what it sent), no query.
+std::string RequestUrl(const std::string& base, const http::Request& request) {
+  std::string_view target = request.target.empty() ? request.path : request.target;
+  target = target.substr(0, target.find('?'));
+  std::string url = base;
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url + std::string(target);
+}
+
+}  // namespace
+
+Status Validator::CheckPresentation(const http::Request& request, const PresentedToken& presented,
+                                    const IssuerState& issuer, const AuthorizeOptions& options,
+                                    Principal* p) {
+  const DpopPolicy policy = options.dpop.value_or(issuer.config.dpop);
+  ZTA_ASSIGN_OR_RETURN(std::string jkt, BoundKey(p->claims()));
+  if (!presented.dpop) {
+    // §7.2: a bound token sent as Bearer is refused, whatever the policy.
+    if (!jkt.empty()) return Unauthenticated("a DPoP-bound token sent as Bearer", jose::kReasonDpopMissing);
+    if (policy == DpopPolicy::kRequired) {
+      return Unauthenticated("this resource needs a DPoP-bound token", jose::kReasonDpopMissing);
+    }
+    return Status::Ok();
+  }
+  if (policy == DpopPolicy::kOff) {
+    return Unauthenticated("DPoP is not accepted here", kReasonDpopNotAccepted);
+  }
+  if (jkt.empty()) {
+    return Unauthenticated("a DPoP token must be bound (cnf.jkt)", jose::kReasonDpopKeyMismatch);
+  }
+  if (options_.public_base_url.empty()) {
+    return Unauthenticated("public_base_url is not configured", jose::kReasonDpopHtuMismatch);
+  }
+  const int64_t now = clock_.NowSeconds();
+  jose::DpopProofCheck check;
+  check.method = request.method;
+  check.url = RequestUrl(options_.public_base_url, request);
+  check.now = now;
+  check.max_age_seconds = options_.dpop_max_age_seconds;
+  check.allowed_algorithms = options_.dpop_algorithms;
+  check.access_token = presented.token;
+  check.expected_jkt = jkt;
+  if (dpop_nonces_) {
+    check.accept_nonce = [this, now](std::string_view n) { return dpop_nonces_->Accepts(n, now); };
+  }
+  ZTA_ASSIGN_OR_RETURN(jose::VerifiedDpopProof proof, jose::VerifyDpopProof(presented.proof, check));
+  switch (dpop_replays_->Record(proof.jkt, proof.jti, proof.RecordedUntil(check), now)) {
+    case DpopReplayCache::Outcome::kReplay:
+      return Unauthenticated("the DPoP proof was used before", jose::kReasonDpopReplay);
+    case DpopReplayCache::Outcome::kFull:
+      return Unauthenticated("too many live DPoP proofs", kReasonDpopReplayCacheFull);
+    case DpopReplayCache::Outcome::kFresh:
+      break;
+  }
+  p->dpop_jkt = std::move(jkt);
+  return Status::Ok();
+}
 
 Validator::IssuerState* Validator::SelectIssuer(std::string_view token, Status* error) {
   if (issuers_.size() == 1) return issuers_[0].get();  // its verifier checks iss exactly
@@ -479,6 +629,7 @@ Result<Principal> Validator::Decide(Result<Principal> outcome, const AuthorizeOp
     event.scopes_granted = p.scopes;
     event.jti = p.jti;
     event.attributes["zta.issuer"] = p.issuer;
+    if (!p.dpop_jkt.empty()) event.attributes["zta.dpop_jkt"] = p.dpop_jkt;
   } else {
     event.decision = AuditDecision::kDeny;
     event.reason = outcome.status().reason();
@@ -500,6 +651,9 @@ http::Response Validator::DenialResponse(const Status& denial,
   if (reason == kReasonAuditUnavailable) {
     return http::Response::Json(503, Json{{"error", "temporarily_unavailable"}});
   }
+  if (IsDpopReason(reason) && denial.code() == StatusCode::kUnauthenticated) {
+    return DpopDenial(reason);
+  }
   if (reason == kReasonMissingToken || reason == kReasonUnsupportedScheme) {
     // RFC 6750 §3.1: no error code when the request carried no (Bearer) credential.
   } else if (denial.code() == StatusCode::kInvalidArgument) {
@@ -517,6 +671,42 @@ http::Response Validator::DenialResponse(const Status& denial,
                                 : http::Response::Json(status, Json{{"error", error}});
   response.headers.Set("WWW-Authenticate", BearerChallenge(options_.realm, error, "", scope,
                                                            options_.resource_metadata_url));
+  // RFC 9449 §7.1: where DPoP is accepted, a request without credentials learns that too.
+  if (error.empty() && AcceptsDpop()) response.headers.Add("WWW-Authenticate", DpopChallenge(""));
+  response.headers.Set("Cache-Control", "no-store");
+  return response;
+}
+
+bool Validator::AcceptsDpop() const {
+  for (const auto& t : options_.issuers) {
+    if (t.dpop != DpopPolicy::kOff) return true;
+  }
+  return false;
+}
+
+std::string Validator::DpopChallenge(std::string_view error) const {
+  std::string algs;
+  for (int i = 0; i < jose::kAlgorithmCount; ++i) {
+    auto alg = static_cast<jose::Algorithm>(i);
+    if (!options_.dpop_algorithms.Contains(alg)) continue;
+    algs += (algs.empty() ? "" : " ") + std::string(jose::AlgorithmName(alg));
+  }
+  std::string out = "DPoP algs=" + Quote(algs);
+  if (!error.empty()) out += ", error=" + Quote(error);
+  return out;
+}
+
+http::Response Validator::DpopDenial(const std::string& reason) const {
+  // RFC 9449 §7.1 and §9: the proof's failures are invalid_dpop_proof, a missing nonce
+  // use_dpop_nonce with the nonce to use; a token bound but sent wrongly is invalid_token.
+  std::string error = reason == jose::kReasonUseDpopNonce ? jose::kErrorUseDpopNonce
+                      : reason == jose::kReasonDpopMissing ? "invalid_token"
+                                                            : jose::kErrorInvalidDpopProof;
+  http::Response response = http::Response::Json(401, Json{{"error", error}});
+  response.headers.Set("WWW-Authenticate", DpopChallenge(error));
+  if (dpop_nonces_ && reason == jose::kReasonUseDpopNonce) {
+    response.headers.Set(jose::kDpopNonceHeader, dpop_nonces_->Current(clock_.NowSeconds()));
+  }
   response.headers.Set("Cache-Control", "no-store");
   return response;
 }

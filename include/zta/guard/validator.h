@@ -20,6 +20,7 @@
 #include "zta/guard/jwks_cache.h"
 #include "zta/http/message.h"
 #include "zta/jose/algorithm.h"
+#include "zta/jose/dpop.h"
 #include "zta/jose/jwt.h"
 
 namespace zta::guard {
@@ -42,6 +43,22 @@ inline constexpr char kReasonMissingSubject[] = "missing_sub";  // 401, RFC 9068
 inline constexpr char kReasonMalformedScope[] = "malformed_scope";  // 401, RFC 6749 §3.3
 inline constexpr char kReasonMalformedQuery[] = "malformed_query";        // 400, not decodable
 inline constexpr char kReasonMalformedBody[] = "malformed_body";          // 400, not decodable
+// DPoP (RFC 9449 §7): besides the jose kReasonDpop* reasons (401 invalid_dpop_proof, or
+// use_dpop_nonce), these.
+inline constexpr char kReasonDpopNotAccepted[] = "dpop_not_accepted";  // 401: policy off
+inline constexpr char kReasonDpopReplayCacheFull[] = "dpop_replay_cache_full";  // 401, fail closed
+inline constexpr char kReasonMalformedCnf[] = "malformed_cnf";  // 401: cnf is not {jkt: string}
+
+// Whether a route takes DPoP-bound tokens (RFC 9449 §7). Whatever the policy, a token bound to a
+// key (cnf.jkt) is accepted only as "DPoP" with a proof of that key (§7.2), and a "DPoP" token
+// must be bound.
+enum class DpopPolicy {
+  kOff,       // the DPoP scheme is refused (so bound tokens are unusable here)
+  kAllowed,   // Bearer tokens and DPoP-bound tokens
+  kRequired,  // DPoP-bound tokens only
+};
+std::string_view DpopPolicyName(DpopPolicy policy);  // "off", "allowed", "required"
+Result<DpopPolicy> ParseDpopPolicy(std::string_view name);
 
 // Deepest RFC 8693 `act` nesting accepted; a deeper one is refused with bad_actor_claim. The idp
 // caps exchange chains at 4 by default; 8 leaves room for other issuers without letting a token
@@ -93,6 +110,8 @@ struct TrustedIssuer {
   JwksCacheOptions jwks;
   // Introspection for routes that ask for it; unset: such routes refuse this issuer's tokens.
   std::optional<IntrospectionOptions> introspection;
+  // DPoP for this issuer's tokens (routes may override it). Default: kAllowed.
+  DpopPolicy dpop = DpopPolicy::kAllowed;
 };
 
 struct ValidatorOptions {
@@ -115,6 +134,28 @@ struct ValidatorOptions {
   // Audit component name. Default: "guard".
   std::string audit_component = "guard";
 
+  // DPoP (RFC 9449 §7; docs/guard.md, "DPoP"). The URL clients address this resource by, to
+  // which a request's path is appended to give the proof's expected htu: "https://api.example"
+  // or, behind a proxy that strips a prefix, "https://example.com/api". Never taken from the
+  // Host header, which the client controls. Default: empty — DPoP requests are refused
+  // (dpop_htu_mismatch) until it is set.
+  std::string public_base_url;
+  // Algorithms accepted for proofs. Default: jose::DpopAlgorithms().
+  jose::AlgorithmSet dpop_algorithms = jose::DpopAlgorithms();
+  // How old a proof's iat may be, seconds. Default: 60.
+  int64_t dpop_max_age_seconds = 60;
+  // Proof jtis remembered per validator (each until its iat leaves the window). When full of
+  // live entries, new proofs are refused (dpop_replay_cache_full) rather than a live jti
+  // forgotten. About 200 bytes each: the default holds 100,000 in about 20 MB, 1,600 proofs/s
+  // for the 60 s window. Default: 100,000.
+  size_t dpop_replay_cache_entries = 100'000;
+  // Require a server nonce in every proof (RFC 9449 §9): a proof without a current one gets 401
+  // use_dpop_nonce with a DPoP-Nonce header. Default: false.
+  bool dpop_require_nonce = false;
+  // Key of the stateless nonces (at least 32 bytes), shared by instances that must accept each
+  // other's. Default: empty, a random key per validator.
+  Secret dpop_nonce_key;
+
   Status Validate() const;
 };
 
@@ -129,6 +170,8 @@ struct Principal {
   std::string jti;  // jti (RFC 7519 §4.1.7), else Entra's uti; may be empty
   int64_t expires_at = 0;
   Json authorization_details;                      // RFC 9396, null when absent
+  // RFC 9449: the thumbprint of the key whose proof came with the token ("" for Bearer).
+  std::string dpop_jkt;
   std::shared_ptr<const jose::VerifiedJwt> token;  // header and every claim
 
   bool HasScope(std::string_view scope) const;
@@ -144,9 +187,21 @@ struct AuthorizeOptions {
   // For the audit event: the trace id. Default: "" — Authorize then takes the trace id of the
   // request's `traceparent` header (W3C Trace Context §3.2), if it has a valid one.
   std::string trace_id;
+  // DPoP policy of this route; unset: the issuer's. Default: unset.
+  std::optional<DpopPolicy> dpop;
 };
 
 // Thread-safe: Authorize may run on many threads; key sets refresh behind it.
+// An access token as a request presents it: the Authorization scheme (Bearer, RFC 6750 §2.1, or
+// DPoP, RFC 9449 §7.1) and, for DPoP, the one DPoP proof header.
+struct PresentedToken {
+  std::string token;
+  bool dpop = false;
+  std::string proof;  // "" unless dpop
+};
+
+class DpopReplayCache;  // src/guard/dpop_replay_cache.h
+
 class Validator {
  public:
   // `clock` and `audit` must outlive the validator.
@@ -161,7 +216,8 @@ class Validator {
   // kUnauthenticated → 401 invalid_token, kPermissionDenied → 403 insufficient_scope.
   Result<Principal> Authorize(const http::Request& request, const AuthorizeOptions& options = {});
 
-  // The same for a token already in hand (no request checks). Audited.
+  // The same for a token already in hand (no request checks, so no DPoP proof: how the token was
+  // presented is the caller's to check). Audited.
   Result<Principal> AuthorizeToken(std::string_view token, const AuthorizeOptions& options = {});
 
   // The RFC 6750 §3 response for a failure of Authorize. The body and header carry only the
@@ -189,13 +245,27 @@ class Validator {
   IssuerState* SelectIssuer(std::string_view token, Status* error);
   Result<Principal> Decide(Result<Principal> outcome, const AuthorizeOptions& options,
                            const http::Request* request);
+  // RFC 9449 §7.1 challenges and answers (validator.cc).
+  bool AcceptsDpop() const;
+  std::string DpopChallenge(std::string_view error) const;
+  http::Response DpopDenial(const std::string& reason) const;
+  // RFC 9449 §7: the token's binding against how it was presented; sets p->dpop_jkt.
+  Status CheckPresentation(const http::Request& request, const PresentedToken& presented,
+                           const IssuerState& issuer, const AuthorizeOptions& options,
+                           Principal* p);
 
   const ValidatorOptions options_;
   const Clock& clock_;
   AuditSink& audit_;
   const HttpFetcher fetcher_;
   std::vector<std::unique_ptr<IssuerState>> issuers_;
+  std::unique_ptr<DpopReplayCache> dpop_replays_;
+  std::optional<jose::DpopNonces> dpop_nonces_;  // set when options_.dpop_require_nonce
 };
+
+// As ExtractBearerToken, but the scheme may be DPoP too, which then needs exactly one DPoP
+// header (none: dpop_missing; more: dpop_malformed, 400).
+Result<PresentedToken> ExtractAccessToken(const http::Request& request);
 
 // Extracts the bearer token per RFC 6750 §2.1: exactly one Authorization field, scheme Bearer,
 // one b64token; a token in the query (§2.3) or a form body (§2.2) is refused. The query, and a
