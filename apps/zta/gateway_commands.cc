@@ -1,5 +1,6 @@
 // `zta gateway`: protect any HTTP API. Thin: options from a TOML file and/or flags, then
 // guard::Gateway behind http::HttpServer.
+#include <atomic>
 #include <iostream>
 #include <memory>
 
@@ -40,6 +41,7 @@ struct GatewayFlags {
   std::string introspect_secret_env;
   std::string listen;
   std::string realm;
+  std::string public_url;
   std::string alg;
   std::vector<std::string> scope_claims;
   std::string typ = "at+jwt";
@@ -111,6 +113,7 @@ int OptionsFromFlags(const GatewayFlags& f, guard::GatewayOptions* o) {
   if (int rc = AddIssuerFlags(f, o); rc != kExitOk) return rc;
   if (!f.audience.empty()) o->validator.audience = f.audience;
   if (!f.realm.empty()) o->validator.realm = f.realm;
+  if (!f.public_url.empty()) o->validator.public_base_url = f.public_url;
   if (!f.upstream.empty()) o->upstream = f.upstream;
   if (f.threads > 0) o->threads = f.threads;
   if (f.forward_authorization) o->forward_authorization = true;
@@ -124,10 +127,10 @@ int OptionsFromFlags(const GatewayFlags& f, guard::GatewayOptions* o) {
   return kExitOk;
 }
 
-// Serves until SIGINT or SIGTERM.
-int Serve(const guard::GatewayOptions& o, AuditSink& audit) {
-  auto gateway = guard::Gateway::Create(o, SystemClock::Instance(), audit);
-  if (!gateway.ok()) return UsageError(gateway.status().message());
+// Serves until SIGINT or SIGTERM. Without a configured public_url the gateway's own bound URL is
+// what DPoP proofs must name (RFC 9449 §4.3 htu), so the server binds first and the gateway is
+// made once the port is known; a request in between gets 503.
+int Serve(guard::GatewayOptions o, AuditSink& audit) {
   http::ServerOptions server_options;
   server_options.host = o.listen_host;
   server_options.port = o.listen_port;
@@ -136,12 +139,24 @@ int Serve(const guard::GatewayOptions& o, AuditSink& audit) {
   // Room for a maximum-size token (16 KiB, jose::kMaxTokenBytes) beside the other fields.
   server_options.max_header_bytes = 32 * 1024;
   server_options.server_name = "zta-gateway";
-  guard::Gateway* g = gateway->get();
+  std::atomic<guard::Gateway*> ready{nullptr};
   auto server = http::HttpServer::StartAsync(
-      server_options, [g](const http::Request& r, http::Respond respond) {
+      server_options, [&ready](const http::Request& r, http::Respond respond) {
+        guard::Gateway* g = ready.load(std::memory_order_acquire);
+        if (g == nullptr) {
+          respond(http::Response::Json(503, Json{{"error", "temporarily_unavailable"}}));
+          return;
+        }
         g->HandleAsync(r, std::move(respond));
       });
   if (!server.ok()) return Fail(server.status());
+  if (o.validator.public_base_url.empty()) o.validator.public_base_url = (*server)->BaseUrl();
+  auto gateway = guard::Gateway::Create(o, SystemClock::Instance(), audit);
+  if (!gateway.ok()) {
+    (*server)->Stop();
+    return UsageError(gateway.status().message());
+  }
+  ready.store(gateway->get(), std::memory_order_release);
   std::cout << "listening on " << (*server)->BaseUrl() << std::endl;
   int sig = http::WaitForTerminationSignal();
   std::cerr << "signal " << sig << ": shutting down" << std::endl;
@@ -186,6 +201,9 @@ void RegisterGatewayCommand(CLI::App& app) {
                  "environment variable holding the introspection client secret");
   gw->add_option("--listen", f->listen, "HOST:PORT (default 127.0.0.1:8080; port 0 picks one)");
   gw->add_option("--realm", f->realm, "WWW-Authenticate realm (default: the audience)");
+  gw->add_option("--public-url", f->public_url,
+                 "the URL clients address the gateway by, for DPoP proofs (RFC 9449 htu; "
+                 "default: the bound http://HOST:PORT)");
   gw->add_option("--alg", f->alg, "accepted algorithms, e.g. ES256,RS256 (default: asymmetric)");
   gw->add_option("--scope-claim", f->scope_claims,
                  "claim carrying scopes: scope, scp, roles (repeatable; default scope and scp)");

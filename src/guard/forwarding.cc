@@ -84,6 +84,8 @@ bool DropsRequestHeader(std::string_view name, const std::vector<std::string>& c
   const std::string canonical = Canonical(name);
   if (canonical == "host" || canonical == "content-length") return true;
   if (canonical == "authorization") return !forward_authorization;
+  // RFC 9449: a proof names this gateway's URL and is spent here; the upstream never needs it.
+  if (canonical == "dpop") return true;
   for (auto reserved : kReservedExact) {
     if (canonical == reserved) return true;
   }
@@ -152,6 +154,8 @@ void SetPrincipalHeaders(const Principal& principal, http::Headers* upstream) {
   }
   upstream->Set("X-Zta-Scopes", scopes);
   if (!principal.jti.empty()) upstream->Set("X-Zta-Jti", HeaderSafe(principal.jti));
+  // RFC 9449 §6.1: the key the caller proved it holds, for an upstream that pins it.
+  if (!principal.dpop_jkt.empty()) upstream->Set("X-Zta-Dpop-Jkt", HeaderSafe(principal.dpop_jkt));
   // RFC 9396 authorization_details as verified: base64url (no padding) of its compact JSON, so
   // any value survives a header line intact.
   if (!principal.authorization_details.is_null()) {

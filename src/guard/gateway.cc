@@ -316,6 +316,7 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
   AuthorizeOptions authorize;
   authorize.required_scopes = route->scopes;
   authorize.introspect = route->introspect;
+  authorize.dpop = route->dpop;
   authorize.trace_id = TraceId(request);
   auto principal = validator_->Authorize(request, authorize);
   if (!principal.ok()) {

@@ -41,6 +41,13 @@ Status ReadIssuer(const toml::table& table, size_t index, TrustedIssuer* t) {
   ZTA_RETURN_IF_ERROR(
       r.Get("unknown_kid_refetch_interval_seconds", &t->jwks.unknown_kid_refetch_interval_seconds));
   ZTA_RETURN_IF_ERROR(r.Get("max_staleness_seconds", &t->jwks.max_staleness_seconds));
+  std::string dpop;
+  ZTA_RETURN_IF_ERROR(r.Get("dpop", &dpop));
+  if (!dpop.empty()) {
+    auto policy = ParseDpopPolicy(dpop);
+    if (!policy.ok()) return policy.status().WithContext("issuer " + t->issuer);
+    t->dpop = *policy;
+  }
   if (!algorithm_list.empty()) {
     std::string joined;
     for (const auto& a : algorithm_list) joined += a + ",";
@@ -107,11 +114,39 @@ Status ReadRoute(const toml::table& table, size_t index, Route* route) {
   ZTA_RETURN_IF_ERROR(r.Get("upstream", &route->upstream));
   ZTA_RETURN_IF_ERROR(r.Get("case_sensitive", &route->case_sensitive));
   ZTA_RETURN_IF_ERROR(r.Get("acting", &route->acting));
+  std::string dpop;
+  ZTA_RETURN_IF_ERROR(r.Get("dpop", &dpop));
+  if (!dpop.empty()) {
+    auto policy = ParseDpopPolicy(dpop);
+    if (!policy.ok()) return policy.status().WithContext("route[" + std::to_string(index) + "]");
+    route->dpop = *policy;
+  }
   int64_t timeout_ms = 0;
   ZTA_RETURN_IF_ERROR(r.Get("upstream_timeout_ms", &timeout_ms));
   route->upstream_timeout = std::chrono::milliseconds(timeout_ms);
   for (auto& c : route->method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return r.Finish();
+}
+
+// [dpop] (docs/gateway.md, "DPoP"): nonces, the replay cache, the proof window. The nonce key
+// comes from the environment variable nonce_key_env names.
+Status ReadDpop(const toml::table& table, ValidatorOptions* v) {
+  TableReader r(table, "dpop.");
+  int64_t entries = static_cast<int64_t>(v->dpop_replay_cache_entries);
+  std::string key_env;
+  ZTA_RETURN_IF_ERROR(r.Get("require_nonce", &v->dpop_require_nonce));
+  ZTA_RETURN_IF_ERROR(r.Get("replay_cache_entries", &entries));
+  ZTA_RETURN_IF_ERROR(r.Get("max_age_seconds", &v->dpop_max_age_seconds));
+  ZTA_RETURN_IF_ERROR(r.Get("nonce_key_env", &key_env));
+  ZTA_RETURN_IF_ERROR(r.Finish());
+  if (entries < 1) return InvalidArgument("dpop.replay_cache_entries must be at least 1");
+  v->dpop_replay_cache_entries = static_cast<size_t>(entries);
+  if (!key_env.empty()) {
+    const char* value = std::getenv(key_env.c_str());
+    if (value == nullptr) return InvalidArgument("dpop.nonce_key_env: $" + key_env + " is not set");
+    v->dpop_nonce_key = Secret(value);
+  }
+  return Status::Ok();
 }
 
 Status ReadGateway(const toml::table& root, GatewayOptions* o) {
@@ -123,6 +158,7 @@ Status ReadGateway(const toml::table& root, GatewayOptions* o) {
   ZTA_RETURN_IF_ERROR(r.Get("audience", &o->validator.audience));
   ZTA_RETURN_IF_ERROR(r.Get("realm", &o->validator.realm));
   ZTA_RETURN_IF_ERROR(r.Get("resource_metadata_url", &o->validator.resource_metadata_url));
+  ZTA_RETURN_IF_ERROR(r.Get("public_url", &o->validator.public_base_url));
   ZTA_RETURN_IF_ERROR(r.GetList("scopes_supported", &o->validator.scopes_supported));
   ZTA_RETURN_IF_ERROR(r.Get("forward_authorization", &o->forward_authorization));
   ZTA_RETURN_IF_ERROR(r.Get("threads", &o->threads));
@@ -132,6 +168,12 @@ Status ReadGateway(const toml::table& root, GatewayOptions* o) {
   o->upstream_timeout = std::chrono::milliseconds(timeout_ms);
   if (!listen.empty()) ZTA_RETURN_IF_ERROR(ParseHostPort(listen, &o->listen_host, &o->listen_port));
   r.Skip("issuer");
+  r.Skip("dpop");
+  if (const toml::node* node = root.get("dpop")) {
+    const toml::table* table = node->as_table();
+    if (table == nullptr) return InvalidArgument("dpop must be a table ([dpop])");
+    ZTA_RETURN_IF_ERROR(ReadDpop(*table, &o->validator));
+  }
   r.Skip("route");
   if (const toml::array* issuers = root["issuer"].as_array()) {
     size_t i = 0;

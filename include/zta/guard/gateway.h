@@ -60,6 +60,9 @@ struct Route {
   // "guest-assistant"], ["booking-agent"]]. Default: any. With acting = "user", "none" (or an
   // empty chain) could never match and is refused by Validate.
   ActorPolicy actors;
+  // DPoP for this route (RFC 9449 §7): "required", "allowed" or "off"; unset, the issuer's.
+  // TOML key `dpop`. Default: unset.
+  std::optional<DpopPolicy> dpop;
 
   bool Matches(std::string_view method, std::string_view path) const;
 };
