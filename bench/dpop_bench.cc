@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "run_time_recorder.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
 #include "zta/guard/validator.h"
@@ -122,23 +123,11 @@ void BM_GuardDpopUncached(benchmark::State& state) {
 }
 BENCHMARK(BM_GuardDpopUncached)->Iterations(kChecks);
 
-class Recorder : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& run : runs) {
-      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-        ns_[run.benchmark_name()] = run.GetAdjustedRealTime();
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  std::unordered_map<std::string, double> ns_;
-};
 
 int Main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  Recorder reporter;
+  bench::RunTimeRecorder reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   std::fflush(stdout);

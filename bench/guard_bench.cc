@@ -28,6 +28,7 @@
 
 #include "fake_token_endpoint.h"
 #include "zta/auth/auth_provider.h"
+#include "run_time_recorder.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
 #include "zta/guard/gateway.h"
@@ -278,24 +279,10 @@ void HttpSummaries(std::FILE* out) {
   std::fprintf(out, "SUMMARY gateway_peak_rss_mb %.1f\n", PeakRssMb());
 }
 
-// Records the mean real time per iteration of each benchmark for the SUMMARY lines.
-class Recorder : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const auto& run : runs) {
-      if (run.run_type == Run::RT_Iteration && !run.error_occurred) {
-        ns_[run.benchmark_name()] = run.GetAdjustedRealTime();
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  std::unordered_map<std::string, double> ns_;
-};
-
 int Main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
-  Recorder reporter;
+  bench::RunTimeRecorder reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
   std::cout.flush();
