@@ -21,6 +21,8 @@
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
 #include "zta/idp/idp_service.h"
+#include "zta/jose/dpop.h"
+#include "zta/auth/dpop_key.h"
 
 namespace zta {
 namespace {
@@ -123,6 +125,78 @@ TEST_F(ZtaIdpTest, SecretAgentTokenValidates) {
   guard::AuthorizeOptions book;
   book.required_scopes = more;
   EXPECT_EQ(v->AuthorizeToken(token->value.Reveal(), book).status().reason(), "insufficient_scope");
+}
+
+// The injection canary (RFC 9449): an agent registered with --require-dpop gets, through the
+// SDK, a token bound to its key. Say an upstream echoes the request's Authorization value into a
+// tool result, so the token text sits in the model's context before any scrubber runs: a second
+// process that copies it is refused by the guard as Bearer (dpop_missing) and with a proof by
+// its own key (dpop_key_mismatch); only the agent, with its key's fresh proof, is allowed.
+TEST_F(ZtaIdpTest, ALeakedDpopTokenIsUselessWithoutTheKey) {
+  idp::AgentSpec spec;
+  spec.name = "dpop-reader";
+  spec.owner = "alice@example.com";
+  spec.resource = kHotel;
+  spec.scopes = {"read_hotels"};
+  spec.require_dpop = true;
+  auto added = idp_->AddAgent(spec);
+  ASSERT_TRUE(added.ok()) << added.status();
+  auth::AuthProviderOptions o;
+  o.issuer = service_->BaseUrl();
+  o.client_id = (*added)["client_id"].get<std::string>();
+  o.client_secret = Secret((*added)["client_secret"].get<std::string>());
+  auto bare = auth::AuthProvider::Create(o, clock_);
+  ASSERT_TRUE(bare.ok());
+  EXPECT_EQ((*bare)->GetToken(Read()).status().reason(), "invalid_dpop_proof");
+  o.dpop = true;
+  auto provider = auth::AuthProvider::Create(o, clock_);
+  ASSERT_TRUE(provider.ok()) << provider.status();
+  auto token = (*provider)->GetToken(Read());
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(token->token_type, "DPoP");
+
+  guard::ValidatorOptions vo;
+  guard::TrustedIssuer t;
+  t.issuer = service_->BaseUrl();
+  vo.issuers.push_back(t);
+  vo.audience = kHotel;
+  vo.public_base_url = "https://hotel.example";
+  auto v = guard::Validator::Create(vo, clock_, guard_audit_);
+  ASSERT_TRUE(v.ok()) << v.status();
+  auto as_request = [](const http::ClientRequest& c) {
+    http::Request r;
+    r.method = c.method;
+    r.target = r.path = c.url.substr(std::string("https://hotel.example").size());
+    r.headers = c.headers;
+    return r;
+  };
+  // The agent's own call, as ToolContext::Send makes it.
+  http::ClientRequest call;
+  call.url = "https://hotel.example/api/hotels";
+  ASSERT_TRUE(token->Attach(call).ok());
+  auto allowed = (*v)->Authorize(as_request(call));
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  EXPECT_EQ(allowed->dpop_jkt, (*provider)->dpop_key()->thumbprint());
+
+  // What the upstream echoed: the Authorization value, now in a tool result.
+  const std::string echoed = "upstream says: Authorization: " +
+                             call.headers.Get("Authorization").value_or("");
+  const std::string leaked = echoed.substr(echoed.rfind(' ') + 1);
+  ASSERT_EQ(leaked, token->value.Reveal());
+  http::ClientRequest thief;
+  thief.url = call.url;
+  thief.headers.Set("Authorization", "Bearer " + leaked);
+  EXPECT_EQ((*v)->Authorize(as_request(thief)).status().reason(), "dpop_missing");
+  auto thief_key = jose::Jwk::Generate(jose::Algorithm::kES256);
+  ASSERT_TRUE(thief_key.ok());
+  jose::DpopProofInput in;
+  in.method = "GET";
+  in.url = call.url;
+  in.issued_at = clock_.NowSeconds();
+  in.access_token = leaked;
+  thief.headers.Set("Authorization", "DPoP " + leaked);
+  thief.headers.Set("DPoP", *jose::CreateDpopProof(jose::Algorithm::kES256, *thief_key, in));
+  EXPECT_EQ((*v)->Authorize(as_request(thief)).status().reason(), "dpop_key_mismatch");
 }
 
 // Single-flight against a real IdP: 100 concurrent callers → one issuance in the idp's audit.
