@@ -35,24 +35,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL  $1"; [[ -n ${2:-} ]] && echo "      $2"; return 0; }
-wait_url() {
-  for _ in $(seq 1 150); do
-    local url
-    url=$(sed -n 's/^listening on //p' "$1" 2>/dev/null | head -1)
-    if [[ -n $url ]]; then echo "$url"; return 0; fi
-    sleep 0.1
-  done
-  echo "dpop-peer: no 'listening on' in $1:" >&2
-  cat "$1" >&2
-  return 1
-}
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
+source "$(dirname "$0")/checks.sh"
 # js SCRIPT ARGS...: runs node with the peers' jose from the cache.
 js() { (cd "$cache" && node --input-type=module -e "$@"); }
 
