@@ -530,6 +530,7 @@ Status Validator::CheckPresentation(const http::Request& request, const Presente
   check.allowed_algorithms = options_.dpop_algorithms;
   check.access_token = presented.token;
   check.expected_jkt = jkt;
+  check.key_cache = &dpop_keys_;
   if (dpop_nonces_) {
     check.accept_nonce = [this, now](std::string_view n) { return dpop_nonces_->Accepts(n, now); };
   }

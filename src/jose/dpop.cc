@@ -43,8 +43,8 @@ bool SameBytes(std::string_view a, std::string_view b) {
 }
 
 // Checks the header (§4.3 items 4-7): typ, an allowed asymmetric alg, and a public jwk that can
-// make that alg. Returns the key.
-Result<Jwk> ProofKey(const ParsedJws& jws) {
+// make that alg. Returns the key and its thumbprint, from `cache` when it holds that jwk.
+Result<DpopKeyCache::Entry> ProofKey(const ParsedJws& jws, DpopKeyCache* cache) {
   auto typ = jws.header.find("typ");
   if (typ == jws.header.end() || !typ->is_string() ||
       Lower(typ->get_ref<const std::string&>()) != kDpopProofTyp) {
@@ -53,6 +53,14 @@ Result<Jwk> ProofKey(const ParsedJws& jws) {
   auto jwk = jws.header.find("jwk");
   if (jwk == jws.header.end() || !jwk->is_object()) {
     return Refuse(kReasonDpopBadKey, "no jwk in the header");
+  }
+  std::string text;
+  if (cache != nullptr) {
+    text = DumpJson(*jwk);
+    if (auto hit = cache->Find(text)) {
+      if (!hit->key.CanUse(jws.alg)) return Refuse(kReasonDpopBadKey, "the jwk cannot make this alg");
+      return *std::move(hit);
+    }
   }
   // §4.3 item 7: the jwk must not contain a private key. Parse as a verification key, which
   // refuses private members and symmetric keys.
@@ -64,7 +72,9 @@ Result<Jwk> ProofKey(const ParsedJws& jws) {
     return Refuse(kReasonDpopBadKey, "jwk: " + key.status().message());
   }
   if (!key->CanUse(jws.alg)) return Refuse(kReasonDpopBadKey, "the jwk cannot make this alg");
-  return key;
+  DpopKeyCache::Entry entry{*key, key->Thumbprint()};
+  if (cache != nullptr) cache->Put(text, entry);
+  return entry;
 }
 
 struct HtuParts {
@@ -180,7 +190,8 @@ Result<VerifiedDpopProof> VerifyDpopProof(std::string_view proof, const DpopProo
   if (!DpopAlgorithms().Contains(jws->alg)) {
     return Refuse(kReasonDpopAlgNotAllowed, "a symmetric alg");
   }
-  ZTA_ASSIGN_OR_RETURN(Jwk key, ProofKey(*jws));
+  ZTA_ASSIGN_OR_RETURN(DpopKeyCache::Entry proof_key, ProofKey(*jws, check.key_cache));
+  const Jwk& key = proof_key.key;
   // Item 8: the signature, with the key from the header.
   if (!VerifySignature(jws->alg, key, jws->signing_input, jws->signature).ok()) {
     return Refuse(kReasonDpopBadSignature, "the signature does not verify with its jwk");
@@ -201,7 +212,7 @@ Result<VerifiedDpopProof> VerifyDpopProof(std::string_view proof, const DpopProo
   if (jti->size() > 256) return Refuse(kReasonDpopMalformed, "jti longer than 256 characters");
 
   VerifiedDpopProof out;
-  out.jkt = key.Thumbprint();
+  out.jkt = std::move(proof_key.jkt);
   out.jti = *jti;
   out.htm = *htm;
   out.htu = *htu;
@@ -236,6 +247,19 @@ Result<VerifiedDpopProof> VerifyDpopProof(std::string_view proof, const DpopProo
                                                          : "the nonce is not current");
   }
   return out;
+}
+
+std::optional<DpopKeyCache::Entry> DpopKeyCache::Find(const std::string& jwk_text) const {
+  MutexLock lock(mu_);
+  auto it = keys_.find(jwk_text);
+  if (it == keys_.end()) return std::nullopt;
+  return it->second;
+}
+
+void DpopKeyCache::Put(const std::string& jwk_text, Entry entry) {
+  MutexLock lock(mu_);
+  if (keys_.size() >= capacity_) keys_.clear();
+  keys_.insert_or_assign(jwk_text, std::move(entry));
 }
 
 Result<DpopNonces> DpopNonces::Create(const Secret& key, int64_t lifetime_seconds) {

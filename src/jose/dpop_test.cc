@@ -227,6 +227,35 @@ TEST(DpopProofTest, MissingOrMistypedClaimsAreMalformed) {
   EXPECT_EQ(ReasonOf(std::string(kMaxDpopProofBytes + 1, 'a'), Check()), kReasonDpopMalformed);
 }
 
+TEST(DpopKeyCacheTest, ACachedKeyChangesNothingButTheCost) {
+  DpopKeyCache cache(2);
+  DpopProofCheck check = Check();
+  check.key_cache = &cache;
+  for (int i = 0; i < 3; ++i) {
+    auto verified = VerifyDpopProof(Proof(Input()), check);
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_EQ(verified->jkt, TestKey(Algorithm::kES256).Thumbprint());
+  }
+  Json sent = TestKey(Algorithm::kES256).ToPublicJson();
+  sent.erase("kid");  // CreateDpopProof sends the key without its kid
+  EXPECT_TRUE(cache.Find(DumpJson(sent)).has_value());
+  // Every refusal still happens with the key cached: a private jwk (other text), a bad
+  // signature, another alg than the cached key can make.
+  Json private_jwk = GoodHeader();
+  private_jwk["jwk"] = TestKey(Algorithm::kES256).ToPrivateJson();
+  EXPECT_EQ(ReasonOf(Forge(private_jwk, GoodClaims()), check), kReasonDpopPrivateKey);
+  auto parts = Parts(Proof(Input()));
+  parts[1] = Base64UrlEncode(GoodClaims().dump());
+  EXPECT_EQ(ReasonOf(testing::Join(parts), check), kReasonDpopBadSignature);
+  Json es384 = GoodHeader();
+  es384["alg"] = "ES384";
+  EXPECT_EQ(ReasonOf(Forge(es384, GoodClaims()), check), kReasonDpopBadKey);
+  // Bounded: more keys than room start it over, and proofs still verify.
+  EXPECT_EQ(ReasonOf(Proof(Input(), Algorithm::kEdDSA), check), "ok");
+  EXPECT_EQ(ReasonOf(Proof(Input(), Algorithm::kES384), check), "ok");
+  EXPECT_EQ(ReasonOf(Proof(Input()), check), "ok");
+}
+
 TEST(DpopNoncesTest, ANonceIsRequiredCurrentAndSharedByEveryHolderOfTheKey) {
   auto nonces = DpopNonces::Create(Secret(std::string(32, 'n')), 300);
   auto same_key = DpopNonces::Create(Secret(std::string(32, 'n')), 300);

@@ -260,6 +260,7 @@ class Validator {
   const HttpFetcher fetcher_;
   std::vector<std::unique_ptr<IssuerState>> issuers_;
   std::unique_ptr<DpopReplayCache> dpop_replays_;
+  jose::DpopKeyCache dpop_keys_;  // imported proof keys, shared by every request
   std::optional<jose::DpopNonces> dpop_nonces_;  // set when options_.dpop_require_nonce
 };
 

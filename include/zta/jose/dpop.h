@@ -10,7 +10,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
+#include "zta/core/mutex.h"
 #include "zta/core/secret.h"
 #include "zta/core/status.h"
 #include "zta/jose/algorithm.h"
@@ -66,6 +68,27 @@ struct DpopProofInput {
 // header's jwk. Refuses a symmetric key or algorithm.
 Result<std::string> CreateDpopProof(Algorithm alg, const Jwk& key, const DpopProofInput& input);
 
+// Proof keys already imported, by the exact text of the header's jwk: one agent signs every
+// proof with the same key, and importing it (coordinates, on-curve check, an OpenSSL key) costs
+// about as much as the signature check itself. Only keys that parsed as public keys are kept,
+// so a jwk with private members is never in it (its text differs) and is refused as ever.
+// Thread-safe; bounded: when full it starts over.
+class DpopKeyCache {
+ public:
+  explicit DpopKeyCache(size_t capacity = 1024) : capacity_(capacity) {}
+  struct Entry {
+    Jwk key;
+    std::string jkt;
+  };
+  std::optional<Entry> Find(const std::string& jwk_text) const;
+  void Put(const std::string& jwk_text, Entry entry);
+
+ private:
+  const size_t capacity_;
+  mutable Mutex mu_;
+  std::unordered_map<std::string, Entry> keys_ ZTA_GUARDED_BY(mu_);
+};
+
 // How a server checks one proof (§4.3).
 struct DpopProofCheck {
   // This request's method and its URL as the client addressed it (behind a proxy: the external
@@ -88,6 +111,9 @@ struct DpopProofCheck {
   // When set, the proof must carry a nonce this function accepts (§8, §9); otherwise
   // use_dpop_nonce.
   std::function<bool(std::string_view nonce)> accept_nonce;
+  // Where imported proof keys are kept between requests; null: none (each proof imports its
+  // key). Must outlive the call.
+  DpopKeyCache* key_cache = nullptr;
 };
 
 // A proof that passed every check of DpopProofCheck. Replay (the jti) is the caller's to check:
