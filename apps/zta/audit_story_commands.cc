@@ -11,7 +11,7 @@
 #include "zta/audit/trace.h"
 #include "zta/audit/verify.h"
 #include "zta/audit/who.h"
-#include "zta/idp/sqlite_idp_store.h"
+#include "zta/idp/sql_idp_store.h"
 
 namespace zta::cli {
 namespace {
@@ -102,7 +102,7 @@ audit::AgentDirectory RegistryAgents(const std::vector<std::string>& dirs) {
   for (const std::string& dir : dirs) {
     std::string path = dir + "/idp.db";
     if (!std::filesystem::exists(path)) continue;
-    auto store = idp::SqliteIdpStore::Open(path);
+    auto store = idp::SqlIdpStore::Open(path);
     if (!store.ok()) continue;
     auto registry = (*store)->LoadRegistry();
     if (!registry.ok()) continue;

@@ -4,7 +4,7 @@
 
 #include "zta/core/scopes.h"
 #include "zta/idp/identity_provider.h"
-#include "zta/idp/sqlite_idp_store.h"
+#include "zta/idp/sql_idp_store.h"
 
 namespace zta::idp {
 namespace {

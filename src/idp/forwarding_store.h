@@ -56,6 +56,8 @@ class ForwardingIdpStore : public IdpStore {
   Result<bool> MarkBackchannelShown(const std::string& digest) override { return real_.MarkBackchannelShown(digest); }
   Result<std::vector<KeyRow>> ListKeys() override { return real_.ListKeys(); }
   Status PutKey(const KeyRow& row) override { return real_.PutKey(row); }
+  Status PutKeyMaterial(const std::string& kid, const std::string& sealed) override { return real_.PutKeyMaterial(kid, sealed); }
+  Result<std::optional<std::string>> FindKeyMaterial(const std::string& kid) override { return real_.FindKeyMaterial(kid); }
 
  protected:
   IdpStore& real_;

@@ -22,17 +22,36 @@ Result<std::unique_ptr<IdentityProvider>> IdentityProvider::Open(const std::stri
                                                                  KeyManagerOptions key_options,
                                                                  AuditSink& audit,
                                                                  const Clock& clock) {
-  if (data_dir.empty()) return InvalidArgument("a data folder is required (--data DIR)");
-  if (mkdir(data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Status(StatusCode::kFailedPrecondition,
-                  "cannot create " + data_dir + ": " + std::strerror(errno));
-  }
-  ZTA_ASSIGN_OR_RETURN(auto store, SqliteIdpStore::Open(data_dir + "/idp.db"));
-  std::unique_ptr<IdentityProvider> idp(new IdentityProvider(std::move(store), audit, clock));
-  key_options.keys_dir = data_dir + "/keys";
+  return Open(IdpLocation{.data_dir = data_dir}, std::move(key_options), audit, clock);
+}
+
+Result<std::unique_ptr<IdentityProvider>> IdentityProvider::Open(const IdpLocation& where,
+                                                                 KeyManagerOptions key_options,
+                                                                 AuditSink& audit,
+                                                                 const Clock& clock) {
   if (const char* secret = std::getenv("ZTA_IDP_KEY_ENCRYPTION_KEY"); secret && *secret) {
     key_options.encryption_key = Secret(secret);
   }
+  std::unique_ptr<SqlIdpStore> store;
+  if (!where.store_url.empty()) {
+    // Checked before connecting: a node without the key must not even migrate the database.
+    if (!key_options.encryption_key) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "a PostgreSQL store keeps the signing keys sealed in the database: set "
+                    "ZTA_IDP_KEY_ENCRYPTION_KEY (the same on every node)");
+    }
+    ZTA_ASSIGN_OR_RETURN(store, SqlIdpStore::OpenPostgres(where.store_url));
+    key_options.keys_in_store = true;
+  } else {
+    if (where.data_dir.empty()) return InvalidArgument("a data folder is required (--data DIR)");
+    if (mkdir(where.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "cannot create " + where.data_dir + ": " + std::strerror(errno));
+    }
+    ZTA_ASSIGN_OR_RETURN(store, SqlIdpStore::Open(where.data_dir + "/idp.db"));
+    key_options.keys_dir = where.data_dir + "/keys";
+  }
+  std::unique_ptr<IdentityProvider> idp(new IdentityProvider(std::move(store), audit, clock));
   ZTA_ASSIGN_OR_RETURN(idp->keys_, KeyManager::Open(*idp->store_, key_options, clock));
   return idp;
 }

@@ -99,8 +99,16 @@ KeyManager::KeyManager(KeyStore& store, KeyManagerOptions options, const Clock& 
 
 Result<std::unique_ptr<KeyManager>> KeyManager::Open(KeyStore& store, KeyManagerOptions options,
                                                      const Clock& clock) {
-  if (options.keys_dir.empty()) return InvalidArgument("keys_dir is required");
-  if (mkdir(options.keys_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+  if (options.keys_in_store) {
+    // Several nodes share these keys through the database; sealed is the only way they go in.
+    if (!options.encryption_key) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "a shared (PostgreSQL) store keeps the signing keys sealed in the database: "
+                    "set ZTA_IDP_KEY_ENCRYPTION_KEY (the same on every node)");
+    }
+  } else if (options.keys_dir.empty()) {
+    return InvalidArgument("keys_dir is required");
+  } else if (mkdir(options.keys_dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return Status(StatusCode::kFailedPrecondition,
                   "cannot create " + options.keys_dir + ": " + std::strerror(errno));
   }
@@ -141,13 +149,23 @@ Status KeyManager::Reload() {
   return LoadLocked();
 }
 
-Result<jose::Jwk> KeyManager::ReadPrivateKey(const std::string& kid) const {
+Result<std::string> KeyManager::ReadPrivateKeyText(const std::string& kid) const {
+  if (options_.keys_in_store) {
+    ZTA_ASSIGN_OR_RETURN(auto sealed, store_.FindKeyMaterial(kid));
+    if (!sealed) return Status(StatusCode::kDataLoss, "signing key " + kid + " missing in the store");
+    return *std::move(sealed);
+  }
   std::string path = options_.keys_dir + "/" + kid + ".json";
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status(StatusCode::kDataLoss, "signing key file missing: " + path);
   std::stringstream ss;
   ss << in.rdbuf();
-  ZTA_ASSIGN_OR_RETURN(Json doc, ParseJsonStrict(ss.str()));
+  return ss.str();
+}
+
+Result<jose::Jwk> KeyManager::ReadPrivateKey(const std::string& kid) const {
+  ZTA_ASSIGN_OR_RETURN(std::string text, ReadPrivateKeyText(kid));
+  ZTA_ASSIGN_OR_RETURN(Json doc, ParseJsonStrict(text));
   std::string jwk_text;
   if (doc.is_object() && doc.contains("enc")) {
     if (!options_.encryption_key) {
@@ -173,6 +191,7 @@ Status KeyManager::WritePrivateKey(const jose::Jwk& key) const {
     OPENSSL_cleanse(text.data(), text.size());
     text = box.dump();
   }
+  if (options_.keys_in_store) return store_.PutKeyMaterial(key.kid(), text);  // sealed (Open)
   std::string path = options_.keys_dir + "/" + key.kid() + ".json";
   std::string tmp = path + ".tmp";
   // O_EXCL + 0600: the file is never readable by others, not even for a moment.

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "zta/idp/sqlite_idp_store.h"
+#include "zta/idp/sql_idp_store.h"
 
 namespace zta::idp {
 namespace {
@@ -19,7 +19,7 @@ TEST(KeyManager, EncryptsKeysAtRest) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   std::string dir = tmpl;
   FakeClock clock;
-  auto store = SqliteIdpStore::Open(dir + "/idp.db");
+  auto store = SqlIdpStore::Open(dir + "/idp.db");
   ASSERT_TRUE(store.ok()) << store.status();
   KeyManagerOptions o;
   o.keys_dir = dir + "/keys";

@@ -13,7 +13,7 @@
 #include "zta/core/secret.h"
 #include "zta/http/message.h"
 #include "zta/idp/key_manager.h"
-#include "zta/idp/sqlite_idp_store.h"
+#include "zta/idp/sql_idp_store.h"
 
 namespace zta::idp {
 
@@ -79,16 +79,31 @@ struct DelegationRuleSpec {
   int max_depth = 0;                // 0 = the server cap; else 1..16
 };
 
+// Where an identity provider keeps its state.
+struct IdpLocation {
+  // Data folder: idp.db (SQLite) and keys/ when there is no store_url. REQUIRED without one.
+  std::string data_dir;
+  // A PostgreSQL store shared by several nodes (postgresql://..., docs/scale.md): the registry,
+  // token state and the sealed signing keys all live there; ZTA_IDP_KEY_ENCRYPTION_KEY is then
+  // required. "" = the data folder.
+  std::string store_url;
+};
+
 // Thread-safe where its parts are.
 class IdentityProvider {
  public:
+  // Opens the store `where` names; the key encryption secret comes from
+  // ZTA_IDP_KEY_ENCRYPTION_KEY when set (always required with a store_url).
+  static Result<std::unique_ptr<IdentityProvider>> Open(const IdpLocation& where,
+                                                        KeyManagerOptions key_options,
+                                                        AuditSink& audit, const Clock& clock);
   // Creates DIR (mode 0700), DIR/idp.db and DIR/keys on first use. The key encryption secret
   // comes from ZTA_IDP_KEY_ENCRYPTION_KEY when set.
   static Result<std::unique_ptr<IdentityProvider>> Open(const std::string& data_dir,
                                                         KeyManagerOptions key_options,
                                                         AuditSink& audit, const Clock& clock);
 
-  SqliteIdpStore& store() { return *store_; }
+  SqlIdpStore& store() { return *store_; }
   KeyManager& keys() { return *keys_; }
 
   // Registry administration; each change is an audit event (never with a password or secret).
@@ -147,7 +162,7 @@ class IdentityProvider {
   static Json ResourcePublicView(const Resource& resource);
 
  private:
-  IdentityProvider(std::unique_ptr<SqliteIdpStore> store, AuditSink& audit, const Clock& clock)
+  IdentityProvider(std::unique_ptr<SqlIdpStore> store, AuditSink& audit, const Clock& clock)
       : store_(std::move(store)), audit_(audit), clock_(clock) {}
   void AuditChange(const std::string& action, const std::string& client_id,
                    const std::string& resource, const std::vector<std::string>& scopes,
@@ -156,7 +171,7 @@ class IdentityProvider {
   void AuditUserChange(const std::string& action, const User& user);
   Result<User> FindUser(const std::string& id_or_name);
 
-  std::unique_ptr<SqliteIdpStore> store_;
+  std::unique_ptr<SqlIdpStore> store_;
   std::unique_ptr<KeyManager> keys_;
   AuditSink& audit_;
   const Clock& clock_;

@@ -19,8 +19,12 @@
 namespace zta::idp {
 
 struct KeyManagerOptions {
-  // Folder for private key files (<kid>.json, mode 0600). REQUIRED.
+  // Folder for private key files (<kid>.json, mode 0600). REQUIRED unless keys_in_store.
   std::string keys_dir;
+  // Keep the private keys in the KeyStore (PutKeyMaterial), sealed with encryption_key, which
+  // is then REQUIRED: a store that several idp nodes share, so they all sign with the same
+  // schedule and publish the same JWKS. Default: false (files in keys_dir).
+  bool keys_in_store = false;
   // Algorithm of new keys. Default: ES256.
   jose::Algorithm alg = jose::Algorithm::kES256;
   // Seconds a new key is published in JWKS before it signs (so every cache learns it first).
@@ -64,6 +68,7 @@ class KeyManager {
  private:
   KeyManager(KeyStore& store, KeyManagerOptions options, const Clock& clock);
   Status LoadLocked() ZTA_REQUIRES(mu_);
+  Result<std::string> ReadPrivateKeyText(const std::string& kid) const;
   Result<jose::Jwk> ReadPrivateKey(const std::string& kid) const;
   Status WritePrivateKey(const jose::Jwk& key) const;
   Result<KeyRow> CreateKeyLocked(int64_t activate_at) ZTA_REQUIRES(mu_);

@@ -5,9 +5,10 @@
 //                    ids, authorization codes, delegated grants and their refresh tokens,
 //                    remembered consents, login sessions,
 //                    CIBA backchannel requests;
-//   KeyStore         signing-key metadata rows (the private keys live in files, KeyManager).
-// Implementations are thread-safe. SqliteIdpStore implements all three on one file; IdpStore
-// names that combination for the code that opens one data folder.
+//   KeyStore         signing-key metadata rows, and the sealed private keys of a shared store
+//                    (a data folder keeps them in files, KeyManager).
+// Implementations are thread-safe. SqlIdpStore implements all three, on one SQLite file or on
+// PostgreSQL; IdpStore names that combination.
 #pragma once
 
 #include <cstdint>
@@ -245,6 +246,13 @@ class KeyStore {
 
   virtual Result<std::vector<KeyRow>> ListKeys() = 0;
   virtual Status PutKey(const KeyRow& row) = 0;
+
+  // The private half of key `kid` for a store that several nodes share (PostgreSQL), so every
+  // node signs with the same schedule: always sealed by KeyManager (AES-256-GCM under the key
+  // encryption key) before it gets here; the store never sees a private key in the clear.
+  // A data folder keeps its private keys as files instead (KeyManagerOptions::keys_dir).
+  virtual Status PutKeyMaterial(const std::string& kid, const std::string& sealed) = 0;
+  virtual Result<std::optional<std::string>> FindKeyMaterial(const std::string& kid) = 0;
 };
 
 // All of one identity provider's state, as one data folder holds it.

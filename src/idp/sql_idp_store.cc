@@ -1,54 +1,13 @@
-// SQLite persistence for the identity provider, on zta::store. Every registry change bumps
-// meta.registry_version in the same transaction, so a running server notices CLI changes.
-#include "zta/idp/sqlite_idp_store.h"
+// SQL persistence of the identity provider's registry and keys, on zta/store/sql.h (SQLite or
+// PostgreSQL). Every registry change bumps meta.registry_version in the same transaction, so a
+// running server notices CLI changes (on PostgreSQL a trigger also NOTIFYs every node).
+#include "zta/idp/sql_idp_store.h"
 
 #include "records.h"
 #include "zta/core/scopes.h"
 
 namespace zta::idp {
 namespace {
-
-constexpr std::string_view kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('registry_version', 1), ('schema', 1);
-CREATE TABLE IF NOT EXISTS resources (
-  uri TEXT PRIMARY KEY, scopes TEXT NOT NULL, max_ttl INTEGER NOT NULL,
-  introspection_secret_digest TEXT NOT NULL, created_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS agents (client_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS assertion_jtis (
-  client_id TEXT NOT NULL, jti TEXT NOT NULL, expires_at INTEGER NOT NULL,
-  PRIMARY KEY (client_id, jti));
-CREATE TABLE IF NOT EXISTS resource_extras (uri TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-  id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS apps (client_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS delegation_rules (
-  from_id TEXT NOT NULL, to_id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (from_id, to_id));
-CREATE TABLE IF NOT EXISTS federated_issuers (issuer TEXT PRIMARY KEY, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS codes (
-  digest TEXT PRIMARY KEY, used INTEGER NOT NULL, expires_at INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS grants (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS grants_by_user ON grants(user_id);
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-  digest TEXT PRIMARY KEY, grant_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
-  used INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS refresh_by_grant ON refresh_tokens(grant_id);
-CREATE TABLE IF NOT EXISTS consents (
-  user_id TEXT NOT NULL, app_id TEXT NOT NULL, agent_id TEXT NOT NULL, resource TEXT NOT NULL,
-  doc TEXT NOT NULL, PRIMARY KEY (user_id, app_id, agent_id, resource));
-CREATE TABLE IF NOT EXISTS sessions (
-  digest TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at INTEGER NOT NULL,
-  doc TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS signing_keys (
-  kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
-  activate_at INTEGER NOT NULL, publish_until INTEGER NOT NULL, retired INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS backchannel (
-  digest TEXT PRIMARY KEY, agent_id TEXT NOT NULL, user_id TEXT NOT NULL, status TEXT NOT NULL,
-  expires_at INTEGER NOT NULL, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS backchannel_by_user ON backchannel(user_id, status);
-CREATE INDEX IF NOT EXISTS backchannel_by_agent ON backchannel(agent_id, status);
-)sql";
 
 Json AgentToJson(const Agent& a) {
   Json allowances = Json::object();
@@ -111,7 +70,7 @@ Json ResourceExtrasToJson(const Resource& r) {
 }
 
 // Users, apps and the resources' extras into `snap` (inside LoadRegistry's read transaction).
-Status LoadExtras(store::Database& db, RegistrySnapshot& snap) {
+Status LoadExtras(store::SqlConnection& db, RegistrySnapshot& snap) {
   ZTA_ASSIGN_OR_RETURN(auto x, db.Prepare("SELECT uri, doc FROM resource_extras"));
   for (;;) {
     ZTA_ASSIGN_OR_RETURN(bool row, x.Step());
@@ -163,52 +122,57 @@ Status LoadExtras(store::Database& db, RegistrySnapshot& snap) {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteIdpStore>> SqliteIdpStore::Open(const std::string& path) {
-  ZTA_ASSIGN_OR_RETURN(auto db, store::Database::Open(path));
-  Status schema = db->Exec(kSchema);
-  if (!schema.ok()) {
-    return Status(StatusCode::kDataLoss,
-                  path + " is not a zta idp database (" + schema.message() + ")");
-  }
-  return std::unique_ptr<SqliteIdpStore>(new SqliteIdpStore(std::move(db)));
-}
+SqlIdpStore::~SqlIdpStore() = default;
 
-SqliteIdpStore::~SqliteIdpStore() = default;
-
-Status SqliteIdpStore::Transact(const std::function<Status(store::Database&)>& body,
-                                bool bump_version) {
+Status SqlIdpStore::Transact(const std::function<Status(store::SqlConnection&)>& body,
+                             bool bump_version) {
   MutexLock lock(mu_);
-  store::Transaction tx(*db_);
-  ZTA_RETURN_IF_ERROR(tx.status());
-  ZTA_RETURN_IF_ERROR(body(*db_));
-  if (bump_version) {
-    ZTA_RETURN_IF_ERROR(
-        db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'registry_version'"));
+  // A lost race with another node (PostgreSQL SERIALIZABLE) left nothing behind: run it again.
+  // SQLite's one writer lock never loses one.
+  constexpr int kAttempts = 10;
+  Status st;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    st = [&]() -> Status {
+      store::SqlTransaction tx(*db_);
+      ZTA_RETURN_IF_ERROR(tx.status());
+      ZTA_RETURN_IF_ERROR(body(*db_));
+      if (bump_version) {
+        ZTA_RETURN_IF_ERROR(
+            db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'registry_version'"));
+      }
+      return tx.Commit();
+    }();
+    if (!store::IsSerializationFailure(st)) return st;
   }
-  return tx.Commit();
+  return st;
 }
 
-Status SqliteIdpStore::Write(std::string_view sql,
-                             const std::function<Status(store::Statement&)>& bind,
+Status SqlIdpStore::Ping() {
+  MutexLock lock(mu_);
+  return db_->Ping();
+}
+
+Status SqlIdpStore::Write(std::string_view sql,
+                             const std::function<Status(store::SqlQuery&)>& bind,
                              bool bump_version, std::string_view what) {
   return Transact(
-      [&](store::Database& db) -> Status {
-        ZTA_ASSIGN_OR_RETURN(store::Statement stmt, db.Prepare(sql));
+      [&](store::SqlConnection& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(store::SqlQuery stmt, db.Prepare(sql));
         ZTA_RETURN_IF_ERROR(bind(stmt));
         return stmt.Run().WithContext(what);
       },
       bump_version);
 }
 
-Status SqliteIdpStore::RunStatement(store::Database& db, std::string_view sql,
+Status SqlIdpStore::RunStatement(store::SqlConnection& db, std::string_view sql,
                                     std::initializer_list<std::string_view> texts) {
-  ZTA_ASSIGN_OR_RETURN(store::Statement stmt, db.Prepare(sql));
+  ZTA_ASSIGN_OR_RETURN(store::SqlQuery stmt, db.Prepare(sql));
   int i = 1;
   for (std::string_view t : texts) ZTA_RETURN_IF_ERROR(stmt.BindText(i++, t));
   return stmt.Run();
 }
 
-Result<uint64_t> SqliteIdpStore::RegistryVersion() {
+Result<uint64_t> SqlIdpStore::RegistryVersion() {
   MutexLock lock(mu_);
   ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT value FROM meta WHERE key = 'registry_version'"));
   ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -216,14 +180,15 @@ Result<uint64_t> SqliteIdpStore::RegistryVersion() {
   return static_cast<uint64_t>(s.ColumnInt64(0));
 }
 
-Result<std::shared_ptr<const RegistrySnapshot>> SqliteIdpStore::LoadRegistry() {
+Result<std::shared_ptr<const RegistrySnapshot>> SqlIdpStore::LoadRegistry() {
   MutexLock lock(mu_);
   auto snap = std::make_shared<RegistrySnapshot>();
   // One read transaction: the version and the rows belong together.
-  ZTA_RETURN_IF_ERROR(db_->Exec("BEGIN"));
+  store::SqlTransaction tx(*db_, store::SqlTransaction::Kind::kRead);
+  ZTA_RETURN_IF_ERROR(tx.status());
   // The lambda gets the database by reference: the analysis cannot see that it runs under the
   // lock taken above.
-  store::Database& db = *db_;
+  store::SqlConnection& db = *db_;
   auto load = [&]() -> Status {
     ZTA_ASSIGN_OR_RETURN(auto v, db.Prepare("SELECT value FROM meta WHERE key = 'registry_version'"));
     ZTA_ASSIGN_OR_RETURN(bool has_version, v.Step());
@@ -252,49 +217,54 @@ Result<std::shared_ptr<const RegistrySnapshot>> SqliteIdpStore::LoadRegistry() {
     ZTA_RETURN_IF_ERROR(LoadExtras(db, *snap));
     return Status::Ok();
   };
-  Status st = load();
-  (void)db_->Exec(st.ok() ? "COMMIT" : "ROLLBACK");
-  if (!st.ok()) return st;
+  ZTA_RETURN_IF_ERROR(load());
+  ZTA_RETURN_IF_ERROR(tx.Commit());
   return std::shared_ptr<const RegistrySnapshot>(std::move(snap));
 }
 
-Status SqliteIdpStore::PutResource(const Resource& r) {
+Status SqlIdpStore::PutResource(const Resource& r) {
   return Transact(
-      [&](store::Database& db) -> Status {
-        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT OR REPLACE INTO resources(uri, scopes, "
-                                                "max_ttl, introspection_secret_digest, "
-                                                "created_at) VALUES (?, ?, ?, ?, ?)"));
+      [&](store::SqlConnection& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT INTO resources(uri, scopes, max_ttl, "
+                                                "introspection_secret_digest, created_at) "
+                                                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (uri) DO "
+                                                "UPDATE SET scopes = excluded.scopes, max_ttl = "
+                                                "excluded.max_ttl, introspection_secret_digest "
+                                                "= excluded.introspection_secret_digest, "
+                                                "created_at = excluded.created_at"));
         ZTA_RETURN_IF_ERROR(s.BindText(1, r.uri));
         ZTA_RETURN_IF_ERROR(s.BindText(2, JoinSpaceDelimited(r.scopes)));
         ZTA_RETURN_IF_ERROR(s.BindInt64(3, r.max_token_ttl_seconds));
         ZTA_RETURN_IF_ERROR(s.BindText(4, r.introspection_secret_digest));
         ZTA_RETURN_IF_ERROR(s.BindInt64(5, r.created_at));
         ZTA_RETURN_IF_ERROR(s.Run().WithContext("saving resource"));
-        return RunStatement(db, "INSERT OR REPLACE INTO resource_extras(uri, doc) VALUES (?, ?)",
+        return RunStatement(db, "INSERT INTO resource_extras(uri, doc) VALUES (?, ?) "
+                            "ON CONFLICT (uri) DO UPDATE SET doc = excluded.doc",
                             {r.uri, ResourceExtrasToJson(r).dump()});
       },
       true);
 }
 
-Status SqliteIdpStore::PutAgent(const Agent& a) {
+Status SqlIdpStore::PutAgent(const Agent& a) {
   return Write(
-      "INSERT OR REPLACE INTO agents(client_id, doc) VALUES (?, ?)",
-      [&](store::Statement& s) {
+      "INSERT INTO agents(client_id, doc) VALUES (?, ?) "
+      "ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc",
+      [&](store::SqlQuery& s) {
         ZTA_RETURN_IF_ERROR(s.BindText(1, a.client_id));
         return s.BindText(2, AgentToJson(a).dump());
       },
       true, "saving agent");
 }
 
-Status SqliteIdpStore::DeleteAgent(const std::string& client_id) {
+Status SqlIdpStore::DeleteAgent(const std::string& client_id) {
   return Write(
       "DELETE FROM agents WHERE client_id = ?",
-      [&](store::Statement& s) { return s.BindText(1, client_id); }, true, "deleting agent");
+      [&](store::SqlQuery& s) { return s.BindText(1, client_id); }, true, "deleting agent");
 }
 
-Status SqliteIdpStore::PutUser(const User& u) {
+Status SqlIdpStore::PutUser(const User& u) {
   return Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
         // Replace by id; a different user holding the name makes the UNIQUE constraint fail.
         ZTA_RETURN_IF_ERROR(RunStatement(db, "DELETE FROM users WHERE id = ?", {u.id}));
         Status s = RunStatement(db, "INSERT INTO users(id, username, doc) VALUES (?, ?, ?)",
@@ -305,43 +275,44 @@ Status SqliteIdpStore::PutUser(const User& u) {
       true);
 }
 
-Status SqliteIdpStore::DeleteUser(const std::string& id) {
+Status SqlIdpStore::DeleteUser(const std::string& id) {
   return Write(
-      "DELETE FROM users WHERE id = ?", [&](store::Statement& s) { return s.BindText(1, id); },
+      "DELETE FROM users WHERE id = ?", [&](store::SqlQuery& s) { return s.BindText(1, id); },
       true, "deleting user");
 }
 
-Status SqliteIdpStore::PutApp(const App& a) {
+Status SqlIdpStore::PutApp(const App& a) {
   return Write(
-      "INSERT OR REPLACE INTO apps(client_id, doc) VALUES (?, ?)",
-      [&](store::Statement& s) {
+      "INSERT INTO apps(client_id, doc) VALUES (?, ?) "
+      "ON CONFLICT (client_id) DO UPDATE SET doc = excluded.doc",
+      [&](store::SqlQuery& s) {
         ZTA_RETURN_IF_ERROR(s.BindText(1, a.client_id));
         return s.BindText(2, Json(a).dump());
       },
       true, "saving app");
 }
 
-Status SqliteIdpStore::DeleteApp(const std::string& client_id) {
+Status SqlIdpStore::DeleteApp(const std::string& client_id) {
   return Write(
       "DELETE FROM apps WHERE client_id = ?",
-      [&](store::Statement& s) { return s.BindText(1, client_id); }, true, "deleting app");
+      [&](store::SqlQuery& s) { return s.BindText(1, client_id); }, true, "deleting app");
 }
 
-Status SqliteIdpStore::PutDelegationRule(const DelegationRule& rule) {
+Status SqlIdpStore::PutDelegationRule(const DelegationRule& rule) {
   return Transact(
-      [&](store::Database& db) {
+      [&](store::SqlConnection& db) {
         return RunStatement(db,
-                            "INSERT OR REPLACE INTO delegation_rules(from_id, to_id, doc) "
-                            "VALUES (?, ?, ?)",
+                            "INSERT INTO delegation_rules(from_id, to_id, doc) VALUES (?, ?, ?) "
+                            "ON CONFLICT (from_id, to_id) DO UPDATE SET doc = excluded.doc",
                             {rule.from, rule.to, Json(rule).dump()})
             .WithContext("saving delegation rule");
       },
       true);
 }
 
-Status SqliteIdpStore::DeleteDelegationRule(const std::string& from, const std::string& to) {
+Status SqlIdpStore::DeleteDelegationRule(const std::string& from, const std::string& to) {
   return Transact(
-      [&](store::Database& db) {
+      [&](store::SqlConnection& db) {
         return RunStatement(db, "DELETE FROM delegation_rules WHERE from_id = ? AND to_id = ?",
                             {from, to})
             .WithContext("deleting delegation rule");
@@ -349,73 +320,79 @@ Status SqliteIdpStore::DeleteDelegationRule(const std::string& from, const std::
       true);
 }
 
-Status SqliteIdpStore::PutFederatedIssuer(const FederatedIssuer& f) {
+Status SqlIdpStore::PutFederatedIssuer(const FederatedIssuer& f) {
   return Write(
-      "INSERT OR REPLACE INTO federated_issuers(issuer, doc) VALUES (?, ?)",
-      [&](store::Statement& s) {
+      "INSERT INTO federated_issuers(issuer, doc) VALUES (?, ?) "
+      "ON CONFLICT (issuer) DO UPDATE SET doc = excluded.doc",
+      [&](store::SqlQuery& s) {
         ZTA_RETURN_IF_ERROR(s.BindText(1, f.issuer));
         return s.BindText(2, Json(f).dump());
       },
       true, "saving federated issuer");
 }
 
-Status SqliteIdpStore::DeleteFederatedIssuer(const std::string& issuer) {
+Status SqlIdpStore::DeleteFederatedIssuer(const std::string& issuer) {
   return Write(
       "DELETE FROM federated_issuers WHERE issuer = ?",
-      [&](store::Statement& s) { return s.BindText(1, issuer); }, true,
+      [&](store::SqlQuery& s) { return s.BindText(1, issuer); }, true,
       "deleting federated issuer");
 }
 
-Status SqliteIdpStore::Revoke(const std::string& jti, int64_t expires_at) {
+Status SqlIdpStore::Revoke(const std::string& jti, int64_t expires_at) {
   return Write(
-      "INSERT OR IGNORE INTO revoked_tokens(jti, expires_at) VALUES (?, ?)",
-      [&](store::Statement& s) {
+      "INSERT INTO revoked_tokens(jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+      [&](store::SqlQuery& s) {
         ZTA_RETURN_IF_ERROR(s.BindText(1, jti));
         return s.BindInt64(2, expires_at);
       },
       false, "recording revocation");
 }
 
-Result<bool> SqliteIdpStore::IsRevoked(const std::string& jti) {
+Result<bool> SqlIdpStore::IsRevoked(const std::string& jti) {
   MutexLock lock(mu_);
   ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT 1 FROM revoked_tokens WHERE jti = ?"));
   ZTA_RETURN_IF_ERROR(s.BindText(1, jti));
   return s.Step();
 }
 
-Result<bool> SqliteIdpStore::RecordAssertionJti(const std::string& client_id,
-                                                const std::string& jti, int64_t expires_at) {
-  MutexLock lock(mu_);
-  store::Transaction tx(*db_);
-  ZTA_RETURN_IF_ERROR(tx.status());
-  ZTA_ASSIGN_OR_RETURN(auto check, db_->Prepare(
-                                       "SELECT 1 FROM assertion_jtis WHERE client_id = ? AND jti = ?"));
-  ZTA_RETURN_IF_ERROR(check.BindText(1, client_id));
-  ZTA_RETURN_IF_ERROR(check.BindText(2, jti));
-  ZTA_ASSIGN_OR_RETURN(bool seen, check.Step());
-  if (seen) return false;
-  ZTA_ASSIGN_OR_RETURN(auto ins, db_->Prepare("INSERT INTO assertion_jtis(client_id, jti, "
-                                              "expires_at) VALUES (?, ?, ?)"));
-  ZTA_RETURN_IF_ERROR(ins.BindText(1, client_id));
-  ZTA_RETURN_IF_ERROR(ins.BindText(2, jti));
-  ZTA_RETURN_IF_ERROR(ins.BindInt64(3, expires_at));
-  ZTA_RETURN_IF_ERROR(ins.Run());
-  // Expired assertion ids can never be replayed (their exp fails first): drop them.
-  ZTA_ASSIGN_OR_RETURN(auto gc, db_->Prepare("DELETE FROM assertion_jtis WHERE expires_at < ?"));
-  ZTA_RETURN_IF_ERROR(gc.BindInt64(1, expires_at - 86400));
-  ZTA_RETURN_IF_ERROR(gc.Run());
-  ZTA_RETURN_IF_ERROR(tx.Commit());
-  return true;
+Result<bool> SqlIdpStore::RecordAssertionJti(const std::string& client_id,
+                                             const std::string& jti, int64_t expires_at) {
+  bool fresh = false;
+  Status st = Transact(
+      [&](store::SqlConnection& db) -> Status {
+        fresh = false;
+        ZTA_ASSIGN_OR_RETURN(auto check, db.Prepare("SELECT 1 FROM assertion_jtis WHERE "
+                                                    "client_id = ? AND jti = ?"));
+        ZTA_RETURN_IF_ERROR(check.BindText(1, client_id));
+        ZTA_RETURN_IF_ERROR(check.BindText(2, jti));
+        ZTA_ASSIGN_OR_RETURN(bool seen, check.Step());
+        if (seen) return Status::Ok();
+        ZTA_ASSIGN_OR_RETURN(auto ins, db.Prepare("INSERT INTO assertion_jtis(client_id, jti, "
+                                                  "expires_at) VALUES (?, ?, ?)"));
+        ZTA_RETURN_IF_ERROR(ins.BindText(1, client_id));
+        ZTA_RETURN_IF_ERROR(ins.BindText(2, jti));
+        ZTA_RETURN_IF_ERROR(ins.BindInt64(3, expires_at));
+        ZTA_RETURN_IF_ERROR(ins.Run());
+        // Expired assertion ids can never be replayed (their exp fails first): drop them.
+        ZTA_ASSIGN_OR_RETURN(auto gc, db.Prepare("DELETE FROM assertion_jtis WHERE expires_at < ?"));
+        ZTA_RETURN_IF_ERROR(gc.BindInt64(1, expires_at - 86400));
+        ZTA_RETURN_IF_ERROR(gc.Run());
+        fresh = true;
+        return Status::Ok();
+      },
+      false);
+  if (!st.ok()) return st;
+  return fresh;
 }
 
-Result<bool> SqliteIdpStore::RecordDpopProofJti(const std::string& jkt, const std::string& jti,
+Result<bool> SqlIdpStore::RecordDpopProofJti(const std::string& jkt, const std::string& jti,
                                                 int64_t expires_at) {
   // The assertion table's (namespace, jti) key serves proofs too, namespaced by the key's
   // thumbprint; "dpop " cannot begin a client id or an issuer URL, so the spaces never meet.
   return RecordAssertionJti("dpop " + jkt, jti, expires_at);
 }
 
-Result<std::vector<KeyRow>> SqliteIdpStore::ListKeys() {
+Result<std::vector<KeyRow>> SqlIdpStore::ListKeys() {
   MutexLock lock(mu_);
   ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT kid, alg, created_at, activate_at, "
                                             "publish_until, retired FROM signing_keys "
@@ -436,12 +413,14 @@ Result<std::vector<KeyRow>> SqliteIdpStore::ListKeys() {
   return rows;
 }
 
-Status SqliteIdpStore::PutKey(const KeyRow& r) {
+Status SqlIdpStore::PutKey(const KeyRow& r) {
   // Key changes bump the registry version too, so servers reload keys rotated by the CLI.
   return Write(
-      "INSERT OR REPLACE INTO signing_keys(kid, alg, created_at, activate_at, publish_until, "
-      "retired) VALUES (?, ?, ?, ?, ?, ?)",
-      [&](store::Statement& s) {
+      "INSERT INTO signing_keys(kid, alg, created_at, activate_at, publish_until, retired) "
+      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kid) DO UPDATE SET alg = excluded.alg, "
+      "created_at = excluded.created_at, activate_at = excluded.activate_at, "
+      "publish_until = excluded.publish_until, retired = excluded.retired",
+      [&](store::SqlQuery& s) {
         ZTA_RETURN_IF_ERROR(s.BindText(1, r.kid));
         ZTA_RETURN_IF_ERROR(s.BindText(2, r.alg));
         ZTA_RETURN_IF_ERROR(s.BindInt64(3, r.created_at));
@@ -450,6 +429,26 @@ Status SqliteIdpStore::PutKey(const KeyRow& r) {
         return s.BindInt64(6, r.retired ? 1 : 0);
       },
       true, "saving key");
+}
+
+Status SqlIdpStore::PutKeyMaterial(const std::string& kid, const std::string& sealed) {
+  return Write(
+      "INSERT INTO key_material(kid, sealed) VALUES (?, ?) "
+      "ON CONFLICT (kid) DO UPDATE SET sealed = excluded.sealed",
+      [&](store::SqlQuery& s) {
+        ZTA_RETURN_IF_ERROR(s.BindText(1, kid));
+        return s.BindText(2, sealed);
+      },
+      false, "saving key material");
+}
+
+Result<std::optional<std::string>> SqlIdpStore::FindKeyMaterial(const std::string& kid) {
+  MutexLock lock(mu_);
+  ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT sealed FROM key_material WHERE kid = ?"));
+  ZTA_RETURN_IF_ERROR(s.BindText(1, kid));
+  ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(s.ColumnText(0)));
 }
 
 }  // namespace zta::idp

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "zta/idp/sqlite_idp_store.h"
+#include "zta/idp/sql_idp_store.h"
 
 namespace zta::idp {
 namespace {
@@ -24,13 +24,13 @@ class SqliteTokenStateTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  std::unique_ptr<SqliteIdpStore> Open() {
-    auto s = SqliteIdpStore::Open(dir_ + "/idp.db");
+  std::unique_ptr<SqlIdpStore> Open() {
+    auto s = SqlIdpStore::Open(dir_ + "/idp.db");
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(s).value() : nullptr;
   }
   std::string dir_;
-  std::unique_ptr<SqliteIdpStore> store_;
+  std::unique_ptr<SqlIdpStore> store_;
 };
 
 TEST_F(SqliteTokenStateTest, ACodeIsConsumedOnceAcrossConnections) {
@@ -47,7 +47,7 @@ TEST_F(SqliteTokenStateTest, ACodeIsConsumedOnceAcrossConnections) {
   auto other = Open();  // a second process's connection
   std::atomic<int> first_uses{0};
   std::vector<std::thread> threads;
-  for (SqliteIdpStore* s : {store_.get(), other.get(), store_.get(), other.get()}) {
+  for (SqlIdpStore* s : {store_.get(), other.get(), store_.get(), other.get()}) {
     threads.emplace_back([s, &first_uses] {
       bool first = false;
       auto got = s->ConsumeCode("sha256:c1", &first);

@@ -1,10 +1,12 @@
-// SQLite persistence of what the idp issued, consumed or was approved for: authorization codes,
-// delegated grants and their refresh tokens, remembered consents, login sessions and CIBA
-// backchannel requests. Every read-modify-write (consuming a code, using a refresh token,
+// SQL persistence (SQLite or PostgreSQL) of what the idp issued, consumed or was approved for:
+// authorization codes, delegated grants and their refresh tokens, remembered consents, login
+// sessions and CIBA backchannel requests. Every read-modify-write (consuming a code, using a refresh token,
 // revoking a grant, polling or redeeming a backchannel request) is one transaction under the
-// store's lock, so two redemptions of one code cannot both see it unused.
+// store's lock (SQLite's one writer; PostgreSQL SERIALIZABLE, run again when it loses a race
+// with another node), so two redemptions of one code cannot both see it unused, on one node or
+// on several.
 #include "records.h"
-#include "zta/idp/sqlite_idp_store.h"
+#include "zta/idp/sql_idp_store.h"
 
 namespace zta::idp {
 namespace {
@@ -12,7 +14,7 @@ namespace {
 // The `doc` of the one row `sql` (with one text parameter) selects, parsed as T; nullopt when
 // there is none.
 template <typename T>
-Result<std::optional<T>> FindDoc(store::Database& db, std::string_view sql, std::string_view key,
+Result<std::optional<T>> FindDoc(store::SqlConnection& db, std::string_view sql, std::string_view key,
                                  std::string_view what) {
   ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
   ZTA_RETURN_IF_ERROR(s.BindText(1, key));
@@ -24,7 +26,7 @@ Result<std::optional<T>> FindDoc(store::Database& db, std::string_view sql, std:
 
 // Every `doc` `sql` (with one text parameter) selects, parsed as T.
 template <typename T>
-Result<std::vector<T>> ListDocs(store::Database& db, std::string_view sql, std::string_view key,
+Result<std::vector<T>> ListDocs(store::SqlConnection& db, std::string_view sql, std::string_view key,
                                 std::string_view what) {
   ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
   ZTA_RETURN_IF_ERROR(s.BindText(1, key));
@@ -39,7 +41,7 @@ Result<std::vector<T>> ListDocs(store::Database& db, std::string_view sql, std::
 }
 
 // Reads grant `id`, applies `change` and writes it back (inside the caller's transaction).
-Status UpdateGrant(store::Database& db, const std::string& id,
+Status UpdateGrant(store::SqlConnection& db, const std::string& id,
                    const std::function<void(DelegatedGrant&)>& change) {
   ZTA_ASSIGN_OR_RETURN(auto grant, FindDoc<DelegatedGrant>(db, "SELECT doc FROM grants WHERE id = ?",
                                                            id, "grant"));
@@ -52,7 +54,7 @@ Status UpdateGrant(store::Database& db, const std::string& id,
 }
 
 // Writes `request` over its row, keeping the indexed columns in step with the document.
-Status WriteBackchannel(store::Database& db, const BackchannelRequest& request) {
+Status WriteBackchannel(store::SqlConnection& db, const BackchannelRequest& request) {
   ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("UPDATE backchannel SET status = ?, doc = ? "
                                           "WHERE digest = ?"));
   ZTA_RETURN_IF_ERROR(s.BindText(1, BackchannelStatusName(request.status)));
@@ -63,7 +65,7 @@ Status WriteBackchannel(store::Database& db, const BackchannelRequest& request) 
 
 // How many kPending requests with expires_at > now the row's `column` (agent_id or user_id)
 // equal to `key` has.
-Result<int64_t> CountPending(store::Database& db, std::string_view sql, const std::string& key,
+Result<int64_t> CountPending(store::SqlConnection& db, std::string_view sql, const std::string& key,
                              int64_t now) {
   ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare(sql));
   ZTA_RETURN_IF_ERROR(s.BindText(1, key));
@@ -74,9 +76,9 @@ Result<int64_t> CountPending(store::Database& db, std::string_view sql, const st
 
 }  // namespace
 
-Status SqliteIdpStore::PutCode(const AuthorizationCode& code) {
+Status SqlIdpStore::PutCode(const AuthorizationCode& code) {
   return Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
         ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT INTO codes(digest, used, expires_at, doc) "
                                                 "VALUES (?, 0, ?, ?)"));
         ZTA_RETURN_IF_ERROR(s.BindText(1, code.digest));
@@ -92,7 +94,7 @@ Status SqliteIdpStore::PutCode(const AuthorizationCode& code) {
       false);
 }
 
-Result<std::optional<AuthorizationCode>> SqliteIdpStore::FindCode(const std::string& digest,
+Result<std::optional<AuthorizationCode>> SqlIdpStore::FindCode(const std::string& digest,
                                                                   bool* used) {
   *used = false;
   MutexLock lock(mu_);
@@ -106,12 +108,14 @@ Result<std::optional<AuthorizationCode>> SqliteIdpStore::FindCode(const std::str
   return std::optional<AuthorizationCode>(std::move(code));
 }
 
-Result<std::optional<AuthorizationCode>> SqliteIdpStore::ConsumeCode(const std::string& digest,
+Result<std::optional<AuthorizationCode>> SqlIdpStore::ConsumeCode(const std::string& digest,
                                                                      bool* first_use) {
   std::optional<AuthorizationCode> found;
   *first_use = false;
   Status st = Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
+        found.reset();  // each run of the transaction starts afresh
+        *first_use = false;
         ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("SELECT used, doc FROM codes WHERE digest = ?"));
         ZTA_RETURN_IF_ERROR(s.BindText(1, digest));
         ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -127,9 +131,9 @@ Result<std::optional<AuthorizationCode>> SqliteIdpStore::ConsumeCode(const std::
   return found;
 }
 
-Status SqliteIdpStore::SetCodeGrant(const std::string& digest, const std::string& grant_id) {
+Status SqlIdpStore::SetCodeGrant(const std::string& digest, const std::string& grant_id) {
   return Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
         ZTA_ASSIGN_OR_RETURN(auto code, FindDoc<AuthorizationCode>(
                                             db, "SELECT doc FROM codes WHERE digest = ?", digest,
                                             "code"));
@@ -141,29 +145,30 @@ Status SqliteIdpStore::SetCodeGrant(const std::string& digest, const std::string
       false);
 }
 
-Status SqliteIdpStore::PutGrant(const DelegatedGrant& grant) {
+Status SqlIdpStore::PutGrant(const DelegatedGrant& grant) {
   return Transact(
-      [&](store::Database& db) {
-        return RunStatement(db, "INSERT OR REPLACE INTO grants(id, user_id, doc) VALUES (?, ?, ?)",
+      [&](store::SqlConnection& db) {
+        return RunStatement(db, "INSERT INTO grants(id, user_id, doc) VALUES (?, ?, ?) ON CONFLICT "
+                            "(id) DO UPDATE SET user_id = excluded.user_id, doc = excluded.doc",
                             {grant.id, grant.user_id, Json(grant).dump()});
       },
       false);
 }
 
-Result<std::optional<DelegatedGrant>> SqliteIdpStore::FindGrant(const std::string& id) {
+Result<std::optional<DelegatedGrant>> SqlIdpStore::FindGrant(const std::string& id) {
   MutexLock lock(mu_);
   return FindDoc<DelegatedGrant>(*db_, "SELECT doc FROM grants WHERE id = ?", id, "grant");
 }
 
-Result<std::vector<DelegatedGrant>> SqliteIdpStore::ListGrants(const std::string& user_id) {
+Result<std::vector<DelegatedGrant>> SqlIdpStore::ListGrants(const std::string& user_id) {
   MutexLock lock(mu_);
   return ListDocs<DelegatedGrant>(*db_, "SELECT doc FROM grants WHERE user_id = ? ORDER BY rowid",
                                   user_id, "grant");
 }
 
-Status SqliteIdpStore::RevokeGrant(const std::string& id, int64_t at, const std::string& reason) {
+Status SqlIdpStore::RevokeGrant(const std::string& id, int64_t at, const std::string& reason) {
   return Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
         ZTA_RETURN_IF_ERROR(UpdateGrant(db, id, [&](DelegatedGrant& grant) {
           if (grant.revoked_at != 0) return;  // the first revocation's time and reason stay
           grant.revoked_at = at;
@@ -174,17 +179,17 @@ Status SqliteIdpStore::RevokeGrant(const std::string& id, int64_t at, const std:
       false);
 }
 
-Status SqliteIdpStore::TouchGrant(const std::string& id, int64_t at) {
+Status SqlIdpStore::TouchGrant(const std::string& id, int64_t at) {
   return Transact(
-      [&](store::Database& db) {
+      [&](store::SqlConnection& db) {
         return UpdateGrant(db, id, [&](DelegatedGrant& grant) { grant.last_used_at = at; });
       },
       false);
 }
 
-Status SqliteIdpStore::PutRefreshToken(const RefreshToken& token) {
+Status SqlIdpStore::PutRefreshToken(const RefreshToken& token) {
   return Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
         ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT INTO refresh_tokens(digest, grant_id, "
                                                 "expires_at, used) VALUES (?, ?, ?, ?)"));
         ZTA_RETURN_IF_ERROR(s.BindText(1, token.digest));
@@ -196,7 +201,7 @@ Status SqliteIdpStore::PutRefreshToken(const RefreshToken& token) {
       false);
 }
 
-Result<std::optional<RefreshToken>> SqliteIdpStore::FindRefreshToken(const std::string& digest) {
+Result<std::optional<RefreshToken>> SqlIdpStore::FindRefreshToken(const std::string& digest) {
   MutexLock lock(mu_);
   ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT grant_id, expires_at, used FROM "
                                             "refresh_tokens WHERE digest = ?"));
@@ -207,10 +212,11 @@ Result<std::optional<RefreshToken>> SqliteIdpStore::FindRefreshToken(const std::
       RefreshToken{digest, std::string(s.ColumnText(0)), s.ColumnInt64(1), s.ColumnInt64(2) != 0});
 }
 
-Result<std::optional<RefreshToken>> SqliteIdpStore::UseRefreshToken(const std::string& digest) {
+Result<std::optional<RefreshToken>> SqlIdpStore::UseRefreshToken(const std::string& digest) {
   std::optional<RefreshToken> found;
   Status st = Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
+        found.reset();  // each run of the transaction starts afresh
         ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("SELECT grant_id, expires_at, used FROM "
                                                 "refresh_tokens WHERE digest = ?"));
         ZTA_RETURN_IF_ERROR(s.BindText(1, digest));
@@ -225,27 +231,28 @@ Result<std::optional<RefreshToken>> SqliteIdpStore::UseRefreshToken(const std::s
   return found;
 }
 
-Status SqliteIdpStore::PutConsent(const RememberedConsent& c) {
+Status SqlIdpStore::PutConsent(const RememberedConsent& c) {
   return Transact(
-      [&](store::Database& db) {
+      [&](store::SqlConnection& db) {
         return RunStatement(db,
-                            "INSERT OR REPLACE INTO consents(user_id, app_id, agent_id, resource, "
-                            "doc) VALUES (?, ?, ?, ?, ?)",
+                            "INSERT INTO consents(user_id, app_id, agent_id, resource, doc) "
+                            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, app_id, agent_id, "
+                            "resource) DO UPDATE SET doc = excluded.doc",
                             {c.user_id, c.app_id, c.agent_id, c.resource, Json(c).dump()});
       },
       false);
 }
 
-Result<std::vector<RememberedConsent>> SqliteIdpStore::ListConsents(const std::string& user_id) {
+Result<std::vector<RememberedConsent>> SqlIdpStore::ListConsents(const std::string& user_id) {
   MutexLock lock(mu_);
   return ListDocs<RememberedConsent>(
       *db_, "SELECT doc FROM consents WHERE user_id = ? ORDER BY rowid", user_id, "consent");
 }
 
-Status SqliteIdpStore::DeleteConsent(const std::string& user_id, const std::string& app_id,
+Status SqlIdpStore::DeleteConsent(const std::string& user_id, const std::string& app_id,
                                      const std::string& agent_id, const std::string& resource) {
   return Transact(
-      [&](store::Database& db) {
+      [&](store::SqlConnection& db) {
         return RunStatement(db,
                             "DELETE FROM consents WHERE user_id = ? AND app_id = ? AND "
                             "agent_id = ? AND resource = ?",
@@ -254,11 +261,14 @@ Status SqliteIdpStore::DeleteConsent(const std::string& user_id, const std::stri
       false);
 }
 
-Status SqliteIdpStore::PutSession(const LoginSession& session) {
+Status SqlIdpStore::PutSession(const LoginSession& session) {
   return Transact(
-      [&](store::Database& db) -> Status {
-        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT OR REPLACE INTO sessions(digest, user_id, "
-                                                "expires_at, doc) VALUES (?, ?, ?, ?)"));
+      [&](store::SqlConnection& db) -> Status {
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare("INSERT INTO sessions(digest, user_id, expires_at, "
+                                                "doc) VALUES (?, ?, ?, ?) ON CONFLICT (digest) "
+                                                "DO UPDATE SET user_id = excluded.user_id, "
+                                                "expires_at = excluded.expires_at, doc = "
+                                                "excluded.doc"));
         ZTA_RETURN_IF_ERROR(s.BindText(1, session.digest));
         ZTA_RETURN_IF_ERROR(s.BindText(2, session.user_id));
         ZTA_RETURN_IF_ERROR(s.BindInt64(3, session.expires_at));
@@ -272,15 +282,15 @@ Status SqliteIdpStore::PutSession(const LoginSession& session) {
       false);
 }
 
-Result<std::optional<LoginSession>> SqliteIdpStore::FindSession(const std::string& digest) {
+Result<std::optional<LoginSession>> SqlIdpStore::FindSession(const std::string& digest) {
   MutexLock lock(mu_);
   return FindDoc<LoginSession>(*db_, "SELECT doc FROM sessions WHERE digest = ?", digest,
                                "session");
 }
 
-Status SqliteIdpStore::DeleteSession(const std::string& digest) {
+Status SqlIdpStore::DeleteSession(const std::string& digest) {
   return Transact(
-      [&](store::Database& db) {
+      [&](store::SqlConnection& db) {
         return RunStatement(db, "DELETE FROM sessions WHERE digest = ?", {digest});
       },
       false);
@@ -288,10 +298,10 @@ Status SqliteIdpStore::DeleteSession(const std::string& digest) {
 
 // --- CIBA backchannel requests (OpenID CIBA Core 1.0 §7, poll mode) ---
 
-Status SqliteIdpStore::PutBackchannel(const BackchannelRequest& request, int max_per_agent,
+Status SqlIdpStore::PutBackchannel(const BackchannelRequest& request, int max_per_agent,
                                       int max_per_user) {
   return Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
         const int64_t now = request.created_at;
         ZTA_ASSIGN_OR_RETURN(int64_t by_agent,
                              CountPending(db,
@@ -327,14 +337,14 @@ Status SqliteIdpStore::PutBackchannel(const BackchannelRequest& request, int max
       false);
 }
 
-Result<std::optional<BackchannelRequest>> SqliteIdpStore::FindBackchannel(
+Result<std::optional<BackchannelRequest>> SqlIdpStore::FindBackchannel(
     const std::string& digest) {
   MutexLock lock(mu_);
   return FindDoc<BackchannelRequest>(*db_, "SELECT doc FROM backchannel WHERE digest = ?", digest,
                                      "backchannel request");
 }
 
-Result<std::vector<BackchannelRequest>> SqliteIdpStore::ListPendingBackchannel(
+Result<std::vector<BackchannelRequest>> SqlIdpStore::ListPendingBackchannel(
     const std::string& user_id, int64_t now) {
   MutexLock lock(mu_);
   ZTA_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT doc FROM backchannel WHERE user_id = ? AND "
@@ -353,11 +363,11 @@ Result<std::vector<BackchannelRequest>> SqliteIdpStore::ListPendingBackchannel(
   return out;
 }
 
-Result<std::optional<BackchannelRequest>> SqliteIdpStore::ChangeBackchannel(
+Result<std::optional<BackchannelRequest>> SqlIdpStore::ChangeBackchannel(
     const std::string& digest, const std::function<bool(BackchannelRequest&)>& change) {
   std::optional<BackchannelRequest> found;
   Status st = Transact(
-      [&](store::Database& db) -> Status {
+      [&](store::SqlConnection& db) -> Status {
         ZTA_ASSIGN_OR_RETURN(
             found, FindDoc<BackchannelRequest>(db, "SELECT doc FROM backchannel WHERE digest = ?",
                                                digest, "backchannel request"));
@@ -369,11 +379,12 @@ Result<std::optional<BackchannelRequest>> SqliteIdpStore::ChangeBackchannel(
   return found;
 }
 
-Result<std::optional<BackchannelRequest>> SqliteIdpStore::PollBackchannel(const std::string& digest,
+Result<std::optional<BackchannelRequest>> SqlIdpStore::PollBackchannel(const std::string& digest,
                                                                           int64_t now,
                                                                           bool* too_soon) {
   *too_soon = false;
   return ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    *too_soon = false;  // a transaction run again starts afresh
     const int64_t last = r.last_poll_at != 0 ? r.last_poll_at : r.created_at;
     if (r.status == BackchannelStatus::kPending && now - last < r.interval) {
       *too_soon = true;
@@ -384,13 +395,14 @@ Result<std::optional<BackchannelRequest>> SqliteIdpStore::PollBackchannel(const 
   });
 }
 
-Result<bool> SqliteIdpStore::DecideBackchannel(const std::string& digest, BackchannelStatus to,
+Result<bool> SqlIdpStore::DecideBackchannel(const std::string& digest, BackchannelStatus to,
                                                int64_t at, int64_t auth_time) {
   if (to != BackchannelStatus::kApproved && to != BackchannelStatus::kDenied) {
     return Status(StatusCode::kInvalidArgument, "a decision approves or denies");
   }
   bool moved = false;
   auto changed = ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    moved = false;  // a transaction run again starts afresh
     if (r.status != BackchannelStatus::kPending || at >= r.expires_at) return false;
     r.status = to;
     r.decided_at = at;
@@ -401,9 +413,10 @@ Result<bool> SqliteIdpStore::DecideBackchannel(const std::string& digest, Backch
   return moved;
 }
 
-Result<bool> SqliteIdpStore::ExpireBackchannel(const std::string& digest, int64_t at) {
+Result<bool> SqlIdpStore::ExpireBackchannel(const std::string& digest, int64_t at) {
   bool moved = false;
   auto changed = ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    moved = false;  // a transaction run again starts afresh
     if (r.status != BackchannelStatus::kPending && r.status != BackchannelStatus::kApproved) {
       return false;
     }
@@ -415,10 +428,11 @@ Result<bool> SqliteIdpStore::ExpireBackchannel(const std::string& digest, int64_
   return moved;
 }
 
-Result<bool> SqliteIdpStore::RedeemBackchannel(const std::string& digest,
+Result<bool> SqlIdpStore::RedeemBackchannel(const std::string& digest,
                                                const std::string& grant_id, int64_t at) {
   bool moved = false;
   auto changed = ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    moved = false;  // a transaction run again starts afresh
     if (r.status != BackchannelStatus::kApproved || at >= r.expires_at) return false;
     r.status = BackchannelStatus::kRedeemed;
     r.grant_id = grant_id;
@@ -428,9 +442,10 @@ Result<bool> SqliteIdpStore::RedeemBackchannel(const std::string& digest,
   return moved;
 }
 
-Result<bool> SqliteIdpStore::MarkBackchannelShown(const std::string& digest) {
+Result<bool> SqlIdpStore::MarkBackchannelShown(const std::string& digest) {
   bool first = false;
   auto changed = ChangeBackchannel(digest, [&](BackchannelRequest& r) {
+    first = false;  // a transaction run again starts afresh
     if (r.shown) return false;
     r.shown = true;
     return first = true;

@@ -10,17 +10,41 @@
 
 #include "zta/core/mutex.h"
 #include "zta/idp/stores.h"
-#include "zta/store/sqlite.h"
+#include "zta/store/sql.h"
 
 namespace zta::idp {
 
+// The newest PostgreSQL schema this binary knows (the number of its migrations).
+int LatestPostgresSchema();
+
 // Thread-safe: one connection, serialized by a mutex (idp writes are small and rare; token
-// issuance reads the registry from an in-memory snapshot).
-class SqliteIdpStore final : public IdpStore {
+// issuance reads the registry from an in-memory snapshot). On PostgreSQL every write
+// transaction is SERIALIZABLE and runs again (up to 10 times) when it loses a race with another
+// node, so single-use things stay single-use across nodes without any node's memory.
+class SqlIdpStore final : public IdpStore {
  public:
-  // Opens or creates `path` (WAL, synchronous=FULL, busy timeout 5 s) and its schema.
-  static Result<std::unique_ptr<SqliteIdpStore>> Open(const std::string& path);
-  ~SqliteIdpStore() override;
+  // Opens or creates the SQLite file `path` (WAL, synchronous=FULL, busy timeout 5 s) and its
+  // schema.
+  static Result<std::unique_ptr<SqlIdpStore>> Open(const std::string& path);
+  static Result<std::unique_ptr<SqlIdpStore>> OpenSqlite(const std::string& path) {
+    return Open(path);
+  }
+  // Connects to PostgreSQL at `url` (libpq's, zta/store/postgres.h). With `migrate`, applies
+  // the migrations the database lacks first (MigratePostgres); without, refuses a database
+  // whose schema is not LatestPostgresSchema(). Always refuses one newer than this binary.
+  static Result<std::unique_ptr<SqlIdpStore>> OpenPostgres(const std::string& url,
+                                                           bool migrate = true);
+  // Brings the PostgreSQL database at `conn` to LatestPostgresSchema() in one transaction
+  // (under an advisory lock, so nodes starting together migrate once). Returns the schema
+  // version it had before; kFailedPrecondition when it is newer than this binary.
+  static Result<int> MigratePostgres(store::SqlConnection& conn);
+  ~SqlIdpStore() override;
+
+  store::SqlDialect dialect() const { return dialect_; }
+  // Whether the database answers now (/healthz).
+  Status Ping();
+  // Where the store is, without credentials.
+  std::string Describe() const { return description_; }
 
   Result<uint64_t> RegistryVersion() override;
   Result<std::shared_ptr<const RegistrySnapshot>> LoadRegistry() override;
@@ -79,18 +103,22 @@ class SqliteIdpStore final : public IdpStore {
 
   Result<std::vector<KeyRow>> ListKeys() override;
   Status PutKey(const KeyRow& row) override;
+  Status PutKeyMaterial(const std::string& kid, const std::string& sealed) override;
+  Result<std::optional<std::string>> FindKeyMaterial(const std::string& kid) override;
 
  private:
-  explicit SqliteIdpStore(std::unique_ptr<store::Database> db) : db_(std::move(db)) {}
+  explicit SqlIdpStore(std::unique_ptr<store::SqlConnection> db)
+      : dialect_(db->dialect()), description_(db->Describe()), db_(std::move(db)) {}
   // Runs `body` inside one write transaction under the lock, bumping the registry version in
-  // it when `bump_version`.
-  Status Transact(const std::function<Status(store::Database&)>& body, bool bump_version);
+  // it when `bump_version`; runs it again (from scratch) after a serialization failure, so
+  // `body` must set its results anew on every run.
+  Status Transact(const std::function<Status(store::SqlConnection&)>& body, bool bump_version);
   // One statement with text parameters bound in order, run to completion.
-  static Status RunStatement(store::Database& db, std::string_view sql,
+  static Status RunStatement(store::SqlConnection& db, std::string_view sql,
                              std::initializer_list<std::string_view> texts);
   // Runs `sql` with `bind` applied, inside one write transaction that also bumps the registry
   // version when `bump_version`.
-  Status Write(std::string_view sql, const std::function<Status(store::Statement&)>& bind,
+  Status Write(std::string_view sql, const std::function<Status(store::SqlQuery&)>& bind,
                bool bump_version, std::string_view what);
 
   // Reads backchannel request `digest`, lets `change` edit it and writes it back when it
@@ -98,8 +126,10 @@ class SqliteIdpStore final : public IdpStore {
   Result<std::optional<BackchannelRequest>> ChangeBackchannel(
       const std::string& digest, const std::function<bool(BackchannelRequest&)>& change);
 
+  const store::SqlDialect dialect_;
+  const std::string description_;
   Mutex mu_;
-  std::unique_ptr<store::Database> db_ ZTA_PT_GUARDED_BY(mu_);
+  std::unique_ptr<store::SqlConnection> db_ ZTA_PT_GUARDED_BY(mu_);
 };
 
 }  // namespace zta::idp
