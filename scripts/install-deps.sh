@@ -13,6 +13,8 @@ packages=(
   libtomlplusplus-dev   # TOML config files (auth, gateway, idp, agents)
   libsqlite3-dev        # data folders (idp, audit)
   libargon2-dev         # Argon2id password hashing (zta idp user, the login page)
+  libpq-dev postgresql  # the PostgreSQL store of scaled-out idp nodes; tests start their own cluster
+  haproxy               # examples/scale and scripts/scale-up.sh: idp nodes behind a load balancer
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev  # libFuzzer and sanitizers
   nodejs                # interop tests against npm `jose`

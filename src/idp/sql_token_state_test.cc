@@ -1,39 +1,71 @@
-// The delegation state in SQLite: codes are single use across connections, a used refresh
-// token reports its reuse, revoking a grant ends its refresh family, and users, apps and
-// resource extras survive a reopen.
+// The idp's SQL store on both engines (one suite, instantiated for SQLite and PostgreSQL): codes,
+// refresh tokens, assertion ids and backchannel requests are single use across connections
+// (across nodes, on PostgreSQL), a used refresh token reports its reuse, revoking a grant ends
+// its refresh family, users, apps, resource extras and sealed keys survive a reopen, and
+// PostgreSQL's schema is migrated once and refused when newer than the binary.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
 #include "zta/idp/sql_idp_store.h"
+#include "zta/store/pg_testing.h"
+#include "zta/store/postgres.h"
 
 namespace zta::idp {
 namespace {
 
-class SqliteTokenStateTest : public ::testing::Test {
+using store::SqlDialect;
+
+class SqlTokenStateTest : public ::testing::TestWithParam<SqlDialect> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/zta-token-state-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
+    if (GetParam() == SqlDialect::kPostgres) {
+      std::string why;
+      url_ = store::FreshPostgresDatabase(&why);
+      if (url_.empty()) GTEST_SKIP() << why;
+    }
     store_ = Open();
   }
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // Another connection to the same database: a second process, or on PostgreSQL a second node.
   std::unique_ptr<SqlIdpStore> Open() {
-    auto s = SqlIdpStore::Open(dir_ + "/idp.db");
+    auto s = url_.empty() ? SqlIdpStore::Open(dir_ + "/idp.db") : SqlIdpStore::OpenPostgres(url_);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(s).value() : nullptr;
   }
-  std::string dir_;
+  // Runs `use` on four threads over two connections at once; how many returned true.
+  int RaceOnTwoConnections(const std::function<bool(SqlIdpStore&)>& use) {
+    auto other = Open();
+    std::atomic<int> wins{0};
+    std::vector<std::thread> threads;
+    for (SqlIdpStore* s : {store_.get(), other.get(), store_.get(), other.get()}) {
+      threads.emplace_back([s, &wins, &use] {
+        if (use(*s)) ++wins;
+      });
+    }
+    for (auto& t : threads) t.join();
+    return wins.load();
+  }
+  std::string dir_, url_;
   std::unique_ptr<SqlIdpStore> store_;
 };
 
-TEST_F(SqliteTokenStateTest, ACodeIsConsumedOnceAcrossConnections) {
+INSTANTIATE_TEST_SUITE_P(Engines, SqlTokenStateTest,
+                         ::testing::Values(SqlDialect::kSqlite, SqlDialect::kPostgres),
+                         [](const auto& info) {
+                           return info.param == SqlDialect::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+TEST_P(SqlTokenStateTest, ACodeIsConsumedOnceAcrossConnections) {
   AuthorizationCode code;
   code.digest = "sha256:c1";
   code.app_id = "app-1";
@@ -73,7 +105,7 @@ TEST_F(SqliteTokenStateTest, ACodeIsConsumedOnceAcrossConnections) {
   EXPECT_FALSE(unknown->has_value());
 }
 
-TEST_F(SqliteTokenStateTest, RevokingAGrantEndsItsRefreshFamily) {
+TEST_P(SqlTokenStateTest, RevokingAGrantEndsItsRefreshFamily) {
   DelegatedGrant g;
   g.id = "g-1";
   g.user_id = "u-1";
@@ -110,7 +142,7 @@ TEST_F(SqliteTokenStateTest, RevokingAGrantEndsItsRefreshFamily) {
   EXPECT_TRUE(store_->ListGrants("u-2")->empty());
 }
 
-TEST_F(SqliteTokenStateTest, ConsentsAndSessions) {
+TEST_P(SqlTokenStateTest, ConsentsAndSessions) {
   RememberedConsent c{"u-1", "app-1", "agent-1", "https://hotel.example/api", {"hotels:read"}, 5};
   ASSERT_TRUE(store_->PutConsent(c).ok());
   c.scopes = {"hotels:read", "bookings:create"};
@@ -132,7 +164,7 @@ TEST_F(SqliteTokenStateTest, ConsentsAndSessions) {
   EXPECT_FALSE(store_->FindSession("sha256:s1")->has_value());
 }
 
-TEST_F(SqliteTokenStateTest, UsersAppsAndResourceExtrasSurviveAReopen) {
+TEST_P(SqlTokenStateTest, UsersAppsAndResourceExtrasSurviveAReopen) {
   Resource r;
   r.uri = "https://hotel.example/api";
   r.scopes = {"bookings:create"};
@@ -173,6 +205,102 @@ TEST_F(SqliteTokenStateTest, UsersAppsAndResourceExtrasSurviveAReopen) {
   snap = store_->LoadRegistry();
   EXPECT_EQ((*snap)->FindUser("u-1"), nullptr);
   EXPECT_EQ((*snap)->FindApp("app-1"), nullptr);
+}
+
+TEST_P(SqlTokenStateTest, ARefreshTokenIsUsedOnceAcrossConnections) {
+  ASSERT_TRUE(store_->PutRefreshToken({"sha256:r1", "g-1", 5000, false}).ok());
+  int fresh = RaceOnTwoConnections([](SqlIdpStore& s) {
+    auto got = s.UseRefreshToken("sha256:r1");
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.ok() && got->has_value() && !(*got)->used;
+  });
+  EXPECT_EQ(fresh, 1);  // the other three see `used`: a reuse, which revokes the family
+}
+
+TEST_P(SqlTokenStateTest, AnAssertionIdAndADpopProofIdAreAcceptedOnceAcrossConnections) {
+  int fresh = RaceOnTwoConnections([](SqlIdpStore& s) {
+    auto got = s.RecordAssertionJti("agt_1", "jti-1", 5000);
+    EXPECT_TRUE(got.ok()) << got.status();
+    return got.ok() && *got;
+  });
+  EXPECT_EQ(fresh, 1);
+  // Another client may use the same jti; a DPoP key's namespace is its own.
+  EXPECT_TRUE(*store_->RecordAssertionJti("agt_2", "jti-1", 5000));
+  EXPECT_TRUE(*store_->RecordDpopProofJti("jkt-a", "jti-1", 5000));
+  EXPECT_FALSE(*Open()->RecordDpopProofJti("jkt-a", "jti-1", 5000));
+}
+
+TEST_P(SqlTokenStateTest, AnApprovedBackchannelRequestIsRedeemedOnceAcrossConnections) {
+  BackchannelRequest r;
+  r.digest = "sha256:b1";
+  r.agent_id = "agt_1";
+  r.user_id = "u-1";
+  r.created_at = 100;
+  r.expires_at = 700;
+  ASSERT_TRUE(store_->PutBackchannel(r, 5, 5).ok());
+  int approvals = RaceOnTwoConnections([](SqlIdpStore& s) {
+    auto moved = s.DecideBackchannel("sha256:b1", BackchannelStatus::kApproved, 150, 140);
+    return moved.ok() && *moved;
+  });
+  EXPECT_EQ(approvals, 1);
+  int redemptions = RaceOnTwoConnections([](SqlIdpStore& s) {
+    auto moved = s.RedeemBackchannel("sha256:b1", "g-7", 160);
+    EXPECT_TRUE(moved.ok()) << moved.status();
+    return moved.ok() && *moved;
+  });
+  EXPECT_EQ(redemptions, 1);
+  auto after = Open()->FindBackchannel("sha256:b1");
+  ASSERT_TRUE(after.ok() && after->has_value());
+  EXPECT_EQ((*after)->status, BackchannelStatus::kRedeemed);
+  EXPECT_EQ((*after)->grant_id, "g-7");
+}
+
+TEST_P(SqlTokenStateTest, SealedKeyMaterialAndKeyRowsSurviveAReopen) {
+  ASSERT_TRUE(store_->PutKeyMaterial("kid-1", R"({"enc":"A256GCM","ct":"..."})").ok());
+  ASSERT_TRUE(store_->PutKey({"kid-1", "ES256", 10, 10, 0, false}).ok());
+  store_ = Open();
+  auto sealed = store_->FindKeyMaterial("kid-1");
+  ASSERT_TRUE(sealed.ok() && sealed->has_value());
+  EXPECT_EQ(**sealed, R"({"enc":"A256GCM","ct":"..."})");
+  EXPECT_FALSE(store_->FindKeyMaterial("kid-2")->has_value());
+  auto keys = store_->ListKeys();
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ((*keys)[0].alg, "ES256");
+  EXPECT_TRUE(store_->Ping().ok());
+}
+
+TEST_P(SqlTokenStateTest, PostgresMigratesOnceAndRefusesANewerSchema) {
+  if (GetParam() != SqlDialect::kPostgres) GTEST_SKIP() << "SQLite creates its tables in place";
+  auto conn = store::ConnectPostgres({.url = url_});
+  ASSERT_TRUE(conn.ok());
+  auto again = SqlIdpStore::MigratePostgres(**conn);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, LatestPostgresSchema());  // already current: nothing applied
+  ASSERT_TRUE((*conn)->Exec("UPDATE meta SET value = value + 1 WHERE key = 'schema'").ok());
+  auto newer = SqlIdpStore::OpenPostgres(url_);
+  EXPECT_EQ(newer.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(newer.status().message().find("newer than this zta"), std::string::npos);
+  EXPECT_EQ(SqlIdpStore::OpenPostgres(url_, false).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_P(SqlTokenStateTest, PostgresNodesStartingTogetherMigrateOnce) {
+  if (GetParam() != SqlDialect::kPostgres) GTEST_SKIP() << "SQLite creates its tables in place";
+  std::string why;
+  const std::string fresh = store::FreshPostgresDatabase(&why);
+  ASSERT_FALSE(fresh.empty()) << why;
+  std::atomic<int> opened{0};
+  std::vector<std::thread> nodes;
+  for (int i = 0; i < 3; ++i) {
+    nodes.emplace_back([&] {
+      auto s = SqlIdpStore::OpenPostgres(fresh);
+      EXPECT_TRUE(s.ok()) << s.status();
+      if (s.ok()) ++opened;
+    });
+  }
+  for (auto& t : nodes) t.join();
+  EXPECT_EQ(opened.load(), 3);
 }
 
 }  // namespace

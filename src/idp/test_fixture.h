@@ -1,4 +1,6 @@
-// A temporary identity provider for tests: data folder, fake clock, in-memory audit.
+// A temporary identity provider for tests: data folder, fake clock, in-memory audit. Under
+// ZTA_TEST_IDP_STORE=postgres (ctest's `pg.` run of idp_test) the same tests run on a fresh
+// PostgreSQL database instead of the data folder's SQLite file.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -15,7 +17,7 @@
 #include "zta/idp/identity_provider.h"
 #include "zta/jose/jwk.h"
 #include "zta/jose/jwt.h"
-#include "zta/jose/jwk.h"
+#include "zta/store/pg_testing.h"
 
 namespace zta::idp::testing {
 
@@ -48,10 +50,23 @@ class IdpFixture : public ::testing::Test {
                            {"client_assertion", assertion}});
   }
 
+  // Whether this run keeps the idp on PostgreSQL (see the top of this file).
+  static bool OnPostgres() {
+    const char* store = std::getenv("ZTA_TEST_IDP_STORE");
+    return store != nullptr && std::string_view(store) == "postgres";
+  }
+
   void SetUp() override {
     char tmpl[] = "/tmp/zta-idp-test-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
+    if (OnPostgres()) {
+      std::string why;
+      store_url_ = store::FreshPostgresDatabase(&why);
+      if (store_url_.empty()) GTEST_SKIP() << why;
+      // A shared store seals its signing keys: required there (identity_provider.h).
+      setenv("ZTA_IDP_KEY_ENCRYPTION_KEY", "idp-test-key-encryption-key", 0);
+    }
     Reopen();
     ASSERT_TRUE(idp_->AddResource(kHotel, {"hotels:read", "bookings:create", "staff:assign"}, 0,
                                   true)
@@ -68,7 +83,7 @@ class IdpFixture : public ::testing::Test {
     KeyManagerOptions key_options;
     key_options.rotation_overlap_seconds = 30;
     key_options.max_token_lifetime_seconds = 600;
-    auto idp = IdentityProvider::Open(dir_, key_options, audit_, clock_);
+    auto idp = IdentityProvider::Open(IdpLocation{dir_, store_url_}, key_options, audit_, clock_);
     ASSERT_TRUE(idp.ok()) << idp.status();
     idp_ = std::move(idp).value();
     AuthorizationServerOptions o = server_options_;
@@ -138,6 +153,7 @@ class IdpFixture : public ::testing::Test {
   }
 
   std::string dir_;
+  std::string store_url_;  // "" = the data folder (SQLite)
   FakeClock clock_{1'700'000'000};
   InMemoryAuditSink audit_;
   std::string traceparent_;  // sent with every Post and Get when set (W3C Trace Context)

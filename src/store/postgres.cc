@@ -139,7 +139,10 @@ class PgSqlConnection final : public SqlConnection {
     ZTA_RETURN_IF_ERROR(Usable());
     std::string text(sql);
     PGresult* res = PQexec(conn_, text.c_str());
-    Status s = Check(res, PGRES_COMMAND_OK, "running SQL");
+    // Rows, if any (SELECT pg_advisory_xact_lock(...)), are not wanted: only success counts.
+    Status s = res != nullptr && PQresultStatus(res) == PGRES_TUPLES_OK
+                   ? Status::Ok()
+                   : Check(res, PGRES_COMMAND_OK, "running SQL");
     if (res != nullptr) PQclear(res);
     return s;
   }
