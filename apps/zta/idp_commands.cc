@@ -1,5 +1,5 @@
-// `zta idp serve|resource|agent|app|user|keys`: run the embedded identity provider and administer
-// its registry in a data folder. Registry changes take effect in a running server within a second.
+// `zta idp serve|resource|agent|app|user|keys|migrate`: run the embedded identity provider and
+// administer its registry in a data folder or a shared PostgreSQL store. Registry changes take effect in a running server within a second.
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -18,6 +18,8 @@
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
 #include "zta/idp/idp_service.h"
+#include "zta/idp/sql_idp_store.h"
+#include "zta/store/postgres.h"
 #include "zta/web/files.h"
 
 namespace zta::cli {
@@ -43,6 +45,8 @@ std::string DefaultDataDir() {
 // Flags of `zta idp` itself, shared by every subcommand.
 struct IdpFlags {
   std::string data_dir = DefaultDataDir();
+  // --store postgresql://...: the shared store of several nodes (docs/scale.md); "" = data_dir.
+  std::string store_url;
   std::string alg = "ES256";
   int64_t overlap_seconds = 60;
 };
@@ -103,7 +107,8 @@ Result<std::unique_ptr<idp::IdentityProvider>> OpenIdp(const IdpFlags& flags, Au
   idp::KeyManagerOptions keys;
   ZTA_ASSIGN_OR_RETURN(keys.alg, KeyAlgorithm(flags.alg));
   keys.rotation_overlap_seconds = flags.overlap_seconds;
-  return idp::IdentityProvider::Open(flags.data_dir, keys, audit, SystemClock::Instance());
+  return idp::IdentityProvider::Open(idp::IdpLocation{flags.data_dir, flags.store_url}, keys,
+                                     audit, SystemClock::Instance());
 }
 
 // Opens the data folder once per command: the audit sink first, then the IdP over it. A folder
@@ -147,6 +152,7 @@ Result<idp::IdpServiceOptions> ServiceOptions(const IdpFlags& flags, const Serve
   options.server.port = 8080;
   options.authorization.static_files = web::Files();  // the pages' stylesheet, under /static/
   if (!f.config.empty()) ZTA_RETURN_IF_ERROR(idp::LoadIdpServiceConfig(f.config, &options));
+  if (!flags.store_url.empty()) options.store_url = flags.store_url;
   if (!f.listen.empty()) ZTA_RETURN_IF_ERROR(ParseListen(f.listen, options.server));
   if (!f.issuer.empty()) options.authorization.issuer = f.issuer;
   if (f.token_ttl > 0) options.authorization.default_token_ttl_seconds = f.token_ttl;
@@ -168,7 +174,9 @@ int RunServe(const IdpFlags& flags, const ServeFlags& serve_flags) {
   auto service = idp::IdpService::Start(*options, *audit, SystemClock::Instance());
   if (!service.ok()) return Fail(AsConfigurationError(service.status()));
   std::cout << "listening on " << (*service)->BaseUrl() << std::endl;
-  std::cerr << "issuer " << (*service)->issuer() << ", data " << flags.data_dir << std::endl;
+  std::cerr << "issuer " << (*service)->issuer() << ", store "
+            << (*service)->idp().store().Describe() << ", audit " << flags.data_dir
+            << std::endl;
   int sig = http::WaitForTerminationSignal();
   std::cerr << "signal " << sig << ": shutting down" << std::endl;
   (*service)->Stop();
@@ -615,6 +623,32 @@ int RunKeysRotate(const IdpFlags& flags) {
   return PrintJson({{"kid", row->kid}, {"alg", row->alg}, {"activate_at", row->activate_at}});
 }
 
+// --- migrate -------------------------------------------------------------------------------
+
+int RunMigrate(const IdpFlags& flags) {
+  if (flags.store_url.empty()) {
+    return UsageError("migrate needs --store postgresql://... (a data folder's SQLite file "
+                      "creates its tables itself)");
+  }
+  store::PostgresOptions options;
+  options.url = flags.store_url;
+  options.application_name = "zta-idp-migrate";
+  auto conn = store::ConnectPostgres(options);
+  if (!conn.ok()) return Fail(conn.status());
+  auto before = idp::SqlIdpStore::MigratePostgres(**conn);
+  if (!before.ok()) return Fail(AsConfigurationError(before.status()));
+  return PrintJson({{"store", (*conn)->Describe()},
+                    {"schema_before", *before},
+                    {"schema", idp::LatestPostgresSchema()},
+                    {"applied", idp::LatestPostgresSchema() - *before}});
+}
+
+void RegisterMigrate(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
+  CLI::App* migrate = idp->add_subcommand(
+      "migrate", "bring a PostgreSQL store's schema up to this zta's, in one transaction");
+  SetAction(migrate, [flags] { return RunMigrate(*flags); });
+}
+
 void RegisterKeys(CLI::App* idp, std::shared_ptr<IdpFlags> flags) {
   CLI::App* keys = idp->add_subcommand("keys", "signing keys");
   keys->require_subcommand(1);
@@ -634,13 +668,23 @@ void RegisterIdpCommands(CLI::App& app) {
   auto flags = std::make_shared<IdpFlags>();
   CLI::App* idp = app.add_subcommand("idp", "the embedded identity provider (OAuth 2.0 AS)");
   idp->require_subcommand(1);
-  idp->add_option("--data", flags->data_dir, "data folder (default: $ZTA_DATA_DIR or ./zta-data)");
+  idp->add_option("--data", flags->data_dir,
+                  "data folder (default: $ZTA_DATA_DIR or ./zta-data); with --store it keeps "
+                  "this node's audit log only");
+  idp->add_option("--store", flags->store_url,
+                  "postgresql://... store shared by several idp nodes (docs/scale.md); the "
+                  "password from PGPASSWORD or PGPASSFILE; needs ZTA_IDP_KEY_ENCRYPTION_KEY")
+      ->check([](const std::string& url) {
+        return store::IsPostgresUrl(url) ? std::string()
+                                          : std::string("--store must be a postgresql:// URL");
+      });
   RegisterServe(idp, flags);
   RegisterResource(idp, flags);
   RegisterAgent(idp, flags);
   RegisterApp(idp, flags);
   RegisterUser(idp, flags);
   RegisterKeys(idp, flags);
+  RegisterMigrate(idp, flags);
   RegisterIdpFederationCommands(idp, std::shared_ptr<std::string>(flags, &flags->data_dir));
 }
 

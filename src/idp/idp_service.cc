@@ -10,7 +10,8 @@ Result<std::unique_ptr<IdpService>> IdpService::Start(IdpServiceOptions options,
                                                       const Clock& clock) {
   std::unique_ptr<IdpService> service(new IdpService());
   ZTA_ASSIGN_OR_RETURN(service->idp_,
-                       IdentityProvider::Open(options.data_dir, options.keys, audit, clock));
+                       IdentityProvider::Open(IdpLocation{options.data_dir, options.store_url},
+                                              options.keys, audit, clock));
   // The issuer defaults to the bound base URL, which exists only once the server listens; a
   // request that arrives before the authorization server is set gets 503 (RFC 6749 §5.2's
   // temporarily_unavailable), never a token from a half-built server.
@@ -32,6 +33,17 @@ Result<std::unique_ptr<IdpService>> IdpService::Start(IdpServiceOptions options,
   service->authorization_ = std::make_unique<AuthorizationServer>(
       std::move(as_options), service->idp_->store(), service->idp_->keys(), audit, clock);
   ready->store(service->authorization_.get());
+  if (!options.store_url.empty()) {
+    // Another node disabled an agent or rotated a key: re-read now rather than at the next
+    // poll. The listener also signals after each reconnect, for what it missed meanwhile.
+    AuthorizationServer* as = service->authorization_.get();
+    store::PostgresOptions listen;
+    listen.url = options.store_url;
+    listen.application_name = "zta-idp-listener";
+    ZTA_ASSIGN_OR_RETURN(service->listener_,
+                         store::PgListener::Start(listen, "zta_changes",
+                                                  [as] { as->NoteStoreChanged(); }));
+  }
   return service;
 }
 
@@ -39,6 +51,7 @@ IdpService::~IdpService() { Stop(); }
 
 void IdpService::Stop() {
   if (server_) server_->Stop();
+  listener_.reset();
 }
 
 }  // namespace zta::idp

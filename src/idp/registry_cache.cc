@@ -53,14 +53,17 @@ std::shared_ptr<const RegistrySnapshot> RegistryCache::Get(bool force_check) {
   if (due) {
     checked_micros_ = now;
     auto version = store_.RegistryVersion();
+    bool reachable = version.ok();
     if (version.ok() && (!registry_ || *version != registry_->version)) {
       auto loaded = store_.LoadRegistry();
+      reachable = loaded.ok();
       if (loaded.ok()) {
         // Key rotations by the CLI bump the same version: pick up new keys as well.
         if (registry_) (void)keys_.Reload();
         registry_ = *loaded;
       }
     }
+    reachable_.store(reachable, std::memory_order_relaxed);
   }
   if (!registry_) registry_ = std::make_shared<const RegistrySnapshot>();
   return registry_;

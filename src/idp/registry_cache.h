@@ -1,6 +1,7 @@
 // The registry snapshot the endpoints read, re-read from the store when it has changed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -21,6 +22,11 @@ class RegistryCache {
   // the store now, so a just-disabled agent is seen at once.
   std::shared_ptr<const RegistrySnapshot> Get(bool force_check);
 
+  // Whether the store answered the last check. A snapshot goes on being served while it does
+  // not, but callers that decide anything refuse (fail closed): a revocation or a disabled
+  // agent on another node would not be seen.
+  bool StoreReachable() const { return reachable_.load(std::memory_order_relaxed); }
+
  private:
   RegistryStore& store_;
   KeyManager& keys_;
@@ -30,6 +36,7 @@ class RegistryCache {
   Mutex mu_;
   std::shared_ptr<const RegistrySnapshot> registry_ ZTA_GUARDED_BY(mu_);
   int64_t checked_micros_ ZTA_GUARDED_BY(mu_) = 0;
+  std::atomic<bool> reachable_{true};
 };
 
 }  // namespace zta::idp

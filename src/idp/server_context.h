@@ -8,6 +8,7 @@
 #include "registry_cache.h"
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/core/metrics.h"
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/key_manager.h"
 #include "zta/idp/stores.h"
@@ -78,6 +79,7 @@ struct ServerContext {
   AuditSink& audit;
   const Clock& clock;
   RegistryCache registry;
+  Metrics metrics;  // /metrics: requests, latency, tokens, audit commits, store health
   // External issuers' tokens (subject tokens of an exchange, federated client assertions).
   FederationVerifier federation;
   ClientAuthenticator client_auth;  // references options and federation: declared after them

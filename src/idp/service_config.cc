@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "zta/store/postgres.h"
 #include "zta/core/toml_reader.h"
 #include "zta/http/protocol.h"
 #include "zta/idp/idp_service.h"
@@ -124,6 +125,16 @@ Status ReadIdpServiceConfig(const toml::table& root, IdpServiceOptions* s) {
   }));
   ZTA_RETURN_IF_ERROR(ReadSection(root, "dpop", top, [&](TableReader& r) -> Status {
     return ReadDpop(r, s->authorization);
+  }));
+  // [store] url: a PostgreSQL store shared by several nodes (docs/scale.md). Its password
+  // belongs in PGPASSWORD or PGPASSFILE, not in this file.
+  ZTA_RETURN_IF_ERROR(ReadSection(root, "store", top, [&](TableReader& r) -> Status {
+    ZTA_RETURN_IF_ERROR(r.Get("url", &s->store_url));
+    if (!s->store_url.empty() && !store::IsPostgresUrl(s->store_url)) {
+      return InvalidArgument("store.url must be a postgresql:// URL (the default store is the "
+                             "data folder)");
+    }
+    return Status::Ok();
   }));
   ZTA_RETURN_IF_ERROR(ReadSection(root, "limits", top, [&](TableReader& r) -> Status {
     ZTA_RETURN_IF_ERROR(r.Get("failed_auth_limit", &s->authorization.failed_auth_limit));

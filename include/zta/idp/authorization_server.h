@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/core/metrics.h"
 #include "zta/core/secret.h"
 #include "zta/http/client.h"
 #include "zta/http/embedded_files.h"
@@ -88,6 +90,7 @@ struct AuthorizationServerOptions {
 };
 
 struct ServerContext;  // src/idp/server_context.h
+struct Decision;       // src/idp/endpoints/endpoint.h
 
 // The facade `zta idp serve` and the tests drive: routes each request by exact path to its
 // endpoint (src/idp/endpoints/), records the endpoint's audit event, then answers. Client
@@ -113,8 +116,17 @@ class AuthorizationServer {
 
   const AuthorizationServerOptions& options() const;
 
+  // Another node changed the registry or the keys (PostgreSQL NOTIFY): re-read them now.
+  void NoteStoreChanged();
+  // What GET /metrics renders; IdpService adds its own gauges.
+  Metrics& metrics();
+
  private:
   http::Response AuditUnavailable() const;
+  // Counts an answered request into the metrics.
+  void Finish(const http::Request& request, int status, const Decision& decision,
+              std::chrono::steady_clock::time_point started);
+  std::atomic<int64_t> audit_in_flight_{0};
 
   // The options, collaborators, registry cache, client authentication and grant table the
   // endpoints share. Never null.

@@ -10,6 +10,7 @@
 #include "zta/core/clock.h"
 #include "zta/core/status.h"
 #include "zta/http/server.h"
+#include "zta/store/postgres.h"
 #include "zta/idp/authorization_server.h"
 #include "zta/idp/identity_provider.h"
 #include "zta/idp/key_manager.h"
@@ -18,6 +19,9 @@ namespace zta::idp {
 
 struct IdpServiceOptions {
   std::string data_dir;                       // created (mode 0700) when missing
+  // A PostgreSQL store shared with other nodes ([store] url, --store); "" = the data folder.
+  // Changes other nodes make arrive through LISTEN/NOTIFY (and the registry poll as fallback).
+  std::string store_url;
   KeyManagerOptions keys;                     // alg and rotation overlap of new keys
   http::ServerOptions server;                 // host, port (0 = a free one), threads, TLS
   AuthorizationServerOptions authorization;   // issuer "" = the bound base URL
@@ -54,6 +58,7 @@ class IdpService {
   std::string issuer_;
   std::unique_ptr<IdentityProvider> idp_;
   std::unique_ptr<AuthorizationServer> authorization_;
+  std::unique_ptr<store::PgListener> listener_;  // PostgreSQL: other nodes' changes
   std::unique_ptr<http::HttpServer> server_;  // last: stopped before what it calls into
 };
 

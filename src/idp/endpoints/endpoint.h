@@ -38,6 +38,10 @@ Decision RevokeEndpoint(ServerContext& context, const http::Request& request);
 // POST /bc-authorize: an agent asks a user for approval (OpenID CIBA Core 1.0 §7, poll mode).
 // bc_authorize.cc
 Decision BackchannelAuthorizeEndpoint(ServerContext& context, const http::Request& request);
+// GET /healthz: 200 while the store answers, else 503. health.cc
+Decision HealthEndpoint(ServerContext& context, const http::Request& request);
+// GET /metrics: the Prometheus text of ServerContext::metrics. health.cc
+Decision MetricsEndpoint(ServerContext& context, const http::Request& request);
 // /jwks (RFC 7517 §5): the published public keys. jwks.cc
 Decision JwksEndpoint(ServerContext& context, const http::Request& request);
 // /.well-known/oauth-authorization-server (RFC 8414 §3). metadata.cc
