@@ -6,13 +6,14 @@
 #   pg-cluster.sh start STATE_DIR [--fast]   initdb + start; prints the store URL of database zta
 #   pg-cluster.sh stop STATE_DIR             stops the server and removes its folder
 #   pg-cluster.sh restart STATE_DIR          stops and starts it again (fault tests)
+#   pg-cluster.sh halt STATE_DIR             stops the server, keeping its data (start resumes)
 #   pg-cluster.sh url STATE_DIR              prints the URL again
 #
 # STATE_DIR keeps `socket_dir` (where the cluster lives) and `url`. --fast turns fsync off: for
 # tests only, where a crash of the machine may lose the throwaway data.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|restart|url STATE_DIR [--fast]" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|restart|halt|url STATE_DIR [--fast]" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 cmd=$1 state=$2 fast=${3:-}
 
@@ -70,6 +71,7 @@ case $cmd in
   start) start ;;
   stop) stop remove ;;
   restart) stop; start >/dev/null ;;
+  halt) stop ;;
   url) cat "$state/url" ;;
   *) usage ;;
 esac
