@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test layering thread-safety demo bench bench-idp fuzz sanitize format clean
+.PHONY: all deps configure build test layering thread-safety demo bench bench-idp bench-scale fuzz sanitize format clean
 
 all: build
 
@@ -41,6 +41,10 @@ bench: deps
 # Token endpoint throughput, p99 and peak RSS of `zta idp serve` beside node-oidc-provider (wrk).
 bench-idp: deps
 	@bash scripts/bench-idp.sh
+
+# Token endpoint on SQLite, on PostgreSQL, and two PostgreSQL nodes behind HAProxy (docs/scale.md).
+bench-scale: deps
+	@bash scripts/bench-scale.sh
 
 fuzz: deps
 	@bash scripts/fuzz.sh
