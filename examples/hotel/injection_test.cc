@@ -146,7 +146,9 @@ TEST_F(InjectionSuite, OnlyTheApprovedBookingChangesTheHotel) {
   });
   EXPECT_TRUE(hotel_or_idp) << "refusals come from the resource or the idp, not the prompt";
   for (const auto& o : transcript_.outcomes()) {
-    if (o.status != "ok") EXPECT_FALSE(o.reason.empty()) << o.tool;
+    if (o.status != "ok") {
+      EXPECT_FALSE(o.reason.empty()) << o.tool;
+    }
   }
 
   std::vector<std::string> secrets = {r.user_password.Reveal()};

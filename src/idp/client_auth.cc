@@ -104,8 +104,9 @@ OAuthResult<PresentedCredentials> ReadCredentials(const http::Request& request,
   return out;
 }
 
-AuthFailureLimiter::AuthFailureLimiter(int limit, int64_t window_seconds, const Clock& clock)
-    : limit_(limit), window_seconds_(window_seconds), clock_(clock) {}
+AuthFailureLimiter::AuthFailureLimiter(int limit, int64_t window_seconds, const Clock& clock,
+                                       TokenStateStore* shared)
+    : limit_(limit), window_seconds_(window_seconds), clock_(clock), shared_(shared) {}
 
 OAuthError AuthFailureLimiter::Count(const std::string& client_id, const std::string& address,
                                      OAuthError wrong) {
@@ -123,8 +124,14 @@ OAuthError AuthFailureLimiter::Count(const std::string& client_id, const std::st
         w.start = now;
         w.failures = 0;
       }
-      if (++w.failures > limit_) {
-        retry_after = std::max(retry_after, window_seconds_ - (now - w.start));
+      ++w.failures;
+      Window counted = w;
+      if (shared_ != nullptr) {
+        auto across = shared_->CountAuthFailure(key, now, window_seconds_);
+        if (across.ok()) counted = {across->start, static_cast<int>(across->failures)};
+      }
+      if (counted.failures > limit_) {
+        retry_after = std::max(retry_after, window_seconds_ - (now - counted.start));
       }
     }
   }
@@ -141,7 +148,8 @@ ClientAuthenticator::ClientAuthenticator(const AuthorizationServerOptions& optio
       store_(store),
       federation_(federation),
       clock_(clock),
-      limiter_(options.failed_auth_limit, options.failed_auth_window_seconds, clock) {}
+      limiter_(options.failed_auth_limit, options.failed_auth_window_seconds, clock,
+               options.count_auth_failures_in_store ? &store : nullptr) {}
 
 OAuthResult<Caller> ClientAuthenticator::Authenticate(const http::Request& request,
                                                       const FormFields& fields,

@@ -60,9 +60,13 @@ OAuthResult<PresentedCredentials> ReadCredentials(const http::Request& request,
 // window. Fed only credentials already checked and found wrong, so it never refuses a right one
 // (docs/idp.md, "How failed authentications are limited").
 // Thread-safe.
+// With a `shared` store (several nodes on PostgreSQL) the counts live there, exact across
+// nodes; when it does not answer, this node's own counts stand in (the credential is refused
+// either way: only 401 against 429 depends on the count).
 class AuthFailureLimiter {
  public:
-  AuthFailureLimiter(int limit, int64_t window_seconds, const Clock& clock);
+  AuthFailureLimiter(int limit, int64_t window_seconds, const Clock& clock,
+                     TokenStateStore* shared = nullptr);
 
   // Counts the wrong credential `address` presented for `client_id` and returns `wrong`; once
   // either count is over the limit in its window, a 429 slow_down with the rest of the window
@@ -78,6 +82,7 @@ class AuthFailureLimiter {
   const int limit_;
   const int64_t window_seconds_;
   const Clock& clock_;
+  TokenStateStore* const shared_;
   Mutex mu_;
   // Keys "a:<address>" and "c:<address> <client_id>".
   std::map<std::string, Window> windows_ ZTA_GUARDED_BY(mu_);

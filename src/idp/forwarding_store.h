@@ -28,6 +28,7 @@ class ForwardingIdpStore : public IdpStore {
   Result<bool> IsRevoked(const std::string& jti) override { return real_.IsRevoked(jti); }
   Result<bool> RecordAssertionJti(const std::string& client_id, const std::string& jti, int64_t expires_at) override { return real_.RecordAssertionJti(client_id, jti, expires_at); }
   Result<bool> RecordDpopProofJti(const std::string& jkt, const std::string& jti, int64_t expires_at) override { return real_.RecordDpopProofJti(jkt, jti, expires_at); }
+  Result<AuthFailureWindow> CountAuthFailure(const std::string& key, int64_t now, int64_t window_seconds) override { return real_.CountAuthFailure(key, now, window_seconds); }
   Status PutCode(const AuthorizationCode& code) override { return real_.PutCode(code); }
   Result<std::optional<AuthorizationCode>> FindCode(const std::string& digest, bool* used) override { return real_.FindCode(digest, used); }
   Result<std::optional<AuthorizationCode>> ConsumeCode(const std::string& digest, bool* first_use) override { return real_.ConsumeCode(digest, first_use); }

@@ -22,7 +22,8 @@ Result<std::unique_ptr<IdentityProvider>> IdentityProvider::Open(const std::stri
                                                                  KeyManagerOptions key_options,
                                                                  AuditSink& audit,
                                                                  const Clock& clock) {
-  return Open(IdpLocation{.data_dir = data_dir}, std::move(key_options), audit, clock);
+  return Open(IdpLocation{.data_dir = data_dir, .store_url = {}}, std::move(key_options), audit,
+              clock);
 }
 
 Result<std::unique_ptr<IdentityProvider>> IdentityProvider::Open(const IdpLocation& where,

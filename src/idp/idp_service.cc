@@ -28,6 +28,7 @@ Result<std::unique_ptr<IdpService>> IdpService::Start(IdpServiceOptions options,
                                      as->HandleAsync(r, std::move(respond));
                                    }));
   AuthorizationServerOptions as_options = std::move(options.authorization);
+  if (!options.store_url.empty()) as_options.count_auth_failures_in_store = true;
   if (as_options.issuer.empty()) as_options.issuer = service->server_->BaseUrl();
   service->issuer_ = as_options.issuer;
   service->authorization_ = std::make_unique<AuthorizationServer>(

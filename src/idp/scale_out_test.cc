@@ -172,6 +172,21 @@ TEST_F(ScaleOutTest, AKeyRotatedOnOneNodeIsPublishedByTheOtherBeforeItSigns) {
   EXPECT_EQ(signing, KidOf(before));
 }
 
+// docs/idp.md's limit (10 wrong credentials per window, then 429) counts on both nodes
+// together: wrong secrets spread over A and B reach it as if sent to one node.
+TEST_F(ScaleOutTest, TheFailedAuthenticationLimitHoldsAcrossNodes) {
+  const std::string right = secret_;
+  secret_ = "wrong-" + right;
+  for (int i = 0; i < 10; ++i) {
+    IdpService& node = i % 2 == 0 ? *a_ : *b_;
+    EXPECT_EQ(Post(node, "/token", {{"grant_type", "client_credentials"}}).status, 401) << i;
+  }
+  EXPECT_EQ(Post(*a_, "/token", {{"grant_type", "client_credentials"}}).status, 429);
+  EXPECT_EQ(Post(*b_, "/token", {{"grant_type", "client_credentials"}}).status, 429);
+  secret_ = right;  // a right credential is never refused by the count
+  EXPECT_FALSE(Token(*b_).empty());
+}
+
 TEST_F(ScaleOutTest, HealthzAndMetricsAnswerOnEveryNode) {
   ASSERT_FALSE(Token(*a_).empty());
   EXPECT_EQ(Post(*a_, "/token", {{"grant_type", "password"}}).status, 400);

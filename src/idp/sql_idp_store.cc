@@ -132,19 +132,22 @@ Status SqlIdpStore::Transact(const std::function<Status(store::SqlConnection&)>&
   constexpr int kAttempts = 10;
   Status st;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    st = [&]() -> Status {
-      store::SqlTransaction tx(*db_);
-      ZTA_RETURN_IF_ERROR(tx.status());
-      ZTA_RETURN_IF_ERROR(body(*db_));
-      if (bump_version) {
-        ZTA_RETURN_IF_ERROR(
-            db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'registry_version'"));
-      }
-      return tx.Commit();
-    }();
+    st = TransactOnce(body, bump_version);
     if (!store::IsSerializationFailure(st)) return st;
   }
   return st;
+}
+
+Status SqlIdpStore::TransactOnce(const std::function<Status(store::SqlConnection&)>& body,
+                                 bool bump_version) {
+  store::SqlTransaction tx(*db_);
+  ZTA_RETURN_IF_ERROR(tx.status());
+  ZTA_RETURN_IF_ERROR(body(*db_));
+  if (bump_version) {
+    ZTA_RETURN_IF_ERROR(
+        db_->Exec("UPDATE meta SET value = value + 1 WHERE key = 'registry_version'"));
+  }
+  return tx.Commit();
 }
 
 Status SqlIdpStore::Ping() {
@@ -390,6 +393,39 @@ Result<bool> SqlIdpStore::RecordDpopProofJti(const std::string& jkt, const std::
   // The assertion table's (namespace, jti) key serves proofs too, namespaced by the key's
   // thumbprint; "dpop " cannot begin a client id or an issuer URL, so the spaces never meet.
   return RecordAssertionJti("dpop " + jkt, jti, expires_at);
+}
+
+Result<AuthFailureWindow> SqlIdpStore::CountAuthFailure(const std::string& key, int64_t now,
+                                              int64_t window_seconds) {
+  AuthFailureWindow window;
+  Status st = Transact(
+      [&](store::SqlConnection& db) -> Status {
+        const int64_t expired = now - window_seconds;  // a window that began then has ended
+        // SET's right-hand sides all read the row as it was, on both engines.
+        ZTA_ASSIGN_OR_RETURN(auto s, db.Prepare(
+            "INSERT INTO auth_failures(key, window_start, failures) VALUES (?, ?, 1) "
+            "ON CONFLICT (key) DO UPDATE SET "
+            "failures = CASE WHEN auth_failures.window_start <= ? THEN 1 "
+            "ELSE auth_failures.failures + 1 END, "
+            "window_start = CASE WHEN auth_failures.window_start <= ? "
+            "THEN excluded.window_start ELSE auth_failures.window_start END "
+            "RETURNING failures, window_start"));
+        ZTA_RETURN_IF_ERROR(s.BindText(1, key));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(2, now));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(3, expired));
+        ZTA_RETURN_IF_ERROR(s.BindInt64(4, expired));
+        ZTA_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) return Internal("the failure count returned no row");
+        window = {s.ColumnInt64(0), s.ColumnInt64(1)};
+        ZTA_RETURN_IF_ERROR(s.Run());  // to the end: SQLite finishes the statement there
+        // Ended windows count for nothing any more.
+        ZTA_ASSIGN_OR_RETURN(auto gc, db.Prepare("DELETE FROM auth_failures WHERE window_start < ?"));
+        ZTA_RETURN_IF_ERROR(gc.BindInt64(1, expired));
+        return gc.Run();
+      },
+      false);
+  if (!st.ok()) return st;
+  return window;
 }
 
 Result<std::vector<KeyRow>> SqlIdpStore::ListKeys() {

@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS signing_keys (
   kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at INTEGER NOT NULL,
   activate_at INTEGER NOT NULL, publish_until INTEGER NOT NULL, retired INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS key_material (kid TEXT PRIMARY KEY, sealed TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS auth_failures (
+  key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, failures INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS backchannel (
   digest TEXT PRIMARY KEY, agent_id TEXT NOT NULL, user_id TEXT NOT NULL, status TEXT NOT NULL,
   expires_at INTEGER NOT NULL, doc TEXT NOT NULL);
@@ -106,6 +108,12 @@ BEGIN
 END $$;
 CREATE TRIGGER meta_registry_version AFTER UPDATE ON meta
   FOR EACH ROW WHEN (NEW.key = 'registry_version') EXECUTE FUNCTION zta_notify_change();
+)sql",
+    // 2: failed client authentications counted across nodes (TokenStateStore::CountAuthFailure).
+    R"sql(
+CREATE TABLE auth_failures (
+  key TEXT PRIMARY KEY, window_start BIGINT NOT NULL, failures BIGINT NOT NULL);
+CREATE INDEX auth_failures_by_start ON auth_failures(window_start);
 )sql",
 };
 

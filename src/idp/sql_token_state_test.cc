@@ -255,6 +255,28 @@ TEST_P(SqlTokenStateTest, AnApprovedBackchannelRequestIsRedeemedOnceAcrossConnec
   EXPECT_EQ((*after)->grant_id, "g-7");
 }
 
+TEST_P(SqlTokenStateTest, FailedAuthenticationsAreCountedExactlyAcrossConnections) {
+  std::atomic<int> calls{0};
+  RaceOnTwoConnections([&](SqlIdpStore& s) {
+    for (int i = 0; i < 5; ++i) {
+      auto w = s.CountAuthFailure("a:10.0.0.9", 1000 + i, 60);
+      EXPECT_TRUE(w.ok()) << w.status();
+      ++calls;
+    }
+    return true;
+  });
+  ASSERT_EQ(calls.load(), 20);
+  auto w = Open()->CountAuthFailure("a:10.0.0.9", 1010, 60);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->failures, 21);  // none lost to a race
+  EXPECT_EQ(w->start, 1000);
+  EXPECT_EQ(store_->CountAuthFailure("a:10.0.0.8", 1010, 60)->failures, 1);  // its own key
+  auto next = store_->CountAuthFailure("a:10.0.0.9", 1060, 60);  // the window has ended
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->failures, 1);
+  EXPECT_EQ(next->start, 1060);
+}
+
 TEST_P(SqlTokenStateTest, SealedKeyMaterialAndKeyRowsSurviveAReopen) {
   ASSERT_TRUE(store_->PutKeyMaterial("kid-1", R"({"enc":"A256GCM","ct":"..."})").ok());
   ASSERT_TRUE(store_->PutKey({"kid-1", "ES256", 10, 10, 0, false}).ok());

@@ -89,6 +89,7 @@ class IdpFixture : public ::testing::Test {
     AuthorizationServerOptions o = server_options_;
     o.issuer = kIssuer;
     o.registry_refresh_millis = 0;  // tests see changes at once
+    o.count_auth_failures_in_store = OnPostgres();  // as IdpService does for a shared store
     server_ = std::make_unique<AuthorizationServer>(o, idp_->store(), idp_->keys(), audit_, clock_);
   }
 

@@ -81,6 +81,10 @@ struct AuthorizationServerOptions {
   int64_t code_ttl_seconds = 60;
   // Lifetime of a pushed request_uri (RFC 9126 §2.2 expires_in), seconds. Default: 60.
   int64_t par_ttl_seconds = 60;
+  // Count failed client authentications in the store (TokenStateStore::CountAuthFailure), so
+  // the limit holds across every node sharing it. IdpService sets it for a PostgreSQL store.
+  // Default: false (this process's memory; exact for a single node).
+  bool count_auth_failures_in_store = false;
   // The pages' CSS (web/idp/, zta::web::Files()), served under /static/; set by whoever links
   // zta::web (the CLI, IdpService). Default: none (pages render unstyled).
   std::span<const http::EmbeddedFile> static_files;

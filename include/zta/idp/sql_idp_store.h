@@ -66,6 +66,8 @@ class SqlIdpStore final : public IdpStore {
                                   int64_t expires_at) override;
   Result<bool> RecordDpopProofJti(const std::string& jkt, const std::string& jti,
                                   int64_t expires_at) override;
+  Result<AuthFailureWindow> CountAuthFailure(const std::string& key, int64_t now,
+                                   int64_t window_seconds) override;
   Status PutCode(const AuthorizationCode& code) override;
   Result<std::optional<AuthorizationCode>> FindCode(const std::string& digest,
                                                     bool* used) override;
@@ -113,6 +115,9 @@ class SqlIdpStore final : public IdpStore {
   // it when `bump_version`; runs it again (from scratch) after a serialization failure, so
   // `body` must set its results anew on every run.
   Status Transact(const std::function<Status(store::SqlConnection&)>& body, bool bump_version);
+  // One attempt of Transact: begin, body, version bump, commit (rolled back on any error).
+  Status TransactOnce(const std::function<Status(store::SqlConnection&)>& body,
+                      bool bump_version) ZTA_REQUIRES(mu_);
   // One statement with text parameters bound in order, run to completion.
   static Status RunStatement(store::SqlConnection& db, std::string_view sql,
                              std::initializer_list<std::string_view> texts);

@@ -145,6 +145,12 @@ struct BackchannelRequest {
   std::string grant_id;         // the grant its redemption created
 };
 
+// A window of failed authentications (TokenStateStore::CountAuthFailure).
+struct AuthFailureWindow {
+  int64_t failures = 0;  // in this window, the one just counted included
+  int64_t start = 0;     // when it opened
+};
+
 class TokenStateStore {
  public:
   virtual ~TokenStateStore() = default;
@@ -161,6 +167,14 @@ class TokenStateStore {
   // by every node on one store, so a proof is single-use across nodes.
   virtual Result<bool> RecordDpopProofJti(const std::string& jkt, const std::string& jti,
                                           int64_t expires_at) = 0;
+
+  // Failed client authentications under `key` (docs/idp.md, "How failed authentications are
+  // limited") in a fixed window: the first failure opens a window of `window_seconds`, later
+  // ones inside it count on, one at or after its end opens a new window at `now`. Returns the
+  // current window. One atomic upsert, so on a store several nodes share the
+  // count is exact across them.
+  virtual Result<AuthFailureWindow> CountAuthFailure(const std::string& key, int64_t now,
+                                           int64_t window_seconds) = 0;
 
   // Authorization codes. Consume marks the code redeemed and returns it in one transaction;
   // nullopt when unknown. `*first_use` is false for a replay (the record then carries the
