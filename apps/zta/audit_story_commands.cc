@@ -12,6 +12,7 @@
 #include "zta/audit/verify.h"
 #include "zta/audit/who.h"
 #include "zta/idp/sql_idp_store.h"
+#include "zta/store/postgres.h"
 
 namespace zta::cli {
 namespace {
@@ -21,9 +22,45 @@ struct Logs {
   std::vector<std::vector<AuditEvent>> events;          // the same events, for the selectors
 };
 
-// Verifies (hash chain and checkpoints) and reads each data folder's log, in the order given.
-// kExitOk, or the exit code after printing why: 1 for a broken chain, 2 for no log at all.
-int LoadVerifiedLogs(const std::vector<std::string>& dirs, Logs& logs) {
+// Adds every event of `reader` as one log.
+int AddLog(const std::string& where, audit::AuditLogReader& reader, Logs& logs) {
+  Result<std::vector<audit::StoredEvent>> all = reader.Query(audit::EventFilter{});
+  if (!all.ok()) return UsageError(where + ": " + all.status().message());
+  std::vector<AuditEvent> events;
+  events.reserve(all->size());
+  for (const audit::StoredEvent& e : *all) events.push_back(e.event);
+  logs.stored.push_back(std::move(*all));
+  logs.events.push_back(std::move(events));
+  return kExitOk;
+}
+
+// Verifies every chain of the PostgreSQL log at `url` and adds its events, merged by time, as
+// one log.
+int LoadVerifiedStore(const std::string& url, Logs& logs) {
+  if (!store::IsPostgresUrl(url)) return UsageError("--store must be a postgresql:// URL");
+  audit::VerifyOptions options;
+  options.store_url = url;
+  Result<std::vector<audit::ChainVerifyReport>> reports = audit::VerifyStore(options);
+  if (!reports.ok()) return UsageError("--store: " + reports.status().message());
+  for (const audit::ChainVerifyReport& chain : *reports) {
+    if (!chain.report.ok) {
+      std::cerr << "broken: chain " << chain.chain_id << ": event " << chain.report.bad_event
+                << " " << audit::ChainErrorName(chain.report.error) << ": "
+                << chain.report.detail << "\n";
+      return kExitCheckFailed;
+    }
+  }
+  Result<std::unique_ptr<audit::AuditLogReader>> reader = audit::AuditLogReader::OpenStore(url);
+  if (!reader.ok()) return UsageError("--store: " + reader.status().message());
+  return AddLog("--store", **reader, logs);
+}
+
+// Verifies (hash chain and checkpoints) and reads each data folder's log, in the order given,
+// then the PostgreSQL log when `store_url` is set. kExitOk, or the exit code after printing
+// why: 1 for a broken chain, 2 for no log at all.
+int LoadVerifiedLogs(const std::vector<std::string>& dirs, const std::string& store_url,
+                     Logs& logs) {
+  if (dirs.empty() && store_url.empty()) return UsageError("give --data DIR or --store URL");
   for (const std::string& dir : dirs) {
     audit::VerifyOptions options;
     options.data_dir = dir;  // checkpoints against the folder's own public key, as verify does
@@ -36,20 +73,16 @@ int LoadVerifiedLogs(const std::vector<std::string>& dirs, Logs& logs) {
     }
     Result<std::unique_ptr<audit::AuditLogReader>> reader = audit::AuditLogReader::Open(dir);
     if (!reader.ok()) return UsageError(dir + ": " + reader.status().message());
-    Result<std::vector<audit::StoredEvent>> all = (*reader)->Query(audit::EventFilter{});
-    if (!all.ok()) return UsageError(dir + ": " + all.status().message());
-    std::vector<AuditEvent> events;
-    events.reserve(all->size());
-    for (const audit::StoredEvent& e : *all) events.push_back(e.event);
-    logs.stored.push_back(std::move(*all));
-    logs.events.push_back(std::move(events));
+    if (int exit = AddLog(dir, **reader, logs); exit != kExitOk) return exit;
   }
+  if (!store_url.empty()) return LoadVerifiedStore(store_url, logs);
   return kExitOk;
 }
 
 void RegisterStoryTrace(CLI::App& audit) {
   struct Flags {
     std::vector<std::string> data;
+    std::string store;
     audit::TraceQuery query;
     bool json = false;
   };
@@ -59,8 +92,9 @@ void RegisterStoryTrace(CLI::App& audit) {
       "The story of one request across logs, in time order: consent, token, tool call, API "
       "decision. Exits 1 when no event matches or a log's chain is broken");
   cmd->add_option("--data", flags->data, "data folder holding audit.db (repeat for several)")
-      ->required()
       ->allow_extra_args(false);  // one folder per --data: TRACE_ID is not a folder
+  cmd->add_option("--store", flags->store,
+                  "PostgreSQL URL of the idp nodes' shared audit log (with or without --data)");
   cmd->add_option("trace_id", flags->query.trace_id, "W3C trace id (32 hex digits)");
   cmd->add_option("--booking", flags->query.booking_id,
                   "the events of this booking (zta.resource.id) and of every trace they are in");
@@ -74,7 +108,9 @@ void RegisterStoryTrace(CLI::App& audit) {
       return UsageError("audit trace needs one of TRACE_ID, --booking, --jti or --resource-id");
     }
     Logs logs;
-    if (int exit = LoadVerifiedLogs(flags->data, logs); exit != kExitOk) return exit;
+    if (int exit = LoadVerifiedLogs(flags->data, flags->store, logs); exit != kExitOk) {
+      return exit;
+    }
     Result<std::vector<audit::EventRef>> story = audit::SelectStory(logs.events, q);
     if (!story.ok()) return UsageError(story.status().message());
     if (story->empty()) {
@@ -97,26 +133,29 @@ void RegisterStoryTrace(CLI::App& audit) {
 // The agents of every data folder that holds an idp registry (idp.db), for names and owners
 // the log does not carry. Best effort: a folder without one, or one that does not open, adds
 // nothing (the audit's registry.agent.add events still count).
-audit::AgentDirectory RegistryAgents(const std::vector<std::string>& dirs) {
+audit::AgentDirectory RegistryAgents(const std::vector<std::string>& dirs,
+                                     const std::string& store_url) {
   audit::AgentDirectory agents;
-  for (const std::string& dir : dirs) {
-    std::string path = dir + "/idp.db";
-    if (!std::filesystem::exists(path)) continue;
-    auto store = idp::SqlIdpStore::Open(path);
-    if (!store.ok()) continue;
+  auto add = [&](Result<std::unique_ptr<idp::SqlIdpStore>> store) {
+    if (!store.ok()) return;
     auto registry = (*store)->LoadRegistry();
-    if (!registry.ok()) continue;
+    if (!registry.ok()) return;
     for (const auto& [id, agent] : (*registry)->agents) {
       agents[id] = audit::AgentIdentity{id, agent.name, agent.owner};
     }
+  };
+  for (const std::string& dir : dirs) {
+    std::string path = dir + "/idp.db";
+    if (std::filesystem::exists(path)) add(idp::SqlIdpStore::Open(path));
   }
+  if (!store_url.empty()) add(idp::SqlIdpStore::OpenPostgres(store_url, /*migrate=*/false));
   return agents;
 }
 
 void RegisterWho(CLI::App& audit) {
   struct Flags {
     std::vector<std::string> data;
-    std::string booking;
+    std::string store, booking;
     bool json = false;
   };
   auto flags = std::make_shared<Flags>();
@@ -126,15 +165,19 @@ void RegisterWho(CLI::App& audit) {
       "for which user, after which agent, under which consent, with which token, who assigned "
       "staff. Exits 1 when the booking is not found or a log's chain is broken");
   cmd->add_option("--data", flags->data, "data folder holding audit.db (repeat for several)")
-      ->required()
       ->allow_extra_args(false);  // one folder per --data: TRACE_ID is not a folder
+  cmd->add_option("--store", flags->store,
+                  "PostgreSQL URL of the idp nodes' shared audit log and registry (with or "
+                  "without --data)");
   cmd->add_option("--booking", flags->booking, "the booking id (zta.resource.id)")->required();
   cmd->add_flag("--json", flags->json, "one JSON object instead of the paragraph");
   SetAction(cmd, [flags] {
     Logs logs;
-    if (int exit = LoadVerifiedLogs(flags->data, logs); exit != kExitOk) return exit;
-    Result<audit::BookingStory> story =
-        audit::WhoBooked(logs.events, flags->booking, RegistryAgents(flags->data));
+    if (int exit = LoadVerifiedLogs(flags->data, flags->store, logs); exit != kExitOk) {
+      return exit;
+    }
+    Result<audit::BookingStory> story = audit::WhoBooked(
+        logs.events, flags->booking, RegistryAgents(flags->data, flags->store));
     if (!story.ok()) {
       if (story.status().code() != StatusCode::kNotFound)
         return UsageError(story.status().message());

@@ -42,6 +42,10 @@ bool ReadFileOrStdin(const std::string& path, std::string& out, std::string* err
 
 // The durable audit log of a data folder (audit_sink_factory.cc); nullptr and `status` on error.
 std::unique_ptr<AuditSink> OpenDataFolderAuditSink(const std::string& data_dir, Status* status);
+// The same with `store_url` set: the log goes to chain `node_id` in that PostgreSQL database
+// (docs/scale.md), the checkpoint key stays in `data_dir`.
+std::unique_ptr<AuditSink> OpenAuditSink(const std::string& data_dir, const std::string& store_url,
+                                         const std::string& node_id, Status* status);
 
 void RegisterJoseCommands(CLI::App& app);   // zta jwk | jws | jwt   (jose_commands.cc)
 void RegisterJoseWalkthrough(CLI::App& jwt);  // zta jwt walkthrough (jose_walkthrough.cc)

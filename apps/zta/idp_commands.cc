@@ -47,6 +47,8 @@ struct IdpFlags {
   std::string data_dir = DefaultDataDir();
   // --store postgresql://...: the shared store of several nodes (docs/scale.md); "" = data_dir.
   std::string store_url;
+  // --node-id: this node's audit chain in the store; "" = [store] node_id, else the host name.
+  std::string node_id;
   std::string alg = "ES256";
   int64_t overlap_seconds = 60;
 };
@@ -116,7 +118,9 @@ Result<std::unique_ptr<idp::IdentityProvider>> OpenIdp(const IdpFlags& flags, Au
 Result<DataFolder> OpenDataFolder(const IdpFlags& flags) {
   DataFolder folder;
   Status audit_status;
-  folder.audit = OpenDataFolderAuditSink(flags.data_dir, &audit_status);
+  folder.audit = OpenAuditSink(flags.data_dir, flags.store_url,
+                               flags.node_id.empty() ? idp::DefaultNodeId() : flags.node_id,
+                               &audit_status);
   if (!folder.audit) return audit_status;
   auto idp = OpenIdp(flags, *folder.audit);
   if (!idp.ok()) return AsConfigurationError(idp.status());
@@ -153,6 +157,8 @@ Result<idp::IdpServiceOptions> ServiceOptions(const IdpFlags& flags, const Serve
   options.authorization.static_files = web::Files();  // the pages' stylesheet, under /static/
   if (!f.config.empty()) ZTA_RETURN_IF_ERROR(idp::LoadIdpServiceConfig(f.config, &options));
   if (!flags.store_url.empty()) options.store_url = flags.store_url;
+  if (!flags.node_id.empty()) options.node_id = flags.node_id;
+  if (options.node_id.empty()) options.node_id = idp::DefaultNodeId();
   if (!f.listen.empty()) ZTA_RETURN_IF_ERROR(ParseListen(f.listen, options.server));
   if (!f.issuer.empty()) options.authorization.issuer = f.issuer;
   if (f.token_ttl > 0) options.authorization.default_token_ttl_seconds = f.token_ttl;
@@ -169,13 +175,16 @@ int RunServe(const IdpFlags& flags, const ServeFlags& serve_flags) {
   auto options = ServiceOptions(flags, serve_flags);
   if (!options.ok()) return Fail(options.status());
   Status audit_status;
-  std::unique_ptr<AuditSink> audit = OpenDataFolderAuditSink(flags.data_dir, &audit_status);
+  std::unique_ptr<AuditSink> audit =
+      OpenAuditSink(flags.data_dir, options->store_url, options->node_id, &audit_status);
   if (!audit) return Fail(audit_status);
   auto service = idp::IdpService::Start(*options, *audit, SystemClock::Instance());
   if (!service.ok()) return Fail(AsConfigurationError(service.status()));
   std::cout << "listening on " << (*service)->BaseUrl() << std::endl;
   std::cerr << "issuer " << (*service)->issuer() << ", store "
-            << (*service)->idp().store().Describe() << ", audit " << flags.data_dir
+            << (*service)->idp().store().Describe() << ", audit "
+            << (options->store_url.empty() ? flags.data_dir
+                                           : "chain " + options->node_id + " in the store")
             << std::endl;
   int sig = http::WaitForTerminationSignal();
   std::cerr << "signal " << sig << ": shutting down" << std::endl;
@@ -677,6 +686,14 @@ void RegisterIdpCommands(CLI::App& app) {
       ->check([](const std::string& url) {
         return store::IsPostgresUrl(url) ? std::string()
                                           : std::string("--store must be a postgresql:// URL");
+      });
+  idp->add_option("--node-id", flags->node_id,
+                  "this node's name in the store: its audit chain there (default: [store] "
+                  "node_id, else the host name; nodes on one host need one each)")
+      ->check([](const std::string& id) {
+        return idp::IsValidNodeId(id) && !id.empty()
+                   ? std::string()
+                   : std::string("--node-id must be 1-64 letters, digits, '.', '-', '_' or ':'");
       });
   RegisterServe(idp, flags);
   RegisterResource(idp, flags);

@@ -18,12 +18,13 @@
 #include <thread>
 #include <vector>
 
+#include "chain_store.h"
 #include "log_files.h"
 #include "zta/audit/event_format.h"
 #include "zta/core/mutex.h"
 #include "zta/core/random.h"
 #include "zta/jose/jws.h"
-#include "zta/store/sqlite.h"
+#include "zta/store/sql.h"
 
 namespace zta::audit {
 
@@ -75,10 +76,23 @@ class DurableAuditSink::Impl {
 
   Status Init() {
     ZTA_RETURN_IF_ERROR(PrepareFolderAndKey());
-    std::string path = internal::JoinPath(options_.data_dir, kLogFileName);
-    ZTA_RETURN_IF_ERROR(OpenLog(path));
-    ZTA_RETURN_IF_ERROR(ResumeChain(path));
-    return StartWriting(path);
+    chain_ = options_.store_url.empty()
+                 ? internal::SqliteChainStore(options_.data_dir)
+                 : internal::PostgresChainStore(options_.store_url, options_.chain_id);
+    ZTA_ASSIGN_OR_RETURN(internal::ChainStart start, chain_->Open());
+    ZTA_RETURN_IF_ERROR(chain_->PublishPublicKey(*key_));
+    log_id_ = start.log_id;
+    head_seq_ = start.head_seq;
+    head_hash_ = start.head_hash;
+    last_checkpoint_count_ = start.checkpoint_count;
+    last_checkpoint_micros_ = start.checkpoint_micros.value_or(clock_.NowMicros());
+    events_.store(head_seq_);
+    ZTA_ASSIGN_OR_RETURN(id_prefix_, RandomToken(9));
+    writer_ = std::thread([this] {
+      RunAsBatchThread();
+      WriterLoop();
+    });
+    return Status::Ok();
   }
 
   Status Append(AuditEvent event) {
@@ -127,12 +141,7 @@ class DurableAuditSink::Impl {
       room_cv_.notify_all();
     }
     if (writer_.joinable()) writer_.join();
-    {
-      MutexLock lock(wal_mu_);
-      wal_stop_ = true;
-      wal_cv_.notify_one();
-    }
-    if (checkpointer_.joinable()) checkpointer_.join();
+    if (chain_) chain_->Close();
     MutexLock lock(mu_);
     return close_status_;
   }
@@ -162,83 +171,7 @@ class DurableAuditSink::Impl {
       ZTA_ASSIGN_OR_RETURN(key_, internal::LoadOrCreateSigningKey(options_.data_dir));
     }
     ZTA_ASSIGN_OR_RETURN(alg_, CheckpointAlgorithm(*key_));
-    ZTA_RETURN_IF_ERROR(internal::PublishPublicKey(options_.data_dir, *key_));
 
-    return Status::Ok();
-  }
-
-  // The log database at `path`, created owner-only with its schema when new.
-  Status OpenLog(const std::string& path) {
-    // Who did what on whose behalf is personal data: create the log owner-only. SQLite gives
-    // its -wal and -shm files the same mode as the database.
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) ::close(fd);
-    ZTA_ASSIGN_OR_RETURN(db_, store::Database::Open(path));
-    Result<std::string> log_id = internal::CreateSchema(*db_);
-    if (!log_id.ok()) {
-      return Status(StatusCode::kDataLoss,
-                    path + " is not a zta audit log: " + log_id.status().message());
-    }
-    log_id_ = *log_id;
-
-    return Status::Ok();
-  }
-
-  // Resume the chain from the last row. Opening does not re-verify the whole log (that is
-  // `zta audit verify`), but it refuses to extend a head that is visibly damaged.
-  Status ResumeChain(const std::string& path) {
-    ZTA_ASSIGN_OR_RETURN(store::Statement head,
-                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
-    ZTA_ASSIGN_OR_RETURN(bool has_head, head.Step());
-    head_hash_ = GenesisHash();
-    if (has_head) {
-      head_seq_ = static_cast<uint64_t>(head.ColumnInt64(0));
-      head_hash_ = std::string(head.ColumnBlob(1));
-      if (head_hash_.size() != kHashBytes) {
-        return Status(StatusCode::kDataLoss, path + ": the last event's hash is damaged");
-      }
-    }
-    ZTA_ASSIGN_OR_RETURN(
-        store::Statement last_checkpoint,
-        db_->Prepare("SELECT count, time_micros FROM checkpoints ORDER BY count DESC LIMIT 1"));
-    ZTA_ASSIGN_OR_RETURN(bool has_checkpoint, last_checkpoint.Step());
-    last_checkpoint_micros_ = clock_.NowMicros();
-    if (has_checkpoint) {
-      last_checkpoint_count_ = static_cast<uint64_t>(last_checkpoint.ColumnInt64(0));
-      last_checkpoint_micros_ = last_checkpoint.ColumnInt64(1);
-    }
-    events_.store(head_seq_);
-
-    return Status::Ok();
-  }
-
-  // The statements appends use, then the writer and WAL checkpointer threads.
-  Status StartWriting(const std::string& path) {
-    ZTA_ASSIGN_OR_RETURN(insert_event_,
-                         db_->Prepare("INSERT INTO events(seq, id, time_micros, event, hash)"
-                                      " VALUES (?1, ?2, ?3, ?4, ?5)"));
-    ZTA_ASSIGN_OR_RETURN(select_head_,
-                         db_->Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"));
-    ZTA_ASSIGN_OR_RETURN(insert_checkpoint_,
-                         db_->Prepare("INSERT INTO checkpoints(count, time_micros, jws)"
-                                      " VALUES (?1, ?2, ?3)"));
-    ZTA_ASSIGN_OR_RETURN(id_prefix_, RandomToken(9));
-    // WAL checkpoints (copying committed pages into the database file, then an fsync of it) run
-    // on their own connection and thread, so appends never stall behind one; see
-    // CheckpointerLoop. The writer's connection never checkpoints on its own.
-    ZTA_RETURN_IF_ERROR(db_->Exec("PRAGMA wal_autocheckpoint=0"));
-    store::SqliteOptions checkpoint_options;
-    checkpoint_options.create = false;
-    ZTA_ASSIGN_OR_RETURN(checkpoint_db_, store::Database::Open(path, checkpoint_options));
-    wal_path_ = path + "-wal";
-    writer_ = std::thread([this] {
-      RunAsBatchThread();
-      WriterLoop();
-    });
-    checkpointer_ = std::thread([this] {
-      RunAsBatchThread();
-      CheckpointerLoop();
-    });
     return Status::Ok();
   }
 
@@ -367,92 +300,39 @@ class DurableAuditSink::Impl {
            seq - last_checkpoint_count_ >= options_.checkpoint_every_events;
   }
 
-  // Re-reads the chain head from the log (inside the writer's transaction).
-  Status ReloadHead() {
-    store::Statement& head = select_head_;  // prepared once: this runs on every commit
-    Result<bool> has_head = head.Step();
-    if (!has_head.ok() || !*has_head) {
-      head.Reset();
-      return has_head.status();
-    }
-    uint64_t seq = static_cast<uint64_t>(head.ColumnInt64(0));
-    std::string hash(head.ColumnBlob(1));
-    head.Reset();
-    if (seq == head_seq_) return Status::Ok();
-    if (hash.size() != kHashBytes) {
-      return Status(StatusCode::kDataLoss, "the last audit event's hash is damaged");
-    }
-    head_seq_ = seq;
-    head_hash_ = std::move(hash);
-    events_.store(head_seq_);
-    return Status::Ok();
-  }
-
-  // WAL upkeep, writer thread, after each commit: wake the checkpointer every
-  // kCommitsPerCheckpoint commits; if the WAL has still grown past kMaxWalBytes (under steady
-  // load a concurrent checkpoint rarely catches up with the last frame, and only then can SQLite
-  // start the WAL over), checkpoint here with RESTART so it is reused from the start. That
-  // stall is rare: about once per kMaxWalBytes of appends.
-  void AfterCommit() {
-    if (++commits_since_wake_ >= kCommitsPerCheckpoint) {
-      commits_since_wake_ = 0;
-      MutexLock lock(wal_mu_);
-      ++wal_wanted_;
-      wal_cv_.notify_one();
-    }
-    // stat() costs a microsecond against a commit's fsync: check after every commit, so one
-    // large batch (asynchronous appends commit up to max_batch events at once) or a RESTART
-    // refused because the checkpointer was busy is retried at once.
-    struct stat st {};
-    if (::stat(wal_path_.c_str(), &st) == 0 && st.st_size > kMaxWalBytes &&
-        st.st_size > wal_bytes_after_restart_) {
-      if (RestartWal()) {
-        // The file keeps its size (SQLite overwrites it from the start); don't restart again
-        // until it grows past that.
-        wal_bytes_after_restart_ = st.st_size;
-      }
-    }
-  }
-
-  // A RESTART checkpoint on the writer's connection; true when it completed (its first result
-  // column, "busy", is 0: every frame copied and the next commit starts the WAL over).
-  bool RestartWal() {
-    Result<store::Statement> restart = db_->Prepare("PRAGMA wal_checkpoint(RESTART)");
-    if (!restart.ok()) return false;
-    Result<bool> row = restart->Step();
-    return row.ok() && *row && restart->ColumnInt64(0) == 0;
-  }
-
-  // The checkpointer thread: a PASSIVE checkpoint (never blocks the writer, copies what it can)
-  // whenever the writer asks, and once at exit.
-  void CheckpointerLoop() {
-    MutexLock lock(wal_mu_);
-    uint64_t done = 0;
-    for (;;) {
-      while (wal_wanted_ == done && !wal_stop_) lock.Wait(wal_cv_);
-      if (wal_stop_) break;
-      done = wal_wanted_;
-      lock.Unlock();
-      (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
-      lock.Lock();
-    }
-    lock.Unlock();
-    (void)checkpoint_db_->Exec("PRAGMA wal_checkpoint(PASSIVE)");
-  }
-
   // Chains and inserts `batch` in one transaction with one commit (one fsync). Returns one
   // status per event. Writer thread only.
   std::vector<Status> CommitBatch(const std::vector<Pending*>& batch) {
+    // A lost race with another writer of the chain (PostgreSQL) left nothing behind: chain the
+    // batch again on the head that writer left.
+    constexpr int kAttempts = 10;
+    std::vector<Status> results;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      results = CommitBatchOnce(batch);
+      bool lost_race = std::any_of(results.begin(), results.end(), [](const Status& s) {
+        return store::IsSerializationFailure(s);
+      });
+      if (!lost_race) break;
+    }
+    return results;
+  }
+
+  std::vector<Status> CommitBatchOnce(const std::vector<Pending*>& batch) {
     std::vector<Status> results(batch.size());
     auto fail_all = [&](const Status& status) {
       for (Status& r : results) r = status;
       return results;
     };
-    store::Transaction tx(*db_);
-    if (!tx.status().ok()) return fail_all(tx.status().WithContext("audit log"));
     // Another process (a CLI command beside a running server) may have appended since our last
-    // commit. BEGIN IMMEDIATE holds the write lock, so the head read here is the one we extend.
-    if (Status s = ReloadHead(); !s.ok()) return fail_all(s);
+    // commit. Begin excludes other writers of the chain, so the head read here is the one we
+    // extend.
+    Result<internal::ChainHead> head = chain_->Begin();
+    if (!head.ok()) return fail_all(head.status().WithContext("audit log"));
+    if (head->seq != head_seq_) {
+      head_seq_ = head->seq;
+      head_hash_ = head->hash;
+      events_.store(head_seq_);
+    }
 
     uint64_t seq = head_seq_;
     std::string hash = head_hash_;
@@ -462,21 +342,17 @@ class DurableAuditSink::Impl {
       const RenderedEvent& r = batch[i]->rendered;
       text = CanonicalText(r, seq + 1);
       hasher_.Hash(hash, text, reinterpret_cast<unsigned char*>(next_hash.data()));
-      store::Statement& insert = insert_event_;
-      Status s = insert.BindInt64(1, static_cast<int64_t>(seq + 1));
-      if (s.ok()) s = insert.BindText(2, r.id);
-      if (s.ok()) s = insert.BindInt64(3, r.time_micros);
-      if (s.ok()) s = insert.BindText(4, text);
-      if (s.ok()) s = insert.BindBlob(5, next_hash);
-      if (s.ok()) s = insert.Run();
-      insert.Reset();
+      Status s = chain_->InsertEvent(seq + 1, r.id, r.time_micros, text, next_hash);
       if (s.code() == StatusCode::kAlreadyExists) {
-        // Only this statement was rolled back; the rest of the batch goes on.
+        // Only this row was left out; the rest of the batch goes on.
         results[i] = Status(StatusCode::kAlreadyExists,
                             "audit event id \"" + r.id + "\" is already in the log");
         continue;
       }
-      if (!s.ok()) return fail_all(s.WithContext("appending to the audit log"));
+      if (!s.ok()) {
+        chain_->Rollback();
+        return fail_all(s.WithContext("appending to the audit log"));
+      }
       ++seq;
       hash.swap(next_hash);
     }
@@ -486,12 +362,15 @@ class DurableAuditSink::Impl {
     if (checkpoint) {
       checkpoint_micros = clock_.NowMicros();
       Status s = InsertCheckpoint(seq, hash, checkpoint_micros);
-      if (!s.ok()) return fail_all(s);
+      if (!s.ok()) {
+        chain_->Rollback();
+        return fail_all(s);
+      }
     }
-    Status committed = tx.Commit();
+    Status committed = chain_->Commit(internal::ChainHead{seq, hash});
     if (!committed.ok()) return fail_all(committed.WithContext("committing the audit log"));
     commits_.fetch_add(1);
-    AfterCommit();
+    chain_->AfterCommit();
     head_seq_ = seq;
     head_hash_ = hash;
     events_.store(seq);
@@ -506,13 +385,8 @@ class DurableAuditSink::Impl {
     Result<std::string> jws =
         jose::SignCompact(alg_, *key_, DumpJson(internal::CheckpointToJson(payload)), header);
     if (!jws.ok()) return jws.status().WithContext("signing an audit checkpoint");
-    store::Statement& insert = insert_checkpoint_;
-    Status s = insert.BindInt64(1, static_cast<int64_t>(count));
-    if (s.ok()) s = insert.BindInt64(2, now_micros);
-    if (s.ok()) s = insert.BindText(3, *jws);
-    if (s.ok()) s = insert.Run();
-    insert.Reset();
-    return s.WithContext("writing an audit checkpoint");
+    return chain_->InsertCheckpoint(count, now_micros, *jws)
+        .WithContext("writing an audit checkpoint");
   }
 
   void NoteCheckpoint(uint64_t count, int64_t micros) {
@@ -521,15 +395,22 @@ class DurableAuditSink::Impl {
     checkpoints_.fetch_add(1);
   }
 
+  // A checkpoint of the head as this sink knows it, in a transaction of its own. When another
+  // writer of the chain appended meanwhile, the head moved: sign the new one.
   Status CheckpointInOwnTransaction() {
     if (head_seq_ == last_checkpoint_count_) return Status::Ok();  // nothing new to sign
-    store::Transaction tx(*db_);
-    ZTA_RETURN_IF_ERROR(tx.status());
+    ZTA_ASSIGN_OR_RETURN(internal::ChainHead head, chain_->Begin());
     int64_t now = clock_.NowMicros();
-    ZTA_RETURN_IF_ERROR(InsertCheckpoint(head_seq_, head_hash_, now));
-    ZTA_RETURN_IF_ERROR(tx.Commit());
+    Status s = InsertCheckpoint(head.seq, head.hash, now);
+    if (!s.ok()) {
+      chain_->Rollback();
+      return s;
+    }
+    ZTA_RETURN_IF_ERROR(chain_->Commit(head));
     commits_.fetch_add(1);
-    NoteCheckpoint(head_seq_, now);
+    head_seq_ = head.seq;
+    head_hash_ = head.hash;
+    NoteCheckpoint(head.seq, now);
     return Status::Ok();
   }
 
@@ -539,10 +420,7 @@ class DurableAuditSink::Impl {
   std::atomic<uint64_t> next_id_{0};
 
   // Writer thread only (after Init).
-  std::unique_ptr<store::Database> db_;
-  store::Statement insert_event_;
-  store::Statement insert_checkpoint_;
-  store::Statement select_head_;
+  std::unique_ptr<internal::ChainStore> chain_;
   ChainHasher hasher_;
   std::optional<jose::Jwk> key_;
   jose::Algorithm alg_ = jose::Algorithm::kES256;
@@ -572,18 +450,6 @@ class DurableAuditSink::Impl {
   uint64_t batch_counter_ = 0;              // writer thread only
   std::thread writer_;
 
-  // WAL checkpoints (see AfterCommit, CheckpointerLoop).
-  static constexpr int kCommitsPerCheckpoint = 32;
-  static constexpr off_t kMaxWalBytes = 8 << 20;
-  std::unique_ptr<store::Database> checkpoint_db_;  // checkpointer thread only
-  std::string wal_path_;
-  int commits_since_wake_ = 0;        // writer thread only
-  off_t wal_bytes_after_restart_ = 0;  // writer thread only
-  Mutex wal_mu_;
-  std::condition_variable wal_cv_;
-  uint64_t wal_wanted_ ZTA_GUARDED_BY(wal_mu_) = 0;
-  bool wal_stop_ ZTA_GUARDED_BY(wal_mu_) = false;
-  std::thread checkpointer_;
 };
 
 DurableAuditSink::DurableAuditSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -592,6 +458,9 @@ DurableAuditSink::~DurableAuditSink() { (void)Close(); }
 Result<std::unique_ptr<DurableAuditSink>> DurableAuditSink::Open(
     const DurableAuditSinkOptions& options, Clock& clock) {
   if (options.data_dir.empty()) return InvalidArgument("the audit sink needs a data folder");
+  if (!options.store_url.empty() && options.chain_id.empty()) {
+    return InvalidArgument("an audit log on PostgreSQL needs a node id (the chain id)");
+  }
   auto impl = std::make_unique<Impl>(options, clock);
   ZTA_RETURN_IF_ERROR(impl->Init());
   return std::unique_ptr<DurableAuditSink>(new DurableAuditSink(std::move(impl)));

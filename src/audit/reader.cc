@@ -5,6 +5,7 @@
 #include <set>
 
 #include "log_files.h"
+#include "pg_audit_schema.h"
 #include "zta/audit/event_format.h"
 
 namespace zta::audit {
@@ -30,13 +31,70 @@ bool EventFilter::Matches(const AuditEvent& e) const {
   return true;
 }
 
+AuditLogReader::AuditLogReader(std::unique_ptr<store::Database> db,
+                               std::unique_ptr<store::SqlConnection> pg)
+    : db_(std::move(db)), pg_(std::move(pg)) {}
+AuditLogReader::~AuditLogReader() = default;
+
 Result<std::unique_ptr<AuditLogReader>> AuditLogReader::Open(const std::string& data_dir) {
   ZTA_ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, internal::OpenLogForReading(data_dir));
-  return std::unique_ptr<AuditLogReader>(new AuditLogReader(std::move(db)));
+  return std::unique_ptr<AuditLogReader>(new AuditLogReader(std::move(db), nullptr));
+}
+
+Result<std::unique_ptr<AuditLogReader>> AuditLogReader::OpenStore(const std::string& url) {
+  ZTA_ASSIGN_OR_RETURN(std::unique_ptr<store::SqlConnection> pg,
+                       internal::OpenPostgresAuditForReading(url));
+  return std::unique_ptr<AuditLogReader>(new AuditLogReader(nullptr, std::move(pg)));
+}
+
+// The chains merged by (time, chain, seq), a page at a time (keyset pagination), so a long log
+// is never held in memory at once.
+Status AuditLogReader::ScanStore(const EventFilter& filter,
+                                 const std::function<bool(const StoredEvent&)>& visit) {
+  constexpr int64_t kPage = 5000;
+  int64_t after_time = filter.since_micros.value_or(INT64_MIN);
+  std::string after_chain;
+  int64_t after_seq = -1;
+  for (;;) {
+    ZTA_ASSIGN_OR_RETURN(
+        store::SqlQuery scan,
+        pg_->Prepare("SELECT chain_id, seq, event, hash, time_micros FROM audit_events"
+                     " WHERE (time_micros, chain_id, seq) > (?, ?, ?) AND time_micros < ?"
+                     " ORDER BY time_micros, chain_id, seq LIMIT ?"));
+    ZTA_RETURN_IF_ERROR(scan.BindInt64(1, after_time));
+    ZTA_RETURN_IF_ERROR(scan.BindText(2, after_chain));
+    ZTA_RETURN_IF_ERROR(scan.BindInt64(3, after_seq));
+    ZTA_RETURN_IF_ERROR(scan.BindInt64(4, filter.until_micros.value_or(INT64_MAX)));
+    ZTA_RETURN_IF_ERROR(scan.BindInt64(5, kPage));
+    int64_t rows = 0;
+    for (;; ++rows) {
+      ZTA_ASSIGN_OR_RETURN(bool row, scan.Step());
+      if (!row) break;
+      after_chain = std::string(scan.ColumnText(0));
+      after_seq = scan.ColumnInt64(1);
+      after_time = scan.ColumnInt64(4);
+      Result<LoggedEvent> parsed = ParseLoggedEvent(scan.ColumnText(2));
+      if (!parsed.ok()) {
+        return parsed.status().WithContext("audit event " + after_chain + "#" +
+                                           std::to_string(after_seq));
+      }
+      if (!filter.Matches(parsed->event)) continue;
+      StoredEvent stored;
+      stored.chain = after_chain;
+      stored.seq = static_cast<uint64_t>(after_seq);
+      stored.event = std::move(parsed->event);
+      stored.canonical = std::string(scan.ColumnText(2));
+      Result<std::string> hash = HexDecode(scan.ColumnText(3));
+      if (hash.ok()) stored.hash = std::move(*hash);
+      if (!visit(stored)) return Status::Ok();
+    }
+    if (rows < kPage) return Status::Ok();
+  }
 }
 
 Status AuditLogReader::Scan(const EventFilter& filter,
                             const std::function<bool(const StoredEvent&)>& visit) {
+  if (pg_) return ScanStore(filter, visit);
   // The time column narrows the scan through its index; the parsed event (the hashed bytes)
   // decides, so an edited column can hide rows from a query but never change what is shown.
   ZTA_ASSIGN_OR_RETURN(store::Statement scan,
@@ -103,8 +161,8 @@ Result<std::vector<StoredEvent>> AuditLogReader::Trace(const std::string& jti,
     if (traces.size() + jtis.size() == before) break;
   }
   std::stable_sort(found.begin(), found.end(), [](const StoredEvent& a, const StoredEvent& b) {
-    return a.event.time_micros != b.event.time_micros ? a.event.time_micros < b.event.time_micros
-                                                      : a.seq < b.seq;
+    if (a.event.time_micros != b.event.time_micros) return a.event.time_micros < b.event.time_micros;
+    return a.chain != b.chain ? a.chain < b.chain : a.seq < b.seq;
   });
   return found;
 }
@@ -142,6 +200,7 @@ std::string ExportLine(const StoredEvent& stored) {
       ParseJsonStrict(stored.canonical, JsonLimits{.max_depth = 64, .max_bytes = 1 << 24});
   Json out = json.ok() ? *json : Json::object();
   out["chain_hash"] = HexEncode(stored.hash);
+  if (!stored.chain.empty()) out["chain_id"] = stored.chain;
   return DumpJson(out);
 }
 

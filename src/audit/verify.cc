@@ -11,7 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include "chain_rows.h"
 #include "log_files.h"
+#include "pg_audit_schema.h"
 #include "zta/audit/durable_sink.h"
 #include "zta/audit/event_format.h"
 #include "zta/core/mutex.h"
@@ -42,6 +44,7 @@ std::string_view ChainErrorName(ChainError error) {
 namespace {
 
 using internal::CheckpointPayload;
+using internal::ChainRows;
 
 VerifyReport Broken(VerifyReport report, ChainError error, std::string bad_event,
                     std::string detail) {
@@ -55,32 +58,27 @@ VerifyReport Broken(VerifyReport report, ChainError error, std::string bad_event
 std::string Position(uint64_t seq) { return "#" + std::to_string(seq); }
 
 // The id of the event at chain position `seq`, or "#seq" when there is no such row.
-std::string EventName(store::Database& db, uint64_t seq) {
-  Result<store::Statement> get = db.Prepare("SELECT id FROM events WHERE seq = ?1");
-  if (!get.ok() || !get->BindInt64(1, static_cast<int64_t>(seq)).ok()) return Position(seq);
-  Result<bool> row = get->Step();
-  if (!row.ok() || !*row) return Position(seq);
-  return std::string(get->ColumnText(0));
+std::string EventName(ChainRows& rows, uint64_t seq) {
+  auto row = rows.EventAt(seq);
+  return row ? row->first : Position(seq);
 }
 
 // Where (by row seq) the event whose own "seq" member is `wanted` is stored, if anywhere.
-std::optional<uint64_t> FindEventBySeq(store::Database& db, uint64_t wanted) {
-  Result<store::Statement> scan =
-      db.Prepare("SELECT seq, event FROM events WHERE instr(event, ?1) > 0");
-  if (!scan.ok()) return std::nullopt;
+std::optional<uint64_t> FindEventBySeq(ChainRows& rows, uint64_t wanted) {
+  std::optional<uint64_t> found;
   // Canonical text has no whitespace, so the member always reads exactly like this; the parse
   // below confirms it is the top-level member and not text inside an attribute.
-  if (!scan->BindText(1, ",\"seq\":" + std::to_string(wanted) + ",").ok()) return std::nullopt;
-  for (;;) {
-    Result<bool> row = scan->Step();
-    if (!row.ok() || !*row) return std::nullopt;
-    Result<LoggedEvent> event = ParseLoggedEvent(scan->ColumnText(1));
-    if (event.ok() && event->seq == wanted) return static_cast<uint64_t>(scan->ColumnInt64(0));
-  }
+  rows.ForEachEventContaining(",\"seq\":" + std::to_string(wanted) + ",",
+                              [&](uint64_t seq, std::string_view text) {
+                                Result<LoggedEvent> event = ParseLoggedEvent(text);
+                                if (event.ok() && event->seq == wanted) found = seq;
+                                return !found;
+                              });
+  return found;
 }
 
 // The row at position `seq` does not chain from its predecessor: say why.
-VerifyReport DiagnoseMismatch(store::Database& db, VerifyReport report, uint64_t seq,
+VerifyReport DiagnoseMismatch(ChainRows& db, VerifyReport report, uint64_t seq,
                               std::string_view row_id, std::string_view text) {
   Result<LoggedEvent> event = ParseLoggedEvent(text);
   if (!event.ok()) {
@@ -235,30 +233,26 @@ struct CheckpointScan {
   std::optional<VerifyReport> broken;
 };
 
-Result<CheckpointScan> ReadCheckpoints(store::Database& db, const VerifyOptions& options,
+// `keys` loads the trusted keys on first need (a log without checkpoints needs none).
+Result<CheckpointScan> ReadCheckpoints(ChainRows& db,
+                                       const std::function<Result<jose::Jwks>()>& keys_source,
                                        std::string_view log_id, VerifyReport& report) {
   CheckpointScan result;
-  ZTA_ASSIGN_OR_RETURN(store::Statement scan,
-                       db.Prepare("SELECT count, jws FROM checkpoints ORDER BY count"));
-  std::optional<jose::Jwks> keys = options.public_keys;
+  std::optional<jose::Jwks> keys;
   jose::JwsVerifyOptions jws_options;
   jws_options.allowed_algorithms = jose::AlgorithmSet::Asymmetric();
-  for (;;) {
-    ZTA_ASSIGN_OR_RETURN(bool row, scan.Step());
-    if (!row) break;
+  ZTA_RETURN_IF_ERROR(db.ForEachCheckpoint([&](uint64_t count, std::string_view jws) -> Status {
+    if (result.broken) return Status::Ok();
     if (!keys) {
-      ZTA_ASSIGN_OR_RETURN(keys, internal::LoadPublicKeys(
-                                     internal::JoinPath(options.data_dir, kPublicKeyFileName)));
+      ZTA_ASSIGN_OR_RETURN(keys, keys_source());
     }
-    uint64_t count = static_cast<uint64_t>(scan.ColumnInt64(0));
-    std::string jws(scan.ColumnText(1));
     Result<jose::ParsedJws> verified = jose::VerifyCompact(jws, *keys, jws_options);
     if (!verified.ok()) {
       result.broken = Broken(report, ChainError::kBadCheckpointSignature, EventName(db, count),
                              "the checkpoint of " + std::to_string(count) +
                                  " events has a bad signature (" + verified.status().ToString() +
                                  ")");
-      return result;
+      return Status::Ok();
     }
     Result<Json> json = ParseJsonStrict(verified->payload);
     Result<CheckpointPayload> payload = json.ok() ? internal::CheckpointFromJson(*json)
@@ -267,18 +261,20 @@ Result<CheckpointScan> ReadCheckpoints(store::Database& db, const VerifyOptions&
       result.broken = Broken(report, ChainError::kMalformedRow, EventName(db, count),
                              "the checkpoint of " + std::to_string(count) +
                                  " events is signed but is not an audit checkpoint");
-      return result;
+      return Status::Ok();
     }
     if (payload->log_id != log_id) {
       result.broken = Broken(report, ChainError::kCheckpointMismatch, EventName(db, count),
                              "the checkpoint of " + std::to_string(count) +
                                  " events was signed for another log (" + payload->log_id + ")");
-      return result;
+      return Status::Ok();
     }
     // The signed payload, not the unsigned row, says what the checkpoint covers.
     result.checkpoints.push_back(std::move(*payload));
     ++report.checkpoints;
-  }
+    return Status::Ok();
+  }));
+  if (result.broken) return result;
   std::sort(
       result.checkpoints.begin(), result.checkpoints.end(),
       [](const CheckpointPayload& a, const CheckpointPayload& b) { return a.count < b.count; });
@@ -299,46 +295,42 @@ struct ChainScan {
 // hash(n) == SHA-256(stored hash(n-1) ‖ text(n)) is, by induction from the zero hash, the same
 // as recomputing the chain, but the links are independent, so they can be checked in
 // parallel: verification runs at SQLite's read speed rather than one core's SHA-256 speed.
-Result<ChainScan> ScanChain(store::Database& db,
-                            const std::vector<CheckpointPayload>& checkpoints) {
+Result<ChainScan> ScanChain(ChainRows& db, const std::vector<CheckpointPayload>& checkpoints) {
   ChainScan found;
-  ZTA_ASSIGN_OR_RETURN(store::Statement scan,
-                       db.Prepare("SELECT seq, event, hash FROM events ORDER BY seq"));
   ParallelLinkChecker checker;
   std::unique_ptr<LinkBatch> batch = checker.EmptyBatch();
   batch->prev = GenesisHash();
   size_t next_checkpoint = 0;
   uint64_t expected = 1;
-  for (;; ++expected) {
-    ZTA_ASSIGN_OR_RETURN(bool row, scan.Step());
-    if (!row) break;
-    uint64_t seq = static_cast<uint64_t>(scan.ColumnInt64(0));
-    std::string_view stored = scan.ColumnBlob(2);
-    if (seq != expected) {
-      found.gap_at = expected;
-      found.gap_row = seq;
-      break;
-    }
-    if (stored.size() != kHashBytes) {
-      found.malformed_at = seq;
-      break;
-    }
-    if (batch->size() == 0) batch->first_seq = seq;
-    batch->Add(scan.ColumnText(1), stored);
-    while (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint].count <= seq) {
-      const CheckpointPayload& c = checkpoints[next_checkpoint++];
-      // Valid once every link up to `seq` is checked; a lower bad link is reported first.
-      if (c.count == seq && c.hash != stored && !found.checkpoint_mismatch) {
-        found.checkpoint_mismatch = seq;
-      }
-    }
-    if (batch->size() == LinkBatch::kRows) {
-      std::string last(stored);
-      checker.Submit(std::move(batch));
-      batch = checker.EmptyBatch();
-      batch->prev = std::move(last);
-    }
-  }
+  ZTA_RETURN_IF_ERROR(db.ForEachEvent(
+      [&](uint64_t seq, std::string_view text, std::string_view stored) {
+        if (seq != expected) {
+          found.gap_at = expected;
+          found.gap_row = seq;
+          return false;
+        }
+        if (stored.size() != kHashBytes) {
+          found.malformed_at = seq;
+          return false;
+        }
+        ++expected;
+        if (batch->size() == 0) batch->first_seq = seq;
+        batch->Add(text, stored);
+        while (next_checkpoint < checkpoints.size() && checkpoints[next_checkpoint].count <= seq) {
+          const CheckpointPayload& c = checkpoints[next_checkpoint++];
+          // Valid once every link up to `seq` is checked; a lower bad link is reported first.
+          if (c.count == seq && c.hash != stored && !found.checkpoint_mismatch) {
+            found.checkpoint_mismatch = seq;
+          }
+        }
+        if (batch->size() == LinkBatch::kRows) {
+          std::string last(stored);
+          checker.Submit(std::move(batch));
+          batch = checker.EmptyBatch();
+          batch->prev = std::move(last);
+        }
+        return true;
+      }));
   if (batch->size() > 0) checker.Submit(std::move(batch));
   found.bad_link = checker.Finish();
   found.total = expected - 1;
@@ -347,18 +339,13 @@ Result<ChainScan> ScanChain(store::Database& db,
 
 // The report of a finished pass: the lowest failure wins (a bad link, then a checkpoint that
 // disagrees, then a gap), then a tail shorter than the last checkpoint.
-Result<VerifyReport> Judge(store::Database& db, VerifyReport report, const ChainScan& found,
+Result<VerifyReport> Judge(ChainRows& db, VerifyReport report, const ChainScan& found,
                            const std::vector<CheckpointPayload>& checkpoints) {
   if (found.bad_link) {
-    ZTA_ASSIGN_OR_RETURN(store::Statement get,
-                         db.Prepare("SELECT id, event FROM events WHERE seq = ?1"));
-    ZTA_RETURN_IF_ERROR(get.BindInt64(1, static_cast<int64_t>(*found.bad_link)));
-    ZTA_ASSIGN_OR_RETURN(bool row, get.Step());
+    auto row = db.EventAt(*found.bad_link);
     if (!row) return Internal("audit row vanished during verification");
     report.events = *found.bad_link - 1;
-    std::string id(get.ColumnText(0));
-    std::string text(get.ColumnText(1));
-    return DiagnoseMismatch(db, std::move(report), *found.bad_link, id, text);
+    return DiagnoseMismatch(db, std::move(report), *found.bad_link, row->first, row->second);
   }
   if (found.checkpoint_mismatch) {
     report.events = *found.checkpoint_mismatch - 1;
@@ -392,6 +379,24 @@ Result<VerifyReport> Judge(store::Database& db, VerifyReport report, const Chain
 
 }  // namespace
 
+namespace {
+
+// One chain, inside the caller's read snapshot.
+Result<VerifyReport> VerifyChain(ChainRows& rows, std::string_view log_id,
+                                 const std::function<Result<jose::Jwks>()>& keys) {
+  VerifyReport report;
+  ZTA_ASSIGN_OR_RETURN(CheckpointScan signed_heads, ReadCheckpoints(rows, keys, log_id, report));
+  if (signed_heads.broken) return std::move(*signed_heads.broken);
+  if (!signed_heads.checkpoints.empty()) {
+    report.last_checkpoint_micros = signed_heads.checkpoints.back().time_micros;
+    report.last_checkpoint_count = signed_heads.checkpoints.back().count;
+  }
+  ZTA_ASSIGN_OR_RETURN(ChainScan found, ScanChain(rows, signed_heads.checkpoints));
+  return Judge(rows, std::move(report), found, signed_heads.checkpoints);
+}
+
+}  // namespace
+
 Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
   ZTA_ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db,
                        internal::OpenLogForReading(options.data_dir));
@@ -399,16 +404,35 @@ Result<VerifyReport> VerifyLog(const VerifyOptions& options) {
   // One read transaction: a snapshot, so a writer appending meanwhile cannot show us a chain
   // that is newer than the checkpoints we read (or the reverse).
   ZTA_RETURN_IF_ERROR(db->Exec("BEGIN"));
+  std::unique_ptr<ChainRows> rows = internal::SqliteChainRows(*db);
+  return VerifyChain(*rows, log_id, [&]() -> Result<jose::Jwks> {
+    if (options.public_keys) return *options.public_keys;
+    return internal::LoadPublicKeys(internal::JoinPath(options.data_dir, kPublicKeyFileName));
+  });
+}
 
-  VerifyReport report;
-  ZTA_ASSIGN_OR_RETURN(CheckpointScan signed_heads, ReadCheckpoints(*db, options, log_id, report));
-  if (signed_heads.broken) return std::move(*signed_heads.broken);
-  if (!signed_heads.checkpoints.empty()) {
-    report.last_checkpoint_micros = signed_heads.checkpoints.back().time_micros;
-    report.last_checkpoint_count = signed_heads.checkpoints.back().count;
+Result<std::vector<ChainVerifyReport>> VerifyStore(const VerifyOptions& options) {
+  ZTA_ASSIGN_OR_RETURN(std::unique_ptr<store::SqlConnection> db,
+                       internal::OpenPostgresAuditForReading(options.store_url));
+  // One snapshot for every chain and its checkpoints.
+  store::SqlTransaction tx(*db, store::SqlTransaction::Kind::kRead);
+  ZTA_RETURN_IF_ERROR(tx.status());
+  ZTA_ASSIGN_OR_RETURN(std::vector<internal::ChainInfo> chains, internal::ListChains(*db));
+  std::optional<jose::Jwks> stored_keys;
+  auto keys = [&]() -> Result<jose::Jwks> {
+    if (options.public_keys) return *options.public_keys;
+    if (!stored_keys) {
+      ZTA_ASSIGN_OR_RETURN(stored_keys, internal::PostgresAuditKeys(*db));
+    }
+    return *stored_keys;
+  };
+  std::vector<ChainVerifyReport> reports;
+  for (const internal::ChainInfo& chain : chains) {
+    std::unique_ptr<ChainRows> rows = internal::PostgresChainRows(*db, chain.chain_id);
+    ZTA_ASSIGN_OR_RETURN(VerifyReport report, VerifyChain(*rows, chain.log_id, keys));
+    reports.push_back({chain.chain_id, std::move(report)});
   }
-  ZTA_ASSIGN_OR_RETURN(ChainScan found, ScanChain(*db, signed_heads.checkpoints));
-  return Judge(*db, std::move(report), found, signed_heads.checkpoints);
+  return reports;
 }
 
 }  // namespace zta::audit

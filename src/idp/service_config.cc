@@ -1,5 +1,7 @@
 // TOML settings of an identity provider service (`zta idp serve --config`, docs/idp.md). Syntax
 // errors come back from ParseToml as InvalidArgument with the file and position.
+#include <unistd.h>
+
 #include <toml++/toml.h>
 
 #include <cstdlib>
@@ -127,9 +129,13 @@ Status ReadIdpServiceConfig(const toml::table& root, IdpServiceOptions* s) {
     return ReadDpop(r, s->authorization);
   }));
   // [store] url: a PostgreSQL store shared by several nodes (docs/scale.md). Its password
-  // belongs in PGPASSWORD or PGPASSFILE, not in this file.
+  // belongs in PGPASSWORD or PGPASSFILE, not in this file. node_id names this node's audit chain.
   ZTA_RETURN_IF_ERROR(ReadSection(root, "store", top, [&](TableReader& r) -> Status {
     ZTA_RETURN_IF_ERROR(r.Get("url", &s->store_url));
+    ZTA_RETURN_IF_ERROR(r.Get("node_id", &s->node_id));
+    if (!IsValidNodeId(s->node_id)) {
+      return InvalidArgument("store.node_id must be 1-64 letters, digits, '.', '-', '_' or ':'");
+    }
     if (!s->store_url.empty() && !store::IsPostgresUrl(s->store_url)) {
       return InvalidArgument("store.url must be a postgresql:// URL (the default store is the "
                              "data folder)");
@@ -156,6 +162,26 @@ Status ReadIdpServiceConfig(const toml::table& root, IdpServiceOptions* s) {
 }
 
 }  // namespace
+
+bool IsValidNodeId(std::string_view id) {
+  if (id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string DefaultNodeId() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) return "node";
+  std::string id;
+  for (const char* c = host; *c != '\0' && id.size() < 64; ++c) {
+    id += IsValidNodeId(std::string_view(c, 1)) ? *c : '-';
+  }
+  return id.empty() ? "node" : id;
+}
 
 Status LoadIdpServiceConfig(const std::string& path, IdpServiceOptions* s) {
   ZTA_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));

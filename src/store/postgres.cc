@@ -152,6 +152,7 @@ class PgSqlConnection final : public SqlConnection {
   }
 
   Status Begin() override { return BeginWith("BEGIN ISOLATION LEVEL SERIALIZABLE"); }
+  Status BeginLocking() override { return BeginWith("BEGIN ISOLATION LEVEL READ COMMITTED"); }
   Status BeginRead() override {
     return BeginWith("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   }

@@ -61,6 +61,7 @@ class SqliteSqlConnection final : public SqlConnection {
     return SqlQuery(std::make_unique<SqliteQuery>(std::move(stmt), db_->handle()));
   }
   Status Begin() override { return db_->Begin(); }
+  Status BeginLocking() override { return db_->Begin(); }
   Status BeginRead() override { return db_->Exec("BEGIN"); }
   Status Commit() override { return db_->Commit(); }
   Status Rollback() override { return db_->Rollback(); }

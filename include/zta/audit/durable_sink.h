@@ -23,8 +23,15 @@ inline constexpr char kSigningKeyFileName[] = "audit-signing-key.json";
 inline constexpr char kPublicKeyFileName[] = "audit-signing-key.pub.json";
 
 struct DurableAuditSinkOptions {
-  // REQUIRED: the data folder. Created (mode 0700) when missing.
+  // REQUIRED: the data folder. Created (mode 0700) when missing. Holds the log (audit.db) unless
+  // store_url is set, and the checkpoint signing key either way.
   std::string data_dir;
+  // A PostgreSQL URL (postgresql://…): the log goes there instead, as chain `chain_id` beside the
+  // chains of the other nodes (docs/scale.md, "The audit trail on PostgreSQL"). Default: "".
+  std::string store_url;
+  // The chain this sink appends to in store_url: the node id. REQUIRED with store_url. Two
+  // processes with one chain id take turns (never fork the chain) but wait for each other.
+  std::string chain_id;
   // Sign a checkpoint after this many events since the last one. 0 disables count-based
   // checkpoints. Default: 10000.
   uint64_t checkpoint_every_events = 10000;

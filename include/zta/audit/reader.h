@@ -11,6 +11,7 @@
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/status.h"
+#include "zta/store/sql.h"
 #include "zta/store/sqlite.h"
 
 namespace zta::audit {
@@ -34,20 +35,27 @@ struct EventFilter {
 };
 
 struct StoredEvent {
+  std::string chain;  // the node's chain in a PostgreSQL log; "" in a data folder's log
   uint64_t seq = 0;
   AuditEvent event;
   std::string canonical;  // the exact bytes that were hashed
   std::string hash;       // raw 32-byte chain hash
 };
 
-// Read-only access to a data folder's audit log. Not thread-safe (one SQLite connection).
+// Read-only access to a data folder's audit log, or to the nodes' chains in PostgreSQL. Not
+// thread-safe (one connection).
 class AuditLogReader {
  public:
   // kNotFound when there is no log, kDataLoss when the file is not an audit log.
   static Result<std::unique_ptr<AuditLogReader>> Open(const std::string& data_dir);
+  // Every chain in the PostgreSQL database at `url`, merged by time. kNotFound when it has no
+  // audit tables.
+  static Result<std::unique_ptr<AuditLogReader>> OpenStore(const std::string& url);
+  ~AuditLogReader();
 
-  // Calls `visit` with each matching event in chain order until it returns false. A row that
-  // is not a valid event fails the scan with kDataLoss.
+  // Calls `visit` with each matching event in chain order (PostgreSQL: in time order, chains
+  // merged) until it returns false. A row that is not a valid event fails the scan with
+  // kDataLoss.
   Status Scan(const EventFilter& filter, const std::function<bool(const StoredEvent&)>& visit);
 
   // The matching events in chain order; at most `limit` (0: all).
@@ -59,15 +67,19 @@ class AuditLogReader {
   Result<std::vector<StoredEvent>> Trace(const std::string& jti, const std::string& resource_id);
 
  private:
-  explicit AuditLogReader(std::unique_ptr<store::Database> db) : db_(std::move(db)) {}
+  AuditLogReader(std::unique_ptr<store::Database> db, std::unique_ptr<store::SqlConnection> pg);
+  Status ScanStore(const EventFilter& filter,
+                   const std::function<bool(const StoredEvent&)>& visit);
   std::unique_ptr<store::Database> db_;
+  std::unique_ptr<store::SqlConnection> pg_;
 };
 
 // A one-line human rendering: time, component, action, decision[/reason] and the who/what.
 std::string FormatEventLine(const AuditEvent& event);
 
-// The export form (one JSON Lines record): the canonical event members plus "chain_hash" (hex).
-// Removing "chain_hash" and dumping with sorted keys gives back the hashed bytes.
+// The export form (one JSON Lines record): the canonical event members plus "chain_hash" (hex)
+// and, from a PostgreSQL log, "chain_id". Removing those two and dumping with sorted keys gives
+// back the hashed bytes.
 std::string ExportLine(const StoredEvent& stored);
 
 }  // namespace zta::audit

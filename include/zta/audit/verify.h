@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "zta/core/status.h"
 #include "zta/jose/jwk.h"
@@ -25,9 +26,12 @@ enum class ChainError {
 std::string_view ChainErrorName(ChainError error);
 
 struct VerifyOptions {
-  // REQUIRED: the data folder holding audit.db.
+  // The data folder holding audit.db (VerifyLog).
   std::string data_dir;
-  // Keys that may have signed checkpoints. Default: data_dir/audit-signing-key.pub.json. A
+  // The PostgreSQL database holding the nodes' chains (VerifyStore).
+  std::string store_url;
+  // Keys that may have signed checkpoints. Default: data_dir/audit-signing-key.pub.json (on
+  // PostgreSQL: the keys the nodes published in audit_keys). A
   // third party should pass its own trusted copy: keys in the data folder are only as
   // trustworthy as the folder.
   std::optional<jose::Jwks> public_keys;
@@ -52,5 +56,15 @@ struct VerifyReport {
 // public key: kInvalidArgument/kNotFound). A log that was checked and found broken is an ok
 // Result with report.ok == false.
 Result<VerifyReport> VerifyLog(const VerifyOptions& options);
+
+// One chain of a PostgreSQL audit log (one per node) and what its verification found.
+struct ChainVerifyReport {
+  std::string chain_id;
+  VerifyReport report;
+};
+
+// Checks every chain in options.store_url, in one snapshot, each as VerifyLog checks a data
+// folder's log. kNotFound when the database has no audit tables.
+Result<std::vector<ChainVerifyReport>> VerifyStore(const VerifyOptions& options);
 
 }  // namespace zta::audit

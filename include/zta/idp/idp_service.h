@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
@@ -22,10 +23,18 @@ struct IdpServiceOptions {
   // A PostgreSQL store shared with other nodes ([store] url, --store); "" = the data folder.
   // Changes other nodes make arrive through LISTEN/NOTIFY (and the registry poll as fallback).
   std::string store_url;
+  // This node's name in the shared store ([store] node_id, --node-id): its audit chain there.
+  // "" = the host name (nodes sharing a host should set one each).
+  std::string node_id;
   KeyManagerOptions keys;                     // alg and rotation overlap of new keys
   http::ServerOptions server;                 // host, port (0 = a free one), threads, TLS
   AuthorizationServerOptions authorization;   // issuer "" = the bound base URL
 };
+
+// Whether `id` may name a node (1-64 of [A-Za-z0-9._:-]); "" (the default) is valid too.
+bool IsValidNodeId(std::string_view id);
+// The node id when none is set: the host name, cut to a valid id ("node" if it has none).
+std::string DefaultNodeId();
 
 // Reads the TOML settings of `zta idp serve --config FILE` (docs/idp.md, "Configuration") into
 // `options`; keys absent from the file keep their values. Unknown keys, wrong types, bad values

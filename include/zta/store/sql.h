@@ -78,6 +78,11 @@ class SqlConnection {
   // IsSerializationFailure at some statement or at commit, and the caller runs the whole
   // transaction again).
   virtual Status Begin() = 0;
+  // A write transaction for writers that exclude each other with row locks (SELECT … FOR
+  // UPDATE): PostgreSQL READ COMMITTED, where the lock waits for the other writer and then reads
+  // what it committed, so a hot row never fails with a serialization failure; SQLite BEGIN
+  // IMMEDIATE, as Begin.
+  virtual Status BeginLocking() = 0;
   // A read-only transaction seeing one consistent snapshot.
   virtual Status BeginRead() = 0;
   virtual Status Commit() = 0;
