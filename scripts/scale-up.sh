@@ -72,14 +72,15 @@ fi
 export ZTA_IDP_KEY_ENCRYPTION_KEY
 "$zta" idp --store "$store_url" migrate >/dev/null
 # The first signing key, made once before the nodes start (not by each node at once).
-"$zta" idp --store "$store_url" --data "$state/admin" keys list >/dev/null
+"$zta" idp --store "$store_url" --data "$state/admin" --node-id admin keys list >/dev/null
 
 lb_port=$(free_port)
 issuer="http://127.0.0.1:$lb_port"
 servers=""
 for i in $(seq 1 "$nodes"); do
   port=$(free_port)
-  "$zta" idp --store "$store_url" --data "$state/node$i" serve --listen "127.0.0.1:$port" \
+  "$zta" idp --store "$store_url" --data "$state/node$i" --node-id "node$i" serve \
+    --listen "127.0.0.1:$port" \
     --issuer "$issuer" "${serve_flags[@]}" >"$state/node$i.out" 2>"$state/node$i.err" &
   pids+=($!)
   echo "node$i http://127.0.0.1:$port $!" >>"$state/nodes"

@@ -97,6 +97,20 @@ TEST_F(IdpServiceTest, KeyRotationIsAudited) {
   EXPECT_TRUE(seen);
 }
 
+TEST_F(IdpServiceTest, NodeIdsAreCheckedAndDefaultToTheHostName) {
+  IdpServiceOptions options;
+  ASSERT_TRUE(LoadIdpServiceConfig(WriteConfig("[store]\nnode_id = \"node-1.eu:a_b\"\n"),
+                                   &options)
+                  .ok());
+  EXPECT_EQ(options.node_id, "node-1.eu:a_b");
+  EXPECT_FALSE(IsValidNodeId(std::string(65, 'a')));
+  EXPECT_TRUE(IsValidNodeId(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidNodeId("node\n1"));
+  std::string fallback = DefaultNodeId();
+  EXPECT_FALSE(fallback.empty());
+  EXPECT_TRUE(IsValidNodeId(fallback));
+}
+
 TEST_F(IdpServiceTest, ConfigFileFillsEveryOption) {
   IdpServiceOptions options;
   Status s = LoadIdpServiceConfig(WriteConfig(R"(
@@ -147,6 +161,9 @@ TEST_F(IdpServiceTest, ConfigFileErrorsNameTheKeyOrFile) {
       {"server = 1\n", "server"},
       {"[unknown]\n", "unknown"},
       {"[server\n", "idp.toml"},
+      {"[store]\nurl = \"mysql://x\"\n", "store.url"},
+      {"[store]\nnode_id = \"a b\"\n", "store.node_id"},
+      {"[store]\nnode_id = \"n/../x\"\n", "store.node_id"},
   };
   for (const Case& c : cases) {
     IdpServiceOptions options;

@@ -46,6 +46,10 @@ class ScaleOutTest : public ::testing::Test {
     ASSERT_TRUE(agent.ok()) << agent.status();
     id_ = (*agent)["client_id"].get<std::string>();
     secret_ = (*agent)["client_secret"].get<std::string>();
+    // The registration reaches A by NOTIFY within milliseconds, but a test's first request may
+    // come sooner (and a refused one would count as a failed authentication in the shared
+    // counter): let A re-read now. Propagation itself is what the disable test measures.
+    a_->authorization_server().NoteStoreChanged();
   }
   void TearDown() override {
     a_.reset();
@@ -81,6 +85,7 @@ class ScaleOutTest : public ::testing::Test {
   }
   std::string Token(IdpService& node) {
     auto r = Post(node, "/token", {{"grant_type", "client_credentials"}});
+    last_answer_ = std::to_string(r.status) + " " + r.body;
     auto j = ParseJsonStrict(r.body);
     return r.status == 200 && j.ok() ? (*j)["access_token"].get<std::string>() : "";
   }
@@ -111,6 +116,7 @@ class ScaleOutTest : public ::testing::Test {
   }
 
   std::string url_, dir_, id_, secret_;
+  std::string last_answer_;  // of the last Token(): status and body, for failure messages
   InMemoryAuditSink audit_;
   std::unique_ptr<IdpService> a_, b_;
 };
@@ -142,7 +148,7 @@ TEST_F(ScaleOutTest, ARevocationOnOneNodeHoldsOnTheOtherWithinASecond) {
 }
 
 TEST_F(ScaleOutTest, AnAgentDisabledOnOneNodeIsRefusedByTheOtherWithinASecond) {
-  ASSERT_FALSE(Token(*a_).empty());
+  ASSERT_FALSE(Token(*a_).empty()) << last_answer_;
   ASSERT_TRUE(b_->idp().SetAgentEnabled(id_, false).ok());
   int ms = MillisUntil([&] {
     return Post(*a_, "/token", {{"grant_type", "client_credentials"}}).status == 401;
@@ -187,8 +193,49 @@ TEST_F(ScaleOutTest, TheFailedAuthenticationLimitHoldsAcrossNodes) {
   EXPECT_FALSE(Token(*b_).empty());
 }
 
+// private_key_jwt (RFC 7523 §3): an assertion accepted by node A is a replay at node B, whose
+// memory never saw it; only the shared store can say so.
+TEST_F(ScaleOutTest, AClientAssertionUsedOnOneNodeIsRefusedByTheOther) {
+  auto key = jose::Jwk::Generate(jose::Algorithm::kES256);
+  ASSERT_TRUE(key.ok());
+  AgentSpec spec;
+  spec.name = "booker";
+  spec.owner = "ops@example.com";
+  spec.resource = kHotel;
+  spec.scopes = {"hotels:read"};
+  spec.public_jwk = key->ToPublicJson();
+  auto agent = a_->idp().AddAgent(spec);
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  const std::string id = (*agent)["client_id"].get<std::string>();
+  auto assertion = [&](const std::string& jti) {
+    int64_t now = SystemClock::Instance().NowSeconds();
+    return *jose::JwtBuilder().Issuer(id).Subject(id).Audience("https://idp.example").Id(jti)
+                .IssuedAt(now).ExpiresAt(now + 60).Sign(jose::Algorithm::kES256, *key);
+  };
+  auto request = [&](IdpService& node, const std::string& jwt) {
+    http::ClientRequest r;
+    r.method = "POST";
+    r.url = node.BaseUrl() + "/token";
+    r.headers.Set("Content-Type", "application/x-www-form-urlencoded");
+    r.body = http::FormEncode(
+        {{"grant_type", "client_credentials"},
+         {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+         {"client_assertion", jwt}});
+    auto resp = http::Send(r);
+    return resp.ok() ? resp->status : 0;
+  };
+  // B may not have seen the new agent yet; wait for it with a fresh assertion each time.
+  int n = 0;
+  ASSERT_GE(MillisUntil([&] { return request(*b_, assertion("warm-" + std::to_string(++n))) == 200; }),
+            0);
+  const std::string once = assertion("used-once");
+  EXPECT_EQ(request(*a_, once), 200);
+  EXPECT_EQ(request(*b_, once), 401);  // the replay, on the other node
+  EXPECT_EQ(request(*a_, once), 401);
+}
+
 TEST_F(ScaleOutTest, HealthzAndMetricsAnswerOnEveryNode) {
-  ASSERT_FALSE(Token(*a_).empty());
+  ASSERT_FALSE(Token(*a_).empty()) << last_answer_;
   EXPECT_EQ(Post(*a_, "/token", {{"grant_type", "password"}}).status, 400);
   for (IdpService* node : {a_.get(), b_.get()}) {
     auto health = http::GetJson(node->BaseUrl() + "/healthz");
