@@ -93,7 +93,7 @@ start_node() {  # NAME STORE-FLAGS... → sets node_url, node_pid
   shift
   local port
   port=$(free_port)
-  taskset -c 0 "$ZTA" idp "$@" --data "$work/$name" serve --listen "127.0.0.1:$port" \
+  taskset -c 0 "$ZTA" idp "$@" --data "$work/$name" --node-id "$name" serve --listen "127.0.0.1:$port" \
     --issuer "$issuer" >"$work/$name.out" 2>"$work/$name.err" &
   node_pid=$!
   pids+=("$node_pid")
@@ -110,8 +110,8 @@ sqlite_agent=$("$ZTA" idp --data "$work/sqlite" agent add bench --owner ops@exam
 store=$(bash scripts/pg-cluster.sh start "$work/pg")
 for p in $(postgres_pids); do taskset -a -p -c 0 "$p" >/dev/null; done
 "$ZTA" idp --store "$store" migrate >/dev/null
-"$ZTA" idp --store "$store" --data "$work/admin" resource add "$RESOURCE" --scopes "hotels:read" >/dev/null
-pg_agent=$("$ZTA" idp --store "$store" --data "$work/admin" agent add bench --owner ops@example.com \
+"$ZTA" idp --store "$store" --data "$work/admin" --node-id admin resource add "$RESOURCE" --scopes "hotels:read" >/dev/null
+pg_agent=$("$ZTA" idp --store "$store" --data "$work/admin" --node-id admin agent add bench --owner ops@example.com \
   --resource "$RESOURCE" --scopes hotels:read)
 basic_of() {
   python3 -c 'import base64,json,sys; a=json.loads(sys.argv[1]); print(base64.b64encode((a["client_id"]+":"+a["client_secret"]).encode()).decode())' "$1"

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "zta/core/status.h"
 #include "zta/jose/jwk.h"
@@ -31,6 +32,15 @@ struct ChainHead {
   std::string hash;
 };
 
+// One event row as the sink chained it.
+struct EventRow {
+  uint64_t seq = 0;
+  std::string_view id;
+  int64_t time_micros = 0;
+  std::string_view text;
+  std::string_view hash;  // raw 32 bytes
+};
+
 // Used by the sink's writer thread only. A commit is Begin → InsertEvent… → InsertCheckpoint? →
 // Commit, or Rollback at any point. A failure with store::IsSerializationFailure (PostgreSQL: a
 // concurrent writer of the same chain) left nothing behind; the sink runs the commit again.
@@ -50,6 +60,15 @@ class ChainStore {
   // kAlreadyExists when `id` is already in the log: only this row is left out.
   virtual Status InsertEvent(uint64_t seq, std::string_view id, int64_t time_micros,
                              std::string_view text, std::string_view hash) = 0;
+  // All of `rows`, in order, at once where the engine can (PostgreSQL: multi-row INSERTs, one
+  // round trip per up to 150 rows). kAlreadyExists when an id is already in the log: some rows
+  // may then be in, so the caller rolls back and inserts the batch row by row (InsertEvent).
+  virtual Status InsertEvents(const std::vector<EventRow>& rows) {
+    for (const EventRow& r : rows) {
+      ZTA_RETURN_IF_ERROR(InsertEvent(r.seq, r.id, r.time_micros, r.text, r.hash));
+    }
+    return Status::Ok();
+  }
   virtual Status InsertCheckpoint(uint64_t count, int64_t time_micros, std::string_view jws) = 0;
   // Commits, with `head` as the new head of the chain.
   virtual Status Commit(const ChainHead& head) = 0;

@@ -333,49 +333,86 @@ class DurableAuditSink::Impl {
       head_hash_ = head->hash;
       events_.store(head_seq_);
     }
-
-    uint64_t seq = head_seq_;
-    std::string hash = head_hash_;
-    std::string next_hash(kHashBytes, '\0');
-    std::string text;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      const RenderedEvent& r = batch[i]->rendered;
-      text = CanonicalText(r, seq + 1);
-      hasher_.Hash(hash, text, reinterpret_cast<unsigned char*>(next_hash.data()));
-      Status s = chain_->InsertEvent(seq + 1, r.id, r.time_micros, text, next_hash);
-      if (s.code() == StatusCode::kAlreadyExists) {
-        // Only this row was left out; the rest of the batch goes on.
-        results[i] = Status(StatusCode::kAlreadyExists,
-                            "audit event id \"" + r.id + "\" is already in the log");
-        continue;
-      }
-      if (!s.ok()) {
-        chain_->Rollback();
-        return fail_all(s.WithContext("appending to the audit log"));
-      }
-      ++seq;
-      hash.swap(next_hash);
+    // All at once first; an id already in the log (rare: a caller's own id used twice) makes
+    // that fail, and then the batch goes in row by row so that only that event is refused.
+    internal::ChainHead end{head_seq_, head_hash_};
+    Status inserted = InsertAll(batch, end);
+    if (inserted.code() == StatusCode::kAlreadyExists) {
+      chain_->Rollback();
+      head = chain_->Begin();
+      if (!head.ok()) return fail_all(head.status().WithContext("audit log"));
+      end = internal::ChainHead{head->seq, head->hash};
+      inserted = InsertOneByOne(batch, end, results);
+    }
+    if (!inserted.ok()) {
+      chain_->Rollback();
+      return fail_all(inserted.WithContext("appending to the audit log"));
     }
 
-    bool checkpoint = seq > head_seq_ && (CountCheckpointDue(seq) || TimeCheckpointDue());
+    const uint64_t seq = end.seq;
+    bool checkpoint = seq > head->seq && (CountCheckpointDue(seq) || TimeCheckpointDue());
     int64_t checkpoint_micros = 0;
     if (checkpoint) {
       checkpoint_micros = clock_.NowMicros();
-      Status s = InsertCheckpoint(seq, hash, checkpoint_micros);
+      Status s = InsertCheckpoint(seq, end.hash, checkpoint_micros);
       if (!s.ok()) {
         chain_->Rollback();
         return fail_all(s);
       }
     }
-    Status committed = chain_->Commit(internal::ChainHead{seq, hash});
+    Status committed = chain_->Commit(end);
     if (!committed.ok()) return fail_all(committed.WithContext("committing the audit log"));
     commits_.fetch_add(1);
     chain_->AfterCommit();
     head_seq_ = seq;
-    head_hash_ = hash;
+    head_hash_ = end.hash;
     events_.store(seq);
     if (checkpoint) NoteCheckpoint(seq, checkpoint_micros);
     return results;
+  }
+
+  // Chains every event of `batch` onto `head` and inserts them in one call; `head` ends as the
+  // new head.
+  Status InsertAll(const std::vector<Pending*>& batch, internal::ChainHead& head) {
+    std::vector<std::string> texts(batch.size()), hashes(batch.size());
+    std::vector<internal::EventRow> rows(batch.size());
+    std::string_view prev = head.hash;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const RenderedEvent& r = batch[i]->rendered;
+      texts[i] = CanonicalText(r, head.seq + i + 1);
+      hashes[i].resize(kHashBytes);
+      hasher_.Hash(prev, texts[i], reinterpret_cast<unsigned char*>(hashes[i].data()));
+      prev = hashes[i];
+      rows[i] = internal::EventRow{head.seq + i + 1, r.id, r.time_micros, texts[i], hashes[i]};
+    }
+    ZTA_RETURN_IF_ERROR(chain_->InsertEvents(rows));
+    if (!batch.empty()) {
+      head.seq += batch.size();
+      head.hash = hashes.back();
+    }
+    return Status::Ok();
+  }
+
+  // The same row by row, leaving out (with kAlreadyExists in `results`) each event whose id is
+  // already in the log.
+  Status InsertOneByOne(const std::vector<Pending*>& batch, internal::ChainHead& head,
+                        std::vector<Status>& results) {
+    std::string next_hash(kHashBytes, '\0');
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const RenderedEvent& r = batch[i]->rendered;
+      std::string text = CanonicalText(r, head.seq + 1);
+      hasher_.Hash(head.hash, text, reinterpret_cast<unsigned char*>(next_hash.data()));
+      Status s = chain_->InsertEvent(head.seq + 1, r.id, r.time_micros, text, next_hash);
+      if (s.code() == StatusCode::kAlreadyExists) {
+        results[i] = Status(StatusCode::kAlreadyExists,
+                            "audit event id \"" + r.id + "\" is already in the log");
+        continue;
+      }
+      ZTA_RETURN_IF_ERROR(s);
+      ++head.seq;
+      head.hash = next_hash;
+    }
+    return Status::Ok();
   }
 
   // Signs the head and inserts the checkpoint row (inside the caller's transaction).

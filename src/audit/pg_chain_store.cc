@@ -7,6 +7,7 @@
 // turns and the chain never forks: the second waits for the first, then reads the head the
 // first committed and chains its batch onto it. The commit returns only when PostgreSQL has made it durable
 // (synchronous_commit), before the action it records is acknowledged.
+#include <algorithm>
 #include <optional>
 
 #include "chain_store.h"
@@ -71,6 +72,35 @@ class PostgresChain final : public ChainStore {
     ZTA_RETURN_IF_ERROR(insert.BindText(6, HexEncode(hash)));
     ZTA_RETURN_IF_ERROR(insert.Run());
     if (insert.Changes() == 0) return Status(StatusCode::kAlreadyExists, "duplicate event id");
+    return Status::Ok();
+  }
+
+  Status InsertEvents(const std::vector<EventRow>& rows) override {
+    // A statement per kRowsPerInsert rows: fewer round trips and one plan for a whole batch
+    // (per-row statements cost PostgreSQL ~90 µs of CPU per event). ON CONFLICT leaves
+    // duplicates out; fewer changed rows than given means one was there already.
+    constexpr size_t kRowsPerInsert = 150;  // 6 parameters each, under the 1,000 the client binds
+    for (size_t begin = 0; begin < rows.size(); begin += kRowsPerInsert) {
+      size_t end = std::min(rows.size(), begin + kRowsPerInsert);
+      std::string sql = "INSERT INTO audit_events(chain_id, seq, id, time_micros, event, hash) VALUES ";
+      for (size_t i = begin; i < end; ++i) sql += i == begin ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+      sql += " ON CONFLICT (id) DO NOTHING";
+      ZTA_ASSIGN_OR_RETURN(store::SqlQuery insert, db_->Prepare(sql));
+      int p = 1;
+      for (size_t i = begin; i < end; ++i) {
+        const EventRow& r = rows[i];
+        ZTA_RETURN_IF_ERROR(insert.BindText(p++, chain_id_));
+        ZTA_RETURN_IF_ERROR(insert.BindInt64(p++, static_cast<int64_t>(r.seq)));
+        ZTA_RETURN_IF_ERROR(insert.BindText(p++, r.id));
+        ZTA_RETURN_IF_ERROR(insert.BindInt64(p++, r.time_micros));
+        ZTA_RETURN_IF_ERROR(insert.BindText(p++, r.text));
+        ZTA_RETURN_IF_ERROR(insert.BindText(p++, HexEncode(r.hash)));
+      }
+      ZTA_RETURN_IF_ERROR(insert.Run());
+      if (insert.Changes() != static_cast<int64_t>(end - begin)) {
+        return Status(StatusCode::kAlreadyExists, "duplicate event id in the batch");
+      }
+    }
     return Status::Ok();
   }
 

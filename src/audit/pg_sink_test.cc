@@ -175,6 +175,36 @@ TEST_F(PgAuditTest, ADuplicateIdIsRefusedAcrossNodesAndTheRestIsKept) {
   EXPECT_EQ((*reports)[0].report.events + (*reports)[1].report.events, 2u);
 }
 
+// A duplicate inside one group commit (asynchronous appends batch together) is refused alone;
+// the rest of the batch is chained without a gap.
+TEST_F(PgAuditTest, ADuplicateInsideABatchIsRefusedAloneAndTheChainHasNoGap) {
+  TempDir dir;
+  FakeClock clock;
+  constexpr int kEvents = 40;
+  std::atomic<int> done{0}, duplicates{0}, other{0};
+  {
+    auto a = DurableAuditSink::Open(Options(dir, "node-a"), clock);
+    ASSERT_TRUE(a.ok());
+    for (int i = 0; i < kEvents; ++i) {
+      AuditEvent e = EventOf("node-a", i == 25 ? 3 : i, 100 + i);  // #25 reuses #3's id
+      (*a)->AppendAsync(e, [&](Status s) {
+        if (s.code() == StatusCode::kAlreadyExists) ++duplicates;
+        else if (!s.ok()) ++other;
+        ++done;
+      });
+    }
+    ASSERT_TRUE((*a)->Close().ok());
+  }
+  EXPECT_EQ(done.load(), kEvents);
+  EXPECT_EQ(duplicates.load(), 1);
+  EXPECT_EQ(other.load(), 0);
+  auto reports = VerifyStore({.store_url = url_});
+  ASSERT_TRUE(reports.ok());
+  ASSERT_EQ(reports->size(), 1u);
+  EXPECT_TRUE((*reports)[0].report.ok) << (*reports)[0].report.detail;
+  EXPECT_EQ((*reports)[0].report.events, static_cast<uint64_t>(kEvents - 1));
+}
+
 // The tables refuse edits; an attacker who gets past that (disabling the trigger) is caught by
 // verification, which names the chain and the event.
 TEST_F(PgAuditTest, TamperingWithAChainIsCaught) {
