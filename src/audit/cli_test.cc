@@ -1,7 +1,6 @@
 // Drives `zta audit ...` (the built CLI) against a real log: the output line and the exit codes
 // 0 / 1 / 2 that scripts rely on. Skipped when the zta binary has not been built.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
@@ -20,23 +19,7 @@ namespace {
 using testing::SampleEvent;
 using testing::TempDir;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
-
-CliRun Zta(const std::string& args) {
-  std::string command = std::string(ZTA_BINARY_DIR) + "/zta " + args + " 2>&1";
-  CliRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
-  int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using testing::Zta;
 
 class AuditCliTest : public ::testing::Test {
  protected:
