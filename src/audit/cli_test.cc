@@ -19,6 +19,7 @@ namespace {
 using testing::SampleEvent;
 using testing::TempDir;
 
+using testing::CliRun;
 using testing::Zta;
 
 class AuditCliTest : public ::testing::Test {
