@@ -1,6 +1,7 @@
 // `zta audit verify | query | export`: check and read the tamper-evident audit log in a data
-// folder or the idp nodes' PostgreSQL, thin over zta::audit (trace and who: audit_story_commands.cc). verify exits 1 when the
-// chain is broken; bad flags or an unreadable log exit 2.
+// folder or the idp nodes' PostgreSQL, thin over zta::audit (trace and who:
+// audit_story_commands.cc). verify exits 1 when the chain is broken; bad flags or an unreadable log
+// exit 2.
 #include <iostream>
 #include <optional>
 #include <string>

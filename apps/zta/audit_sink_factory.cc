@@ -21,7 +21,8 @@ std::unique_ptr<AuditSink> OpenAuditSink(const std::string& data_dir, const std:
   auto sink = audit::DurableAuditSink::Open(options, SystemClock::Instance());
   if (!sink.ok()) {
     // A log that cannot be opened is a configuration error (exit 2, see ExitCodeFor).
-    std::string where = store_url.empty() ? "in " + data_dir : "of node " + node_id + " in the store";
+    std::string where =
+        store_url.empty() ? "in " + data_dir : "of node " + node_id + " in the store";
     *status = AsConfigurationError(sink.status().WithContext("opening the audit log " + where));
     return nullptr;
   }

@@ -44,9 +44,8 @@ int LoadVerifiedStore(const std::string& url, Logs& logs) {
   if (!reports.ok()) return UsageError("--store: " + reports.status().message());
   for (const audit::ChainVerifyReport& chain : *reports) {
     if (!chain.report.ok) {
-      std::cerr << "broken: chain " << chain.chain_id << ": event " << chain.report.bad_event
-                << " " << audit::ChainErrorName(chain.report.error) << ": "
-                << chain.report.detail << "\n";
+      std::cerr << "broken: chain " << chain.chain_id << ": event " << chain.report.bad_event << " "
+                << audit::ChainErrorName(chain.report.error) << ": " << chain.report.detail << "\n";
       return kExitCheckFailed;
     }
   }
@@ -176,8 +175,8 @@ void RegisterWho(CLI::App& audit) {
     if (int exit = LoadVerifiedLogs(flags->data, flags->store, logs); exit != kExitOk) {
       return exit;
     }
-    Result<audit::BookingStory> story = audit::WhoBooked(
-        logs.events, flags->booking, RegistryAgents(flags->data, flags->store));
+    Result<audit::BookingStory> story =
+        audit::WhoBooked(logs.events, flags->booking, RegistryAgents(flags->data, flags->store));
     if (!story.ok()) {
       if (story.status().code() != StatusCode::kNotFound)
         return UsageError(story.status().message());

@@ -27,9 +27,8 @@ class ChainRows {
       const std::function<Status(uint64_t count, std::string_view jws)>& visit) = 0;
   // The event rows in chain order, as (seq, hashed text, raw stored hash), until `visit`
   // returns false. The views live until `visit` returns.
-  virtual Status ForEachEvent(
-      const std::function<bool(uint64_t seq, std::string_view text, std::string_view hash)>&
-          visit) = 0;
+  virtual Status ForEachEvent(const std::function<bool(uint64_t seq, std::string_view text,
+                                                       std::string_view hash)>& visit) = 0;
   // The id and text of the row at `seq`.
   virtual std::optional<std::pair<std::string, std::string>> EventAt(uint64_t seq) = 0;
   // The rows whose text mentions `needle`, as (seq, text), until `visit` returns false.

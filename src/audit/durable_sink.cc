@@ -486,7 +486,6 @@ class DurableAuditSink::Impl {
   std::array<size_t, 8> recent_batches_{};  // writer thread only
   uint64_t batch_counter_ = 0;              // writer thread only
   std::thread writer_;
-
 };
 
 DurableAuditSink::DurableAuditSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

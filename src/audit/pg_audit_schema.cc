@@ -91,10 +91,9 @@ Status CreatePostgresAuditSchema(store::SqlConnection& db) {
   return end.WithContext("committing the audit tables");
 }
 
-Result<std::unique_ptr<store::SqlConnection>> OpenPostgresAuditForReading(
-    const std::string& url) {
-  ZTA_ASSIGN_OR_RETURN(auto db, store::ConnectPostgres({.url = url,
-                                                        .application_name = "zta-audit"}));
+Result<std::unique_ptr<store::SqlConnection>> OpenPostgresAuditForReading(const std::string& url) {
+  ZTA_ASSIGN_OR_RETURN(auto db,
+                       store::ConnectPostgres({.url = url, .application_name = "zta-audit"}));
   ZTA_ASSIGN_OR_RETURN(int version, SchemaVersion(*db));
   if (version == 0) return NotFound("no audit log in " + db->Describe());
   ZTA_RETURN_IF_ERROR(CheckVersion(version));

@@ -5,8 +5,8 @@
 // A commit is one READ COMMITTED transaction that first locks the chain's row (SELECT … FOR
 // UPDATE), so two processes that share a chain id (a CLI command beside its node's server) take
 // turns and the chain never forks: the second waits for the first, then reads the head the
-// first committed and chains its batch onto it. The commit returns only when PostgreSQL has made it durable
-// (synchronous_commit), before the action it records is acknowledged.
+// first committed and chains its batch onto it. The commit returns only when PostgreSQL has made it
+// durable (synchronous_commit), before the action it records is acknowledged.
 #include <algorithm>
 #include <optional>
 
@@ -27,8 +27,8 @@ class PostgresChain final : public ChainStore {
 
   Result<ChainStart> Open() override {
     if (chain_id_.empty()) return InvalidArgument("an audit chain on PostgreSQL needs a node id");
-    ZTA_ASSIGN_OR_RETURN(db_, store::ConnectPostgres({.url = url_,
-                                                      .application_name = "zta-audit"}));
+    ZTA_ASSIGN_OR_RETURN(db_,
+                         store::ConnectPostgres({.url = url_, .application_name = "zta-audit"}));
     ZTA_RETURN_IF_ERROR(CreatePostgresAuditSchema(*db_));
     ChainStart start;
     for (int attempt = 0; attempt < 10; ++attempt) {
@@ -57,8 +57,8 @@ class PostgresChain final : public ChainStore {
     return head;
   }
 
-  Status InsertEvent(uint64_t seq, std::string_view id, int64_t time_micros,
-                     std::string_view text, std::string_view hash) override {
+  Status InsertEvent(uint64_t seq, std::string_view id, int64_t time_micros, std::string_view text,
+                     std::string_view hash) override {
     // A duplicate id must not abort the transaction (PostgreSQL would, on a unique violation):
     // ON CONFLICT leaves the row out, and no changed row says so.
     ZTA_ASSIGN_OR_RETURN(store::SqlQuery insert,
@@ -85,9 +85,11 @@ class PostgresChain final : public ChainStore {
     for (size_t begin = 0; begin < rows.size(); begin += kRowsPerInsert) {
       const size_t end = std::min(rows.size(), begin + kRowsPerInsert);
       const bool last = end == rows.size();
-      std::string sql = "WITH ins AS (INSERT INTO audit_events(chain_id, seq, id, time_micros,"
-                        " event, hash) VALUES ";
-      for (size_t i = begin; i < end; ++i) sql += i == begin ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
+      std::string sql =
+          "WITH ins AS (INSERT INTO audit_events(chain_id, seq, id, time_micros,"
+          " event, hash) VALUES ";
+      for (size_t i = begin; i < end; ++i)
+        sql += i == begin ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)";
       sql += " ON CONFLICT (id) DO NOTHING RETURNING 1) ";
       sql += last ? "UPDATE audit_chains SET head_seq = ?, head_hash = ? WHERE chain_id = ?"
                     " RETURNING (SELECT count(*) FROM ins)"

@@ -190,8 +190,10 @@ TEST_F(PgAuditTest, ADuplicateInsideABatchIsRefusedAloneAndTheChainHasNoGap) {
     for (int i = 0; i < kEvents; ++i) {
       AuditEvent e = EventOf("node-a", i == 25 ? 3 : i, 100 + i);  // #25 reuses #3's id
       (*a)->AppendAsync(e, [&](Status s) {
-        if (s.code() == StatusCode::kAlreadyExists) ++duplicates;
-        else if (!s.ok()) ++other;
+        if (s.code() == StatusCode::kAlreadyExists)
+          ++duplicates;
+        else if (!s.ok())
+          ++other;
         ++done;
       });
     }
@@ -227,8 +229,9 @@ TEST_F(PgAuditTest, TamperingWithAChainIsCaught) {
   EXPECT_FALSE(TryExec("DELETE FROM audit_checkpoints").ok());
 
   Exec("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
-  Exec("UPDATE audit_events SET event = replace(event, 'alice', 'mallory')"
-       " WHERE chain_id = 'node-b' AND seq = 3");
+  Exec(
+      "UPDATE audit_events SET event = replace(event, 'alice', 'mallory')"
+      " WHERE chain_id = 'node-b' AND seq = 3");
   auto reports = VerifyStore({.store_url = url_});
   ASSERT_TRUE(reports.ok()) << reports.status();
   ASSERT_EQ(reports->size(), 2u);
@@ -311,8 +314,9 @@ TEST_F(PgAuditTest, TheCliVerifiesAndQueriesEveryChain) {
   EXPECT_EQ(testing::Zta("audit trace --store mysql://db/x abc").exit_code, 2);
 
   Exec("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
-  Exec("UPDATE audit_events SET event = replace(event, 'bob', 'eve') WHERE chain_id = 'node-b'"
-       " AND seq = 2");
+  Exec(
+      "UPDATE audit_events SET event = replace(event, 'bob', 'eve') WHERE chain_id = 'node-b'"
+      " AND seq = 2");
   testing::CliRun broken = testing::Zta("audit verify --store " + store);
   EXPECT_EQ(broken.exit_code, 1) << broken.out;
   EXPECT_NE(broken.out.find("broken: chain node-b: event node-b-1 edited"), std::string::npos)

@@ -161,7 +161,8 @@ Result<std::vector<StoredEvent>> AuditLogReader::Trace(const std::string& jti,
     if (traces.size() + jtis.size() == before) break;
   }
   std::stable_sort(found.begin(), found.end(), [](const StoredEvent& a, const StoredEvent& b) {
-    if (a.event.time_micros != b.event.time_micros) return a.event.time_micros < b.event.time_micros;
+    if (a.event.time_micros != b.event.time_micros)
+      return a.event.time_micros < b.event.time_micros;
     return a.chain != b.chain ? a.chain < b.chain : a.seq < b.seq;
   });
   return found;

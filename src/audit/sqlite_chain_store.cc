@@ -76,8 +76,8 @@ class SqliteChain final : public ChainStore {
     return out;
   }
 
-  Status InsertEvent(uint64_t seq, std::string_view id, int64_t time_micros,
-                     std::string_view text, std::string_view hash) override {
+  Status InsertEvent(uint64_t seq, std::string_view id, int64_t time_micros, std::string_view text,
+                     std::string_view hash) override {
     store::Statement& insert = insert_event_;
     Status s = insert.BindInt64(1, static_cast<int64_t>(seq));
     if (s.ok()) s = insert.BindText(2, id);

@@ -43,8 +43,8 @@ std::string_view ChainErrorName(ChainError error) {
 
 namespace {
 
-using internal::CheckpointPayload;
 using internal::ChainRows;
+using internal::CheckpointPayload;
 
 VerifyReport Broken(VerifyReport report, ChainError error, std::string bad_event,
                     std::string detail) {
@@ -248,15 +248,15 @@ Result<CheckpointScan> ReadCheckpoints(ChainRows& db,
     }
     Result<jose::ParsedJws> verified = jose::VerifyCompact(jws, *keys, jws_options);
     if (!verified.ok()) {
-      result.broken = Broken(report, ChainError::kBadCheckpointSignature, EventName(db, count),
-                             "the checkpoint of " + std::to_string(count) +
-                                 " events has a bad signature (" + verified.status().ToString() +
-                                 ")");
+      result.broken =
+          Broken(report, ChainError::kBadCheckpointSignature, EventName(db, count),
+                 "the checkpoint of " + std::to_string(count) + " events has a bad signature (" +
+                     verified.status().ToString() + ")");
       return Status::Ok();
     }
     Result<Json> json = ParseJsonStrict(verified->payload);
-    Result<CheckpointPayload> payload = json.ok() ? internal::CheckpointFromJson(*json)
-                                                  : Result<CheckpointPayload>(json.status());
+    Result<CheckpointPayload> payload =
+        json.ok() ? internal::CheckpointFromJson(*json) : Result<CheckpointPayload>(json.status());
     if (!payload.ok() || verified->header.value("typ", "") != internal::kCheckpointTyp) {
       result.broken = Broken(report, ChainError::kMalformedRow, EventName(db, count),
                              "the checkpoint of " + std::to_string(count) +
@@ -302,8 +302,8 @@ Result<ChainScan> ScanChain(ChainRows& db, const std::vector<CheckpointPayload>&
   batch->prev = GenesisHash();
   size_t next_checkpoint = 0;
   uint64_t expected = 1;
-  ZTA_RETURN_IF_ERROR(db.ForEachEvent(
-      [&](uint64_t seq, std::string_view text, std::string_view stored) {
+  ZTA_RETURN_IF_ERROR(
+      db.ForEachEvent([&](uint64_t seq, std::string_view text, std::string_view stored) {
         if (seq != expected) {
           found.gap_at = expected;
           found.gap_row = seq;
