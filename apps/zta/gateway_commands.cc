@@ -40,6 +40,7 @@ struct GatewayFlags {
   std::string introspect_client_id;
   std::string introspect_secret_env;
   std::string listen;
+  std::string metrics_listen;
   std::string realm;
   std::string public_url;
   std::string alg;
@@ -122,6 +123,13 @@ int OptionsFromFlags(const GatewayFlags& f, guard::GatewayOptions* o) {
       return UsageError(s.message());
     }
   }
+  if (!f.metrics_listen.empty()) {
+    if (Status s = guard::ParseMetricsListen(f.metrics_listen, &o->metrics_listen_host,
+                                             &o->metrics_listen_port);
+        !s.ok()) {
+      return UsageError(s.message());
+    }
+  }
   if (int rc = AddRouteFlags(f, o); rc != kExitOk) return rc;
   if (Status s = o->Validate(); !s.ok()) return UsageError(s.message());
   return kExitOk;
@@ -156,11 +164,24 @@ int Serve(guard::GatewayOptions o, AuditSink& audit) {
     (*server)->Stop();
     return UsageError(gateway.status().message());
   }
+  // Off by default; its own port, since the main listener's paths all belong to the upstream.
+  std::unique_ptr<http::HttpServer> metrics_server;
+  if (!o.metrics_listen_host.empty()) {
+    auto started = (*gateway)->StartMetricsListener();
+    if (!started.ok()) {
+      (*server)->Stop();
+      return Fail(started.status());
+    }
+    metrics_server = std::move(started).value();
+    // Before "listening on", which scripts read as the sign that everything is up.
+    std::cout << "metrics on " << metrics_server->BaseUrl() << std::endl;
+  }
   ready.store(gateway->get(), std::memory_order_release);
   std::cout << "listening on " << (*server)->BaseUrl() << std::endl;
   int sig = http::WaitForTerminationSignal();
   std::cerr << "signal " << sig << ": shutting down" << std::endl;
   (*server)->Stop();
+  if (metrics_server) metrics_server->Stop();
   return kExitOk;
 }
 
@@ -200,6 +221,9 @@ void RegisterGatewayCommand(CLI::App& app) {
   gw->add_option("--introspect-secret-env", f->introspect_secret_env,
                  "environment variable holding the introspection client secret");
   gw->add_option("--listen", f->listen, "HOST:PORT (default 127.0.0.1:8080; port 0 picks one)");
+  gw->add_option("--metrics-listen", f->metrics_listen,
+                 "HOST:PORT of a separate listener for GET /metrics and /healthz (default: none; "
+                 "keep it on loopback or an admin network; port 0 picks one)");
   gw->add_option("--realm", f->realm, "WWW-Authenticate realm (default: the audience)");
   gw->add_option("--public-url", f->public_url,
                  "the URL clients address the gateway by, for DPoP proofs (RFC 9449 htu; "

@@ -215,6 +215,16 @@ Status GatewayOptions::Validate() const {
     }
   }
   if (listen_port < 0 || listen_port > 65535) return InvalidArgument("listen port out of range");
+  if (!metrics_listen_host.empty()) {
+    if (metrics_listen_port < 0 || metrics_listen_port > 65535) {
+      return InvalidArgument("metrics_listen port out of range");
+    }
+    if (metrics_listen_port != 0 && metrics_listen_port == listen_port &&
+        metrics_listen_host == listen_host) {
+      return InvalidArgument("metrics_listen must differ from listen (" + listen_host + ":" +
+                             std::to_string(listen_port) + ")");
+    }
+  }
   if (threads < 0) return InvalidArgument("threads must not be negative");
   if (max_upstream_in_flight < 1) return InvalidArgument("max_upstream_in_flight must be >= 1");
   if (upstream_timeout.count() <= 0) return InvalidArgument("upstream timeout must be positive");
@@ -223,13 +233,17 @@ Status GatewayOptions::Validate() const {
 
 Gateway::Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, AuditSink& audit,
                  HttpFetcher fetcher, std::vector<Upstream> upstreams,
+                 std::vector<std::string> route_labels,
                  std::unique_ptr<http::AsyncClient> async_client)
     : options_(std::move(options)),
       validator_(std::move(validator)),
       audit_(audit),
       fetcher_(std::move(fetcher)),
       upstreams_(std::move(upstreams)),
-      async_client_(std::move(async_client)) {}
+      route_labels_(std::move(route_labels)),
+      async_client_(std::move(async_client)) {
+  DescribeMetrics();
+}
 
 Gateway::~Gateway() = default;
 
@@ -239,8 +253,10 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options, const C
   // Routes are matched in the requests' normal form, so their patterns are brought to it too:
   // a pattern "/api/%61dmin*" must guard "/api/admin".
   std::vector<Upstream> upstreams;
+  std::vector<std::string> route_labels;
   for (auto& r : options.routes) {
     r.path = *NormalizeRoutePattern(r.path);
+    route_labels.push_back(r.method + " " + r.path);
     auto url = http::ParseUrl(r.upstream.empty() ? options.upstream : r.upstream);  // validated
     std::string prefix = url->target == "/" ? "" : url->target;
     while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
@@ -253,7 +269,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(GatewayOptions options, const C
   ZTA_ASSIGN_OR_RETURN(auto async_client, http::AsyncClient::Create(async));
   return std::unique_ptr<Gateway>(new Gateway(std::move(options), std::move(validator), audit,
                                               std::move(fetcher), std::move(upstreams),
-                                              std::move(async_client)));
+                                              std::move(route_labels), std::move(async_client)));
 }
 
 http::Response Gateway::Refuse(const http::Request& request, int status, std::string_view error,
@@ -279,39 +295,48 @@ http::Response Gateway::Refuse(const http::Request& request, int status, std::st
 
 Gateway::Decision Gateway::Decide(const http::Request& request) {
   Decision decision;
+  decision.route = kRouteLabelNone;
+  // The gateway's own refusals: audited, and noted for the metrics with the same reason.
+  auto refuse = [&](int status, std::string_view error, std::string_view reason,
+                    const Principal* principal = nullptr) {
+    decision.answer = Refuse(request, status, error, reason, principal);
+    decision.refusal = std::string(reason);
+  };
   // RFC 9112 §3.2.2: a proxy is sent absolute-form; this gateway is not one, and forwarding
   // "http://other/..." after authorizing its path would send the request somewhere else.
   if (request.target.empty() || request.target.front() != '/') {
-    decision.answer = Refuse(request, 400, "invalid_request", kReasonAbsoluteFormTarget);
+    refuse(400, "invalid_request", kReasonAbsoluteFormTarget);
     return decision;
   }
   if (HasLowerCase(request.method)) {
-    decision.answer = Refuse(request, 400, "invalid_request", kReasonLowerCaseMethod);
+    refuse(400, "invalid_request", kReasonLowerCaseMethod);
     return decision;
   }
   if (HasUnsupportedTransferCoding(request.headers)) {
-    decision.answer = Refuse(request, 501, "not_implemented", kReasonUnsupportedTransferCoding);
+    refuse(501, "not_implemented", kReasonUnsupportedTransferCoding);
     return decision;
   }
   if (auto metadata = validator_->HandleMetadataRequest(request)) {
     decision.answer = std::move(*metadata);
+    decision.route = kRouteLabelMetadata;
     return decision;
   }
   auto path = NormalizeRequestPath(request.path);
   if (!path.ok()) {
-    decision.answer = Refuse(request, 400, "invalid_request", path.status().reason());
+    refuse(400, "invalid_request", path.status().reason());
     return decision;
   }
   if (Status inspected = InspectQueryAndForm(request); !inspected.ok()) {
-    decision.answer = Refuse(request, 400, "invalid_request", inspected.reason());
+    refuse(400, "invalid_request", inspected.reason());
     return decision;
   }
   const Route* route = MatchRoute(request.method, *path, &decision.target);
   // Deny by default: only what a route names is reachable.
   if (route == nullptr) {
-    decision.answer = Refuse(request, 404, "not_found", "no_route");
+    refuse(404, "not_found", "no_route");
     return decision;
   }
+  decision.route = route_labels_[static_cast<size_t>(route - options_.routes.data())];
 
   AuthorizeOptions authorize;
   authorize.required_scopes = route->scopes;
@@ -321,10 +346,13 @@ Gateway::Decision Gateway::Decide(const http::Request& request) {
   auto principal = validator_->Authorize(request, authorize);
   if (!principal.ok()) {
     decision.answer = validator_->DenialResponse(principal.status(), route->scopes);
+    // The reason the validator audited; a refusal all the same should it have none.
+    decision.refusal = principal.status().reason();
+    if (decision.refusal.empty()) decision.refusal = "unknown";
     return decision;
   }
   if (Status caller = CheckCaller(*route, *principal); !caller.ok()) {
-    decision.answer = Refuse(request, 403, "insufficient_scope", caller.reason(), &*principal);
+    refuse(403, "insufficient_scope", caller.reason(), &*principal);
     decision.answer->headers.Set(
         "WWW-Authenticate", BearerChallenge(validator_->options().realm, "insufficient_scope", "",
                                             "", validator_->options().resource_metadata_url));
@@ -401,20 +429,38 @@ http::Response Gateway::Relay(Result<http::Response> answer, const Upstream& ups
 }
 
 http::Response Gateway::Handle(const http::Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
   Decision decision = Decide(request);
-  if (decision.answer) return std::move(*decision.answer);
-  return Relay(fetcher_(decision.upstream), *decision.target);
+  if (decision.answer) {
+    RecordRequest(decision.route, decision.refusal, started);
+    return std::move(*decision.answer);
+  }
+  auto answer = fetcher_(decision.upstream);
+  if (!answer.ok()) RecordUpstreamError(decision.route);
+  http::Response response = Relay(std::move(answer), *decision.target);
+  RecordRequest(decision.route, "", started);
+  return response;
 }
 
 void Gateway::HandleAsync(const http::Request& request, http::Respond respond) {
+  const auto started = std::chrono::steady_clock::now();
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
   Decision decision = Decide(request);
-  if (decision.answer) return respond(std::move(*decision.answer));
-  // The callback runs on the client's thread and must not block: Relay only copies headers.
-  // `target` lives in upstreams_, which outlives async_client_ (destroyed first, answering all).
+  if (decision.answer) {
+    RecordRequest(decision.route, decision.refusal, started);
+    return respond(std::move(*decision.answer));
+  }
+  // The callback runs on the client's thread and must not block: Relay only copies headers,
+  // the metrics take a short lock. `target` and `route` live in upstreams_ and route_labels_,
+  // and metrics_ is a member too: all outlive async_client_ (destroyed first, answering all).
   async_client_->Send(std::move(decision.upstream),
-                      [respond = std::move(respond), target = decision.target](
-                          Result<http::Response> answer) {
-                        respond(Relay(std::move(answer), *target));
+                      [this, respond = std::move(respond), target = decision.target,
+                       route = decision.route, started](Result<http::Response> answer) {
+                        if (!answer.ok()) RecordUpstreamError(route);
+                        http::Response response = Relay(std::move(answer), *target);
+                        RecordRequest(route, "", started);
+                        respond(std::move(response));
                       });
 }
 

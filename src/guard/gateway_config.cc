@@ -152,8 +152,10 @@ Status ReadDpop(const toml::table& table, ValidatorOptions* v) {
 Status ReadGateway(const toml::table& root, GatewayOptions* o) {
   TableReader r(root, "");
   std::string listen;
+  std::string metrics_listen;
   int64_t timeout_ms = o->upstream_timeout.count();
   ZTA_RETURN_IF_ERROR(r.Get("listen", &listen));
+  ZTA_RETURN_IF_ERROR(r.Get("metrics_listen", &metrics_listen));
   ZTA_RETURN_IF_ERROR(r.Get("upstream", &o->upstream));
   ZTA_RETURN_IF_ERROR(r.Get("audience", &o->validator.audience));
   ZTA_RETURN_IF_ERROR(r.Get("realm", &o->validator.realm));
@@ -167,6 +169,10 @@ Status ReadGateway(const toml::table& root, GatewayOptions* o) {
   ZTA_RETURN_IF_ERROR(r.Get("upstream_timeout_ms", &timeout_ms));
   o->upstream_timeout = std::chrono::milliseconds(timeout_ms);
   if (!listen.empty()) ZTA_RETURN_IF_ERROR(ParseHostPort(listen, &o->listen_host, &o->listen_port));
+  if (root.contains("metrics_listen")) {  // "" too: omit the key to have none
+    ZTA_RETURN_IF_ERROR(
+        ParseMetricsListen(metrics_listen, &o->metrics_listen_host, &o->metrics_listen_port));
+  }
   r.Skip("issuer");
   r.Skip("dpop");
   if (const toml::node* node = root.get("dpop")) {
@@ -207,6 +213,14 @@ Status ReadGateway(const toml::table& root, GatewayOptions* o) {
 Status ParseHostPort(std::string_view text, std::string* host, int* port) {
   auto parsed = http::ParseHostPort(text);
   if (!parsed.ok()) return parsed.status().WithContext("listen");
+  *host = std::move(parsed->host);
+  *port = parsed->port;
+  return Status::Ok();
+}
+
+Status ParseMetricsListen(std::string_view text, std::string* host, int* port) {
+  auto parsed = http::ParseHostPort(text);
+  if (!parsed.ok()) return parsed.status().WithContext("metrics_listen");
   *host = std::move(parsed->host);
   *port = parsed->port;
   return Status::Ok();

@@ -146,10 +146,12 @@ inline GatewayOptions GatewayOptionsFor(const FakeIssuer& issuer, const std::str
   return o;
 }
 
-// A gateway for `options` behind a loopback server calling Handle (blocking forward).
+// A gateway for `options` behind a loopback server calling Handle (blocking forward), and its
+// metrics listener when options.metrics_listen_host is set (port 0 picks one: read its port()).
 struct ServedGateway {
   std::unique_ptr<Gateway> gateway;
   std::unique_ptr<http::HttpServer> server;
+  std::unique_ptr<http::HttpServer> metrics_server;  // destroyed first: it calls the gateway
 };
 inline ServedGateway ServeGateway(GatewayOptions options, const Clock& clock, AuditSink& audit) {
   ServedGateway served;
@@ -161,6 +163,11 @@ inline ServedGateway ServeGateway(GatewayOptions options, const Clock& clock, Au
   auto server = http::HttpServer::Start({}, [g](const http::Request& r) { return g->Handle(r); });
   EXPECT_TRUE(server.ok()) << server.status();
   if (server.ok()) served.server = std::move(server).value();
+  if (!g->options().metrics_listen_host.empty()) {
+    auto metrics = g->StartMetricsListener();
+    EXPECT_TRUE(metrics.ok()) << metrics.status();
+    if (metrics.ok()) served.metrics_server = std::move(metrics).value();
+  }
   return served;
 }
 

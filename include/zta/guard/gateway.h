@@ -3,7 +3,9 @@
 // is validated, and the verified principal travels upstream in X-Zta-* headers.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +14,7 @@
 
 #include "zta/core/audit_sink.h"
 #include "zta/core/clock.h"
+#include "zta/core/metrics.h"
 #include "zta/core/status.h"
 #include "zta/guard/delegation.h"
 #include "zta/guard/validator.h"
@@ -28,6 +31,12 @@ inline constexpr char kReasonMethodOverride[] = "method_override";  // `_method`
 inline constexpr char kReasonLowerCaseMethod[] = "lowercase_method";  // "delete": see gateway.cc
 inline constexpr char kReasonMultipleContentTypes[] = "multiple_content_types";
 inline constexpr char kReasonUnsupportedTransferCoding[] = "unsupported_transfer_coding";  // 501
+
+// The route label of requests no route matched (refused before or at routing), and of the
+// RFC 9728 metadata the gateway answers itself, in the zta_gateway_* metrics. A route's own
+// label is "METHOD PATTERN" ("GET /api/hotels*"), which always holds a space.
+inline constexpr char kRouteLabelNone[] = "none";
+inline constexpr char kRouteLabelMetadata[] = "metadata";
 
 struct Route {
   // Request method, exact ("GET", "POST", ...), or "*" for any. REQUIRED.
@@ -76,6 +85,8 @@ Result<std::string> NormalizeRoutePattern(std::string_view pattern);
 
 // "HOST:PORT" (or "[v6]:PORT") as given to --listen.
 Status ParseHostPort(std::string_view text, std::string* host, int* port);
+// The same for metrics_listen / --metrics-listen, its errors naming that key.
+Status ParseMetricsListen(std::string_view text, std::string* host, int* port);
 
 struct GatewayOptions {
   // Token validation: issuers, audience, realm, ... (see ValidatorOptions).
@@ -87,6 +98,13 @@ struct GatewayOptions {
   // Where to listen. Defaults: 127.0.0.1 and 8080.
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
+  // Where GET /metrics (Prometheus text format) and GET /healthz are served: a listener of
+  // their own, because the main one proxies arbitrary paths and /metrics there would shadow an
+  // upstream route. TOML key `metrics_listen = "HOST:PORT"`, flag --metrics-listen; port 0
+  // picks a free one. Any host is accepted; keep it on loopback or an admin network, since the
+  // metrics name the routes. Default: "" (no metrics listener).
+  std::string metrics_listen_host;
+  int metrics_listen_port = 0;
   // Server I/O threads; 0 means the HTTP server's default (one per CPU, at most 8). Forwarding
   // is asynchronous (HandleAsync), so no thread waits for an upstream and a slow upstream never
   // stalls metadata, health or other routes. Default: 0.
@@ -132,6 +150,16 @@ class Gateway {
   const GatewayOptions& options() const { return options_; }
   Validator& validator() { return *validator_; }
 
+  // The zta_gateway_* counters (docs/gateway.md, "Metrics"), labelled by route and reason
+  // code only: never a request path, header value or token.
+  Metrics& metrics() { return metrics_; }
+  // The metrics listener's answer: GET (or HEAD) /metrics and /healthz; 404 for any other
+  // path, 405 for any other method. Requests to it are not counted.
+  http::Response HandleMetricsRequest(const http::Request& request);
+  // Starts the metrics listener on options().metrics_listen_host/_port (FailedPrecondition
+  // when no host is set); its port() is the bound one. Stop or destroy it before the gateway.
+  Result<std::unique_ptr<http::HttpServer>> StartMetricsListener();
+
  private:
   // A route's upstream, resolved once at Create: requests go to origin + prefix + path, and a
   // Location on that origin and under that prefix is rewritten.
@@ -144,11 +172,15 @@ class Gateway {
     std::optional<http::Response> answer;
     http::ClientRequest upstream;
     const Upstream* target = nullptr;  // the route's upstream, for rewriting Location
+    // For the metrics: the route label (route_labels_, or kRouteLabelNone/kRouteLabelMetadata)
+    // and, for a refusal, its reason code (empty when allowed or answered by metadata).
+    std::string_view route;
+    std::string refusal;
   };
 
   Gateway(GatewayOptions options, std::unique_ptr<Validator> validator, AuditSink& audit,
           HttpFetcher fetcher, std::vector<Upstream> upstreams,
-          std::unique_ptr<http::AsyncClient> async_client);
+          std::vector<std::string> route_labels, std::unique_ptr<http::AsyncClient> async_client);
   Decision Decide(const http::Request& request);
   // The first route matching (method, path), with its upstream in *target; nullptr if none.
   const Route* MatchRoute(std::string_view method, std::string_view path,
@@ -162,11 +194,21 @@ class Gateway {
   http::Response Refuse(const http::Request& request, int status, std::string_view error,
                         std::string_view reason, const Principal* principal = nullptr);
 
+  // gateway_metrics.cc: the families' help, and one answered request counted.
+  void DescribeMetrics();
+  void RecordRequest(std::string_view route, std::string_view refusal,
+                     std::chrono::steady_clock::time_point started);
+  void RecordUpstreamError(std::string_view route);
+
   const GatewayOptions options_;
   std::unique_ptr<Validator> validator_;
   AuditSink& audit_;
   const HttpFetcher fetcher_;
   const std::vector<Upstream> upstreams_;  // one per route, in options_.routes' order
+  // The metrics label of each route, "METHOD PATTERN" (a configured string, bounded).
+  const std::vector<std::string> route_labels_;
+  Metrics metrics_;
+  std::atomic<int64_t> in_flight_{0};  // requests arrived and not yet answered
   // Last member: destroyed first, answering the calls it still holds before the rest goes.
   std::unique_ptr<http::AsyncClient> async_client_;
 };
