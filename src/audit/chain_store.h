@@ -41,9 +41,9 @@ struct EventRow {
   std::string_view hash;  // raw 32 bytes
 };
 
-// Used by the sink's writer thread only. A commit is Begin → InsertEvent… → InsertCheckpoint? →
-// Commit, or Rollback at any point. A failure with store::IsSerializationFailure (PostgreSQL: a
-// concurrent writer of the same chain) left nothing behind; the sink runs the commit again.
+// Used by the sink's writer thread only. A commit is Begin → InsertEvents (or InsertEvent…) →
+// InsertCheckpoint? → Commit, or Rollback at any point. Begin waits for any other writer of the
+// chain, so a commit never races one.
 class ChainStore {
  public:
   virtual ~ChainStore() = default;

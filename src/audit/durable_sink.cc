@@ -24,7 +24,6 @@
 #include "zta/core/mutex.h"
 #include "zta/core/random.h"
 #include "zta/jose/jws.h"
-#include "zta/store/sql.h"
 
 namespace zta::audit {
 
@@ -303,21 +302,6 @@ class DurableAuditSink::Impl {
   // Chains and inserts `batch` in one transaction with one commit (one fsync). Returns one
   // status per event. Writer thread only.
   std::vector<Status> CommitBatch(const std::vector<Pending*>& batch) {
-    // A lost race with another writer of the chain (PostgreSQL) left nothing behind: chain the
-    // batch again on the head that writer left.
-    constexpr int kAttempts = 10;
-    std::vector<Status> results;
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-      results = CommitBatchOnce(batch);
-      bool lost_race = std::any_of(results.begin(), results.end(), [](const Status& s) {
-        return store::IsSerializationFailure(s);
-      });
-      if (!lost_race) break;
-    }
-    return results;
-  }
-
-  std::vector<Status> CommitBatchOnce(const std::vector<Pending*>& batch) {
     std::vector<Status> results(batch.size());
     auto fail_all = [&](const Status& status) {
       for (Status& r : results) r = status;

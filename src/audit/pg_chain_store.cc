@@ -30,7 +30,7 @@ class PostgresChain final : public ChainStore {
     ZTA_ASSIGN_OR_RETURN(db_,
                          store::ConnectPostgres({.url = url_, .application_name = "zta-audit"}));
     ZTA_RETURN_IF_ERROR(CreatePostgresAuditSchema(*db_));
-    ChainStart start;
+    // Two nodes creating their chains at once may conflict (SERIALIZABLE): try again.
     for (int attempt = 0; attempt < 10; ++attempt) {
       Result<ChainStart> got = ReadOrCreateChain();
       if (got.ok()) return got;

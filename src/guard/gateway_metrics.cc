@@ -59,7 +59,7 @@ http::Response Gateway::HandleMetricsRequest(const http::Request& request) {
   if (is_metrics) {
     r.status = 200;
     r.body = metrics_.Render();
-    r.headers.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.headers.Set("Content-Type", kMetricsContentType);
   } else {
     // The process answers; a gateway has no store of its own to ask (the idp's adds "store").
     r = http::Response::Json(200, Json{{"status", "ok"}});

@@ -17,6 +17,9 @@
 
 namespace zta {
 
+// The Content-Type of Metrics::Render()'s text (Prometheus exposition format 0.0.4).
+inline constexpr char kMetricsContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+
 using MetricLabels = std::vector<std::pair<std::string, std::string>>;
 
 // Thread-safe.

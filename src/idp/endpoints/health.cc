@@ -22,7 +22,7 @@ Decision MetricsEndpoint(ServerContext& context, const http::Request& request) {
   http::Response r;
   r.status = 200;
   r.body = context.metrics.Render();
-  r.headers.Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  r.headers.Set("Content-Type", kMetricsContentType);
   r.headers.Set("Cache-Control", "no-store");
   return Decision::Unrecorded(std::move(r));
 }
