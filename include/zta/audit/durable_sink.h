@@ -1,6 +1,7 @@
 // The durable audit sink: an append-only, hash-chained log in the data folder (SQLite) or, for
-// idp nodes sharing PostgreSQL, one chain per node there; written with group commit, with signed checkpoints of the chain head (after CloudTrail digest files
-// and Certificate Transparency signed tree heads).
+// idp nodes sharing PostgreSQL, one chain per node there; written with group commit, with
+// signed checkpoints of the chain head (after CloudTrail digest files and Certificate
+// Transparency signed tree heads).
 #pragma once
 
 #include <cstdint>
